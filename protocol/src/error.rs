@@ -1,0 +1,198 @@
+//! Stable error codes. Console and agent show [`ErrorCode::message`]; programs match on the
+//! code, which never changes once released.
+
+use serde::{Deserialize, Serialize};
+
+/// Every refusal a person or program can meet, across HTTP, WebSocket and data channels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    // --- decoding and transport ---
+    #[error("malformed_message")]
+    MalformedMessage,
+    #[error("unknown_message_type")]
+    UnknownMessageType,
+    #[error("invalid_message")]
+    InvalidMessage,
+    #[error("message_too_large")]
+    MessageTooLarge,
+    #[error("protocol_version_mismatch")]
+    ProtocolVersionMismatch,
+    #[error("hello_required")]
+    HelloRequired,
+    #[error("slow_consumer")]
+    SlowConsumer,
+    #[error("rate_limited")]
+    RateLimited,
+    // --- accounts ---
+    #[error("unauthenticated")]
+    Unauthenticated,
+    #[error("bad_credentials")]
+    BadCredentials,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("password_change_required")]
+    PasswordChangeRequired,
+    #[error("weak_password")]
+    WeakPassword,
+    #[error("already_exists")]
+    AlreadyExists,
+    #[error("not_found")]
+    NotFound,
+    // --- starting and inviting ---
+    #[error("tracking_code_required")]
+    TrackingCodeRequired,
+    #[error("invitation_invalid")]
+    InvitationInvalid,
+    #[error("invitation_expired")]
+    InvitationExpired,
+    #[error("invitation_revoked")]
+    InvitationRevoked,
+    #[error("invitation_used")]
+    InvitationUsed,
+    #[error("token_invalid")]
+    TokenInvalid,
+    // --- session rules ---
+    #[error("session_ended")]
+    SessionEnded,
+    #[error("not_in_session")]
+    NotInSession,
+    #[error("unknown_participant")]
+    UnknownParticipant,
+    #[error("not_host")]
+    NotHost,
+    #[error("not_a_csr")]
+    NotACsr,
+    #[error("not_a_customer")]
+    NotACustomer,
+    #[error("customer_cannot_end")]
+    CustomerCannotEnd,
+    #[error("host_cannot_leave")]
+    HostCannotLeave,
+    #[error("already_host")]
+    AlreadyHost,
+    #[error("already_primary")]
+    AlreadyPrimary,
+    #[error("not_primary")]
+    NotPrimary,
+    #[error("no_customer_joined")]
+    NoCustomerJoined,
+    #[error("application_sharing_active")]
+    ApplicationSharingActive,
+    #[error("feature_disabled")]
+    FeatureDisabled,
+    #[error("consent_required")]
+    ConsentRequired,
+    #[error("consent_pending")]
+    ConsentPending,
+    #[error("already_granted")]
+    AlreadyGranted,
+    #[error("unknown_request")]
+    UnknownRequest,
+    #[error("activity_active")]
+    ActivityActive,
+    #[error("activity_not_active")]
+    ActivityNotActive,
+    #[error("file_transfer_active")]
+    FileTransferActive,
+    #[error("participant_offline")]
+    ParticipantOffline,
+    // --- server ---
+    #[error("internal")]
+    Internal,
+    #[error("unavailable")]
+    Unavailable,
+}
+
+impl ErrorCode {
+    /// The stable code as it appears on the wire.
+    pub fn code(self) -> String {
+        self.to_string()
+    }
+
+    /// A sentence for a person: what happened and what to do.
+    pub fn message(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            MalformedMessage => "The message is not valid JSON. Send one JSON object per message.",
+            UnknownMessageType => "The message type is not known to this server. Check the protocol version.",
+            InvalidMessage => "The message is missing fields or has fields of the wrong kind. See docs/protocol.md.",
+            MessageTooLarge => "The message is larger than the server accepts. Split it or send it peer to peer.",
+            ProtocolVersionMismatch => "Client and server speak different protocol versions. Update the agent or reload the console.",
+            HelloRequired => "The first message on a connection must be `hello`.",
+            SlowConsumer => "The connection could not keep up with the session's messages and was closed. Reconnect.",
+            RateLimited => "Too many attempts from this address. Wait a minute and try again.",
+            Unauthenticated => "Sign in first.",
+            BadCredentials => "User name or password is wrong.",
+            Forbidden => "Your account is not allowed to do this.",
+            PasswordChangeRequired => "Choose a new password before going on.",
+            WeakPassword => "Choose a password of at least 10 characters.",
+            AlreadyExists => "Something with that name already exists.",
+            NotFound => "Nothing was found under that name or id.",
+            TrackingCodeRequired => "This session type needs a tracking code.",
+            InvitationInvalid => "That code or link does not match any invitation. Check it with your support representative.",
+            InvitationExpired => "That invitation has expired. Ask your support representative for a new one.",
+            InvitationRevoked => "That invitation was withdrawn. Ask your support representative for a new one.",
+            InvitationUsed => "That invitation was already used. Ask your support representative for a new one.",
+            TokenInvalid => "Your participant token is not valid for this session. Join again with a new invitation.",
+            SessionEnded => "The session has ended.",
+            NotInSession => "You are not a participant of this session.",
+            UnknownParticipant => "There is no such participant in this session.",
+            NotHost => "Only the host CSR can do this. Ask the host to transfer control to you.",
+            NotACsr => "Only a CSR can do this.",
+            NotACustomer => "This can only be done by or for a customer.",
+            CustomerCannotEnd => "Customers cannot end a session; they can leave it.",
+            HostCannotLeave => "The host cannot leave: transfer control to another CSR or end the session.",
+            AlreadyHost => "That CSR already holds control.",
+            AlreadyPrimary => "That customer is already the primary customer.",
+            NotPrimary => "Only the primary customer can share an application. Make this customer primary first.",
+            NoCustomerJoined => "Video can start only after a customer has joined.",
+            ApplicationSharingActive => "File transfer is not available while an application is viewed or controlled. Stop application sharing first.",
+            FeatureDisabled => "The site administrator has switched this feature off.",
+            ConsentRequired => "The customer has not granted this. Ask for permission first.",
+            ConsentPending => "The customer has not answered the previous request yet.",
+            AlreadyGranted => "The customer has already granted this.",
+            UnknownRequest => "There is no open consent request with that id.",
+            ActivityActive => "This is already running.",
+            ActivityNotActive => "This is not running.",
+            FileTransferActive => "Application sharing cannot start while a file transfer runs. End the file transfer first.",
+            ParticipantOffline => "That participant is not connected right now.",
+            Internal => "Something went wrong on the server. The session goes on; try again.",
+            Unavailable => "The server is busy or shutting down. Try again shortly.",
+        }
+    }
+
+    /// Whether the same request may succeed later without anything else changing.
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::RateLimited
+                | ErrorCode::Internal
+                | ErrorCode::Unavailable
+                | ErrorCode::SlowConsumer
+                | ErrorCode::ParticipantOffline
+                | ErrorCode::ConsentPending
+        )
+    }
+}
+
+/// An error as sent on the wire: the stable code, a readable message, and optionally the
+/// client's reference of the message that was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireError {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#ref: Option<String>,
+}
+
+impl From<ErrorCode> for WireError {
+    fn from(code: ErrorCode) -> Self {
+        Self {
+            code,
+            message: code.message().to_owned(),
+            r#ref: None,
+        }
+    }
+}

@@ -1,0 +1,533 @@
+//! The session rules (S1, S4–S7, S9–S12, S17–S22) as a state machine without I/O.
+//!
+//! Signaling feeds every participant action into [`Session::handle`] and gets back either the
+//! events to broadcast and record, or the [`ErrorCode`] of the refused rule. The state
+//! serialises whole, so signaling stores a snapshot after every change and a restart resumes
+//! live sessions exactly where they were.
+
+use crate::capability::{Activity, Capability, SiteFeatures};
+use crate::error::ErrorCode;
+use crate::ids::{ParticipantId, RequestId, SessionId};
+use crate::signal::{Roster, RosterEntry};
+use serde::{Deserialize, Serialize};
+
+/// Whether a participant is a support representative or a customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Csr,
+    Customer,
+}
+
+/// A participant currently in the session (left participants are removed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: ParticipantId,
+    pub name: String,
+    pub role: Role,
+    pub online: bool,
+    /// Join order, used to choose the next primary customer.
+    pub seq: u64,
+}
+
+/// The state of one customer's consent to one capability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum GrantState {
+    /// Asked, not answered yet.
+    Pending { request: RequestId, asked_by: ParticipantId },
+    /// Granted and not revoked.
+    Granted { request: RequestId },
+}
+
+/// One customer's consent to one capability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub customer: ParticipantId,
+    pub capability: Capability,
+    #[serde(flatten)]
+    pub state: GrantState,
+}
+
+/// An activity that is running now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Running {
+    pub activity: Activity,
+    /// The customer whose computer it reaches into, for consent-backed activities.
+    pub customer: Option<ParticipantId>,
+    pub by: ParticipantId,
+}
+
+/// Why an activity stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    Stopped,
+    Revoked,
+    ParticipantLeft,
+    PrimaryChanged,
+    SessionEnded,
+}
+
+/// Something a participant does, as seen by the rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Join { id: ParticipantId, name: String, role: Role },
+    Presence { id: ParticipantId, online: bool },
+    Leave { id: ParticipantId },
+    Promote { by: ParticipantId, customer: ParticipantId },
+    TransferControl { by: ParticipantId, to: ParticipantId },
+    RequestConsent { by: ParticipantId, customer: ParticipantId, capability: Capability, request: RequestId },
+    AnswerConsent { by: ParticipantId, request: RequestId, granted: bool },
+    Revoke { by: ParticipantId, capability: Capability },
+    Start { by: ParticipantId, activity: Activity, customer: Option<ParticipantId> },
+    Stop { by: ParticipantId, activity: Activity, customer: Option<ParticipantId> },
+    End { by: ParticipantId },
+}
+
+/// What changed, for signaling to broadcast and record (S22).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum Event {
+    Joined { id: ParticipantId, role: Role },
+    Left { id: ParticipantId },
+    PresenceChanged { id: ParticipantId, online: bool },
+    HostChanged { from: ParticipantId, to: ParticipantId },
+    PrimaryChanged { from: Option<ParticipantId>, to: Option<ParticipantId> },
+    ConsentRequested { request: RequestId, by: ParticipantId, customer: ParticipantId, capability: Capability },
+    ConsentGranted { request: RequestId, customer: ParticipantId, capability: Capability },
+    ConsentDenied { request: RequestId, customer: ParticipantId, capability: Capability },
+    ConsentRevoked { customer: ParticipantId, capability: Capability },
+    ActivityStarted { activity: Activity, customer: Option<ParticipantId>, by: ParticipantId },
+    ActivityStopped { activity: Activity, customer: Option<ParticipantId>, reason: StopReason },
+    Ended { by: ParticipantId },
+}
+
+/// One live (or ended) session's rule state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    features: SiteFeatures,
+    members: Vec<Member>,
+    host: ParticipantId,
+    primary: Option<ParticipantId>,
+    grants: Vec<Grant>,
+    running: Vec<Running>,
+    ended: bool,
+    next_seq: u64,
+}
+
+type Outcome = Result<Vec<Event>, ErrorCode>;
+
+impl Session {
+    /// A CSR starts a session on demand and holds control (S1, S4).
+    pub fn start(host: ParticipantId, host_name: String, features: SiteFeatures) -> Self {
+        let member = Member { id: host.clone(), name: host_name, role: Role::Csr, online: false, seq: 0 };
+        Self { features, members: vec![member], host, primary: None, grants: vec![], running: vec![], ended: false, next_seq: 1 }
+    }
+
+    pub fn host(&self) -> &ParticipantId {
+        &self.host
+    }
+    pub fn primary(&self) -> Option<&ParticipantId> {
+        self.primary.as_ref()
+    }
+    pub fn members(&self) -> &[Member] {
+        &self.members
+    }
+    pub fn grants(&self) -> &[Grant] {
+        &self.grants
+    }
+    pub fn running(&self) -> &[Running] {
+        &self.running
+    }
+    pub fn features(&self) -> SiteFeatures {
+        self.features
+    }
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+    pub fn member(&self, id: &ParticipantId) -> Option<&Member> {
+        self.members.iter().find(|m| &m.id == id)
+    }
+
+    /// Whether `customer` holds a live grant of `capability` (S21).
+    pub fn is_granted(&self, customer: &ParticipantId, capability: Capability) -> bool {
+        self.grants.iter().any(|g| {
+            &g.customer == customer && g.capability == capability && matches!(g.state, GrantState::Granted { .. })
+        })
+    }
+
+    /// Checks that a chat message's sender and recipients are in the session (S7).
+    pub fn check_chat(&self, by: &ParticipantId, to: &[ParticipantId]) -> Result<(), ErrorCode> {
+        self.live()?;
+        self.require_member(by)?;
+        for r in to {
+            self.require_member(r).map_err(|_| ErrorCode::UnknownParticipant)?;
+        }
+        Ok(())
+    }
+
+    /// Checks that `by` may address `to` peer to peer (SDP, ICE): both in this session.
+    pub fn check_relay(&self, by: &ParticipantId, to: &ParticipantId) -> Result<(), ErrorCode> {
+        self.live()?;
+        self.require_member(by)?;
+        self.require_member(to).map_err(|_| ErrorCode::UnknownParticipant).map(|_| ())
+    }
+
+    /// Applies one input. On refusal the state is unchanged.
+    pub fn handle(&mut self, input: Input) -> Outcome {
+        self.live()?;
+        match input {
+            Input::Join { id, name, role } => self.join(id, name, role),
+            Input::Presence { id, online } => self.presence(&id, online),
+            Input::Leave { id } => self.leave(&id),
+            Input::Promote { by, customer } => self.promote(&by, &customer),
+            Input::TransferControl { by, to } => self.transfer_control(&by, &to),
+            Input::RequestConsent { by, customer, capability, request } => {
+                self.request_consent(&by, &customer, capability, request)
+            }
+            Input::AnswerConsent { by, request, granted } => self.answer_consent(&by, &request, granted),
+            Input::Revoke { by, capability } => self.revoke(&by, capability),
+            Input::Start { by, activity, customer } => self.start_activity(&by, activity, customer),
+            Input::Stop { by, activity, customer } => self.stop_activity(&by, activity, customer),
+            Input::End { by } => self.end(&by),
+        }
+    }
+
+    fn live(&self) -> Result<(), ErrorCode> {
+        if self.ended {
+            Err(ErrorCode::SessionEnded)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn require_member(&self, id: &ParticipantId) -> Result<&Member, ErrorCode> {
+        self.member(id).ok_or(ErrorCode::NotInSession)
+    }
+
+    fn require_host(&self, by: &ParticipantId) -> Result<(), ErrorCode> {
+        self.require_member(by)?;
+        if by == &self.host {
+            Ok(())
+        } else {
+            Err(ErrorCode::NotHost)
+        }
+    }
+
+    fn require_customer(&self, id: &ParticipantId) -> Result<&Member, ErrorCode> {
+        let m = self.member(id).ok_or(ErrorCode::UnknownParticipant)?;
+        if m.role == Role::Customer {
+            Ok(m)
+        } else {
+            Err(ErrorCode::NotACustomer)
+        }
+    }
+
+    fn has_customer(&self) -> bool {
+        self.members.iter().any(|m| m.role == Role::Customer)
+    }
+
+    fn app_sharing_active(&self) -> bool {
+        self.running.iter().any(|r| r.activity.consent().is_some_and(Capability::is_application_sharing))
+    }
+
+    fn file_transfer_active(&self) -> bool {
+        self.running.iter().any(|r| r.activity.is_file_transfer())
+    }
+
+    fn join(&mut self, id: ParticipantId, name: String, role: Role) -> Outcome {
+        if self.member(&id).is_some() {
+            return Err(ErrorCode::AlreadyExists);
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.members.push(Member { id: id.clone(), name, role, online: false, seq });
+        let mut events = vec![Event::Joined { id: id.clone(), role }];
+        if role == Role::Customer && self.primary.is_none() {
+            self.primary = Some(id.clone());
+            events.push(Event::PrimaryChanged { from: None, to: Some(id) });
+        }
+        Ok(events)
+    }
+
+    fn presence(&mut self, id: &ParticipantId, online: bool) -> Outcome {
+        let m = self.members.iter_mut().find(|m| &m.id == id).ok_or(ErrorCode::NotInSession)?;
+        if m.online == online {
+            return Ok(vec![]);
+        }
+        m.online = online;
+        Ok(vec![Event::PresenceChanged { id: id.clone(), online }])
+    }
+
+    /// A participant leaves for good (S18, S19). The host must hand over control first.
+    fn leave(&mut self, id: &ParticipantId) -> Outcome {
+        self.require_member(id)?;
+        if id == &self.host {
+            return Err(ErrorCode::HostCannotLeave);
+        }
+        let mut events = self.stop_where(|r| r.customer.as_ref() == Some(id) || &r.by == id, StopReason::ParticipantLeft);
+        self.grants.retain(|g| &g.customer != id);
+        self.members.retain(|m| &m.id != id);
+        events.push(Event::Left { id: id.clone() });
+        if self.primary.as_ref() == Some(id) {
+            let next = self.members.iter().filter(|m| m.role == Role::Customer).min_by_key(|m| m.seq).map(|m| m.id.clone());
+            self.primary = next.clone();
+            events.push(Event::PrimaryChanged { from: Some(id.clone()), to: next });
+        }
+        Ok(events)
+    }
+
+    /// S6: the host makes a secondary customer primary; application sharing of the former
+    /// primary stops, since only the primary shares an application.
+    fn promote(&mut self, by: &ParticipantId, customer: &ParticipantId) -> Outcome {
+        self.require_host(by)?;
+        self.require_customer(customer)?;
+        if self.primary.as_ref() == Some(customer) {
+            return Err(ErrorCode::AlreadyPrimary);
+        }
+        let from = self.primary.replace(customer.clone());
+        let mut events = self.stop_where(
+            |r| r.customer == from && r.activity.consent().is_some_and(Capability::is_application_sharing),
+            StopReason::PrimaryChanged,
+        );
+        events.push(Event::PrimaryChanged { from, to: Some(customer.clone()) });
+        Ok(events)
+    }
+
+    /// S18: control passes to another CSR who is connected; the former host stays a CSR.
+    fn transfer_control(&mut self, by: &ParticipantId, to: &ParticipantId) -> Outcome {
+        self.require_host(by)?;
+        let target = self.member(to).ok_or(ErrorCode::UnknownParticipant)?;
+        if target.role != Role::Csr {
+            return Err(ErrorCode::NotACsr);
+        }
+        if to == &self.host {
+            return Err(ErrorCode::AlreadyHost);
+        }
+        if !target.online {
+            return Err(ErrorCode::ParticipantOffline);
+        }
+        let from = std::mem::replace(&mut self.host, to.clone());
+        Ok(vec![Event::HostChanged { from, to: to.clone() }])
+    }
+
+    /// S10, S21: only the host asks; the customer answers.
+    fn request_consent(&mut self, by: &ParticipantId, customer: &ParticipantId, capability: Capability, request: RequestId) -> Outcome {
+        self.require_host(by)?;
+        let target = self.require_customer(customer)?;
+        if !self.features.allows(Activity::Capability(capability)) {
+            return Err(ErrorCode::FeatureDisabled);
+        }
+        if capability.is_application_sharing() && self.primary.as_ref() != Some(&target.id) {
+            return Err(ErrorCode::NotPrimary);
+        }
+        if Activity::Capability(capability).is_file_transfer() && self.app_sharing_active() {
+            return Err(ErrorCode::ApplicationSharingActive);
+        }
+        if let Some(needed) = capability.requires() {
+            if !self.is_granted(customer, needed) {
+                return Err(ErrorCode::ConsentRequired);
+            }
+        }
+        if self.grants.iter().any(|g| matches!(&g.state, GrantState::Pending { request: r, .. } if r == &request)) {
+            return Err(ErrorCode::AlreadyExists);
+        }
+        match self.grants.iter().find(|g| &g.customer == customer && g.capability == capability) {
+            Some(Grant { state: GrantState::Pending { .. }, .. }) => return Err(ErrorCode::ConsentPending),
+            Some(Grant { state: GrantState::Granted { .. }, .. }) => return Err(ErrorCode::AlreadyGranted),
+            None => {}
+        }
+        self.grants.push(Grant {
+            customer: customer.clone(),
+            capability,
+            state: GrantState::Pending { request: request.clone(), asked_by: by.clone() },
+        });
+        Ok(vec![Event::ConsentRequested { request, by: by.clone(), customer: customer.clone(), capability }])
+    }
+
+    fn answer_consent(&mut self, by: &ParticipantId, request: &RequestId, granted: bool) -> Outcome {
+        self.require_member(by)?;
+        let idx = self
+            .grants
+            .iter()
+            .position(|g| &g.customer == by && matches!(&g.state, GrantState::Pending { request: r, .. } if r == request))
+            .ok_or(ErrorCode::UnknownRequest)?;
+        let capability = self.grants[idx].capability;
+        let customer = by.clone();
+        if granted {
+            self.grants[idx].state = GrantState::Granted { request: request.clone() };
+            Ok(vec![Event::ConsentGranted { request: request.clone(), customer, capability }])
+        } else {
+            self.grants.remove(idx);
+            Ok(vec![Event::ConsentDenied { request: request.clone(), customer, capability }])
+        }
+    }
+
+    /// S21: revocation takes effect at once; what depends on the grant stops with it.
+    fn revoke(&mut self, by: &ParticipantId, capability: Capability) -> Outcome {
+        self.require_customer(by).map_err(|e| if e == ErrorCode::UnknownParticipant { ErrorCode::NotInSession } else { e })?;
+        if !self.grants.iter().any(|g| &g.customer == by && g.capability == capability) {
+            return Err(ErrorCode::NotFound);
+        }
+        let gone = |c: Capability| c == capability || c.requires() == Some(capability);
+        let mut events = vec![];
+        for g in self.grants.iter().filter(|g| &g.customer == by && gone(g.capability)) {
+            events.push(Event::ConsentRevoked { customer: by.clone(), capability: g.capability });
+        }
+        self.grants.retain(|g| !(&g.customer == by && gone(g.capability)));
+        events.extend(self.stop_where(
+            |r| r.customer.as_ref() == Some(by) && r.activity.consent().is_some_and(gone),
+            StopReason::Revoked,
+        ));
+        Ok(events)
+    }
+
+    fn start_activity(&mut self, by: &ParticipantId, activity: Activity, customer: Option<ParticipantId>) -> Outcome {
+        if self.require_member(by)?.role != Role::Csr {
+            return Err(ErrorCode::NotACsr);
+        }
+        if !self.features.allows(activity) {
+            return Err(ErrorCode::FeatureDisabled);
+        }
+        if activity.is_video() && !self.has_customer() {
+            return Err(ErrorCode::NoCustomerJoined);
+        }
+        if activity.is_file_transfer() && self.app_sharing_active() {
+            return Err(ErrorCode::ApplicationSharingActive);
+        }
+        let customer = match activity.consent() {
+            Some(capability) => {
+                let c = customer.ok_or(ErrorCode::NotACustomer)?;
+                self.require_customer(&c)?;
+                if capability.is_application_sharing() {
+                    if self.primary.as_ref() != Some(&c) {
+                        return Err(ErrorCode::NotPrimary);
+                    }
+                    if self.file_transfer_active() {
+                        return Err(ErrorCode::FileTransferActive);
+                    }
+                }
+                if !self.is_granted(&c, capability) {
+                    return Err(ErrorCode::ConsentRequired);
+                }
+                Some(c)
+            }
+            None => None,
+        };
+        if self.running.iter().any(|r| r.activity == activity && r.customer == customer) {
+            return Err(ErrorCode::ActivityActive);
+        }
+        self.running.push(Running { activity, customer: customer.clone(), by: by.clone() });
+        Ok(vec![Event::ActivityStarted { activity, customer, by: by.clone() }])
+    }
+
+    fn stop_activity(&mut self, by: &ParticipantId, activity: Activity, customer: Option<ParticipantId>) -> Outcome {
+        self.require_member(by)?;
+        let customer = if activity.consent().is_some() { customer } else { None };
+        let idx = self
+            .running
+            .iter()
+            .position(|r| r.activity == activity && r.customer == customer)
+            .ok_or(ErrorCode::ActivityNotActive)?;
+        let role = self.require_member(by)?.role;
+        if role == Role::Customer && customer.as_ref() != Some(by) {
+            return Err(ErrorCode::NotACsr);
+        }
+        self.running.remove(idx);
+        if let (Activity::Capability(c), Some(cust)) = (activity, &customer) {
+            if c.is_one_shot() {
+                self.grants.retain(|g| !(&g.customer == cust && g.capability == c));
+            }
+        }
+        Ok(vec![Event::ActivityStopped { activity, customer, reason: StopReason::Stopped }])
+    }
+
+    /// S19: only the host ends; customers leave instead.
+    fn end(&mut self, by: &ParticipantId) -> Outcome {
+        let m = self.require_member(by)?;
+        if m.role == Role::Customer {
+            return Err(ErrorCode::CustomerCannotEnd);
+        }
+        self.require_host(by)?;
+        let mut events = self.stop_where(|_| true, StopReason::SessionEnded);
+        self.grants.clear();
+        self.ended = true;
+        events.push(Event::Ended { by: by.clone() });
+        Ok(events)
+    }
+
+    fn stop_where(&mut self, pred: impl Fn(&Running) -> bool, reason: StopReason) -> Vec<Event> {
+        let (stopped, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.running).into_iter().partition(|r| pred(r));
+        self.running = kept;
+        stopped
+            .into_iter()
+            .map(|r| Event::ActivityStopped { activity: r.activity, customer: r.customer, reason })
+            .collect()
+    }
+
+    /// The view every participant gets pushed on each change.
+    pub fn roster(&self, session: &SessionId) -> Roster {
+        let participants = self
+            .members
+            .iter()
+            .map(|m| RosterEntry {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                role: m.role,
+                online: m.online,
+                host: m.id == self.host,
+                primary: self.primary.as_ref() == Some(&m.id),
+            })
+            .collect();
+        Roster {
+            session: session.clone(),
+            host: self.host.clone(),
+            primary: self.primary.clone(),
+            participants,
+            grants: self.grants.clone(),
+            running: self.running.clone(),
+            features: self.features,
+            ended: self.ended,
+        }
+    }
+
+    /// Checks the invariants the rules promise; used by tests and debug assertions.
+    pub fn invariant_violation(&self) -> Option<String> {
+        if !self.ended {
+            match self.member(&self.host) {
+                Some(m) if m.role == Role::Csr => {}
+                _ => return Some("the host is not a CSR in the session".into()),
+            }
+        }
+        let customers: Vec<_> = self.members.iter().filter(|m| m.role == Role::Customer).collect();
+        match (&self.primary, customers.is_empty()) {
+            (None, false) => return Some("customers present but no primary".into()),
+            (Some(_), true) => return Some("a primary without customers".into()),
+            (Some(p), false) if !customers.iter().any(|c| &c.id == p) => return Some("primary is not a customer".into()),
+            _ => {}
+        }
+        for r in &self.running {
+            if let Some(c) = r.activity.consent() {
+                let Some(cust) = &r.customer else { return Some("consent activity without customer".into()) };
+                if !self.is_granted(cust, c) {
+                    return Some(format!("{c:?} running without a live grant"));
+                }
+                if c.is_application_sharing() && self.primary.as_ref() != Some(cust) {
+                    return Some("application shared by a secondary customer".into());
+                }
+            }
+        }
+        if self.app_sharing_active() && self.file_transfer_active() {
+            return Some("file transfer during application sharing".into());
+        }
+        if self.ended && !(self.running.is_empty() && self.grants.is_empty()) {
+            return Some("something still runs after the end".into());
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+#[path = "rules_tests.rs"]
+mod tests;
