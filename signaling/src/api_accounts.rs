@@ -1,0 +1,254 @@
+//! Sign-in, sign-out, password change, and the site admin's pages: CSR accounts, session
+//! types, feature switches; and each CSR's one-click presets (S3).
+
+use crate::auth::{self, Admin, AnyCsr, ClientIp, Csr};
+use crate::config::effective_features;
+use crate::db::accounts::{self, Account, Preset, SessionType};
+use crate::error::{ApiError, ApiResult};
+use crate::secrets;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::response::IntoResponse;
+use axum::Json;
+use protocol::{ErrorCode, SiteFeatures};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Instant;
+
+pub const MIN_PASSWORD: usize = 10;
+
+#[derive(Deserialize)]
+pub struct Login {
+    username: String,
+    password: String,
+}
+
+pub async fn login(State(st): State<AppState>, ClientIp(ip): ClientIp, Json(body): Json<Login>) -> ApiResult<impl IntoResponse> {
+    let now = Instant::now();
+    let user_key = body.username.to_lowercase();
+    if !st.limits.login_by_address.try_take(&ip, now) || !st.limits.login_by_user.try_take(&user_key, now) {
+        st.metrics.refused(ErrorCode::RateLimited);
+        return Err(ErrorCode::RateLimited.into());
+    }
+    let username = body.username.clone();
+    let found = st.db.call(move |c| accounts::by_username(c, &username)).await?;
+    // Verify against a dummy hash when the user does not exist, so timing tells nothing.
+    let (account, hash) = match found {
+        Some((a, h)) if !a.disabled => (Some(a), h),
+        _ => (None, DUMMY_HASH.clone()),
+    };
+    let password = body.password;
+    let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash)).await.unwrap_or(false);
+    let Some(account) = account.filter(|_| ok) else {
+        st.metrics.refused(ErrorCode::BadCredentials);
+        return Err(ErrorCode::BadCredentials.into());
+    };
+    st.limits.login_by_address.refund(&ip);
+    st.limits.login_by_user.refund(&user_key);
+    let id = account.id;
+    let token = st.db.call(move |c| accounts::create_login(c, id, auth::LOGIN_TTL_SECS * 1000)).await?;
+    let cookie = auth::set_cookie(&token, st.config.public_url.starts_with("https://"));
+    Ok(([(header::SET_COOKIE, cookie)], Json(account)))
+}
+
+/// A hash of a random password, verified against when a user name is unknown.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| secrets::hash_password(&secrets::generated_password()));
+
+pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<impl IntoResponse> {
+    if let Some(token) = auth::cookie_token(&headers) {
+        st.db.call(move |c| accounts::delete_login(c, &token)).await?;
+    }
+    let cookie = auth::set_cookie("", st.config.public_url.starts_with("https://"));
+    Ok(([(header::SET_COOKIE, cookie)], Json(json!({"signed_out": true}))))
+}
+
+pub async fn me(AnyCsr(a): AnyCsr) -> Json<Account> {
+    Json(a)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+/// Changes the caller's password; ends their other logins, so they sign in again.
+pub async fn change_password(State(st): State<AppState>, AnyCsr(a): AnyCsr, Json(body): Json<PasswordChange>) -> ApiResult<impl IntoResponse> {
+    if body.new.chars().count() < MIN_PASSWORD {
+        return Err(ErrorCode::WeakPassword.into());
+    }
+    let username = a.username.clone();
+    let (_, hash) = st.db.call(move |c| accounts::by_username(c, &username)).await?.ok_or(ErrorCode::Unauthenticated)?;
+    let current = body.current;
+    if !tokio::task::spawn_blocking(move || secrets::verify_password(&current, &hash)).await.unwrap_or(false) {
+        return Err(ErrorCode::BadCredentials.into());
+    }
+    let new_hash = hash_blocking(body.new).await;
+    let id = a.id;
+    let token = st
+        .db
+        .call(move |c| {
+            accounts::set_password(c, id, &new_hash, false)?;
+            accounts::create_login(c, id, auth::LOGIN_TTL_SECS * 1000)
+        })
+        .await?;
+    let cookie = auth::set_cookie(&token, st.config.public_url.starts_with("https://"));
+    Ok(([(header::SET_COOKIE, cookie)], Json(json!({"changed": true}))))
+}
+
+async fn hash_blocking(password: String) -> String {
+    tokio::task::spawn_blocking(move || secrets::hash_password(&password)).await.unwrap_or_default()
+}
+
+pub async fn list_accounts(State(st): State<AppState>, _: Admin) -> ApiResult<Json<Vec<Account>>> {
+    Ok(Json(st.db.call(|c| accounts::list(c)).await?))
+}
+
+#[derive(Deserialize)]
+pub struct NewAccount {
+    username: String,
+    display_name: Option<String>,
+    password: Option<String>,
+    #[serde(default)]
+    is_admin: bool,
+}
+
+/// Creates a CSR account. Without a password, a one-time password is generated, returned
+/// once, and must be changed at first sign-in.
+pub async fn create_account(State(st): State<AppState>, _: Admin, Json(body): Json<NewAccount>) -> ApiResult<Json<Value>> {
+    let username = body.username.trim().to_owned();
+    if username.is_empty() || username.len() > 64 || username.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(ErrorCode::InvalidMessage.into());
+    }
+    let (password, generated) = match body.password {
+        Some(p) if p.chars().count() < MIN_PASSWORD => return Err(ErrorCode::WeakPassword.into()),
+        Some(p) => (p, false),
+        None => (secrets::generated_password(), true),
+    };
+    let hash = hash_blocking(password.clone()).await;
+    let display = body.display_name.unwrap_or_else(|| username.clone());
+    let is_admin = body.is_admin;
+    let created = st.db.call(move |c| accounts::create(c, &username, &display, &hash, is_admin, generated)).await?;
+    let account = created.ok_or(ErrorCode::AlreadyExists)?;
+    let mut out = json!({"account": account});
+    if generated {
+        out["one_time_password"] = json!(password);
+    }
+    Ok(Json(out))
+}
+
+#[derive(Deserialize)]
+pub struct AccountChange {
+    is_admin: Option<bool>,
+    disabled: Option<bool>,
+    display_name: Option<String>,
+}
+
+pub async fn update_account(State(st): State<AppState>, Admin(me): Admin, Path(id): Path<i64>, Json(b): Json<AccountChange>) -> ApiResult<Json<Account>> {
+    if id == me.id && (b.is_admin == Some(false) || b.disabled == Some(true)) {
+        // The last way back into the admin pages must not be cut by mistake.
+        return Err(ErrorCode::Forbidden.into());
+    }
+    let a = st.db.call(move |c| accounts::update_flags(c, id, b.is_admin, b.disabled, b.display_name.as_deref())).await?;
+    Ok(Json(a.ok_or(ErrorCode::NotFound)?))
+}
+
+pub async fn reset_password(State(st): State<AppState>, _: Admin, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let password = secrets::generated_password();
+    let hash = hash_blocking(password.clone()).await;
+    let found = st
+        .db
+        .call(move |c| {
+            let found = accounts::by_id(c, id)?.is_some();
+            if found {
+                accounts::set_password(c, id, &hash, true)?;
+            }
+            Ok(found)
+        })
+        .await?;
+    if !found {
+        return Err(ErrorCode::NotFound.into());
+    }
+    Ok(Json(json!({"one_time_password": password})))
+}
+
+pub async fn session_types(State(st): State<AppState>, _: Csr) -> ApiResult<Json<Vec<SessionType>>> {
+    Ok(Json(st.db.call(|c| accounts::session_types(c)).await?))
+}
+
+#[derive(Deserialize)]
+pub struct NewSessionType {
+    name: String,
+    #[serde(default)]
+    tracking_required: bool,
+}
+
+pub async fn create_session_type(State(st): State<AppState>, _: Admin, Json(b): Json<NewSessionType>) -> ApiResult<Json<SessionType>> {
+    let name = b.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ErrorCode::InvalidMessage.into());
+    }
+    let t = st.db.call(move |c| accounts::create_session_type(c, &name, b.tracking_required)).await?;
+    Ok(Json(t.ok_or(ErrorCode::AlreadyExists)?))
+}
+
+#[derive(Deserialize)]
+pub struct SessionTypeChange {
+    tracking_required: bool,
+}
+
+pub async fn update_session_type(State(st): State<AppState>, _: Admin, Path(id): Path<i64>, Json(b): Json<SessionTypeChange>) -> ApiResult<Json<SessionType>> {
+    let t = st.db.call(move |c| accounts::update_session_type(c, id, b.tracking_required)).await?;
+    Ok(Json(t.ok_or(ErrorCode::NotFound)?))
+}
+
+/// The features in force, what the deployment allows, and the admin's switches.
+pub async fn features(State(st): State<AppState>, _: Csr) -> ApiResult<Json<Value>> {
+    let admin = st.db.call(|c| accounts::features(c)).await?;
+    let allowed = st.config.allowed_features;
+    Ok(Json(json!({"effective": effective_features(allowed, admin), "allowed": allowed, "switches": admin})))
+}
+
+/// S11: the site admin switches features; sessions started afterwards follow the switches.
+pub async fn set_features(State(st): State<AppState>, _: Admin, Json(f): Json<SiteFeatures>) -> ApiResult<Json<Value>> {
+    st.db.call(move |c| accounts::set_features(c, &f)).await?;
+    Ok(Json(json!({"effective": effective_features(st.config.allowed_features, f), "switches": f})))
+}
+
+pub async fn presets(State(st): State<AppState>, Csr(a): Csr) -> ApiResult<Json<Vec<Preset>>> {
+    Ok(Json(st.db.call(move |c| accounts::presets(c, a.id)).await?))
+}
+
+#[derive(Deserialize)]
+pub struct NewPreset {
+    name: String,
+    session_type_id: i64,
+    tracking_code: Option<String>,
+}
+
+pub async fn create_preset(State(st): State<AppState>, Csr(a): Csr, Json(b): Json<NewPreset>) -> ApiResult<Json<Preset>> {
+    let name = b.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ErrorCode::InvalidMessage.into());
+    }
+    let created = st
+        .db
+        .call(move |c| {
+            let Some(t) = accounts::session_type(c, b.session_type_id)? else { return Ok(Err(ErrorCode::NotFound)) };
+            let tracking = b.tracking_code.as_deref().map(str::trim).filter(|s| !s.is_empty());
+            if t.tracking_required && tracking.is_none() {
+                return Ok(Err(ErrorCode::TrackingCodeRequired));
+            }
+            Ok(accounts::create_preset(c, a.id, &name, t.id, tracking)?.ok_or(ErrorCode::AlreadyExists))
+        })
+        .await?;
+    Ok(Json(created.map_err(ApiError)?))
+}
+
+pub async fn delete_preset(State(st): State<AppState>, Csr(a): Csr, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    if !st.db.call(move |c| accounts::delete_preset(c, a.id, id)).await? {
+        return Err(ErrorCode::NotFound.into());
+    }
+    Ok(Json(json!({"deleted": id})))
+}

@@ -1,0 +1,291 @@
+//! Sessions over HTTP: start (S1, S3, S4), invite customers (S5) and CSRs (S17), customers
+//! join by code or link (S2), notes (S15), end with notes (S19, S20), and the record (S22).
+
+use crate::auth::{ClientIp, Csr};
+use crate::db::accounts::{self, Account};
+use crate::db::sessions::{self as store, ParticipantRow, Presented, RecordEntry, SessionSummary};
+use crate::error::{ApiError, ApiResult};
+use crate::live_session::Command;
+use crate::secrets;
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use protocol::rules::{Role, Session};
+use protocol::{ErrorCode, ParticipantId, SessionId};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::time::Instant;
+
+/// Longest notes accepted (S15, S20).
+pub const MAX_NOTES: usize = 64 * 1024;
+const MAX_NAME: usize = 64;
+
+#[derive(Deserialize)]
+pub struct StartSession {
+    session_type_id: Option<i64>,
+    tracking_code: Option<String>,
+    /// A one-click preset of the caller (S3), instead of type and tracking code.
+    preset_id: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct Started {
+    session_id: SessionId,
+    participant_id: ParticipantId,
+}
+
+/// S4: start with a session type (and a tracking code when the type needs one), or S3 with a
+/// saved preset. The starting CSR is the host.
+pub async fn start(State(st): State<AppState>, Csr(a): Csr, Json(b): Json<StartSession>) -> ApiResult<Json<Started>> {
+    let account_id = a.id;
+    let (type_id, tracking) = match b.preset_id {
+        Some(pid) => {
+            let presets = st.db.call(move |c| accounts::presets(c, account_id)).await?;
+            let p = presets.into_iter().find(|p| p.id == pid).ok_or(ErrorCode::NotFound)?;
+            (p.session_type_id, p.tracking_code)
+        }
+        None => (b.session_type_id.ok_or(ErrorCode::InvalidMessage)?, b.tracking_code),
+    };
+    let tracking = tracking.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    if tracking.as_ref().is_some_and(|t| t.chars().count() > 128) {
+        return Err(ErrorCode::InvalidMessage.into());
+    }
+    let stype = st.db.call(move |c| accounts::session_type(c, type_id)).await?.ok_or(ErrorCode::NotFound)?;
+    if stype.tracking_required && tracking.is_none() {
+        return Err(ErrorCode::TrackingCodeRequired.into());
+    }
+    let features = st.features().await?;
+    let session_id = SessionId(secrets::id("ses"));
+    let host = ParticipantId(secrets::id("csr"));
+    let rules = Session::start(host.clone(), a.display_name.clone(), features);
+    let (sid, hid, name, snapshot) = (session_id.0.clone(), host.0.clone(), a.display_name.clone(), rules.clone());
+    st.db.call(move |c| store::create(c, &sid, type_id, tracking.as_deref(), account_id, &hid, &name, &snapshot)).await?;
+    st.hub.spawn(session_id.clone(), rules);
+    tracing::info!(session = %session_id, csr = %a.username, "session started");
+    Ok(Json(Started { session_id, participant_id: host }))
+}
+
+/// The caller's seat in a session, or why they have none.
+async fn seat(st: &AppState, session: &str, a: &Account) -> Result<ParticipantRow, ApiError> {
+    let (sid, aid) = (session.to_owned(), a.id);
+    st.db.call(move |c| store::csr_participant(c, &sid, aid)).await?.ok_or(ApiError(ErrorCode::NotInSession))
+}
+
+#[derive(Serialize)]
+pub struct InvitationOut {
+    id: String,
+    /// Nine digits, grouped for reading aloud: "123 456 789".
+    code: String,
+    link: String,
+    expires_at: i64,
+}
+
+/// S5: a customer invitation with a code and a link; each admits one customer.
+pub async fn invite_customer(State(st): State<AppState>, Csr(a): Csr, Path(session): Path<String>) -> ApiResult<Json<InvitationOut>> {
+    seat(&st, &session, &a).await?;
+    let ttl = st.config.invitation_ttl as i64 * 1000;
+    let (sid, aid) = (session.clone(), a.id);
+    let inv = st
+        .db
+        .call(move |c| {
+            let live = store::summary(c, &sid)?.is_some_and(|s| s.ended_at.is_none());
+            Ok(if live { Some(store::create_invitation(c, &sid, aid, ttl)?) } else { None })
+        })
+        .await?
+        .ok_or(ErrorCode::SessionEnded)?;
+    let c = &inv.code;
+    Ok(Json(InvitationOut {
+        id: inv.id,
+        code: format!("{} {} {}", &c[0..3], &c[3..6], &c[6..9]),
+        link: format!("{}/join/{}", st.config.public_url, inv.link_token),
+        expires_at: inv.expires_at,
+    }))
+}
+
+pub async fn revoke_invitation(State(st): State<AppState>, Csr(a): Csr, Path((session, inv)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+    seat(&st, &session, &a).await?;
+    let sid = session.clone();
+    let inv2 = inv.clone();
+    if !st.db.call(move |c| store::revoke_invitation(c, &sid, &inv2)).await? {
+        return Err(ErrorCode::NotFound.into());
+    }
+    Ok(Json(json!({"revoked": inv})))
+}
+
+#[derive(Deserialize)]
+pub struct InviteCsr {
+    username: String,
+}
+
+/// S17: the host brings another CSR's account into the session.
+pub async fn invite_csr(State(st): State<AppState>, Csr(a): Csr, Path(session): Path<String>, Json(b): Json<InviteCsr>) -> ApiResult<Json<Value>> {
+    let me = seat(&st, &session, &a).await?;
+    let username = b.username;
+    let other = st.db.call(move |c| accounts::by_username(c, &username)).await?;
+    let other = other.map(|(a, _)| a).filter(|o| !o.disabled).ok_or(ErrorCode::NotFound)?;
+    let (sid, oid) = (session.clone(), other.id);
+    if st.db.call(move |c| store::csr_participant(c, &sid, oid)).await?.is_some() {
+        return Err(ErrorCode::AlreadyExists.into());
+    }
+    let sid = SessionId(session.clone());
+    // Only the host invites CSRs: ask the session task, which knows who holds control.
+    let is_host = st.hub.ask(&sid, |reply| Command::IsHost { id: ParticipantId(me.id.clone()), reply }).await?;
+    if !is_host {
+        return Err(ErrorCode::NotHost.into());
+    }
+    let pid = ParticipantId(secrets::id("csr"));
+    add_participant(&st, &sid, &pid, Role::Csr, Some(other.id), &other.display_name).await?;
+    Ok(Json(json!({"participant_id": pid, "username": other.username})))
+}
+
+/// Stores a participant and seats them in the live session; undone if the rules refuse.
+async fn add_participant(st: &AppState, sid: &SessionId, pid: &ParticipantId, role: Role, account: Option<i64>, name: &str) -> Result<(), ApiError> {
+    let (s, p, n) = (sid.0.clone(), pid.0.clone(), name.to_owned());
+    if role == Role::Csr {
+        st.db.call(move |c| store::add_participant(c, &s, &p, role, account, &n, None)).await?;
+    }
+    let joined = st.hub.ask(sid, |reply| Command::Join { id: pid.clone(), name: name.to_owned(), role, reply }).await.and_then(|r| r);
+    if let Err(code) = joined {
+        let p = pid.0.clone();
+        st.db.call(move |c| store::remove_participant(c, &p)).await?;
+        return Err(code.into());
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct Join {
+    /// The code read out over the phone (spaces and dashes are ignored) …
+    code: Option<String>,
+    /// … or the link, whole or just its last part.
+    link: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Joined {
+    session_id: String,
+    participant_id: String,
+    /// Bearer token for the WebSocket `hello`; keeps working for reconnects until the
+    /// customer leaves or the session ends.
+    token: String,
+}
+
+/// S2: a customer exchanges an invitation for a participant token. Rate-limited per
+/// address, and codes also across all addresses (docs/security.md).
+pub async fn join(State(st): State<AppState>, ClientIp(ip): ClientIp, Json(b): Json<Join>) -> ApiResult<Json<Joined>> {
+    let now = Instant::now();
+    let presented = match (&b.code, &b.link) {
+        (Some(code), None) => Secret::Code(secrets::normalize_code(code)),
+        (None, Some(link)) => Secret::Link(link.trim().rsplit('/').next().unwrap_or_default().to_owned()),
+        _ => return Err(ErrorCode::InvalidMessage.into()),
+    };
+    let is_code = matches!(presented, Secret::Code(_));
+    if !st.limits.join_by_address.try_take(&ip, now) || (is_code && !st.limits.join_codes_everywhere.try_take(&(), now)) {
+        st.metrics.refused(ErrorCode::RateLimited);
+        return Err(ErrorCode::RateLimited.into());
+    }
+    let name: String = b.name.as_deref().unwrap_or("").trim().chars().filter(|c| !c.is_control()).take(MAX_NAME).collect();
+    let name = if name.is_empty() { "Customer".to_owned() } else { name };
+    let pid = secrets::id("cus");
+    let token = secrets::token();
+    let (p2, n2, t2) = (pid.clone(), name.clone(), token.clone());
+    let redeemed = st
+        .db
+        .call(move |c| match &presented {
+            Secret::Code(code) => store::redeem(c, Presented::Code(code), &p2, &n2, &t2),
+            Secret::Link(link) => store::redeem(c, Presented::Link(link), &p2, &n2, &t2),
+        })
+        .await?;
+    let session = match redeemed {
+        Ok(session) => session,
+        Err(code) => {
+            st.metrics.refused(code);
+            return Err(code.into());
+        }
+    };
+    st.limits.join_by_address.refund(&ip);
+    if is_code {
+        st.limits.join_codes_everywhere.refund(&());
+    }
+    add_participant(&st, &SessionId(session.clone()), &ParticipantId(pid.clone()), Role::Customer, None, &name).await?;
+    tracing::info!(session = %session, participant = %pid, "customer joined");
+    Ok(Json(Joined { session_id: session, participant_id: pid, token }))
+}
+
+enum Secret {
+    Code(String),
+    Link(String),
+}
+
+#[derive(Deserialize)]
+pub struct Notes {
+    notes: String,
+}
+
+/// S15: any CSR of the session saves notes while it is live.
+pub async fn save_notes(State(st): State<AppState>, Csr(a): Csr, Path(session): Path<String>, Json(b): Json<Notes>) -> ApiResult<Json<Value>> {
+    let me = seat(&st, &session, &a).await?;
+    if b.notes.len() > MAX_NOTES {
+        return Err(ErrorCode::MessageTooLarge.into());
+    }
+    let sid = session.clone();
+    let live = st.db.call(move |c| store::summary(c, &sid)).await?.is_some_and(|s| s.ended_at.is_none());
+    if !live {
+        return Err(ErrorCode::SessionEnded.into());
+    }
+    let (sid, notes) = (session.clone(), b.notes);
+    st.db.call(move |c| store::save_notes(c, &sid, &notes, &me.id)).await?;
+    Ok(Json(json!({"saved": true})))
+}
+
+#[derive(Deserialize, Default)]
+pub struct End {
+    notes: Option<String>,
+}
+
+/// S19, S20: the host ends the session, with final notes.
+pub async fn end(State(st): State<AppState>, Csr(a): Csr, Path(session): Path<String>, Json(b): Json<End>) -> ApiResult<Json<Value>> {
+    let me = seat(&st, &session, &a).await?;
+    if b.notes.as_ref().is_some_and(|n| n.len() > MAX_NOTES) {
+        return Err(ErrorCode::MessageTooLarge.into());
+    }
+    let sid = SessionId(session.clone());
+    st.hub.ask(&sid, |reply| Command::End { by: ParticipantId(me.id), notes: b.notes, reply }).await??;
+    Ok(Json(json!({"ended": session})))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    limit: Option<i64>,
+}
+
+/// The caller's sessions, newest first; a site admin sees every session.
+pub async fn list(State(st): State<AppState>, Csr(a): Csr, Query(q): Query<ListQuery>) -> ApiResult<Json<Vec<SessionSummary>>> {
+    let filter = if a.is_admin { None } else { Some(a.id) };
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    Ok(Json(st.db.call(move |c| store::list(c, filter, limit)).await?))
+}
+
+#[derive(Serialize)]
+pub struct SessionDetail {
+    session: SessionSummary,
+    participants: Vec<ParticipantRow>,
+    record: Vec<RecordEntry>,
+}
+
+/// S22: the record, readable by CSRs who took part and by site admins.
+pub async fn read(State(st): State<AppState>, Csr(a): Csr, Path(session): Path<String>) -> ApiResult<Json<SessionDetail>> {
+    let (sid, aid, admin) = (session.clone(), a.id, a.is_admin);
+    let detail = st
+        .db
+        .call(move |c| {
+            let Some(summary) = store::summary(c, &sid)? else { return Ok(Err(ErrorCode::NotFound)) };
+            if !admin && !store::took_part(c, &sid, aid)? {
+                return Ok(Err(ErrorCode::NotInSession));
+            }
+            Ok(Ok(SessionDetail { session: summary, participants: store::participants(c, &sid)?, record: store::record(c, &sid)? }))
+        })
+        .await?;
+    Ok(Json(detail.map_err(ApiError)?))
+}

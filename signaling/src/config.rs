@@ -1,0 +1,212 @@
+//! Service configuration: flags, environment variables and an optional TOML file, in that
+//! order of precedence. `signaling --help` lists every setting.
+
+use clap::{Args, Parser, Subcommand};
+use protocol::SiteFeatures;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Self-hosted remote-support signaling service: accounts, sessions, invitations, consent
+/// relay and the session record. Serves the CSR console.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service (the default).
+    Serve,
+    /// Manage CSR accounts directly in the database (works while the service is stopped).
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminAction {
+    /// Create a CSR account. The password is read from standard input (one line), or generated
+    /// and printed when standard input is empty.
+    AddCsr {
+        username: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Make the account a site admin.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Set a new password for an account (read from standard input, or generated and printed).
+    ResetPassword { username: String },
+    /// List accounts.
+    List,
+}
+
+/// Every setting; each may also come from the environment or the TOML file given by
+/// `--config`. Unset values fall back to the file, then to the defaults shown.
+#[derive(Debug, Args, Default)]
+pub struct Settings {
+    /// TOML file with any of the settings below (keys as the long flag names, with `_`).
+    #[arg(long, env = "SIGNALING_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "SIGNALING_LISTEN", global = true)]
+    pub listen: Option<SocketAddr>,
+    /// URL under which customers and CSRs reach this service; used in invitation links and to
+    /// check the Origin of browser connections [default: http://<listen>].
+    #[arg(long, env = "SIGNALING_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// SQLite database: a path or `sqlite://path` [default: ./data/signaling.db].
+    #[arg(long, env = "SIGNALING_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// STUN server URL handed to peers (repeat or comma-separate for several).
+    #[arg(long, env = "SIGNALING_STUN_URLS", value_delimiter = ',', global = true)]
+    pub stun_urls: Vec<String>,
+    /// TURN server URL handed to peers, e.g. `turn:turn.example.com:3478?transport=udp`.
+    #[arg(long, env = "SIGNALING_TURN_URLS", value_delimiter = ',', global = true)]
+    pub turn_urls: Vec<String>,
+    /// Shared secret of the TURN server (coturn `static-auth-secret`). Prefer the environment
+    /// or the config file over the command line, which other local users can read.
+    #[arg(long, env = "SIGNALING_TURN_SECRET", hide_env_values = true, global = true)]
+    pub turn_secret: Option<String>,
+    /// Lifetime of TURN credentials in seconds [default: 3600].
+    #[arg(long, env = "SIGNALING_TURN_TTL", global = true)]
+    pub turn_ttl: Option<u64>,
+    /// Lifetime of customer invitations in seconds [default: 1800].
+    #[arg(long, env = "SIGNALING_INVITATION_TTL", global = true)]
+    pub invitation_ttl: Option<u64>,
+    /// Most WebSocket connections served at once [default: 20000].
+    #[arg(long, env = "SIGNALING_MAX_CONNECTIONS", global = true)]
+    pub max_connections: Option<usize>,
+    /// Log format: `human` or `json` [default: human]. Levels come from RUST_LOG.
+    #[arg(long, env = "SIGNALING_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
+    /// Features this deployment allows at all (comma-separated from basic_file_transfer,
+    /// advanced_file_transfer, recording, video) [default: all]. The site admin switches
+    /// them on and off within this set.
+    #[arg(long, env = "SIGNALING_FEATURES", value_delimiter = ',', global = true)]
+    pub features: Option<Vec<String>>,
+}
+
+/// The same settings as read from the TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<SocketAddr>,
+    public_url: Option<String>,
+    database_url: Option<String>,
+    stun_urls: Option<Vec<String>>,
+    turn_urls: Option<Vec<String>>,
+    turn_secret: Option<String>,
+    turn_ttl: Option<u64>,
+    invitation_ttl: Option<u64>,
+    max_connections: Option<usize>,
+    log_format: Option<String>,
+    features: Option<Vec<String>>,
+}
+
+/// Resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub database_path: PathBuf,
+    pub stun_urls: Vec<String>,
+    pub turn_urls: Vec<String>,
+    pub turn_secret: Option<String>,
+    pub turn_ttl: u64,
+    pub invitation_ttl: u64,
+    pub max_connections: usize,
+    pub json_logs: bool,
+    /// Features the deployment allows; the site admin's switches apply within these.
+    pub allowed_features: SiteFeatures,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("config file {0} is not valid: {1}")]
+    Parse(PathBuf, toml::de::Error),
+    #[error("unknown feature `{0}`: use basic_file_transfer, advanced_file_transfer, recording or video")]
+    Feature(String),
+    #[error("log format must be `human` or `json`, not `{0}`")]
+    LogFormat(String),
+    #[error("public URL must start with http:// or https://, not `{0}`")]
+    PublicUrl(String),
+}
+
+impl Settings {
+    /// Merges flags/environment over the file over the defaults.
+    pub fn resolve(&self) -> Result<Config, ConfigError> {
+        let file = match &self.config {
+            Some(p) => read_file(p)?,
+            None => FileSettings::default(),
+        };
+        let listen = self.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let public_url = self.public_url.clone().or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError::PublicUrl(public_url));
+        }
+        let db = self.database_url.clone().or(file.database_url).unwrap_or_else(|| "./data/signaling.db".into());
+        let database_path = PathBuf::from(db.strip_prefix("sqlite://").unwrap_or(&db));
+        let pick = |flag: &Vec<String>, file: Option<Vec<String>>| if flag.is_empty() { file.unwrap_or_default() } else { flag.clone() };
+        let log_format = self.log_format.clone().or(file.log_format).unwrap_or_else(|| "human".into());
+        let json_logs = match log_format.as_str() {
+            "human" => false,
+            "json" => true,
+            other => return Err(ConfigError::LogFormat(other.into())),
+        };
+        let allowed_features = match self.features.clone().or(file.features) {
+            None => SiteFeatures::default(),
+            Some(list) => parse_features(&list)?,
+        };
+        Ok(Config {
+            listen,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            database_path,
+            stun_urls: pick(&self.stun_urls, file.stun_urls),
+            turn_urls: pick(&self.turn_urls, file.turn_urls),
+            turn_secret: self.turn_secret.clone().or(file.turn_secret).filter(|s| !s.is_empty()),
+            turn_ttl: self.turn_ttl.or(file.turn_ttl).unwrap_or(3600),
+            invitation_ttl: self.invitation_ttl.or(file.invitation_ttl).unwrap_or(1800),
+            max_connections: self.max_connections.or(file.max_connections).unwrap_or(20_000),
+            json_logs,
+            allowed_features,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.into(), e))?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse(path.into(), e))
+}
+
+fn parse_features(list: &[String]) -> Result<SiteFeatures, ConfigError> {
+    let mut f = SiteFeatures { basic_file_transfer: false, advanced_file_transfer: false, recording: false, video: false };
+    for name in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        match name {
+            "basic_file_transfer" => f.basic_file_transfer = true,
+            "advanced_file_transfer" => f.advanced_file_transfer = true,
+            "recording" => f.recording = true,
+            "video" => f.video = true,
+            other => return Err(ConfigError::Feature(other.into())),
+        }
+    }
+    Ok(f)
+}
+
+/// The features in force: what the deployment allows and the site admin switched on.
+pub fn effective_features(allowed: SiteFeatures, admin: SiteFeatures) -> SiteFeatures {
+    SiteFeatures {
+        basic_file_transfer: allowed.basic_file_transfer && admin.basic_file_transfer,
+        advanced_file_transfer: allowed.advanced_file_transfer && admin.advanced_file_transfer,
+        recording: allowed.recording && admin.recording,
+        video: allowed.video && admin.video,
+    }
+}

@@ -1,0 +1,154 @@
+//! The embedded SQLite database: one connection, used from blocking threads so the async
+//! runtime never waits on the disk. Migrations run at open.
+
+pub mod accounts;
+pub mod sessions;
+
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// A database failure. None of these leak details to clients.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot create database folder {0}: {1}")]
+    Folder(String, std::io::Error),
+    #[error("database task failed")]
+    Join,
+}
+
+impl DbError {
+    /// A full disk or a locked database may clear up; retrying can help.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+            if matches!(e.code, rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+    }
+}
+
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE accounts(
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  display_name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  is_admin INTEGER NOT NULL DEFAULT 0,
+  must_change_password INTEGER NOT NULL DEFAULT 0,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL);
+CREATE TABLE logins(
+  token_hash TEXT PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  expires_at INTEGER NOT NULL);
+CREATE TABLE session_types(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  tracking_required INTEGER NOT NULL DEFAULT 0);
+INSERT INTO session_types(name, tracking_required) VALUES ('Support', 0);
+CREATE TABLE site_features(id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
+CREATE TABLE presets(
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  name TEXT NOT NULL,
+  session_type_id INTEGER NOT NULL REFERENCES session_types(id),
+  tracking_code TEXT,
+  UNIQUE(account_id, name));
+CREATE TABLE sessions(
+  id TEXT PRIMARY KEY,
+  session_type_id INTEGER NOT NULL REFERENCES session_types(id),
+  tracking_code TEXT,
+  started_by INTEGER NOT NULL REFERENCES accounts(id),
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  notes TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL);
+CREATE TABLE participants(
+  id TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES sessions(id),
+  role TEXT NOT NULL,
+  account_id INTEGER REFERENCES accounts(id),
+  name TEXT NOT NULL,
+  token_hash TEXT UNIQUE,
+  joined_at INTEGER NOT NULL,
+  left_at INTEGER);
+CREATE INDEX participants_session ON participants(session_id);
+CREATE TABLE invitations(
+  id TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES sessions(id),
+  code_hash TEXT NOT NULL,
+  link_hash TEXT NOT NULL UNIQUE,
+  created_by INTEGER NOT NULL REFERENCES accounts(id),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  used_at INTEGER,
+  used_by TEXT);
+CREATE INDEX invitations_code ON invitations(code_hash);
+CREATE TABLE record(
+  id INTEGER PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES sessions(id),
+  at_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  actor TEXT,
+  detail TEXT NOT NULL);
+CREATE INDEX record_session ON record(session_id, id);
+"#];
+
+impl Db {
+    /// Opens (creating folder and file when missing) and migrates the database.
+    pub fn open(path: &Path) -> Result<Self, DbError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| DbError::Folder(dir.display().to_string(), e))?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` on the connection on a blocking thread.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, DbError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<R, DbError> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|_| DbError::Join)?
+    }
+
+    /// Runs `f` on the calling thread (for the admin CLI and start-up).
+    pub fn blocking<R>(&self, f: impl FnOnce(&mut Connection) -> Result<R, DbError>) -> Result<R, DbError> {
+        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), DbError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}

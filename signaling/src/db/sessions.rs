@@ -1,0 +1,277 @@
+//! Sessions, participants, invitations and the session record (S22).
+
+use super::{now_ms, DbError};
+use crate::secrets;
+use protocol::rules::{Role, Session};
+use protocol::ErrorCode;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+/// A participant as stored: who they are and how they authenticate.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParticipantRow {
+    pub id: String,
+    pub session_id: String,
+    pub role: String,
+    pub account_id: Option<i64>,
+    pub name: String,
+    pub joined_at: i64,
+    pub left_at: Option<i64>,
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Csr => "csr",
+        Role::Customer => "customer",
+    }
+}
+
+/// Stores a newly started session with its host participant.
+pub fn create(c: &mut Connection, id: &str, type_id: i64, tracking: Option<&str>, account_id: i64, host_id: &str, host_name: &str, state: &Session) -> Result<(), DbError> {
+    let tx = c.transaction()?;
+    let now = now_ms();
+    tx.execute(
+        "INSERT INTO sessions(id, session_type_id, tracking_code, started_by, started_at, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, type_id, tracking, account_id, now, serde_json::to_string(state).unwrap_or_default()],
+    )?;
+    tx.execute(
+        "INSERT INTO participants(id, session_id, role, account_id, name, joined_at) VALUES (?1, ?2, 'csr', ?3, ?4, ?5)",
+        params![host_id, id, account_id, host_name, now],
+    )?;
+    append(&tx, id, now, "started", Some(host_id), &serde_json::json!({"session_type_id": type_id, "tracking_code": tracking}))?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Sessions that were live when the service stopped, with their last rule state.
+pub fn live(c: &Connection) -> Result<Vec<(String, Session)>, DbError> {
+    let mut st = c.prepare("SELECT id, state FROM sessions WHERE ended_at IS NULL")?;
+    let rows: Vec<(String, String)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    Ok(rows.into_iter().filter_map(|(id, s)| serde_json::from_str(&s).ok().map(|s| (id, s))).collect())
+}
+
+/// One entry of the session record.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordEntry {
+    pub at_ms: i64,
+    pub kind: String,
+    pub actor: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+fn append(c: &Connection, session: &str, at: i64, kind: &str, actor: Option<&str>, detail: &serde_json::Value) -> Result<(), DbError> {
+    c.execute(
+        "INSERT INTO record(session_id, at_ms, kind, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![session, at, kind, actor, detail.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Saves the rule state and its record entries in one transaction, so a crash never keeps
+/// one without the other.
+pub fn save(c: &mut Connection, session: &str, state: &Session, entries: &[RecordEntry]) -> Result<(), DbError> {
+    let tx = c.transaction()?;
+    tx.execute("UPDATE sessions SET state = ?2 WHERE id = ?1", params![session, serde_json::to_string(state).unwrap_or_default()])?;
+    for e in entries {
+        append(&tx, session, e.at_ms, &e.kind, e.actor.as_deref(), &e.detail)?;
+        if e.kind == "left" {
+            if let Some(id) = e.detail.get("id").and_then(|v| v.as_str()) {
+                tx.execute("UPDATE participants SET left_at = ?2, token_hash = NULL WHERE id = ?1", params![id, e.at_ms])?;
+            }
+        }
+        if e.kind == "ended" {
+            tx.execute("UPDATE sessions SET ended_at = ?2 WHERE id = ?1", params![session, e.at_ms])?;
+            tx.execute("UPDATE participants SET token_hash = NULL WHERE session_id = ?1", [session])?;
+            tx.execute("UPDATE invitations SET revoked_at = ?2 WHERE session_id = ?1 AND used_at IS NULL AND revoked_at IS NULL", params![session, e.at_ms])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn save_notes(c: &mut Connection, session: &str, notes: &str, actor: &str) -> Result<(), DbError> {
+    let tx = c.transaction()?;
+    tx.execute("UPDATE sessions SET notes = ?2 WHERE id = ?1", params![session, notes])?;
+    append(&tx, session, now_ms(), "notes_saved", Some(actor), &serde_json::json!({"length": notes.chars().count()}))?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn add_participant(c: &Connection, session: &str, id: &str, role: Role, account_id: Option<i64>, name: &str, token: Option<&str>) -> Result<(), DbError> {
+    c.execute(
+        "INSERT INTO participants(id, session_id, role, account_id, name, token_hash, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![id, session, role_name(role), account_id, name, token.map(secrets::hash_secret), now_ms()],
+    )?;
+    Ok(())
+}
+
+/// Removes a participant whose join the rules refused (keeps the record consistent).
+pub fn remove_participant(c: &Connection, id: &str) -> Result<(), DbError> {
+    c.execute("DELETE FROM participants WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+fn participant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ParticipantRow> {
+    Ok(ParticipantRow { id: r.get(0)?, session_id: r.get(1)?, role: r.get(2)?, account_id: r.get(3)?, name: r.get(4)?, joined_at: r.get(5)?, left_at: r.get(6)? })
+}
+
+const P_COLS: &str = "id, session_id, role, account_id, name, joined_at, left_at";
+
+/// The customer a participant token belongs to, if still in a live session.
+pub fn participant_by_token(c: &Connection, token: &str) -> Result<Option<ParticipantRow>, DbError> {
+    Ok(c.query_row(&format!("SELECT {P_COLS} FROM participants WHERE token_hash = ?1 AND left_at IS NULL"), [secrets::hash_secret(token)], participant_row).optional()?)
+}
+
+/// The seat of a CSR account in a session, if it has one and has not left.
+pub fn csr_participant(c: &Connection, session: &str, account_id: i64) -> Result<Option<ParticipantRow>, DbError> {
+    Ok(c.query_row(
+        &format!("SELECT {P_COLS} FROM participants WHERE session_id = ?1 AND account_id = ?2 AND left_at IS NULL"),
+        params![session, account_id],
+        participant_row,
+    )
+    .optional()?)
+}
+
+pub fn participants(c: &Connection, session: &str) -> Result<Vec<ParticipantRow>, DbError> {
+    let mut st = c.prepare(&format!("SELECT {P_COLS} FROM participants WHERE session_id = ?1 ORDER BY joined_at, id"))?;
+    let rows = st.query_map([session], participant_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// A new invitation: the code and link are returned once and stored only as hashes.
+pub struct NewInvitation {
+    pub id: String,
+    pub code: String,
+    pub link_token: String,
+    pub expires_at: i64,
+}
+
+pub fn create_invitation(c: &Connection, session: &str, created_by: i64, ttl_ms: i64) -> Result<NewInvitation, DbError> {
+    let now = now_ms();
+    // A code is unique among invitations that can still be redeemed.
+    let code = loop {
+        let code = secrets::invitation_code();
+        let taken: bool = c.query_row(
+            "SELECT EXISTS(SELECT 1 FROM invitations WHERE code_hash = ?1 AND expires_at > ?2 AND used_at IS NULL AND revoked_at IS NULL)",
+            params![secrets::hash_secret(&code), now],
+            |r| r.get(0),
+        )?;
+        if !taken {
+            break code;
+        }
+    };
+    let inv = NewInvitation { id: secrets::id("inv"), code, link_token: secrets::token(), expires_at: now + ttl_ms };
+    c.execute(
+        "INSERT INTO invitations(id, session_id, code_hash, link_hash, created_by, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![inv.id, session, secrets::hash_secret(&inv.code), secrets::hash_secret(&inv.link_token), created_by, now, inv.expires_at],
+    )?;
+    append(c, session, now, "invited", None, &serde_json::json!({"invitation": inv.id, "expires_at": inv.expires_at}))?;
+    Ok(inv)
+}
+
+pub fn revoke_invitation(c: &Connection, session: &str, id: &str) -> Result<bool, DbError> {
+    let n = c.execute(
+        "UPDATE invitations SET revoked_at = ?3 WHERE id = ?1 AND session_id = ?2 AND revoked_at IS NULL AND used_at IS NULL",
+        params![id, session, now_ms()],
+    )?;
+    if n > 0 {
+        append(c, session, now_ms(), "invitation_revoked", None, &serde_json::json!({"invitation": id}))?;
+    }
+    Ok(n > 0)
+}
+
+/// How a customer presents an invitation.
+pub enum Presented<'a> {
+    Code(&'a str),
+    Link(&'a str),
+}
+
+/// Whether a presented invitation can be used now: (invitation id, session id) or the reason.
+pub fn check_invitation(c: &Connection, presented: &Presented<'_>) -> Result<Result<(String, String), ErrorCode>, DbError> {
+    let (col, secret) = match presented {
+        Presented::Code(code) => ("code_hash", *code),
+        Presented::Link(link) => ("link_hash", *link),
+    };
+    // Among invitations with this code, look at the one that is still usable, if any.
+    let row: Option<(String, String, i64, Option<i64>, Option<i64>)> = c
+        .query_row(
+            &format!("SELECT id, session_id, expires_at, revoked_at, used_at FROM invitations WHERE {col} = ?1 ORDER BY (used_at IS NULL AND revoked_at IS NULL) DESC, expires_at DESC LIMIT 1"),
+            [secrets::hash_secret(secret)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let Some((inv, session, expires_at, revoked, used)) = row else { return Ok(Err(ErrorCode::InvitationInvalid)) };
+    let ended: bool = c.query_row("SELECT ended_at IS NOT NULL FROM sessions WHERE id = ?1", [&session], |r| r.get(0))?;
+    Ok(if ended {
+        Err(ErrorCode::SessionEnded)
+    } else if used.is_some() {
+        Err(ErrorCode::InvitationUsed)
+    } else if revoked.is_some() {
+        Err(ErrorCode::InvitationRevoked)
+    } else if expires_at <= now_ms() {
+        Err(ErrorCode::InvitationExpired)
+    } else {
+        Ok((inv, session))
+    })
+}
+
+/// Redeems an invitation for a new customer participant, atomically: it admits one customer.
+/// Returns the session id or the reason the invitation cannot be used.
+pub fn redeem(c: &mut Connection, presented: Presented<'_>, participant: &str, name: &str, token: &str) -> Result<Result<String, ErrorCode>, DbError> {
+    let tx = c.transaction()?;
+    let (inv, session) = match check_invitation(&tx, &presented)? {
+        Ok(found) => found,
+        Err(code) => return Ok(Err(code)),
+    };
+    tx.execute("UPDATE invitations SET used_at = ?2, used_by = ?3 WHERE id = ?1", params![inv, now_ms(), participant])?;
+    add_participant(&tx, &session, participant, Role::Customer, None, name, Some(token))?;
+    tx.commit()?;
+    Ok(Ok(session))
+}
+
+/// A session as listed and read through the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionSummary {
+    pub id: String,
+    pub session_type: String,
+    pub tracking_code: Option<String>,
+    pub started_by: String,
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+    pub notes: String,
+}
+
+const S_SELECT: &str = "SELECT s.id, t.name, s.tracking_code, a.username, s.started_at, s.ended_at, s.notes FROM sessions s JOIN session_types t ON t.id = s.session_type_id JOIN accounts a ON a.id = s.started_by";
+
+fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionSummary> {
+    Ok(SessionSummary { id: r.get(0)?, session_type: r.get(1)?, tracking_code: r.get(2)?, started_by: r.get(3)?, started_at: r.get(4)?, ended_at: r.get(5)?, notes: r.get(6)? })
+}
+
+pub fn summary(c: &Connection, id: &str) -> Result<Option<SessionSummary>, DbError> {
+    Ok(c.query_row(&format!("{S_SELECT} WHERE s.id = ?1"), [id], summary_row).optional()?)
+}
+
+/// Sessions an account took part in (all sessions for `None`, the site admin's view).
+pub fn list(c: &Connection, account: Option<i64>, limit: i64) -> Result<Vec<SessionSummary>, DbError> {
+    let mut st = c.prepare(&format!(
+        "{S_SELECT} WHERE ?1 IS NULL OR EXISTS(SELECT 1 FROM participants p WHERE p.session_id = s.id AND p.account_id = ?1) ORDER BY s.started_at DESC LIMIT ?2"
+    ))?;
+    let rows = st.query_map(params![account, limit], summary_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Whether an account ever had a seat in the session (may read its record).
+pub fn took_part(c: &Connection, session: &str, account_id: i64) -> Result<bool, DbError> {
+    Ok(c.query_row("SELECT EXISTS(SELECT 1 FROM participants WHERE session_id = ?1 AND account_id = ?2)", params![session, account_id], |r| r.get(0))?)
+}
+
+pub fn record(c: &Connection, session: &str) -> Result<Vec<RecordEntry>, DbError> {
+    let mut st = c.prepare("SELECT at_ms, kind, actor, detail FROM record WHERE session_id = ?1 ORDER BY id")?;
+    let rows = st
+        .query_map([session], |r| {
+            let detail: String = r.get(3)?;
+            Ok(RecordEntry { at_ms: r.get(0)?, kind: r.get(1)?, actor: r.get(2)?, detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null) })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}

@@ -1,0 +1,73 @@
+//! Pages for people: the console entry, the customer's join page, health and metrics.
+
+use crate::db::sessions::{self as store, Presented};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use protocol::ErrorCode;
+
+const CONSOLE_INDEX: &str = include_str!("../../console/index.html");
+
+pub async fn console() -> Html<&'static str> {
+    Html(CONSOLE_INDEX)
+}
+
+pub async fn healthz(State(st): State<AppState>) -> Response {
+    match st.db.call(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response(),
+    }
+}
+
+pub async fn metrics(State(st): State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render()).into_response()
+}
+
+/// The page an invitation link opens: plain words on how to get and start the agent, with
+/// the link already in the command. It does not use up the invitation.
+pub async fn join_page(State(st): State<AppState>, Path(token): Path<String>) -> Response {
+    let t = token.clone();
+    let state = st.db.call(move |c| store::check_invitation(c, &Presented::Link(&t))).await;
+    let link = format!("{}/join/{}", st.config.public_url, html_escape(&token));
+    let body = match state {
+        Ok(Ok(_)) => format!(
+            r#"<h1>Join your support session</h1>
+<p>Your support representative invited you to a support session. Nothing on your computer is
+shared until you allow it, and you can stop anything at any moment.</p>
+<ol>
+<li>Download the support agent for your computer from this site (your support representative
+can tell you where if you cannot find it).</li>
+<li>Start it in a terminal with this command (copy it whole):
+<pre><code>agent join {link}</code></pre></li>
+<li>The agent shows what your support representative asks for; answer each request with
+<b>y</b> to allow or <b>n</b> to refuse. Type <b>help</b> to see how to stop sharing or leave.</li>
+</ol>
+<p>This invitation admits one person and expires soon. If it stops working, ask for a new one.</p>"#
+        ),
+        Ok(Err(code)) => format!("<h1>This invitation cannot be used</h1><p>{}</p><p>Error code: <code>{}</code></p>", code.message(), code),
+        Err(_) => format!("<h1>Please try again</h1><p>{}</p>", ErrorCode::Unavailable.message()),
+    };
+    let status = match &state {
+        Ok(Ok(_)) => StatusCode::OK,
+        Ok(Err(code)) => crate::error::status_of(*code),
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"referrer\" content=\"no-referrer\"><title>Join a support session</title><style>body{{font:17px/1.6 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}}pre{{background:#eef2f6;padding:.6rem;overflow-x:auto}}</style></head><body>{body}</body></html>"
+    );
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
+}
+
+fn html_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '<' => "&lt;".into(),
+            '>' => "&gt;".into(),
+            '&' => "&amp;".into(),
+            '"' => "&quot;".into(),
+            '\'' => "&#39;".into(),
+            c => c.to_string(),
+        })
+        .collect()
+}

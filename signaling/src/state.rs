@@ -1,0 +1,55 @@
+//! What every handler shares: configuration, database, live sessions, limits.
+
+use crate::config::{effective_features, Config};
+use crate::db::{accounts, Db, DbError};
+use crate::hub::Hub;
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use protocol::SiteFeatures;
+use std::net::IpAddr;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+pub type AppState = Arc<App>;
+
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    pub hub: Arc<Hub>,
+    pub metrics: Arc<Metrics>,
+    pub limits: Limits,
+    pub ws_slots: Arc<Semaphore>,
+}
+
+/// Guessing limits; docs/security.md turns these numbers into guesses per day.
+pub struct Limits {
+    /// Login attempts per client address: 10 at once, then 10 per hour.
+    pub login_by_address: RateLimiter<IpAddr>,
+    /// Login attempts per user name, whatever the address: 10 at once, then 10 per hour.
+    pub login_by_user: RateLimiter<String>,
+    /// Invitation attempts (code or link) per client address: 10 at once, then 2 per minute.
+    pub join_by_address: RateLimiter<IpAddr>,
+    /// Attempts with a phone code from all addresses together: 100 at once, then 60 per
+    /// minute. Links (256-bit) are not limited by it, so an attack on codes cannot lock out
+    /// customers who join by link.
+    pub join_codes_everywhere: RateLimiter<()>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            login_by_address: RateLimiter::new(10, 10),
+            login_by_user: RateLimiter::new(10, 10),
+            join_by_address: RateLimiter::new(10, 120),
+            join_codes_everywhere: RateLimiter::new(100, 3600),
+        }
+    }
+}
+
+impl App {
+    /// The features in force now: the deployment's set narrowed by the site admin.
+    pub async fn features(&self) -> Result<SiteFeatures, DbError> {
+        let admin = self.db.call(|c| accounts::features(c)).await?;
+        Ok(effective_features(self.config.allowed_features, admin))
+    }
+}

@@ -1,0 +1,187 @@
+//! The participant WebSocket: `hello` with version and credentials, then messages in both
+//! directions until either side closes. Generic over `Sink`/`Stream` so tests can drive it
+//! with channels; axum's socket is one such pair.
+
+use crate::auth;
+use crate::db::sessions as store;
+use crate::live_session::{Command, Connection, OUTBOUND_QUEUE};
+use crate::state::AppState;
+use crate::turn;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use protocol::signal::{ClientMessage, ServerMessage};
+use protocol::{decode_client, ErrorCode, ParticipantId, SessionId, PROTOCOL_VERSION};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{interval, timeout, Instant, MissedTickBehavior};
+
+/// How long a new connection may take to say `hello`.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Ping interval; a connection silent for three intervals is closed as dead.
+const PING_EVERY: Duration = Duration::from_secs(15);
+/// Frames above this are cut by the WebSocket layer itself; between the protocol limit
+/// (64 KiB) and this, the sender gets a `message_too_large` error and the connection stays.
+const FRAME_LIMIT: usize = 1024 * 1024;
+
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+pub async fn upgrade(State(st): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    // Browsers send Origin; a page of another site must not ride on a CSR's cookie.
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        if origin != st.config.public_url && origin != format!("http://{}", st.config.listen) {
+            return crate::error::ApiError(ErrorCode::Forbidden).into_response();
+        }
+    }
+    let Ok(slot) = st.ws_slots.clone().try_acquire_owned() else {
+        st.metrics.refused(ErrorCode::Unavailable);
+        return crate::error::ApiError(ErrorCode::Unavailable).into_response();
+    };
+    let cookie = auth::cookie_token(&headers);
+    ws.max_message_size(FRAME_LIMIT).max_frame_size(FRAME_LIMIT).on_upgrade(move |socket: WebSocket| async move {
+        let (sink, stream) = socket.split();
+        st.metrics.connections.fetch_add(1, Relaxed);
+        serve(st.clone(), cookie, sink, stream).await;
+        st.metrics.connections.fetch_sub(1, Relaxed);
+        drop(slot);
+    })
+}
+
+/// Serves one participant connection to the end.
+pub async fn serve<Si, St, E>(st: AppState, cookie: Option<String>, mut sink: Si, mut stream: St)
+where
+    Si: Sink<Message> + Unpin,
+    St: Stream<Item = Result<Message, E>> + Unpin,
+{
+    let (session, participant) = match handshake(&st, cookie, &mut stream).await {
+        Ok(found) => found,
+        Err(code) => {
+            st.metrics.refused(code);
+            let _ = close(&mut sink, code, None).await;
+            return;
+        }
+    };
+    let (tx, mut rx) = mpsc::channel(OUTBOUND_QUEUE);
+    let (kick_tx, mut kick) = oneshot::channel();
+    let conn_id = NEXT_CONN.fetch_add(1, Relaxed);
+    let ice_servers = turn::ice_servers(
+        &st.config.stun_urls,
+        &st.config.turn_urls,
+        st.config.turn_secret.as_deref(),
+        participant.as_str(),
+        crate::db::now_ms() as u64 / 1000,
+        st.config.turn_ttl,
+    );
+    let conn = Connection { id: conn_id, tx, kick: kick_tx };
+    let connected = st
+        .hub
+        .ask(&session, |reply| Command::Connect { participant: participant.clone(), conn, ice_servers, ice_ttl: st.config.turn_ttl, reply })
+        .await
+        .and_then(|r| r);
+    if let Err(code) = connected {
+        let _ = close(&mut sink, code, None).await;
+        return;
+    }
+    let mut ping = interval(PING_EVERY);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+    let reason: Option<ErrorCode> = loop {
+        tokio::select! {
+            out = rx.recv() => match out {
+                Some(json) => if sink.send(Message::Text(json.as_ref().into())).await.is_err() { break None },
+                None => break None,
+            },
+            code = &mut kick => break code.ok(),
+            frame = stream.next() => {
+                last_heard = Instant::now();
+                match frame {
+                    Some(Ok(Message::Text(text))) => {
+                        st.metrics.messages_received.fetch_add(1, Relaxed);
+                        match decode_client(text.as_str()) {
+                            Ok((r#ref, msg)) => {
+                                let cmd = Command::Message { participant: participant.clone(), r#ref, msg };
+                                if st.hub.send(&session, cmd).await.is_err() { break Some(ErrorCode::SessionEnded) }
+                            }
+                            Err(e) => {
+                                st.metrics.refused(e.code);
+                                tracing::debug!(participant = %participant, error = %e, "refused message");
+                                let msg = ServerMessage::error(e.code, e.r#ref);
+                                if sink.send(Message::Text(encode(&msg).into())).await.is_err() { break None }
+                            }
+                        }
+                    }
+                    Some(Ok(Message::Binary(_))) => {
+                        st.metrics.refused(ErrorCode::MalformedMessage);
+                        let msg = ServerMessage::error(ErrorCode::MalformedMessage, None);
+                        if sink.send(Message::Text(encode(&msg).into())).await.is_err() { break None }
+                    }
+                    Some(Ok(Message::Close(_))) | None => break None,
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) => break Some(ErrorCode::MessageTooLarge),
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > PING_EVERY * 3 { break None }
+                if sink.send(Message::Ping(Vec::new().into())).await.is_err() { break None }
+            }
+        }
+    };
+    let _ = st.hub.send(&session, Command::Disconnect { participant: participant.clone(), conn_id }).await;
+    // Say why, unless the peer is already gone.
+    if let Some(code) = reason {
+        let _ = close(&mut sink, code, None).await;
+    } else {
+        let _ = sink.send(Message::Close(None)).await;
+    }
+}
+
+/// Waits for `hello`, checks the version, and finds the participant it proves.
+async fn handshake<St, E>(st: &AppState, cookie: Option<String>, stream: &mut St) -> Result<(SessionId, ParticipantId), ErrorCode>
+where
+    St: Stream<Item = Result<Message, E>> + Unpin,
+{
+    let first = loop {
+        match timeout(HELLO_TIMEOUT, stream.next()).await {
+            Err(_) => return Err(ErrorCode::HelloRequired),
+            Ok(Some(Ok(Message::Text(t)))) => break t,
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+            Ok(_) => return Err(ErrorCode::HelloRequired),
+        }
+    };
+    let (_, msg) = decode_client(first.as_str()).map_err(|e| e.code)?;
+    let ClientMessage::Hello { protocol_version, session, token } = msg else { return Err(ErrorCode::HelloRequired) };
+    if protocol_version != PROTOCOL_VERSION {
+        return Err(ErrorCode::ProtocolVersionMismatch);
+    }
+    let row = match (token, session) {
+        (Some(token), _) => st.db.call(move |c| store::participant_by_token(c, &token)).await.map_err(|_| ErrorCode::Internal)?.ok_or(ErrorCode::TokenInvalid)?,
+        (None, Some(session)) => {
+            let mut headers = HeaderMap::new();
+            if let Some(c) = cookie.and_then(|c| format!("{}={c}", auth::COOKIE).parse().ok()) {
+                headers.insert(header::COOKIE, c);
+            }
+            let account = auth::account_from_headers(st, &headers).await.map_err(|e| e.0)?;
+            if account.must_change_password {
+                return Err(ErrorCode::PasswordChangeRequired);
+            }
+            let sid = session.0.clone();
+            st.db.call(move |c| store::csr_participant(c, &sid, account.id)).await.map_err(|_| ErrorCode::Internal)?.ok_or(ErrorCode::NotInSession)?
+        }
+        (None, None) => return Err(ErrorCode::Unauthenticated),
+    };
+    Ok((SessionId(row.session_id), ParticipantId(row.id)))
+}
+
+fn encode(msg: &ServerMessage) -> String {
+    serde_json::to_string(msg).unwrap_or_default()
+}
+
+/// Sends the error as a message, then a close frame carrying the code.
+async fn close<Si: Sink<Message> + Unpin>(sink: &mut Si, code: ErrorCode, r#ref: Option<String>) -> Result<(), Si::Error> {
+    sink.send(Message::Text(encode(&ServerMessage::error(code, r#ref)).into())).await?;
+    let frame = CloseFrame { code: 4000 + crate::error::status_of(code).as_u16() % 1000, reason: code.code().into() };
+    sink.send(Message::Close(Some(frame))).await
+}
