@@ -193,7 +193,11 @@ impl LiveSession {
             return Err(code);
         }
         for event in &events {
-            self.broadcast(&ServerMessage::Event { at_ms: at_ms as u64, event: event.clone() });
+            let json = encode(&ServerMessage::Event { at_ms: at_ms as u64, event: event.clone() });
+            let audience: Vec<_> = self.conns.keys().filter(|p| self.may_see(p, event)).cloned().collect();
+            for p in audience {
+                self.send_raw(&p, json.clone());
+            }
         }
         self.broadcast(&ServerMessage::Roster { roster: self.rules.roster(&self.id) });
         for event in &events {
@@ -204,6 +208,20 @@ impl LiveSession {
             }
         }
         Ok(())
+    }
+
+    /// Consent and activity events about one customer go to the CSRs and that customer only:
+    /// other customers do not learn what someone else shares.
+    fn may_see(&self, p: &ParticipantId, event: &Event) -> bool {
+        let about = match event {
+            Event::ConsentRequested { customer, .. }
+            | Event::ConsentGranted { customer, .. }
+            | Event::ConsentDenied { customer, .. }
+            | Event::ConsentRevoked { customer, .. } => Some(customer),
+            Event::ActivityStarted { customer, .. } | Event::ActivityStopped { customer, .. } => customer.as_ref(),
+            _ => None,
+        };
+        about.is_none_or(|c| c == p || self.rules.member(p).is_some_and(|m| m.role == Role::Csr))
     }
 
     async fn persist(&self, entries: Vec<RecordEntry>) -> Result<(), ErrorCode> {

@@ -94,7 +94,13 @@ where
                 Some(json) => if sink.send(Message::Text(json.as_ref().into())).await.is_err() { break None },
                 None => break None,
             },
-            code = &mut kick => break code.ok(),
+            code = &mut kick => {
+                // Deliver what was queued before the kick (the `ended` event, say) first.
+                while let Ok(json) = rx.try_recv() {
+                    if sink.send(Message::Text(json.as_ref().into())).await.is_err() { break }
+                }
+                break code.ok()
+            }
             frame = stream.next() => {
                 last_heard = Instant::now();
                 match frame {

@@ -1,0 +1,329 @@
+//! Shared harness: runs the real `signaling` binary on loopback with its own database, and
+//! talks to it as the console and the agent do — over HTTP and WebSocket.
+#![allow(dead_code)]
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_signaling");
+pub const PASSWORD: &str = "a-long-test-password";
+
+/// One signaling process with its data folder; restartable on the same port and database.
+pub struct Server {
+    pub dir: PathBuf,
+    pub port: u16,
+    pub extra: Vec<String>,
+    child: Option<Child>,
+}
+
+impl Server {
+    /// Creates accounts `alice` (site admin), `bob` and `carol` (CSRs), then starts.
+    pub async fn start(extra: &[&str]) -> Server {
+        let dir = std::env::temp_dir().join(format!("signaling-test-{}-{}", std::process::id(), rand_suffix()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut s = Server { dir, port, extra: extra.iter().map(|s| s.to_string()).collect(), child: None };
+        s.admin(&["add-csr", "alice", "--name", "Alice", "--admin"], PASSWORD);
+        s.admin(&["add-csr", "bob", "--name", "Bob"], PASSWORD);
+        s.admin(&["add-csr", "carol", "--name", "Carol"], PASSWORD);
+        s.run().await;
+        s
+    }
+
+    fn db_arg(&self) -> String {
+        self.dir.join("signaling.db").display().to_string()
+    }
+
+    /// Runs `signaling admin …` against this server's database, with `stdin` as input.
+    pub fn admin(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        let mut child = Command::new(BIN)
+            .args(["--database-url", &self.db_arg(), "admin"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{stdin}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out
+    }
+
+    async fn run(&mut self) {
+        let log = std::fs::File::create(self.dir.join("server.log")).unwrap();
+        let child = Command::new(BIN)
+            .args(["--listen", &format!("127.0.0.1:{}", self.port), "--database-url", &self.db_arg()])
+            .args(&self.extra)
+            .env("RUST_LOG", "info")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        for _ in 0..200 {
+            if let Ok(r) = reqwest::get(format!("{}/healthz", self.base())).await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("signaling did not come up: {}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+
+    /// Stops the process the hard way (as a crash would) and starts it again.
+    pub async fn restart(&mut self) {
+        self.kill();
+        self.run().await;
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/ws", self.port)
+    }
+
+    /// Signs in and returns a client carrying the login cookie.
+    pub async fn login(&self, user: &str) -> Http {
+        let mut h = Http::anonymous(self);
+        let (status, body) = h.post("/api/login", json!({"username": user, "password": PASSWORD})).await;
+        assert_eq!(status, 200, "login {user}: {body}");
+        h
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64);
+    h.finish()
+}
+
+/// An HTTP client that keeps the login cookie, like a browser would.
+pub struct Http {
+    pub base: String,
+    pub cookie: Option<String>,
+    client: reqwest::Client,
+}
+
+impl Http {
+    pub fn anonymous(s: &Server) -> Http {
+        Http { base: s.base(), cookie: None, client: reqwest::Client::new() }
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> (u16, Value) {
+        let req = match &self.cookie {
+            Some(c) => req.header("cookie", c),
+            None => req,
+        };
+        let resp = req.send().await.unwrap();
+        if let Some(set) = resp.headers().get("set-cookie").and_then(|v| v.to_str().ok()) {
+            let pair = set.split(';').next().unwrap_or_default().to_owned();
+            self.cookie = if pair.ends_with('=') { None } else { Some(pair) };
+        }
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&mut self, path: &str) -> (u16, Value) {
+        let req = self.client.get(format!("{}{path}", self.base));
+        self.send(req).await
+    }
+
+    pub async fn post(&mut self, path: &str, body: Value) -> (u16, Value) {
+        let req = self.client.post(format!("{}{path}", self.base)).json(&body);
+        self.send(req).await
+    }
+
+    pub async fn put(&mut self, path: &str, body: Value) -> (u16, Value) {
+        let req = self.client.put(format!("{}{path}", self.base)).json(&body);
+        self.send(req).await
+    }
+
+    pub async fn patch(&mut self, path: &str, body: Value) -> (u16, Value) {
+        let req = self.client.patch(format!("{}{path}", self.base)).json(&body);
+        self.send(req).await
+    }
+
+    pub async fn delete(&mut self, path: &str) -> (u16, Value) {
+        let req = self.client.delete(format!("{}{path}", self.base));
+        self.send(req).await
+    }
+
+    /// Starts a session of the default type; returns (session id, host participant id).
+    pub async fn start_session(&mut self) -> (String, String) {
+        let (status, body) = self.post("/api/sessions", json!({"session_type_id": 1})).await;
+        assert_eq!(status, 200, "start: {body}");
+        (body["session_id"].as_str().unwrap().into(), body["participant_id"].as_str().unwrap().into())
+    }
+
+    /// A new customer invitation: (code as shown, link).
+    pub async fn invite(&mut self, session: &str) -> (String, String) {
+        let (status, body) = self.post(&format!("/api/sessions/{session}/invitations"), json!({})).await;
+        assert_eq!(status, 200, "invite: {body}");
+        (body["code"].as_str().unwrap().into(), body["link"].as_str().unwrap().into())
+    }
+}
+
+/// Redeems an invitation as the agent does; returns (participant id, token).
+pub async fn join(s: &Server, how: Value) -> (String, String) {
+    let (status, body) = Http::anonymous(s).post("/api/join", how).await;
+    assert_eq!(status, 200, "join: {body}");
+    (body["participant_id"].as_str().unwrap().into(), body["token"].as_str().unwrap().into())
+}
+
+/// A participant's signaling WebSocket.
+pub struct Peer {
+    pub id: String,
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+pub const WAIT: Duration = Duration::from_secs(5);
+
+impl Peer {
+    /// Opens the socket (with the cookie, for CSRs) without saying hello.
+    pub async fn open(s: &Server, cookie: Option<&str>) -> Peer {
+        let mut req = s.ws_url().into_client_request().unwrap();
+        if let Some(c) = cookie {
+            req.headers_mut().insert("cookie", c.parse().unwrap());
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+        Peer { id: String::new(), ws }
+    }
+
+    /// A CSR joins the session's socket; waits for the welcome.
+    pub async fn csr(s: &Server, http: &Http, session: &str) -> Peer {
+        let mut p = Peer::open(s, http.cookie.as_deref()).await;
+        p.send(json!({"type": "hello", "protocol_version": 1, "session": session})).await;
+        p.welcome().await;
+        p
+    }
+
+    /// A customer connects with the token from `join`; waits for the welcome.
+    pub async fn customer(s: &Server, token: &str) -> Peer {
+        let mut p = Peer::open(s, None).await;
+        p.send(json!({"type": "hello", "protocol_version": 1, "token": token})).await;
+        p.welcome().await;
+        p
+    }
+
+    async fn welcome(&mut self) {
+        let w = self.recv().await;
+        assert_eq!(w["type"], "welcome", "expected welcome, got {w}");
+        self.id = w["you"].as_str().unwrap().into();
+    }
+
+    pub async fn send(&mut self, v: Value) {
+        self.ws.send(Message::Text(v.to_string().into())).await.unwrap();
+    }
+
+    pub async fn send_raw(&mut self, m: Message) {
+        self.ws.send(m).await.unwrap();
+    }
+
+    /// The next text message; panics after [`WAIT`].
+    pub async fn recv(&mut self) -> Value {
+        match self.next().await {
+            Some(v) => v,
+            None => panic!("{}: connection closed while waiting", self.id),
+        }
+    }
+
+    /// The next text message, or None when the connection closes.
+    pub async fn next(&mut self) -> Option<Value> {
+        loop {
+            let m = tokio::time::timeout(WAIT, self.ws.next()).await.unwrap_or_else(|_| panic!("{}: nothing received in {WAIT:?}", self.id));
+            match m {
+                Some(Ok(Message::Text(t))) => return Some(serde_json::from_str(t.as_str()).unwrap()),
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// Skips messages until one matches; returns it.
+    pub async fn until(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let mut seen = vec![];
+        loop {
+            match self.next().await {
+                Some(v) if pred(&v) => return v,
+                Some(v) => seen.push(v),
+                None => panic!("{}: closed before {what}; saw {seen:#?}", self.id),
+            }
+        }
+    }
+
+    /// Waits for an event of this kind.
+    pub async fn event(&mut self, kind: &str) -> Value {
+        self.until(kind, |v| v["type"] == "event" && v["event"] == kind).await
+    }
+
+    /// Waits for the consent request with this id.
+    pub async fn asked(&mut self, request: &str) -> Value {
+        self.until(request, |v| v["event"] == "consent_requested" && v["request"] == request).await
+    }
+
+    /// Waits for an error and returns its code.
+    pub async fn error(&mut self) -> String {
+        let v = self.until("error", |v| v["type"] == "error").await;
+        v["code"].as_str().unwrap().into()
+    }
+
+    /// Waits for a roster satisfying `pred`.
+    pub async fn roster(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        let v = self.until("roster", |v| v["type"] == "roster" && pred(&v["roster"])).await;
+        v["roster"].clone()
+    }
+
+    /// Waits until the server closes the connection, returning the error it gave, if any.
+    pub async fn closed(&mut self) -> Option<String> {
+        let mut code = None;
+        while let Some(v) = self.next().await {
+            if v["type"] == "error" {
+                code = v["code"].as_str().map(str::to_owned);
+            }
+        }
+        code
+    }
+
+    /// Sends and waits for the error it causes.
+    pub async fn refused(&mut self, v: Value) -> String {
+        self.send(v).await;
+        self.error().await
+    }
+}
+
+/// The entry for `id` in a roster value.
+pub fn entry<'a>(roster: &'a Value, id: &str) -> &'a Value {
+    roster["participants"].as_array().unwrap().iter().find(|p| p["id"] == id).unwrap_or(&Value::Null)
+}
