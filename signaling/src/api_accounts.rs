@@ -4,10 +4,10 @@
 use crate::auth::{self, Admin, AnyCsr, ClientIp, Csr};
 use crate::config::effective_features;
 use crate::db::accounts::{self, Account, Preset, SessionType};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::secrets;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -24,7 +24,7 @@ pub struct Login {
     password: String,
 }
 
-pub async fn login(State(st): State<AppState>, ClientIp(ip): ClientIp, Json(body): Json<Login>) -> ApiResult<impl IntoResponse> {
+pub async fn login(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<Login>) -> ApiResult<impl IntoResponse> {
     let now = Instant::now();
     let user_key = body.username.to_lowercase();
     if !st.limits.login_by_address.try_take(&ip, now) || !st.limits.login_by_user.try_take(&user_key, now) {
@@ -74,7 +74,7 @@ pub struct PasswordChange {
 }
 
 /// Changes the caller's password; ends their other logins, so they sign in again.
-pub async fn change_password(State(st): State<AppState>, AnyCsr(a): AnyCsr, Json(body): Json<PasswordChange>) -> ApiResult<impl IntoResponse> {
+pub async fn change_password(State(st): State<AppState>, AnyCsr(a): AnyCsr, ApiJson(body): ApiJson<PasswordChange>) -> ApiResult<impl IntoResponse> {
     if body.new.chars().count() < MIN_PASSWORD {
         return Err(ErrorCode::WeakPassword.into());
     }
@@ -116,7 +116,7 @@ pub struct NewAccount {
 
 /// Creates a CSR account. Without a password, a one-time password is generated, returned
 /// once, and must be changed at first sign-in.
-pub async fn create_account(State(st): State<AppState>, _: Admin, Json(body): Json<NewAccount>) -> ApiResult<Json<Value>> {
+pub async fn create_account(State(st): State<AppState>, _: Admin, ApiJson(body): ApiJson<NewAccount>) -> ApiResult<Json<Value>> {
     let username = body.username.trim().to_owned();
     if username.is_empty() || username.len() > 64 || username.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(ErrorCode::InvalidMessage.into());
@@ -145,7 +145,7 @@ pub struct AccountChange {
     display_name: Option<String>,
 }
 
-pub async fn update_account(State(st): State<AppState>, Admin(me): Admin, Path(id): Path<i64>, Json(b): Json<AccountChange>) -> ApiResult<Json<Account>> {
+pub async fn update_account(State(st): State<AppState>, Admin(me): Admin, ApiPath(id): ApiPath<i64>, ApiJson(b): ApiJson<AccountChange>) -> ApiResult<Json<Account>> {
     if id == me.id && (b.is_admin == Some(false) || b.disabled == Some(true)) {
         // The last way back into the admin pages must not be cut by mistake.
         return Err(ErrorCode::Forbidden.into());
@@ -154,7 +154,7 @@ pub async fn update_account(State(st): State<AppState>, Admin(me): Admin, Path(i
     Ok(Json(a.ok_or(ErrorCode::NotFound)?))
 }
 
-pub async fn reset_password(State(st): State<AppState>, _: Admin, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn reset_password(State(st): State<AppState>, _: Admin, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Value>> {
     let password = secrets::generated_password();
     let hash = hash_blocking(password.clone()).await;
     let found = st
@@ -184,7 +184,7 @@ pub struct NewSessionType {
     tracking_required: bool,
 }
 
-pub async fn create_session_type(State(st): State<AppState>, _: Admin, Json(b): Json<NewSessionType>) -> ApiResult<Json<SessionType>> {
+pub async fn create_session_type(State(st): State<AppState>, _: Admin, ApiJson(b): ApiJson<NewSessionType>) -> ApiResult<Json<SessionType>> {
     let name = b.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 80 {
         return Err(ErrorCode::InvalidMessage.into());
@@ -198,7 +198,7 @@ pub struct SessionTypeChange {
     tracking_required: bool,
 }
 
-pub async fn update_session_type(State(st): State<AppState>, _: Admin, Path(id): Path<i64>, Json(b): Json<SessionTypeChange>) -> ApiResult<Json<SessionType>> {
+pub async fn update_session_type(State(st): State<AppState>, _: Admin, ApiPath(id): ApiPath<i64>, ApiJson(b): ApiJson<SessionTypeChange>) -> ApiResult<Json<SessionType>> {
     let t = st.db.call(move |c| accounts::update_session_type(c, id, b.tracking_required)).await?;
     Ok(Json(t.ok_or(ErrorCode::NotFound)?))
 }
@@ -211,7 +211,7 @@ pub async fn features(State(st): State<AppState>, _: Csr) -> ApiResult<Json<Valu
 }
 
 /// S11: the site admin switches features; sessions started afterwards follow the switches.
-pub async fn set_features(State(st): State<AppState>, _: Admin, Json(f): Json<SiteFeatures>) -> ApiResult<Json<Value>> {
+pub async fn set_features(State(st): State<AppState>, _: Admin, ApiJson(f): ApiJson<SiteFeatures>) -> ApiResult<Json<Value>> {
     st.db.call(move |c| accounts::set_features(c, &f)).await?;
     Ok(Json(json!({"effective": effective_features(st.config.allowed_features, f), "switches": f})))
 }
@@ -227,7 +227,7 @@ pub struct NewPreset {
     tracking_code: Option<String>,
 }
 
-pub async fn create_preset(State(st): State<AppState>, Csr(a): Csr, Json(b): Json<NewPreset>) -> ApiResult<Json<Preset>> {
+pub async fn create_preset(State(st): State<AppState>, Csr(a): Csr, ApiJson(b): ApiJson<NewPreset>) -> ApiResult<Json<Preset>> {
     let name = b.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 80 {
         return Err(ErrorCode::InvalidMessage.into());
@@ -246,7 +246,7 @@ pub async fn create_preset(State(st): State<AppState>, Csr(a): Csr, Json(b): Jso
     Ok(Json(created.map_err(ApiError)?))
 }
 
-pub async fn delete_preset(State(st): State<AppState>, Csr(a): Csr, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn delete_preset(State(st): State<AppState>, Csr(a): Csr, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Value>> {
     if !st.db.call(move |c| accounts::delete_preset(c, a.id, id)).await? {
         return Err(ErrorCode::NotFound.into());
     }

@@ -4,11 +4,11 @@
 use crate::auth::{ClientIp, Csr};
 use crate::db::accounts::{self, Account};
 use crate::db::sessions::{self as store, ParticipantRow, Presented, RecordEntry, SessionSummary};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::live_session::Command;
 use crate::secrets;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::Json;
 use protocol::rules::{Role, Session};
 use protocol::{ErrorCode, ParticipantId, SessionId};
@@ -36,7 +36,7 @@ pub struct Started {
 
 /// S4: start with a session type (and a tracking code when the type needs one), or S3 with a
 /// saved preset. The starting CSR is the host.
-pub async fn start(State(st): State<AppState>, Csr(a): Csr, Json(b): Json<StartSession>) -> ApiResult<Json<Started>> {
+pub async fn start(State(st): State<AppState>, Csr(a): Csr, ApiJson(b): ApiJson<StartSession>) -> ApiResult<Json<Started>> {
     let account_id = a.id;
     let (type_id, tracking) = match b.preset_id {
         Some(pid) => {
@@ -81,7 +81,7 @@ pub struct InvitationOut {
 }
 
 /// S5: a customer invitation with a code and a link; each admits one customer.
-pub async fn invite_customer(State(st): State<AppState>, Csr(a): Csr, Path(session): Path<String>) -> ApiResult<Json<InvitationOut>> {
+pub async fn invite_customer(State(st): State<AppState>, Csr(a): Csr, ApiPath(session): ApiPath<String>) -> ApiResult<Json<InvitationOut>> {
     seat(&st, &session, &a).await?;
     let ttl = st.config.invitation_ttl as i64 * 1000;
     let (sid, aid) = (session.clone(), a.id);
@@ -102,7 +102,7 @@ pub async fn invite_customer(State(st): State<AppState>, Csr(a): Csr, Path(sessi
     }))
 }
 
-pub async fn revoke_invitation(State(st): State<AppState>, Csr(a): Csr, Path((session, inv)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+pub async fn revoke_invitation(State(st): State<AppState>, Csr(a): Csr, ApiPath((session, inv)): ApiPath<(String, String)>) -> ApiResult<Json<Value>> {
     seat(&st, &session, &a).await?;
     let sid = session.clone();
     let inv2 = inv.clone();
@@ -118,7 +118,7 @@ pub struct InviteCsr {
 }
 
 /// S17: the host brings another CSR's account into the session.
-pub async fn invite_csr(State(st): State<AppState>, Csr(a): Csr, Path(session): Path<String>, Json(b): Json<InviteCsr>) -> ApiResult<Json<Value>> {
+pub async fn invite_csr(State(st): State<AppState>, Csr(a): Csr, ApiPath(session): ApiPath<String>, ApiJson(b): ApiJson<InviteCsr>) -> ApiResult<Json<Value>> {
     let me = seat(&st, &session, &a).await?;
     let username = b.username;
     let other = st.db.call(move |c| accounts::by_username(c, &username)).await?;
@@ -173,7 +173,7 @@ pub struct Joined {
 
 /// S2: a customer exchanges an invitation for a participant token. Rate-limited per
 /// address, and codes also across all addresses (docs/security.md).
-pub async fn join(State(st): State<AppState>, ClientIp(ip): ClientIp, Json(b): Json<Join>) -> ApiResult<Json<Joined>> {
+pub async fn join(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b): ApiJson<Join>) -> ApiResult<Json<Joined>> {
     let now = Instant::now();
     let presented = match (&b.code, &b.link) {
         (Some(code), None) => Secret::Code(secrets::normalize_code(code)),
@@ -224,7 +224,7 @@ pub struct Notes {
 }
 
 /// S15: any CSR of the session saves notes while it is live.
-pub async fn save_notes(State(st): State<AppState>, Csr(a): Csr, Path(session): Path<String>, Json(b): Json<Notes>) -> ApiResult<Json<Value>> {
+pub async fn save_notes(State(st): State<AppState>, Csr(a): Csr, ApiPath(session): ApiPath<String>, ApiJson(b): ApiJson<Notes>) -> ApiResult<Json<Value>> {
     let me = seat(&st, &session, &a).await?;
     if b.notes.len() > MAX_NOTES {
         return Err(ErrorCode::MessageTooLarge.into());
@@ -245,7 +245,7 @@ pub struct End {
 }
 
 /// S19, S20: the host ends the session, with final notes.
-pub async fn end(State(st): State<AppState>, Csr(a): Csr, Path(session): Path<String>, Json(b): Json<End>) -> ApiResult<Json<Value>> {
+pub async fn end(State(st): State<AppState>, Csr(a): Csr, ApiPath(session): ApiPath<String>, ApiJson(b): ApiJson<End>) -> ApiResult<Json<Value>> {
     let me = seat(&st, &session, &a).await?;
     if b.notes.as_ref().is_some_and(|n| n.len() > MAX_NOTES) {
         return Err(ErrorCode::MessageTooLarge.into());
@@ -275,7 +275,7 @@ pub struct SessionDetail {
 }
 
 /// S22: the record, readable by CSRs who took part and by site admins.
-pub async fn read(State(st): State<AppState>, Csr(a): Csr, Path(session): Path<String>) -> ApiResult<Json<SessionDetail>> {
+pub async fn read(State(st): State<AppState>, Csr(a): Csr, ApiPath(session): ApiPath<String>) -> ApiResult<Json<SessionDetail>> {
     let (sid, aid, admin) = (session.clone(), a.id, a.is_admin);
     let detail = st
         .db

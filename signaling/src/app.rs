@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sessions/{id}/invitations/{inv}", delete(ses::revoke_invitation))
         .route("/api/sessions/{id}/csrs", post(ses::invite_csr))
         .route("/api/join", post(ses::join))
+        .fallback(crate::error::no_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

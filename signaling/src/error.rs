@@ -51,3 +51,46 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `Json` whose rejections are typed errors: not JSON → `malformed_message`, wrong shape or
+/// content type → `invalid_message`, over the body limit → `message_too_large`.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    axum::Json<T>: axum::extract::FromRequest<S, Rejection = axum::extract::rejection::JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        use axum::extract::rejection::JsonRejection as R;
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(R::JsonSyntaxError(_)) => Err(ErrorCode::MalformedMessage.into()),
+            Err(R::BytesRejection(r)) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ErrorCode::MessageTooLarge.into()),
+            Err(_) => Err(ErrorCode::InvalidMessage.into()),
+        }
+    }
+}
+
+/// `Path` whose rejection (an id that is not a number, say) is `not_found`.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    axum::extract::Path<T>: axum::extract::FromRequestParts<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(_) => Err(ErrorCode::NotFound.into()),
+        }
+    }
+}
+
+/// Unknown routes answer like every other refusal.
+pub async fn no_route() -> ApiError {
+    ApiError(ErrorCode::NotFound)
+}

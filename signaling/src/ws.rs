@@ -92,7 +92,8 @@ where
         tokio::select! {
             out = rx.recv() => match out {
                 Some(json) => if sink.send(Message::Text(json.as_ref().into())).await.is_err() { break None },
-                None => break None,
+                // The session let go of this connection; it said why just before, if at all.
+                None => break kick.try_recv().ok(),
             },
             code = &mut kick => {
                 // Deliver what was queued before the kick (the `ended` event, say) first.

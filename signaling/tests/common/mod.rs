@@ -208,7 +208,7 @@ pub struct Peer {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
 }
 
-pub const WAIT: Duration = Duration::from_secs(5);
+pub const WAIT: Duration = Duration::from_secs(10);
 
 impl Peer {
     /// Opens the socket (with the cookie, for CSRs) without saying hello.
