@@ -38,6 +38,8 @@ struct LiveSession {
     id: SessionId,
     rules: Session,
     conns: HashMap<ParticipantId, Connection>,
+    /// Connections dropped while sending; their presence change is applied after the command.
+    dropped: Vec<ParticipantId>,
     hub: Arc<Hub>,
 }
 
@@ -47,9 +49,14 @@ pub async fn run(id: SessionId, mut rules: Session, mut rx: mpsc::Receiver<Comma
     for p in ids {
         let _ = rules.handle(Input::Presence { id: p, online: false });
     }
-    let mut s = LiveSession { id, rules, conns: HashMap::new(), hub };
+    let mut s = LiveSession { id, rules, conns: HashMap::new(), dropped: vec![], hub };
     while let Some(cmd) = rx.recv().await {
         s.command(cmd).await;
+        while let Some(p) = s.dropped.pop() {
+            if !s.conns.contains_key(&p) {
+                let _ = s.apply(Input::Presence { id: p.clone(), online: false }, &p).await;
+            }
+        }
         if s.rules.is_ended() {
             break;
         }
@@ -257,7 +264,7 @@ impl LiveSession {
                     let _ = c.kick.send(ErrorCode::SlowConsumer);
                 }
             }
-            let _ = self.rules.handle(Input::Presence { id: to.clone(), online: false });
+            self.dropped.push(to.clone());
         }
     }
 }

@@ -26,6 +26,8 @@ const PING_EVERY: Duration = Duration::from_secs(15);
 /// Frames above this are cut by the WebSocket layer itself; between the protocol limit
 /// (64 KiB) and this, the sender gets a `message_too_large` error and the connection stays.
 const FRAME_LIMIT: usize = 1024 * 1024;
+/// A write that cannot complete in this time means the client stopped reading: give up on it.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
@@ -91,7 +93,10 @@ where
     let reason: Option<ErrorCode> = loop {
         tokio::select! {
             out = rx.recv() => match out {
-                Some(json) => if sink.send(Message::Text(json.as_ref().into())).await.is_err() { break None },
+                Some(json) => match timeout(WRITE_TIMEOUT, sink.send(Message::Text(json.as_ref().into()))).await {
+                    Ok(Ok(())) => {}
+                    _ => break Some(ErrorCode::SlowConsumer),
+                },
                 // The session let go of this connection; it said why just before, if at all.
                 None => break kick.try_recv().ok(),
             },

@@ -21,16 +21,23 @@ pub struct Server {
     pub dir: PathBuf,
     pub port: u16,
     pub extra: Vec<String>,
+    pub env: Vec<(String, String)>,
     child: Option<Child>,
 }
 
 impl Server {
     /// Creates accounts `alice` (site admin), `bob` and `carol` (CSRs), then starts.
     pub async fn start(extra: &[&str]) -> Server {
+        Self::start_with_env(extra, &[]).await
+    }
+
+    /// Like [`Server::start`], with extra environment variables for the service.
+    pub async fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Server {
         let dir = std::env::temp_dir().join(format!("signaling-test-{}-{}", std::process::id(), rand_suffix()));
         std::fs::create_dir_all(&dir).unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut s = Server { dir, port, extra: extra.iter().map(|s| s.to_string()).collect(), child: None };
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut s = Server { dir, port, extra: extra.iter().map(|s| s.to_string()).collect(), env, child: None };
         s.admin(&["add-csr", "alice", "--name", "Alice", "--admin"], PASSWORD);
         s.admin(&["add-csr", "bob", "--name", "Bob"], PASSWORD);
         s.admin(&["add-csr", "carol", "--name", "Carol"], PASSWORD);
@@ -63,6 +70,7 @@ impl Server {
         let child = Command::new(BIN)
             .args(["--listen", &format!("127.0.0.1:{}", self.port), "--database-url", &self.db_arg()])
             .args(&self.extra)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .env("RUST_LOG", "info")
             .stdout(log.try_clone().unwrap())
             .stderr(log)

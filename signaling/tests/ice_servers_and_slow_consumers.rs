@@ -1,0 +1,75 @@
+//! Each participant gets STUN/TURN servers with its own short-lived TURN credential in
+//! coturn's `use-auth-secret` convention; and a participant that stops reading is dropped
+//! without stalling anyone else.
+
+mod common;
+use base64::Engine;
+use common::*;
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn welcome_hands_out_turn_credentials_coturn_accepts() {
+    let args = ["--stun-urls", "stun:127.0.0.1:3478", "--turn-urls", "turn:127.0.0.1:3478?transport=udp,turn:127.0.0.1:3478?transport=tcp", "--turn-ttl", "600"];
+    let server = Server::start_with_env(&args, &[("SIGNALING_TURN_SECRET", "s3cret-for-tests")]).await;
+    let mut alice = server.login("alice").await;
+    let (session, alice_id) = alice.start_session().await;
+    let mut p = Peer::open(&server, alice.cookie.as_deref()).await;
+    p.send(json!({"type": "hello", "protocol_version": 1, "session": session})).await;
+    let w = p.recv().await;
+    assert_eq!(w["ice_credential_ttl"], 600);
+    let servers = w["ice_servers"].as_array().unwrap();
+    assert_eq!(servers[0]["urls"][0], "stun:127.0.0.1:3478");
+    let turn = &servers[1];
+    assert_eq!(turn["urls"].as_array().unwrap().len(), 2);
+    let username = turn["username"].as_str().unwrap();
+    let (expiry, id) = username.split_once(':').unwrap();
+    assert_eq!(id, alice_id);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let expiry: u64 = expiry.parse().unwrap();
+    assert!(expiry > now + 590 && expiry <= now + 601, "expiry {expiry} vs now {now}");
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(b"s3cret-for-tests").unwrap();
+    mac.update(username.as_bytes());
+    let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    assert_eq!(turn["credential"], expected.as_str());
+    assert!(!server.log().contains("s3cret-for-tests"), "the TURN secret never reaches the logs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_participant_that_stops_reading_is_dropped_and_the_others_go_on() {
+    let server = Server::start(&[]).await;
+    let mut alice = server.login("alice").await;
+    let (session, _) = alice.start_session().await;
+    let mut a = Peer::csr(&server, &alice, &session).await;
+    let (code, _) = alice.invite(&session).await;
+    let (cus, token) = join(&server, json!({"code": code})).await;
+    let stuck = Peer::customer(&server, &token).await; // never read from again
+    let text = "x".repeat(60 * 1024);
+    let start = Instant::now();
+    let mut dropped = false;
+    for i in 0..2000 {
+        a.send(json!({"type": "chat", "text": text, "to": [cus]})).await;
+        if i % 50 == 49 {
+            // Alice is answered promptly throughout.
+            a.send(json!({"type": "ping"})).await;
+            let t = Instant::now();
+            a.until("pong", |v| v["type"] == "pong").await;
+            assert!(t.elapsed() < Duration::from_secs(2), "the session stalled for {:?}", t.elapsed());
+            let (_, m) = alice.get("/metrics").await;
+            if m.as_str().unwrap().contains("code=\"slow_consumer\"") {
+                dropped = true;
+                break;
+            }
+        }
+    }
+    assert!(dropped, "the stuck customer was never dropped");
+    // The drop shows as the customer going offline, recorded like any presence change.
+    let (_, detail) = alice.get(&format!("/api/sessions/{session}")).await;
+    let offline = detail["record"].as_array().unwrap().iter().any(|e| {
+        e["kind"] == "presence_changed" && e["detail"]["id"] == cus.as_str() && e["detail"]["online"] == false
+    });
+    assert!(offline, "{:#?}", detail["record"].as_array().unwrap().iter().map(|e| &e["kind"]).collect::<Vec<_>>());
+    assert!(start.elapsed() < Duration::from_secs(60));
+    drop(stuck);
+}
