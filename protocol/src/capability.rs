@@ -134,12 +134,7 @@ pub struct SiteFeatures {
 
 impl Default for SiteFeatures {
     fn default() -> Self {
-        Self {
-            basic_file_transfer: true,
-            advanced_file_transfer: true,
-            recording: true,
-            video: true,
-        }
+        Self { basic_file_transfer: true, advanced_file_transfer: true, recording: true, video: true }
     }
 }
 
@@ -148,8 +143,9 @@ impl SiteFeatures {
     pub fn allows(&self, activity: Activity) -> bool {
         match activity {
             Activity::BasicFileTransfer => self.basic_file_transfer,
-            Activity::Capability(Capability::AdvancedFileTransfer)
-            | Activity::Capability(Capability::FileTransferItem) => self.advanced_file_transfer,
+            Activity::Capability(Capability::AdvancedFileTransfer) | Activity::Capability(Capability::FileTransferItem) => {
+                self.advanced_file_transfer
+            }
             Activity::Capability(Capability::Recording) => self.recording,
             Activity::CsrVideo | Activity::Capability(Capability::Camera) => self.video,
             Activity::Capability(_) => true,

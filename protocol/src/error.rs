@@ -148,7 +148,9 @@ impl ErrorCode {
             AlreadyPrimary => "That customer is already the primary customer.",
             NotPrimary => "Only the primary customer can share an application. Make this customer primary first.",
             NoCustomerJoined => "Video can start only after a customer has joined.",
-            ApplicationSharingActive => "File transfer is not available while an application is viewed or controlled. Stop application sharing first.",
+            ApplicationSharingActive => {
+                "File transfer is not available while an application is viewed or controlled. Stop application sharing first."
+            }
             FeatureDisabled => "The site administrator has switched this feature off.",
             ConsentRequired => "The customer has not granted this. Ask for permission first.",
             ConsentPending => "The customer has not answered the previous request yet.",
@@ -189,10 +191,6 @@ pub struct WireError {
 
 impl From<ErrorCode> for WireError {
     fn from(code: ErrorCode) -> Self {
-        Self {
-            code,
-            message: code.message().to_owned(),
-            r#ref: None,
-        }
+        Self { code, message: code.message().to_owned(), r#ref: None }
     }
 }

@@ -152,9 +152,7 @@ impl Session {
 
     /// Whether `customer` holds a live grant of `capability` (S21).
     pub fn is_granted(&self, customer: &ParticipantId, capability: Capability) -> bool {
-        self.grants.iter().any(|g| {
-            &g.customer == customer && g.capability == capability && matches!(g.state, GrantState::Granted { .. })
-        })
+        self.grants.iter().any(|g| &g.customer == customer && g.capability == capability && matches!(g.state, GrantState::Granted { .. }))
     }
 
     /// Checks that a chat message's sender and recipients are in the session (S7).
@@ -183,9 +181,7 @@ impl Session {
             Input::Leave { id } => self.leave(&id),
             Input::Promote { by, customer } => self.promote(&by, &customer),
             Input::TransferControl { by, to } => self.transfer_control(&by, &to),
-            Input::RequestConsent { by, customer, capability, request } => {
-                self.request_consent(&by, &customer, capability, request)
-            }
+            Input::RequestConsent { by, customer, capability, request } => self.request_consent(&by, &customer, capability, request),
             Input::AnswerConsent { by, request, granted } => self.answer_consent(&by, &request, granted),
             Input::Revoke { by, capability } => self.revoke(&by, capability),
             Input::Start { by, activity, customer } => self.start_activity(&by, activity, customer),
@@ -376,10 +372,7 @@ impl Session {
             events.push(Event::ConsentRevoked { customer: by.clone(), capability: g.capability });
         }
         self.grants.retain(|g| !(&g.customer == by && gone(g.capability)));
-        events.extend(self.stop_where(
-            |r| r.customer.as_ref() == Some(by) && r.activity.consent().is_some_and(gone),
-            StopReason::Revoked,
-        ));
+        events.extend(self.stop_where(|r| r.customer.as_ref() == Some(by) && r.activity.consent().is_some_and(gone), StopReason::Revoked));
         Ok(events)
     }
 
@@ -425,11 +418,7 @@ impl Session {
     fn stop_activity(&mut self, by: &ParticipantId, activity: Activity, customer: Option<ParticipantId>) -> Outcome {
         self.require_member(by)?;
         let customer = if activity.consent().is_some() { customer } else { None };
-        let idx = self
-            .running
-            .iter()
-            .position(|r| r.activity == activity && r.customer == customer)
-            .ok_or(ErrorCode::ActivityNotActive)?;
+        let idx = self.running.iter().position(|r| r.activity == activity && r.customer == customer).ok_or(ErrorCode::ActivityNotActive)?;
         let role = self.require_member(by)?.role;
         if role == Role::Customer && customer.as_ref() != Some(by) {
             return Err(ErrorCode::NotACsr);
@@ -460,10 +449,7 @@ impl Session {
     fn stop_where(&mut self, pred: impl Fn(&Running) -> bool, reason: StopReason) -> Vec<Event> {
         let (stopped, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.running).into_iter().partition(|r| pred(r));
         self.running = kept;
-        stopped
-            .into_iter()
-            .map(|r| Event::ActivityStopped { activity: r.activity, customer: r.customer, reason })
-            .collect()
+        stopped.into_iter().map(|r| Event::ActivityStopped { activity: r.activity, customer: r.customer, reason }).collect()
     }
 
     /// The view every participant gets pushed on each change.

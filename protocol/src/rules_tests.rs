@@ -5,8 +5,8 @@
 use super::*;
 
 use Capability::{
-    AdvancedFileTransfer, ApplicationControl, ApplicationView, Camera, FileTransferItem, Microphone,
-    Recording, RemoteControl, ScreenView, SystemInfo,
+    AdvancedFileTransfer, ApplicationControl, ApplicationView, Camera, FileTransferItem, Microphone, Recording, RemoteControl, ScreenView,
+    SystemInfo,
 };
 
 const HOST: &str = "host";
@@ -258,8 +258,7 @@ fn s10_remote_control_starts_only_after_permission() {
 fn only_host_requests_consent() {
     let mut s = session_with_helper(1);
     for (by, code) in [(HELPER, ErrorCode::NotHost), ("cust1", ErrorCode::NotHost), ("x", ErrorCode::NotInSession)] {
-        let input =
-            Input::RequestConsent { by: id(by), customer: id("cust1"), capability: ScreenView, request: req("r") };
+        let input = Input::RequestConsent { by: id(by), customer: id("cust1"), capability: ScreenView, request: req("r") };
         refused(&mut s, input, code);
     }
 }
@@ -369,8 +368,7 @@ fn s19_s21_customer_leaves_at_any_time_and_its_grants_go_with_it() {
 
 #[test]
 fn s11_switched_off_feature_refused() {
-    let off =
-        SiteFeatures { basic_file_transfer: false, advanced_file_transfer: false, recording: false, video: false };
+    let off = SiteFeatures { basic_file_transfer: false, advanced_file_transfer: false, recording: false, video: false };
     let mut s = Session::start(id(HOST), "Hana".into(), off);
     ok(&mut s, join("cust1", Role::Customer));
     for activity in [Activity::BasicFileTransfer, Activity::CsrVideo] {

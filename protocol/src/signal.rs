@@ -63,18 +63,35 @@ pub enum ClientMessage {
 
 /// The wire names of [`ClientMessage`] variants, to tell an unknown type from a bad one.
 pub const CLIENT_TYPES: [&str; 13] = [
-    "hello", "signal", "consent_request", "consent_answer", "consent_revoke", "activity_start",
-    "activity_stop", "promote", "transfer_control", "chat", "leave", "end", "ping",
+    "hello",
+    "signal",
+    "consent_request",
+    "consent_answer",
+    "consent_revoke",
+    "activity_start",
+    "activity_stop",
+    "promote",
+    "transfer_control",
+    "chat",
+    "leave",
+    "end",
+    "ping",
 ];
 
 /// Peer-to-peer negotiation, relayed untouched by signaling.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum SignalPayload {
-    Offer { sdp: String },
-    Answer { sdp: String },
+    Offer {
+        sdp: String,
+    },
+    Answer {
+        sdp: String,
+    },
     /// One ICE candidate, shaped like the browser's `RTCIceCandidateInit`.
-    Ice { candidate: IceCandidate },
+    Ice {
+        candidate: IceCandidate,
+    },
     /// The sender closes its peer connection with the addressee.
     Bye,
 }
@@ -140,15 +157,25 @@ pub enum ServerMessage {
         /// Seconds the TURN credentials stay valid; reconnect before for fresh ones.
         ice_credential_ttl: u64,
     },
-    Roster { roster: Roster },
-    Signal { from: ParticipantId, payload: SignalPayload },
+    Roster {
+        roster: Roster,
+    },
+    Signal {
+        from: ParticipantId,
+        payload: SignalPayload,
+    },
     /// A rule-level change (consent, activity, host, primary, presence, end), as recorded.
     Event {
         at_ms: u64,
         #[serde(flatten)]
         event: Event,
     },
-    Chat { from: ParticipantId, to: Vec<ParticipantId>, text: String, at_ms: u64 },
+    Chat {
+        from: ParticipantId,
+        to: Vec<ParticipantId>,
+        text: String,
+        at_ms: u64,
+    },
     Error {
         #[serde(flatten)]
         error: WireError,

@@ -9,15 +9,30 @@ use proptest::prelude::*;
 use protocol::rules::{Event, Input, Role, Session, StopReason};
 use protocol::signal::{ClientMessage, IceCandidate, IceServer, ServerMessage, SignalPayload, CLIENT_TYPES};
 use protocol::{
-    decode_client, decode_server, Activity, Capability, ErrorCode, ParticipantId, RequestId, SessionId, SiteFeatures,
-    MAX_MESSAGE_BYTES,
+    decode_client, decode_server, Activity, Capability, ErrorCode, ParticipantId, RequestId, SessionId, SiteFeatures, MAX_MESSAGE_BYTES,
 };
 use serde_json::{json, Map, Value};
 
 /// Field names of client messages, so random objects often carry real fields with wrong values.
 const FIELDS: [&str; 18] = [
-    "type", "ref", "to", "payload", "request", "customer", "capability", "granted", "activity", "text", "notes",
-    "protocol_version", "session", "token", "kind", "sdp", "candidate", "sdpMLineIndex",
+    "type",
+    "ref",
+    "to",
+    "payload",
+    "request",
+    "customer",
+    "capability",
+    "granted",
+    "activity",
+    "text",
+    "notes",
+    "protocol_version",
+    "session",
+    "token",
+    "kind",
+    "sdp",
+    "candidate",
+    "sdpMLineIndex",
 ];
 
 /// Fields a client message may leave out.
@@ -70,8 +85,8 @@ fn json_value() -> impl Strategy<Value = Value> {
 /// Text made of JSON tokens in any order: sometimes JSON, mostly almost.
 fn json_like_text() -> impl Strategy<Value = String> {
     let tokens = vec![
-        "{", "}", "[", "]", ":", ",", " ", "\"type\"", "\"ref\"", "\"chat\"", "\"text\"", "\"ping\"", "\"", "1",
-        "-0.5e3", "null", "true", "\\u00e9", "\\",
+        "{", "}", "[", "]", ":", ",", " ", "\"type\"", "\"ref\"", "\"chat\"", "\"text\"", "\"ping\"", "\"", "1", "-0.5e3", "null", "true",
+        "\\u00e9", "\\",
     ];
     prop::collection::vec(prop::sample::select(tokens), 0..24).prop_map(|t| t.concat())
 }
@@ -105,20 +120,11 @@ fn capability() -> impl Strategy<Value = Capability> {
 }
 
 fn activity() -> impl Strategy<Value = Activity> {
-    prop_oneof![
-        capability().prop_map(Activity::Capability),
-        Just(Activity::BasicFileTransfer),
-        Just(Activity::CsrVideo),
-    ]
+    prop_oneof![capability().prop_map(Activity::Capability), Just(Activity::BasicFileTransfer), Just(Activity::CsrVideo),]
 }
 
 fn signal_payload() -> impl Strategy<Value = SignalPayload> {
-    let candidate = (
-        short_text(),
-        prop::option::of(short_text()),
-        prop::option::of(any::<u16>()),
-        prop::option::of(short_text()),
-    )
+    let candidate = (short_text(), prop::option::of(short_text()), prop::option::of(any::<u16>()), prop::option::of(short_text()))
         .prop_map(|(candidate, sdp_mid, sdp_m_line_index, username_fragment)| IceCandidate {
             candidate,
             sdp_mid,
@@ -141,14 +147,15 @@ fn client_message() -> impl Strategy<Value = ClientMessage> {
         (any::<u32>(), prop::option::of(short_text().prop_map(SessionId)), prop::option::of(short_text()))
             .prop_map(|(protocol_version, session, token)| Hello { protocol_version, session, token }),
         (participant(), signal_payload()).prop_map(|(to, payload)| Signal { to, payload }),
-        (request(), participant(), capability())
-            .prop_map(|(request, customer, capability)| ConsentRequest { request, customer, capability }),
+        (request(), participant(), capability()).prop_map(|(request, customer, capability)| ConsentRequest {
+            request,
+            customer,
+            capability
+        }),
         (request(), any::<bool>()).prop_map(|(request, granted)| ConsentAnswer { request, granted }),
         capability().prop_map(|capability| ConsentRevoke { capability }),
-        (activity(), prop::option::of(participant()))
-            .prop_map(|(activity, customer)| ActivityStart { activity, customer }),
-        (activity(), prop::option::of(participant()))
-            .prop_map(|(activity, customer)| ActivityStop { activity, customer }),
+        (activity(), prop::option::of(participant())).prop_map(|(activity, customer)| ActivityStart { activity, customer }),
+        (activity(), prop::option::of(participant())).prop_map(|(activity, customer)| ActivityStop { activity, customer }),
         participant().prop_map(|customer| Promote { customer }),
         participant().prop_map(|to| TransferControl { to }),
         (prop::collection::vec(participant(), 0..3), short_text()).prop_map(|(to, text)| Chat { to, text }),
@@ -455,11 +462,7 @@ fn one_of_each_event() -> Vec<Event> {
         Event::ActivityStarted { activity: Activity::Capability(c), customer: Some(id("c1")), by: id("h") },
         Event::ActivityStarted { activity: Activity::CsrVideo, customer: None, by: id("h") },
         Event::ActivityStopped { activity: Activity::CsrVideo, customer: None, reason: StopReason::SessionEnded },
-        Event::ActivityStopped {
-            activity: Activity::Capability(c),
-            customer: Some(id("c1")),
-            reason: StopReason::Revoked,
-        },
+        Event::ActivityStopped { activity: Activity::Capability(c), customer: Some(id("c1")), reason: StopReason::Revoked },
         Event::Ended { by: id("h") },
     ]
 }
@@ -496,12 +499,7 @@ fn server_error_messages_round_trip() {
 #[test]
 fn other_server_messages_round_trip() {
     let mut session = Session::start(id("h"), "Hana".into(), SiteFeatures::default());
-    let ask = |capability, request: &str| Input::RequestConsent {
-        by: id("h"),
-        customer: id("c1"),
-        capability,
-        request: request.into(),
-    };
+    let ask = |capability, request: &str| Input::RequestConsent { by: id("h"), customer: id("c1"), capability, request: request.into() };
     let inputs = [
         Input::Join { id: id("c1"), name: "Carl".into(), role: Role::Customer },
         ask(Capability::ScreenView, "r1"),

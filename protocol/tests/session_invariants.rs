@@ -67,10 +67,7 @@ fn request() -> impl Strategy<Value = RequestId> {
 
 /// A pool member joins, usually in its own role (the pool names say which).
 fn join() -> impl Strategy<Value = Input> {
-    let natural = prop_oneof![
-        pick(&CSRS).prop_map(|id| (id, Role::Csr)),
-        pick(&CUSTOMERS).prop_map(|id| (id, Role::Customer)),
-    ];
+    let natural = prop_oneof![pick(&CSRS).prop_map(|id| (id, Role::Csr)), pick(&CUSTOMERS).prop_map(|id| (id, Role::Customer)),];
     (natural, prop::bool::weighted(0.1)).prop_map(|((id, role), swap)| {
         let role = match (role, swap) {
             (Role::Csr, true) => Role::Customer,
@@ -169,11 +166,8 @@ impl Action {
             }
             Action::AskWithin(n) => {
                 let inside = |c: Capability| Capability::ALL.into_iter().find(|i| i.requires() == Some(c));
-                let outer: Vec<_> = s
-                    .grants()
-                    .iter()
-                    .filter(|g| matches!(g.state, GrantState::Granted { .. }) && inside(g.capability).is_some())
-                    .collect();
+                let outer: Vec<_> =
+                    s.grants().iter().filter(|g| matches!(g.state, GrantState::Granted { .. }) && inside(g.capability).is_some()).collect();
                 let g = outer.get(pick(n, outer.len())?)?;
                 let capability = inside(g.capability)?;
                 let (by, customer) = (s.host().clone(), g.customer.clone());
@@ -192,8 +186,7 @@ impl Action {
                 Some(Input::AnswerConsent { by, request, granted })
             }
             Action::Use(n, host) => {
-                let granted: Vec<_> =
-                    s.grants().iter().filter(|g| matches!(g.state, GrantState::Granted { .. })).collect();
+                let granted: Vec<_> = s.grants().iter().filter(|g| matches!(g.state, GrantState::Granted { .. })).collect();
                 let g = granted.get(pick(n, granted.len() + 1)?).or(granted.last())?;
                 let other = s.members().iter().find(|m| m.role == Role::Csr && &m.id != s.host());
                 let by = if host { s.host().clone() } else { other.map_or(s.host().clone(), |m| m.id.clone()) };
@@ -215,9 +208,7 @@ impl Action {
 
 /// A request id that no open request uses.
 fn unused_request(s: &Session) -> RequestId {
-    let in_use = |r: &RequestId| {
-        s.grants().iter().any(|g| matches!(&g.state, GrantState::Pending { request, .. } if request == r))
-    };
+    let in_use = |r: &RequestId| s.grants().iter().any(|g| matches!(&g.state, GrantState::Pending { request, .. } if request == r));
     (0..).map(|i| RequestId(format!("q{i}"))).find(|r| !in_use(r)).expect("a free request id")
 }
 
@@ -245,8 +236,7 @@ fn start(features: SiteFeatures) -> Session {
 /// `Session::invariant_violation`.
 fn check_invariants(s: &Session) -> Result<(), TestCaseError> {
     prop_assert_eq!(s.invariant_violation(), None);
-    let customers: Vec<&ParticipantId> =
-        s.members().iter().filter(|m| m.role == Role::Customer).map(|m| &m.id).collect();
+    let customers: Vec<&ParticipantId> = s.members().iter().filter(|m| m.role == Role::Customer).map(|m| &m.id).collect();
     if s.is_ended() {
         prop_assert!(s.running().is_empty(), "something runs after the end");
         prop_assert!(s.grants().is_empty(), "a grant outlives the session");
@@ -421,9 +411,7 @@ fn random_sequences_reach_the_interesting_states() {
                     Event::ConsentRevoked { .. } => "revoked",
                     Event::HostChanged { .. } => "host changed",
                     Event::PrimaryChanged { from: Some(_), to: Some(_) } => "primary changed",
-                    Event::ActivityStarted { activity: Activity::Capability(c), .. } if c.is_application_sharing() => {
-                        "application shared"
-                    }
+                    Event::ActivityStarted { activity: Activity::Capability(c), .. } if c.is_application_sharing() => "application shared",
                     Event::ActivityStarted { activity, .. } if activity.is_file_transfer() => "file transfer",
                     Event::ActivityStopped { reason, .. } => match reason {
                         StopReason::Revoked => "stopped by revocation",

@@ -74,7 +74,11 @@ pub struct PasswordChange {
 }
 
 /// Changes the caller's password; ends their other logins, so they sign in again.
-pub async fn change_password(State(st): State<AppState>, AnyCsr(a): AnyCsr, ApiJson(body): ApiJson<PasswordChange>) -> ApiResult<impl IntoResponse> {
+pub async fn change_password(
+    State(st): State<AppState>,
+    AnyCsr(a): AnyCsr,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> ApiResult<impl IntoResponse> {
     if body.new.chars().count() < MIN_PASSWORD {
         return Err(ErrorCode::WeakPassword.into());
     }
@@ -145,7 +149,12 @@ pub struct AccountChange {
     display_name: Option<String>,
 }
 
-pub async fn update_account(State(st): State<AppState>, Admin(me): Admin, ApiPath(id): ApiPath<i64>, ApiJson(b): ApiJson<AccountChange>) -> ApiResult<Json<Account>> {
+pub async fn update_account(
+    State(st): State<AppState>,
+    Admin(me): Admin,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<AccountChange>,
+) -> ApiResult<Json<Account>> {
     if id == me.id && (b.is_admin == Some(false) || b.disabled == Some(true)) {
         // The last way back into the admin pages must not be cut by mistake.
         return Err(ErrorCode::Forbidden.into());
@@ -184,7 +193,11 @@ pub struct NewSessionType {
     tracking_required: bool,
 }
 
-pub async fn create_session_type(State(st): State<AppState>, _: Admin, ApiJson(b): ApiJson<NewSessionType>) -> ApiResult<Json<SessionType>> {
+pub async fn create_session_type(
+    State(st): State<AppState>,
+    _: Admin,
+    ApiJson(b): ApiJson<NewSessionType>,
+) -> ApiResult<Json<SessionType>> {
     let name = b.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 80 {
         return Err(ErrorCode::InvalidMessage.into());
@@ -198,7 +211,12 @@ pub struct SessionTypeChange {
     tracking_required: bool,
 }
 
-pub async fn update_session_type(State(st): State<AppState>, _: Admin, ApiPath(id): ApiPath<i64>, ApiJson(b): ApiJson<SessionTypeChange>) -> ApiResult<Json<SessionType>> {
+pub async fn update_session_type(
+    State(st): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<SessionTypeChange>,
+) -> ApiResult<Json<SessionType>> {
     let t = st.db.call(move |c| accounts::update_session_type(c, id, b.tracking_required)).await?;
     Ok(Json(t.ok_or(ErrorCode::NotFound)?))
 }

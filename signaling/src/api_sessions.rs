@@ -59,7 +59,12 @@ pub async fn start(State(st): State<AppState>, Csr(a): Csr, ApiJson(b): ApiJson<
     let host = ParticipantId(secrets::id("csr"));
     let rules = Session::start(host.clone(), a.display_name.clone(), features);
     let (sid, hid, name, snapshot) = (session_id.0.clone(), host.0.clone(), a.display_name.clone(), rules.clone());
-    st.db.call(move |c| store::create(c, &sid, type_id, tracking.as_deref(), account_id, &hid, &name, &snapshot)).await?;
+    st.db
+        .call(move |c| {
+            let new = store::NewSession { id: &sid, type_id, tracking: tracking.as_deref(), account_id, host_id: &hid, host_name: &name };
+            store::create(c, new, &snapshot)
+        })
+        .await?;
     st.hub.spawn(session_id.clone(), rules);
     tracing::info!(session = %session_id, csr = %a.username, "session started");
     Ok(Json(Started { session_id, participant_id: host }))
@@ -102,7 +107,11 @@ pub async fn invite_customer(State(st): State<AppState>, Csr(a): Csr, ApiPath(se
     }))
 }
 
-pub async fn revoke_invitation(State(st): State<AppState>, Csr(a): Csr, ApiPath((session, inv)): ApiPath<(String, String)>) -> ApiResult<Json<Value>> {
+pub async fn revoke_invitation(
+    State(st): State<AppState>,
+    Csr(a): Csr,
+    ApiPath((session, inv)): ApiPath<(String, String)>,
+) -> ApiResult<Json<Value>> {
     seat(&st, &session, &a).await?;
     let sid = session.clone();
     let inv2 = inv.clone();
@@ -118,7 +127,12 @@ pub struct InviteCsr {
 }
 
 /// S17: the host brings another CSR's account into the session.
-pub async fn invite_csr(State(st): State<AppState>, Csr(a): Csr, ApiPath(session): ApiPath<String>, ApiJson(b): ApiJson<InviteCsr>) -> ApiResult<Json<Value>> {
+pub async fn invite_csr(
+    State(st): State<AppState>,
+    Csr(a): Csr,
+    ApiPath(session): ApiPath<String>,
+    ApiJson(b): ApiJson<InviteCsr>,
+) -> ApiResult<Json<Value>> {
     let me = seat(&st, &session, &a).await?;
     let username = b.username;
     let other = st.db.call(move |c| accounts::by_username(c, &username)).await?;
@@ -139,7 +153,14 @@ pub async fn invite_csr(State(st): State<AppState>, Csr(a): Csr, ApiPath(session
 }
 
 /// Stores a participant and seats them in the live session; undone if the rules refuse.
-async fn add_participant(st: &AppState, sid: &SessionId, pid: &ParticipantId, role: Role, account: Option<i64>, name: &str) -> Result<(), ApiError> {
+async fn add_participant(
+    st: &AppState,
+    sid: &SessionId,
+    pid: &ParticipantId,
+    role: Role,
+    account: Option<i64>,
+    name: &str,
+) -> Result<(), ApiError> {
     let (s, p, n) = (sid.0.clone(), pid.0.clone(), name.to_owned());
     if role == Role::Csr {
         st.db.call(move |c| store::add_participant(c, &s, &p, role, account, &n, None)).await?;
@@ -224,7 +245,12 @@ pub struct Notes {
 }
 
 /// S15: any CSR of the session saves notes while it is live.
-pub async fn save_notes(State(st): State<AppState>, Csr(a): Csr, ApiPath(session): ApiPath<String>, ApiJson(b): ApiJson<Notes>) -> ApiResult<Json<Value>> {
+pub async fn save_notes(
+    State(st): State<AppState>,
+    Csr(a): Csr,
+    ApiPath(session): ApiPath<String>,
+    ApiJson(b): ApiJson<Notes>,
+) -> ApiResult<Json<Value>> {
     let me = seat(&st, &session, &a).await?;
     if b.notes.len() > MAX_NOTES {
         return Err(ErrorCode::MessageTooLarge.into());
@@ -245,7 +271,12 @@ pub struct End {
 }
 
 /// S19, S20: the host ends the session, with final notes.
-pub async fn end(State(st): State<AppState>, Csr(a): Csr, ApiPath(session): ApiPath<String>, ApiJson(b): ApiJson<End>) -> ApiResult<Json<Value>> {
+pub async fn end(
+    State(st): State<AppState>,
+    Csr(a): Csr,
+    ApiPath(session): ApiPath<String>,
+    ApiJson(b): ApiJson<End>,
+) -> ApiResult<Json<Value>> {
     let me = seat(&st, &session, &a).await?;
     if b.notes.as_ref().is_some_and(|n| n.len() > MAX_NOTES) {
         return Err(ErrorCode::MessageTooLarge.into());

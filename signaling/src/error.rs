@@ -28,7 +28,12 @@ impl From<DbError> for ApiError {
 pub fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode::*;
     match code {
-        MalformedMessage | UnknownMessageType | InvalidMessage | ProtocolVersionMismatch | HelloRequired | WeakPassword
+        MalformedMessage
+        | UnknownMessageType
+        | InvalidMessage
+        | ProtocolVersionMismatch
+        | HelloRequired
+        | WeakPassword
         | TrackingCodeRequired => StatusCode::BAD_REQUEST,
         MessageTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Unauthenticated | BadCredentials | TokenInvalid => StatusCode::UNAUTHORIZED,

@@ -1,8 +1,8 @@
 //! One live session: a task that owns the rule state and the participants' outbound queues,
 //! applies every action through `protocol::rules`, records it (S22), and fans out the result.
 
-use crate::db::sessions::{self as store, RecordEntry};
 use crate::db::now_ms;
+use crate::db::sessions::{self as store, RecordEntry};
 use crate::hub::Hub;
 use protocol::rules::{Event, Input, Role, Session};
 use protocol::signal::{ClientMessage, IceServer, ServerMessage};
@@ -25,12 +25,37 @@ pub struct Connection {
 
 /// What a session task is asked to do.
 pub enum Command {
-    Connect { participant: ParticipantId, conn: Connection, ice_servers: Vec<IceServer>, ice_ttl: u64, reply: oneshot::Sender<Result<(), ErrorCode>> },
-    Disconnect { participant: ParticipantId, conn_id: u64 },
-    Message { participant: ParticipantId, r#ref: Option<String>, msg: ClientMessage },
-    Join { id: ParticipantId, name: String, role: Role, reply: oneshot::Sender<Result<(), ErrorCode>> },
-    End { by: ParticipantId, notes: Option<String>, reply: oneshot::Sender<Result<(), ErrorCode>> },
-    IsHost { id: ParticipantId, reply: oneshot::Sender<bool> },
+    Connect {
+        participant: ParticipantId,
+        conn: Connection,
+        ice_servers: Vec<IceServer>,
+        ice_ttl: u64,
+        reply: oneshot::Sender<Result<(), ErrorCode>>,
+    },
+    Disconnect {
+        participant: ParticipantId,
+        conn_id: u64,
+    },
+    Message {
+        participant: ParticipantId,
+        r#ref: Option<String>,
+        msg: ClientMessage,
+    },
+    Join {
+        id: ParticipantId,
+        name: String,
+        role: Role,
+        reply: oneshot::Sender<Result<(), ErrorCode>>,
+    },
+    End {
+        by: ParticipantId,
+        notes: Option<String>,
+        reply: oneshot::Sender<Result<(), ErrorCode>>,
+    },
+    IsHost {
+        id: ParticipantId,
+        reply: oneshot::Sender<bool>,
+    },
     Shutdown,
 }
 
@@ -138,7 +163,9 @@ impl LiveSession {
             }
             ClientMessage::Chat { to, text } => return self.chat(from, to, text).await,
             ClientMessage::End { notes } => return self.end(&from, notes).await,
-            ClientMessage::ConsentRequest { request, customer, capability } => Input::RequestConsent { by: from.clone(), customer, capability, request },
+            ClientMessage::ConsentRequest { request, customer, capability } => {
+                Input::RequestConsent { by: from.clone(), customer, capability, request }
+            }
             ClientMessage::ConsentAnswer { request, granted } => Input::AnswerConsent { by: from.clone(), request, granted },
             ClientMessage::ConsentRevoke { capability } => Input::Revoke { by: from.clone(), capability },
             ClientMessage::ActivityStart { activity, customer } => Input::Start { by: from.clone(), activity, customer },
@@ -157,9 +184,11 @@ impl LiveSession {
             return Err(ErrorCode::InvalidMessage);
         }
         let at_ms = now_ms();
-        let entry = RecordEntry { at_ms, kind: "chat".into(), actor: Some(from.0.clone()), detail: serde_json::json!({"to": to, "text": text}) };
+        let entry =
+            RecordEntry { at_ms, kind: "chat".into(), actor: Some(from.0.clone()), detail: serde_json::json!({"to": to, "text": text}) };
         self.persist(vec![entry]).await?;
-        let recipients: Vec<ParticipantId> = if to.is_empty() { self.rules.members().iter().map(|m| m.id.clone()).collect() } else { to.clone() };
+        let recipients: Vec<ParticipantId> =
+            if to.is_empty() { self.rules.members().iter().map(|m| m.id.clone()).collect() } else { to.clone() };
         let msg = ServerMessage::Chat { from: from.clone(), to, text, at_ms: at_ms as u64 };
         let json = encode(&msg);
         for r in recipients.iter().chain(std::iter::once(&from)).collect::<std::collections::BTreeSet<_>>() {
@@ -235,7 +264,11 @@ impl LiveSession {
         let (id, state) = (self.id.0.clone(), self.rules.clone());
         self.hub.db.call(move |c| store::save(c, &id, &state, &entries)).await.map_err(|e| {
             tracing::error!(session = %self.id, error = %e, "cannot write the session record");
-            if e.is_transient() { ErrorCode::Unavailable } else { ErrorCode::Internal }
+            if e.is_transient() {
+                ErrorCode::Unavailable
+            } else {
+                ErrorCode::Internal
+            }
         })
     }
 

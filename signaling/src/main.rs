@@ -97,7 +97,8 @@ fn admin(config: &config::Config, action: AdminAction) -> Result<(), String> {
             let (password, generated) = password_from_stdin()?;
             let hash = secrets::hash_password(&password);
             let display = name.unwrap_or_else(|| username.clone());
-            let created = db.blocking(|c| db::accounts::create(c, &username, &display, &hash, admin, generated)).map_err(|e| e.to_string())?;
+            let created =
+                db.blocking(|c| db::accounts::create(c, &username, &display, &hash, admin, generated)).map_err(|e| e.to_string())?;
             if created.is_none() {
                 return Err(format!("an account named `{username}` already exists"));
             }

@@ -26,10 +26,31 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
         };
         gauge(&mut out, "signaling_connections", "Open participant WebSockets.", "gauge", self.connections.load(Relaxed).to_string());
-        gauge(&mut out, "signaling_live_sessions", "Sessions started and not ended.", "gauge", self.live_sessions.load(Relaxed).to_string());
-        gauge(&mut out, "signaling_messages_relayed_total", "SDP, ICE and chat messages delivered to a participant.", "counter", self.messages_relayed.load(Relaxed).to_string());
-        gauge(&mut out, "signaling_messages_received_total", "Messages received from participants.", "counter", self.messages_received.load(Relaxed).to_string());
-        let _ = writeln!(out, "# HELP signaling_refusals_total Refused requests and messages by error code.\n# TYPE signaling_refusals_total counter");
+        gauge(
+            &mut out,
+            "signaling_live_sessions",
+            "Sessions started and not ended.",
+            "gauge",
+            self.live_sessions.load(Relaxed).to_string(),
+        );
+        gauge(
+            &mut out,
+            "signaling_messages_relayed_total",
+            "SDP, ICE and chat messages delivered to a participant.",
+            "counter",
+            self.messages_relayed.load(Relaxed).to_string(),
+        );
+        gauge(
+            &mut out,
+            "signaling_messages_received_total",
+            "Messages received from participants.",
+            "counter",
+            self.messages_received.load(Relaxed).to_string(),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP signaling_refusals_total Refused requests and messages by error code.\n# TYPE signaling_refusals_total counter"
+        );
         for (code, n) in self.refusals.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             let _ = writeln!(out, "signaling_refusals_total{{code=\"{code}\"}} {n}");
         }

@@ -45,7 +45,9 @@ can tell you where if you cannot find it).</li>
 </ol>
 <p>This invitation admits one person and expires soon. If it stops working, ask for a new one.</p>"#
         ),
-        Ok(Err(code)) => format!("<h1>This invitation cannot be used</h1><p>{}</p><p>Error code: <code>{}</code></p>", code.message(), code),
+        Ok(Err(code)) => {
+            format!("<h1>This invitation cannot be used</h1><p>{}</p><p>Error code: <code>{}</code></p>", code.message(), code)
+        }
         Err(_) => format!("<h1>Please try again</h1><p>{}</p>", ErrorCode::Unavailable.message()),
     };
     let status = match &state {

@@ -169,7 +169,12 @@ where
         return Err(ErrorCode::ProtocolVersionMismatch);
     }
     let row = match (token, session) {
-        (Some(token), _) => st.db.call(move |c| store::participant_by_token(c, &token)).await.map_err(|_| ErrorCode::Internal)?.ok_or(ErrorCode::TokenInvalid)?,
+        (Some(token), _) => st
+            .db
+            .call(move |c| store::participant_by_token(c, &token))
+            .await
+            .map_err(|_| ErrorCode::Internal)?
+            .ok_or(ErrorCode::TokenInvalid)?,
         (None, Some(session)) => {
             let mut headers = HeaderMap::new();
             if let Some(c) = cookie.and_then(|c| format!("{}={c}", auth::COOKIE).parse().ok()) {
@@ -180,7 +185,11 @@ where
                 return Err(ErrorCode::PasswordChangeRequired);
             }
             let sid = session.0.clone();
-            st.db.call(move |c| store::csr_participant(c, &sid, account.id)).await.map_err(|_| ErrorCode::Internal)?.ok_or(ErrorCode::NotInSession)?
+            st.db
+                .call(move |c| store::csr_participant(c, &sid, account.id))
+                .await
+                .map_err(|_| ErrorCode::Internal)?
+                .ok_or(ErrorCode::NotInSession)?
         }
         (None, None) => return Err(ErrorCode::Unauthenticated),
     };

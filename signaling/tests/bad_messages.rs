@@ -24,7 +24,10 @@ async fn every_bad_message_gets_its_code_and_the_session_goes_on() {
     a.send(json!({"type": "promote", "ref": "m8"})).await;
     let e = a.until("error", |v| v["type"] == "error").await;
     assert_eq!((e["code"].as_str(), e["ref"].as_str()), (Some("invalid_message"), Some("m8")), "the ref is echoed");
-    assert_eq!(a.refused(json!({"type": "consent_request", "request": "r", "customer": cus, "capability": "mind_reading"})).await, "invalid_message");
+    assert_eq!(
+        a.refused(json!({"type": "consent_request", "request": "r", "customer": cus, "capability": "mind_reading"})).await,
+        "invalid_message"
+    );
     assert_eq!(a.refused(json!({"no_type": true})).await, "invalid_message");
     a.send_raw(Message::Binary(vec![0, 1, 2].into())).await;
     assert_eq!(a.error().await, "malformed_message");

@@ -37,7 +37,12 @@ async fn first_start_creates_the_database_and_prints_a_one_time_admin_password()
     assert!(dir.join("data/s.db").exists());
 
     let base = format!("http://127.0.0.1:{port}");
-    let resp = reqwest::Client::new().post(format!("{base}/api/login")).json(&json!({"username": "admin", "password": password})).send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/api/login"))
+        .json(&json!({"username": "admin", "password": password}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     let me: serde_json::Value = resp.json().await.unwrap();
     assert_eq!((me["is_admin"].as_bool(), me["must_change_password"].as_bool()), (Some(true), Some(true)));

@@ -11,7 +11,14 @@ use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn welcome_hands_out_turn_credentials_coturn_accepts() {
-    let args = ["--stun-urls", "stun:127.0.0.1:3478", "--turn-urls", "turn:127.0.0.1:3478?transport=udp,turn:127.0.0.1:3478?transport=tcp", "--turn-ttl", "600"];
+    let args = [
+        "--stun-urls",
+        "stun:127.0.0.1:3478",
+        "--turn-urls",
+        "turn:127.0.0.1:3478?transport=udp,turn:127.0.0.1:3478?transport=tcp",
+        "--turn-ttl",
+        "600",
+    ];
     let server = Server::start_with_env(&args, &[("SIGNALING_TURN_SECRET", "s3cret-for-tests")]).await;
     let mut alice = server.login("alice").await;
     let (session, alice_id) = alice.start_session().await;
@@ -66,9 +73,11 @@ async fn a_participant_that_stops_reading_is_dropped_and_the_others_go_on() {
     assert!(dropped, "the stuck customer was never dropped");
     // The drop shows as the customer going offline, recorded like any presence change.
     let (_, detail) = alice.get(&format!("/api/sessions/{session}")).await;
-    let offline = detail["record"].as_array().unwrap().iter().any(|e| {
-        e["kind"] == "presence_changed" && e["detail"]["id"] == cus.as_str() && e["detail"]["online"] == false
-    });
+    let offline = detail["record"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "presence_changed" && e["detail"]["id"] == cus.as_str() && e["detail"]["online"] == false);
     assert!(offline, "{:#?}", detail["record"].as_array().unwrap().iter().map(|e| &e["kind"]).collect::<Vec<_>>());
     assert!(start.elapsed() < Duration::from_secs(60));
     drop(stuck);

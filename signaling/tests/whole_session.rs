@@ -37,9 +37,7 @@ async fn whole_session_is_played_and_its_record_survives_a_restart() {
     let mut c2 = Peer::customer(&server, &c2_token).await;
 
     // Roster: host Alice, Dana primary (first to join), everyone online.
-    let roster = a
-        .roster(|r| r["participants"].as_array().unwrap().iter().filter(|p| p["online"] == true).count() == 3)
-        .await;
+    let roster = a.roster(|r| r["participants"].as_array().unwrap().iter().filter(|p| p["online"] == true).count() == 3).await;
     assert_eq!(roster["host"], alice_id.as_str());
     assert_eq!(roster["primary"], c1_id.as_str());
     assert_eq!(entry(&roster, &c1_id)["name"], "Dana");
@@ -115,7 +113,10 @@ async fn whole_session_is_played_and_its_record_survives_a_restart() {
     let bob = server.login("bob").await;
     let mut b = Peer::csr(&server, &bob, &session).await;
     // Bob is not the host yet: he cannot ask for consent.
-    assert_eq!(b.refused(json!({"type": "consent_request", "request": "x", "customer": c1_id, "capability": "screen_view"})).await, "not_host");
+    assert_eq!(
+        b.refused(json!({"type": "consent_request", "request": "x", "customer": c1_id, "capability": "screen_view"})).await,
+        "not_host"
+    );
     a.send(json!({"type": "transfer_control", "to": b.id})).await;
     let r = a.roster(|r| r["host"] == b.id.as_str()).await;
     assert_eq!(entry(&r, &alice_id)["host"], false);
@@ -148,7 +149,21 @@ async fn whole_session_is_played_and_its_record_survives_a_restart() {
     assert_eq!(detail["session"]["session_type"], "Billing");
     assert!(detail["session"]["ended_at"].is_i64());
     let kinds: Vec<&str> = detail["record"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    for k in ["started", "joined", "primary_changed", "consent_requested", "consent_granted", "consent_revoked", "consent_denied", "activity_started", "activity_stopped", "host_changed", "chat", "notes_saved", "ended"] {
+    for k in [
+        "started",
+        "joined",
+        "primary_changed",
+        "consent_requested",
+        "consent_granted",
+        "consent_revoked",
+        "consent_denied",
+        "activity_started",
+        "activity_stopped",
+        "host_changed",
+        "chat",
+        "notes_saved",
+        "ended",
+    ] {
         assert!(kinds.contains(&k), "record lacks {k}: {kinds:?}");
     }
     let revocation = detail["record"].as_array().unwrap().iter().find(|e| e["kind"] == "consent_revoked").unwrap();

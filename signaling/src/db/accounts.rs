@@ -34,7 +34,14 @@ pub fn count(c: &Connection) -> Result<i64, DbError> {
 }
 
 /// Creates an account; `None` when the user name is taken.
-pub fn create(c: &Connection, username: &str, display_name: &str, password_hash: &str, is_admin: bool, must_change: bool) -> Result<Option<Account>, DbError> {
+pub fn create(
+    c: &Connection,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    is_admin: bool,
+    must_change: bool,
+) -> Result<Option<Account>, DbError> {
     let n = c.execute(
         "INSERT INTO accounts(username, display_name, password_hash, is_admin, must_change_password, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(username) DO NOTHING",
         params![username, display_name, password_hash, is_admin, must_change, super::now_ms()],
@@ -69,7 +76,13 @@ pub fn set_password(c: &Connection, id: i64, hash: &str, must_change: bool) -> R
     Ok(())
 }
 
-pub fn update_flags(c: &Connection, id: i64, is_admin: Option<bool>, disabled: Option<bool>, display_name: Option<&str>) -> Result<Option<Account>, DbError> {
+pub fn update_flags(
+    c: &Connection,
+    id: i64,
+    is_admin: Option<bool>,
+    disabled: Option<bool>,
+    display_name: Option<&str>,
+) -> Result<Option<Account>, DbError> {
     if let Some(v) = is_admin {
         c.execute("UPDATE accounts SET is_admin = ?2 WHERE id = ?1", params![id, v])?;
     }
@@ -90,7 +103,10 @@ pub fn create_login(c: &Connection, account_id: i64, ttl_ms: i64) -> Result<Stri
     let token = secrets::token();
     let now = super::now_ms();
     c.execute("DELETE FROM logins WHERE expires_at < ?1", [now])?;
-    c.execute("INSERT INTO logins(token_hash, account_id, expires_at) VALUES (?1, ?2, ?3)", params![secrets::hash_secret(&token), account_id, now + ttl_ms])?;
+    c.execute(
+        "INSERT INTO logins(token_hash, account_id, expires_at) VALUES (?1, ?2, ?3)",
+        params![secrets::hash_secret(&token), account_id, now + ttl_ms],
+    )?;
     Ok(token)
 }
 
@@ -118,7 +134,9 @@ pub struct SessionType {
 
 pub fn session_types(c: &Connection) -> Result<Vec<SessionType>, DbError> {
     let mut st = c.prepare("SELECT id, name, tracking_required FROM session_types ORDER BY name")?;
-    let rows = st.query_map([], |r| Ok(SessionType { id: r.get(0)?, name: r.get(1)?, tracking_required: r.get(2)? }))?.collect::<Result<_, _>>()?;
+    let rows = st
+        .query_map([], |r| Ok(SessionType { id: r.get(0)?, name: r.get(1)?, tracking_required: r.get(2)? }))?
+        .collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
@@ -131,7 +149,10 @@ pub fn session_type(c: &Connection, id: i64) -> Result<Option<SessionType>, DbEr
 
 /// Creates a session type; `None` when the name is taken.
 pub fn create_session_type(c: &Connection, name: &str, tracking_required: bool) -> Result<Option<SessionType>, DbError> {
-    let n = c.execute("INSERT INTO session_types(name, tracking_required) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING", params![name, tracking_required])?;
+    let n = c.execute(
+        "INSERT INTO session_types(name, tracking_required) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING",
+        params![name, tracking_required],
+    )?;
     if n == 0 {
         return Ok(None);
     }
@@ -171,7 +192,13 @@ pub fn presets(c: &Connection, account_id: i64) -> Result<Vec<Preset>, DbError> 
     Ok(rows)
 }
 
-pub fn create_preset(c: &Connection, account_id: i64, name: &str, session_type_id: i64, tracking_code: Option<&str>) -> Result<Option<Preset>, DbError> {
+pub fn create_preset(
+    c: &Connection,
+    account_id: i64,
+    name: &str,
+    session_type_id: i64,
+    tracking_code: Option<&str>,
+) -> Result<Option<Preset>, DbError> {
     let n = c.execute(
         "INSERT INTO presets(account_id, name, session_type_id, tracking_code) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(account_id, name) DO NOTHING",
         params![account_id, name, session_type_id, tracking_code],

@@ -26,8 +26,19 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
+/// A session being started, with its host.
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub type_id: i64,
+    pub tracking: Option<&'a str>,
+    pub account_id: i64,
+    pub host_id: &'a str,
+    pub host_name: &'a str,
+}
+
 /// Stores a newly started session with its host participant.
-pub fn create(c: &mut Connection, id: &str, type_id: i64, tracking: Option<&str>, account_id: i64, host_id: &str, host_name: &str, state: &Session) -> Result<(), DbError> {
+pub fn create(c: &mut Connection, new: NewSession<'_>, state: &Session) -> Result<(), DbError> {
+    let NewSession { id, type_id, tracking, account_id, host_id, host_name } = new;
     let tx = c.transaction()?;
     let now = now_ms();
     tx.execute(
@@ -82,7 +93,10 @@ pub fn save(c: &mut Connection, session: &str, state: &Session, entries: &[Recor
         if e.kind == "ended" {
             tx.execute("UPDATE sessions SET ended_at = ?2 WHERE id = ?1", params![session, e.at_ms])?;
             tx.execute("UPDATE participants SET token_hash = NULL WHERE session_id = ?1", [session])?;
-            tx.execute("UPDATE invitations SET revoked_at = ?2 WHERE session_id = ?1 AND used_at IS NULL AND revoked_at IS NULL", params![session, e.at_ms])?;
+            tx.execute(
+                "UPDATE invitations SET revoked_at = ?2 WHERE session_id = ?1 AND used_at IS NULL AND revoked_at IS NULL",
+                params![session, e.at_ms],
+            )?;
         }
     }
     tx.commit()?;
@@ -97,7 +111,15 @@ pub fn save_notes(c: &mut Connection, session: &str, notes: &str, actor: &str) -
     Ok(())
 }
 
-pub fn add_participant(c: &Connection, session: &str, id: &str, role: Role, account_id: Option<i64>, name: &str, token: Option<&str>) -> Result<(), DbError> {
+pub fn add_participant(
+    c: &Connection,
+    session: &str,
+    id: &str,
+    role: Role,
+    account_id: Option<i64>,
+    name: &str,
+    token: Option<&str>,
+) -> Result<(), DbError> {
     c.execute(
         "INSERT INTO participants(id, session_id, role, account_id, name, token_hash, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![id, session, role_name(role), account_id, name, token.map(secrets::hash_secret), now_ms()],
@@ -112,14 +134,27 @@ pub fn remove_participant(c: &Connection, id: &str) -> Result<(), DbError> {
 }
 
 fn participant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ParticipantRow> {
-    Ok(ParticipantRow { id: r.get(0)?, session_id: r.get(1)?, role: r.get(2)?, account_id: r.get(3)?, name: r.get(4)?, joined_at: r.get(5)?, left_at: r.get(6)? })
+    Ok(ParticipantRow {
+        id: r.get(0)?,
+        session_id: r.get(1)?,
+        role: r.get(2)?,
+        account_id: r.get(3)?,
+        name: r.get(4)?,
+        joined_at: r.get(5)?,
+        left_at: r.get(6)?,
+    })
 }
 
 const P_COLS: &str = "id, session_id, role, account_id, name, joined_at, left_at";
 
 /// The customer a participant token belongs to, if still in a live session.
 pub fn participant_by_token(c: &Connection, token: &str) -> Result<Option<ParticipantRow>, DbError> {
-    Ok(c.query_row(&format!("SELECT {P_COLS} FROM participants WHERE token_hash = ?1 AND left_at IS NULL"), [secrets::hash_secret(token)], participant_row).optional()?)
+    Ok(c.query_row(
+        &format!("SELECT {P_COLS} FROM participants WHERE token_hash = ?1 AND left_at IS NULL"),
+        [secrets::hash_secret(token)],
+        participant_row,
+    )
+    .optional()?)
 }
 
 /// The seat of a CSR account in a session, if it has one and has not left.
@@ -193,7 +228,8 @@ pub fn check_invitation(c: &Connection, presented: &Presented<'_>) -> Result<Res
         Presented::Link(link) => ("link_hash", *link),
     };
     // Among invitations with this code, look at the one that is still usable, if any.
-    let row: Option<(String, String, i64, Option<i64>, Option<i64>)> = c
+    type Row = (String, String, i64, Option<i64>, Option<i64>);
+    let row: Option<Row> = c
         .query_row(
             &format!("SELECT id, session_id, expires_at, revoked_at, used_at FROM invitations WHERE {col} = ?1 ORDER BY (used_at IS NULL AND revoked_at IS NULL) DESC, expires_at DESC LIMIT 1"),
             [secrets::hash_secret(secret)],
@@ -217,7 +253,13 @@ pub fn check_invitation(c: &Connection, presented: &Presented<'_>) -> Result<Res
 
 /// Redeems an invitation for a new customer participant, atomically: it admits one customer.
 /// Returns the session id or the reason the invitation cannot be used.
-pub fn redeem(c: &mut Connection, presented: Presented<'_>, participant: &str, name: &str, token: &str) -> Result<Result<String, ErrorCode>, DbError> {
+pub fn redeem(
+    c: &mut Connection,
+    presented: Presented<'_>,
+    participant: &str,
+    name: &str,
+    token: &str,
+) -> Result<Result<String, ErrorCode>, DbError> {
     let tx = c.transaction()?;
     let (inv, session) = match check_invitation(&tx, &presented)? {
         Ok(found) => found,
@@ -244,7 +286,15 @@ pub struct SessionSummary {
 const S_SELECT: &str = "SELECT s.id, t.name, s.tracking_code, a.username, s.started_at, s.ended_at, s.notes FROM sessions s JOIN session_types t ON t.id = s.session_type_id JOIN accounts a ON a.id = s.started_by";
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionSummary> {
-    Ok(SessionSummary { id: r.get(0)?, session_type: r.get(1)?, tracking_code: r.get(2)?, started_by: r.get(3)?, started_at: r.get(4)?, ended_at: r.get(5)?, notes: r.get(6)? })
+    Ok(SessionSummary {
+        id: r.get(0)?,
+        session_type: r.get(1)?,
+        tracking_code: r.get(2)?,
+        started_by: r.get(3)?,
+        started_at: r.get(4)?,
+        ended_at: r.get(5)?,
+        notes: r.get(6)?,
+    })
 }
 
 pub fn summary(c: &Connection, id: &str) -> Result<Option<SessionSummary>, DbError> {
@@ -262,7 +312,11 @@ pub fn list(c: &Connection, account: Option<i64>, limit: i64) -> Result<Vec<Sess
 
 /// Whether an account ever had a seat in the session (may read its record).
 pub fn took_part(c: &Connection, session: &str, account_id: i64) -> Result<bool, DbError> {
-    Ok(c.query_row("SELECT EXISTS(SELECT 1 FROM participants WHERE session_id = ?1 AND account_id = ?2)", params![session, account_id], |r| r.get(0))?)
+    Ok(c.query_row(
+        "SELECT EXISTS(SELECT 1 FROM participants WHERE session_id = ?1 AND account_id = ?2)",
+        params![session, account_id],
+        |r| r.get(0),
+    )?)
 }
 
 pub fn record(c: &Connection, session: &str) -> Result<Vec<RecordEntry>, DbError> {
@@ -270,7 +324,12 @@ pub fn record(c: &Connection, session: &str) -> Result<Vec<RecordEntry>, DbError
     let rows = st
         .query_map([session], |r| {
             let detail: String = r.get(3)?;
-            Ok(RecordEntry { at_ms: r.get(0)?, kind: r.get(1)?, actor: r.get(2)?, detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null) })
+            Ok(RecordEntry {
+                at_ms: r.get(0)?,
+                kind: r.get(1)?,
+                actor: r.get(2)?,
+                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+            })
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
