@@ -98,6 +98,25 @@ pub enum ErrorCode {
     FileTransferActive,
     #[error("participant_offline")]
     ParticipantOffline,
+    // --- agent capabilities ---
+    #[error("consent_revoked")]
+    ConsentRevoked,
+    #[error("declined")]
+    Declined,
+    #[error("file_too_large")]
+    FileTooLarge,
+    #[error("insufficient_space")]
+    InsufficientSpace,
+    #[error("checksum_mismatch")]
+    ChecksumMismatch,
+    #[error("path_not_allowed")]
+    PathNotAllowed,
+    #[error("file_unreadable")]
+    FileUnreadable,
+    #[error("file_unwritable")]
+    FileUnwritable,
+    #[error("transfer_interrupted")]
+    TransferInterrupted,
     // --- server ---
     #[error("internal")]
     Internal,
@@ -160,6 +179,15 @@ impl ErrorCode {
             ActivityNotActive => "This is not running.",
             FileTransferActive => "Application sharing cannot start while a file transfer runs. End the file transfer first.",
             ParticipantOffline => "That participant is not connected right now.",
+            ConsentRevoked => "The customer took the permission back; it stopped at once.",
+            Declined => "The customer said no.",
+            FileTooLarge => "The file is larger than the receiving side accepts.",
+            InsufficientSpace => "There is not enough free disk space for this file. Free some space and try again.",
+            ChecksumMismatch => "The file arrived damaged (its SHA-256 does not match) and was not kept. Send it again.",
+            PathNotAllowed => "That path is outside the folder the customer shares, or not a plain name.",
+            FileUnreadable => "The file cannot be read (missing, a folder, or no permission).",
+            FileUnwritable => "The file cannot be written on the receiving side (no permission or disk error).",
+            TransferInterrupted => "The transfer was cut off; it resumes from what arrived when started again.",
             Internal => "Something went wrong on the server. The session goes on; try again.",
             Unavailable => "The server is busy or shutting down. Try again shortly.",
         }
@@ -175,6 +203,8 @@ impl ErrorCode {
                 | ErrorCode::SlowConsumer
                 | ErrorCode::ParticipantOffline
                 | ErrorCode::ConsentPending
+                | ErrorCode::TransferInterrupted
+                | ErrorCode::ChecksumMismatch
         )
     }
 }

@@ -1,0 +1,113 @@
+//! File bytes over data channels (S11–S13). A receive task writes what arrives on
+//! `file:<id>` into an [`Incoming`]; a send task streams an [`Outgoing`] with backpressure.
+//! Both look at the grant snapshot before every chunk, so a revocation stops a transfer
+//! within one chunk (S21); what arrived stays as a partial file to resume from.
+
+use crate::session::AgentEvent;
+use agent_core::transfer::{Incoming, Outgoing};
+use bytes::BytesMut;
+use protocol::peer::{TransferId, CHUNK_BYTES};
+use protocol::{Capability, ErrorCode};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
+use webrtc::data_channel::{DataChannel, DataChannelEvent};
+
+/// The capabilities granted right now, published by the session task after every change.
+pub type Grants = watch::Receiver<BTreeSet<Capability>>;
+
+/// How a transfer task ended.
+#[derive(Debug)]
+pub enum TransferEnd {
+    Received { saved_as: PathBuf },
+    Sent,
+    Failed(ErrorCode),
+}
+
+/// Receives into `incoming` until complete, the channel closes, or the needed grant ends.
+pub async fn receive(
+    transfer: TransferId,
+    mut incoming: Incoming,
+    channel: Arc<dyn DataChannel>,
+    needs: Option<Capability>,
+    grants: Grants,
+    events: mpsc::Sender<AgentEvent>,
+) {
+    let allowed = |g: &Grants| needs.is_none_or(|c| g.borrow().contains(&c));
+    let end = loop {
+        let Some(ev) = channel.poll().await else { break stop(incoming, ErrorCode::TransferInterrupted) };
+        match ev {
+            DataChannelEvent::OnMessage(m) if !m.is_string => {
+                if !allowed(&grants) {
+                    break stop(incoming, ErrorCode::ConsentRevoked);
+                }
+                if let Err(e) = incoming.write(&m.data) {
+                    incoming.discard();
+                    break TransferEnd::Failed(e.code());
+                }
+                if incoming.is_complete() {
+                    break match tokio::task::spawn_blocking(move || incoming.finish()).await {
+                        Ok(Ok(saved_as)) => TransferEnd::Received { saved_as },
+                        Ok(Err(e)) => TransferEnd::Failed(e.code()),
+                        Err(_) => TransferEnd::Failed(ErrorCode::Internal),
+                    };
+                }
+            }
+            DataChannelEvent::OnMessage(_) => {
+                incoming.discard();
+                break TransferEnd::Failed(ErrorCode::InvalidMessage);
+            }
+            DataChannelEvent::OnClose => break stop(incoming, ErrorCode::TransferInterrupted),
+            _ => {}
+        }
+    };
+    let _ = channel.close().await;
+    let _ = events.send(AgentEvent::TransferEnded { transfer, end }).await;
+}
+
+/// Keeps what arrived for a later resume.
+fn stop(incoming: Incoming, code: ErrorCode) -> TransferEnd {
+    incoming.suspend();
+    TransferEnd::Failed(code)
+}
+
+/// Sends `outgoing` from its current offset; `send` pauses while the channel's buffer is full.
+pub async fn send(
+    transfer: TransferId,
+    mut outgoing: Outgoing,
+    channel: Arc<dyn DataChannel>,
+    needs: Capability,
+    grants: Grants,
+    events: mpsc::Sender<AgentEvent>,
+) {
+    let end = send_all(&mut outgoing, &channel, needs, &grants).await;
+    let _ = events.send(AgentEvent::TransferEnded { transfer, end }).await;
+}
+
+async fn send_all(outgoing: &mut Outgoing, channel: &Arc<dyn DataChannel>, needs: Capability, grants: &Grants) -> TransferEnd {
+    // Wait for the channel to open.
+    loop {
+        match channel.poll().await {
+            Some(DataChannelEvent::OnOpen) => break,
+            Some(DataChannelEvent::OnClose) | None => return TransferEnd::Failed(ErrorCode::TransferInterrupted),
+            _ => {}
+        }
+    }
+    let mut buf = vec![0u8; CHUNK_BYTES];
+    loop {
+        if !grants.borrow().contains(&needs) {
+            return TransferEnd::Failed(ErrorCode::ConsentRevoked);
+        }
+        let n = match outgoing.next_chunk(&mut buf) {
+            Ok(0) => return TransferEnd::Sent,
+            Ok(n) => n,
+            Err(e) => return TransferEnd::Failed(e.code()),
+        };
+        // `send` waits while the channel holds SEND_BUFFER_LIMIT unsent bytes: memory stays
+        // bounded whatever the file size.
+        if channel.send(BytesMut::from(&buf[..n])).await.is_err() {
+            return TransferEnd::Failed(ErrorCode::TransferInterrupted);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The customer's support agent. It joins a session with an invitation, keeps one WebRTC
+//! peer connection with each CSR, and lets nothing reach into the customer's computer
+//! without the customer's yes in this program (S21), enforced by `agent_core::consent`.
+
+pub mod capabilities;
+pub mod files;
+pub mod join;
+pub mod peer;
+pub mod rtc;
+pub mod session;
+pub mod signaling;
+pub mod sysreport;
+pub mod ui;

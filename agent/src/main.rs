@@ -1,0 +1,133 @@
+//! `agent join <code-or-link> [--server URL]`: the customer's side of a support session.
+
+use agent::join::{self, Invitation};
+use agent::session::{AgentEvent, Options, Session};
+use agent::signaling;
+use agent::ui::terminal::TerminalUi;
+use agent::ui::UiInput;
+use agent_core::transfer::Limits;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tokio::io::AsyncBufReadExt;
+use tokio::sync::mpsc;
+
+/// The support agent: join a support session with the code or link your support
+/// representative gave you. Nothing on your computer is shared until you allow it.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Join a session.
+    Join {
+        /// The nine-digit code (spaces allowed, quote it) or the invitation link.
+        invitation: String,
+        /// The support server (needed with a code; a link already names it).
+        #[arg(long, env = "AGENT_SERVER")]
+        server: Option<String>,
+        /// Your name as the support representative will see it.
+        #[arg(long, default_value = "Customer")]
+        name: String,
+        /// Where offered files are saved [default: ~/Downloads, or the current folder].
+        #[arg(long)]
+        download_dir: Option<PathBuf>,
+        /// The folder a representative may browse and move files in and out of, once you allow
+        /// file transfer [default: your home folder].
+        #[arg(long)]
+        share: Option<PathBuf>,
+        /// Largest file accepted, in MiB.
+        #[arg(long, default_value_t = 4096)]
+        max_file_mib: u64,
+        /// Only relay (TURN) connections, never direct ones.
+        #[arg(long)]
+        relay_only: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let Command::Join { invitation, server, name, download_dir, share, max_file_mib, relay_only } = Cli::parse().command;
+    let Ok(rt) = tokio::runtime::Runtime::new() else {
+        eprintln!("error: cannot start");
+        return ExitCode::FAILURE;
+    };
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let download_dir = download_dir.unwrap_or_else(|| {
+        let d = home.join("Downloads");
+        if d.is_dir() {
+            d
+        } else {
+            PathBuf::from(".")
+        }
+    });
+    let limits = Limits { max_file_bytes: max_file_mib * 1024 * 1024, ..Limits::default() };
+    let opts = Options { download_dir, shared_root: share.unwrap_or(home), limits, bind_ip: [127, 0, 0, 1].into(), relay_only };
+    rt.block_on(run(invitation, server, name, opts))
+}
+
+async fn run(typed: String, server: Option<String>, name: String, mut opts: Options) -> ExitCode {
+    let Some(invitation) = Invitation::parse(&typed) else {
+        eprintln!("That is neither a nine-digit code nor an invitation link. Check what your support representative gave you.");
+        return ExitCode::from(2);
+    };
+    let server = match (&invitation, server) {
+        (Invitation::Link { server, .. }, _) => server.clone(),
+        (Invitation::Code(_), Some(s)) => s,
+        (Invitation::Code(_), None) => {
+            eprintln!("With a code, also give the support server: agent join CODE --server https://support.example.com");
+            return ExitCode::from(2);
+        }
+    };
+    println!("Joining the support session…");
+    let seat = match join::join(&server, &invitation, &name).await {
+        Ok(seat) => seat,
+        Err(e) => {
+            eprintln!("Cannot join: {e} (code {})", e.code());
+            return ExitCode::FAILURE;
+        }
+    };
+    let (host, port) = host_port(&server);
+    opts.bind_ip = agent::rtc::route_ip(&host, port);
+
+    let (events_tx, events_rx) = mpsc::channel(1024);
+    let (link_tx, link_rx) = mpsc::channel(256);
+    let (link_events_tx, mut link_events_rx) = mpsc::channel(256);
+    tokio::spawn(signaling::run(server, seat.token.clone(), link_events_tx, link_rx));
+    let fwd = events_tx.clone();
+    tokio::spawn(async move {
+        while let Some(e) = link_events_rx.recv().await {
+            if fwd.send(AgentEvent::Link(e)).await.is_err() {
+                break;
+            }
+        }
+    });
+    let input = events_tx.clone();
+    tokio::spawn(async move {
+        let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if input.send(AgentEvent::Ui(UiInput::Line(line))).await.is_err() {
+                return;
+            }
+        }
+        let _ = input.send(AgentEvent::Ui(UiInput::Closed)).await;
+    });
+    let session = Session::new(TerminalUi::stdout(), seat.participant_id.as_str().into(), link_tx, events_tx, opts);
+    session.run(events_rx).await;
+    ExitCode::SUCCESS
+}
+
+fn host_port(server: &str) -> (String, u16) {
+    let https = server.starts_with("https://");
+    let rest = server.split("://").nth(1).unwrap_or(server);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match authority.rsplit_once(':') {
+        Some((h, p)) if p.parse::<u16>().is_ok() => (h.trim_matches(['[', ']']).to_owned(), p.parse().unwrap_or(80)),
+        _ => (authority.to_owned(), if https { 443 } else { 80 }),
+    }
+}

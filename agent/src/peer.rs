@@ -1,0 +1,105 @@
+//! One WebRTC peer connection per CSR. The CSR's console offers (with the `control` data
+//! channel); the agent answers. Events of the connection and its channels are forwarded to
+//! the session task, which owns every decision.
+
+use crate::rtc::{self, Peer, PeerSetup};
+use crate::session::AgentEvent;
+use protocol::peer::{TransferId, CONTROL_CHANNEL, FILE_CHANNEL_PREFIX};
+use protocol::signal::IceCandidate;
+use protocol::ParticipantId;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use webrtc::data_channel::{DataChannel, DataChannelEvent};
+use webrtc::peer_connection::{PeerConnectionEventHandler, RTCPeerConnectionIceEvent, RTCPeerConnectionState};
+
+/// What a peer connection reports.
+pub enum PeerEvent {
+    /// A local ICE candidate to send to the CSR through signaling.
+    Candidate(IceCandidate),
+    State(RTCPeerConnectionState),
+    /// The control channel opened (the session says hello on it).
+    ControlOpen(Arc<dyn DataChannel>),
+    /// A text message on the control channel.
+    Control(String),
+    /// Something other than text arrived on the control channel.
+    ControlGarbage,
+    ControlClosed,
+    /// The CSR opened the channel of a transfer.
+    FileChannel {
+        transfer: TransferId,
+        channel: Arc<dyn DataChannel>,
+    },
+}
+
+/// The session task's handle on one CSR's connection.
+pub struct CsrPeer {
+    pub pc: Peer,
+    pub control: Option<Arc<dyn DataChannel>>,
+}
+
+struct Handler {
+    csr: ParticipantId,
+    events: mpsc::Sender<AgentEvent>,
+}
+
+impl Handler {
+    async fn emit(&self, event: PeerEvent) {
+        let _ = self.events.send(AgentEvent::Peer { csr: self.csr.clone(), event }).await;
+    }
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Handler {
+    async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
+        if let Ok(init) = event.candidate.to_json() {
+            self.emit(PeerEvent::Candidate(rtc::candidate_out(init))).await;
+        }
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        self.emit(PeerEvent::State(state)).await;
+    }
+
+    async fn on_data_channel(&self, channel: Arc<dyn DataChannel>) {
+        let label = channel.label().await.unwrap_or_default();
+        if label == CONTROL_CHANNEL {
+            tokio::spawn(read_control(self.csr.clone(), channel, self.events.clone()));
+        } else if let Some(transfer) = label.strip_prefix(FILE_CHANNEL_PREFIX) {
+            self.emit(PeerEvent::FileChannel { transfer: transfer.to_owned(), channel }).await;
+        } else {
+            tracing::warn!(csr = %self.csr, %label, "closing a data channel this agent does not know");
+            let _ = channel.close().await;
+        }
+    }
+}
+
+/// Forwards the control channel's events; ends when the channel closes.
+async fn read_control(csr: ParticipantId, channel: Arc<dyn DataChannel>, events: mpsc::Sender<AgentEvent>) {
+    let emit = |event| AgentEvent::Peer { csr: csr.clone(), event };
+    // The channel may already be open when it is announced.
+    if matches!(channel.ready_state().await, Ok(s) if s.to_string() == "open") {
+        let _ = events.send(emit(PeerEvent::ControlOpen(channel.clone()))).await;
+    }
+    while let Some(ev) = channel.poll().await {
+        let event = match ev {
+            DataChannelEvent::OnOpen => PeerEvent::ControlOpen(channel.clone()),
+            DataChannelEvent::OnMessage(m) if m.is_string => match String::from_utf8(m.data.to_vec()) {
+                Ok(text) => PeerEvent::Control(text),
+                Err(_) => PeerEvent::ControlGarbage,
+            },
+            DataChannelEvent::OnMessage(_) => PeerEvent::ControlGarbage,
+            DataChannelEvent::OnClose => break,
+            _ => continue,
+        };
+        if events.send(emit(event)).await.is_err() {
+            return;
+        }
+    }
+    let _ = events.send(emit(PeerEvent::ControlClosed)).await;
+}
+
+/// A new connection for `csr`.
+pub async fn connect(setup: &PeerSetup, csr: ParticipantId, events: mpsc::Sender<AgentEvent>) -> webrtc::error::Result<CsrPeer> {
+    let pc = rtc::build_peer(setup, Arc::new(Handler { csr, events })).await?;
+    Ok(CsrPeer { pc, control: None })
+}

@@ -1,0 +1,101 @@
+//! Peer-connection setup, tuned as shared/notes/webrtc-interop.md measured: no mDNS socket,
+//! peer-reflexive pairs accepted at once, fast ICE checks, browser-sized SCTP messages and a
+//! bounded send buffer. Used by the agent and by test consoles, so both speak alike.
+
+use protocol::signal::{IceCandidate, IceServer};
+use std::net::{IpAddr, UdpSocket};
+use std::sync::Arc;
+use std::time::Duration;
+use webrtc::peer_connection::{
+    register_default_interceptors, MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
+    RTCIceServer, RTCIceTransportPolicy, RTCSessionDescription, Registry, SettingEngineBuilder,
+};
+
+pub use webrtc::peer_connection::RTCIceCandidateInit;
+
+/// Bytes a data channel may hold unsent before `send` waits (the crate's default is unbounded).
+pub const SEND_BUFFER_LIMIT: usize = 4 * 1024 * 1024;
+
+pub type Peer = Arc<dyn PeerConnection>;
+
+/// How to build a peer connection.
+#[derive(Debug, Clone)]
+pub struct PeerSetup {
+    pub ice_servers: Vec<IceServer>,
+    /// Local address to gather host candidates on.
+    pub bind_ip: IpAddr,
+    /// Only TURN relay candidates (tests that prove media crosses the TURN server).
+    pub relay_only: bool,
+}
+
+/// The local address that routes towards `host:port` (no packet is sent), falling back to
+/// loopback. Host candidates are gathered there; TURN covers every other path.
+pub fn route_ip(host: &str, port: u16) -> IpAddr {
+    let probe = || -> std::io::Result<IpAddr> {
+        let s = UdpSocket::bind(("0.0.0.0", 0))?;
+        s.connect((host, port))?;
+        Ok(s.local_addr()?.ip())
+    };
+    probe().unwrap_or(IpAddr::from([127, 0, 0, 1]))
+}
+
+/// Builds a peer connection with `handler` receiving its events.
+pub async fn build_peer(setup: &PeerSetup, handler: Arc<dyn PeerConnectionEventHandler>) -> webrtc::error::Result<Peer> {
+    let mut media = MediaEngine::default();
+    media.register_default_codecs()?;
+    let registry = register_default_interceptors(Registry::new(), &mut media)?;
+    let settings = SettingEngineBuilder::new()
+        .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
+        .with_prflx_acceptance_min_wait(Some(Duration::ZERO))
+        .with_host_acceptance_min_wait(Some(Duration::ZERO))
+        .with_ice_connection_attempts(Some(Duration::from_millis(20)), Some(50))
+        .with_sctp_max_message_size(rtc::peer_connection::configuration::setting_engine::SctpMaxMessageSize::Bounded(256 * 1024))
+        .with_include_loopback_candidate(setup.bind_ip.is_loopback())
+        .build();
+    let servers = setup
+        .ice_servers
+        .iter()
+        .map(|s| RTCIceServer {
+            urls: s.urls.clone(),
+            username: s.username.clone().unwrap_or_default(),
+            credential: s.credential.clone().unwrap_or_default(),
+        })
+        .collect();
+    let policy = if setup.relay_only { RTCIceTransportPolicy::Relay } else { RTCIceTransportPolicy::All };
+    let config = RTCConfigurationBuilder::new().with_ice_servers(servers).with_ice_transport_policy(policy).build();
+    let pc = PeerConnectionBuilder::new()
+        .with_configuration(config)
+        .with_media_engine(media)
+        .with_interceptor_registry(registry)
+        .with_setting_engine(settings)
+        .with_handler(handler)
+        .with_udp_addrs(vec![format!("{}:0", setup.bind_ip)])
+        .with_data_channel_send_buffer_limit(SEND_BUFFER_LIMIT)
+        .build()
+        .await?;
+    Ok(Arc::new(pc))
+}
+
+/// Our wire shape of a candidate into the crate's.
+pub fn candidate_in(c: IceCandidate) -> RTCIceCandidateInit {
+    RTCIceCandidateInit {
+        candidate: c.candidate,
+        sdp_mid: c.sdp_mid,
+        sdp_mline_index: c.sdp_m_line_index,
+        username_fragment: c.username_fragment,
+        ..Default::default()
+    }
+}
+
+/// The crate's candidate into our wire shape.
+pub fn candidate_out(c: RTCIceCandidateInit) -> IceCandidate {
+    IceCandidate { candidate: c.candidate, sdp_mid: c.sdp_mid, sdp_m_line_index: c.sdp_mline_index, username_fragment: c.username_fragment }
+}
+
+pub fn offer(sdp: String) -> webrtc::error::Result<RTCSessionDescription> {
+    RTCSessionDescription::offer(sdp)
+}
+
+pub fn answer(sdp: String) -> webrtc::error::Result<RTCSessionDescription> {
+    RTCSessionDescription::answer(sdp)
+}

@@ -1,0 +1,183 @@
+//! Harness for agent tests: a real signaling process on loopback, the real `agent` binary
+//! answered through its standard input as a person would type, and a CSR console built on
+//! the same `webrtc` crate (`Console`), talking to both for real.
+#![allow(dead_code)]
+
+pub mod console;
+pub mod signaling;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
+
+pub const AGENT: &str = env!("CARGO_BIN_EXE_agent");
+
+/// The agent process, with what it printed so far.
+pub struct Agent {
+    child: Child,
+    stdin: ChildStdin,
+    lines: std_mpsc::Receiver<String>,
+    pub seen: Vec<String>,
+    pub download_dir: PathBuf,
+    pub share_dir: PathBuf,
+}
+
+impl Agent {
+    /// `agent join <invitation> --server <server>` with its own download and shared folders.
+    pub fn join(invitation: &str, server: &str, dirs: &Path, extra: &[&str]) -> Agent {
+        let download_dir = dirs.join("downloads");
+        let share_dir = dirs.join("shared");
+        std::fs::create_dir_all(&download_dir).unwrap();
+        std::fs::create_dir_all(&share_dir).unwrap();
+        let mut child = Command::new(AGENT)
+            .args(["join", invitation, "--server", server, "--name", "Dana"])
+            .arg("--download-dir")
+            .arg(&download_dir)
+            .arg("--share")
+            .arg(&share_dir)
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std_mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                eprintln!("    agent│ {line}");
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Agent { child, stdin, lines, seen: vec![], download_dir, share_dir }
+    }
+
+    /// Types a line, as the customer would.
+    pub fn type_line(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Waits for a printed line containing `text`; returns it.
+    pub fn expect(&mut self, text: &str) -> String {
+        self.expect_within(text, Duration::from_secs(20))
+    }
+
+    pub fn expect_within(&mut self, text: &str, wait: Duration) -> String {
+        let deadline = Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!("the agent did not print {text:?} within {wait:?}; it printed:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    /// Everything printed so far without waiting.
+    pub fn drain(&mut self) -> Vec<String> {
+        while let Ok(l) = self.lines.try_recv() {
+            self.seen.push(l);
+        }
+        self.seen.clone()
+    }
+
+    /// Waits for the process to exit.
+    pub fn wait_exit(&mut self, wait: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A file of `mib` MiB with varied content, and its SHA-256 (hex).
+pub fn make_file(path: &Path, mib: usize) -> String {
+    use sha2::{Digest, Sha256};
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut h = Sha256::new();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ mib as u64;
+    let mut buf = vec![0u8; 1024 * 1024];
+    for _ in 0..mib {
+        for chunk in buf.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+        }
+        h.update(&buf);
+        f.write_all(&buf).unwrap();
+    }
+    f.flush().unwrap();
+    hex(&h.finalize())
+}
+
+pub fn sha256_file(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let mut f = std::fs::File::open(path).unwrap();
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h).unwrap();
+    hex(&h.finalize())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A live session: signaling, Alice's console connected peer-to-peer with the agent.
+pub struct Live {
+    pub sig: signaling::Signaling,
+    pub alice: console::Console,
+    pub agent: Agent,
+    pub customer: protocol::ParticipantId,
+    pub session: String,
+    pub cookie: String,
+    pub dirs: tempfile::TempDir,
+}
+
+/// Starts a session, lets the agent join by code (as read over the phone), and connects
+/// Alice's console to it.
+pub async fn live(agent_args: &[&str]) -> Live {
+    let sig = signaling::Signaling::start(&[]).await;
+    let cookie = sig.login("alice").await;
+    let started = sig.post(&cookie, "/api/sessions", serde_json::json!({"session_type_id": 1})).await;
+    let session = started["session_id"].as_str().unwrap().to_owned();
+    let mut alice = console::Console::open(&sig.base, &cookie, &session).await;
+    let inv = sig.post(&cookie, &format!("/api/sessions/{session}/invitations"), serde_json::json!({})).await;
+    let dirs = tempfile::tempdir().unwrap();
+    let mut agent = Agent::join(inv["code"].as_str().unwrap(), &sig.base, dirs.path(), agent_args);
+    agent.expect("Connected to support session");
+    let customer = alice.customer_online().await;
+    alice.connect(&customer).await;
+    Live { sig, alice, agent, customer, session, cookie, dirs }
+}
+
+/// Alice asks for `capability`; the customer answers `answer` at the agent's prompt.
+pub async fn consent(l: &mut Live, capability: protocol::Capability, request: &str, prompt: &str, answer: &str) -> bool {
+    l.alice.ask(&l.customer, capability, request).await;
+    l.agent.expect(prompt);
+    l.agent.type_line(answer);
+    l.alice.answer(request).await
+}

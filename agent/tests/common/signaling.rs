@@ -1,0 +1,91 @@
+//! A real signaling process for agent tests (the binary of the `signaling` package, built
+//! next to this test's binary), with CSR accounts made through its admin command.
+
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const PASSWORD: &str = "a-long-test-password";
+
+pub struct Signaling {
+    child: Child,
+    pub dir: tempfile::TempDir,
+    pub base: String,
+    db: String,
+}
+
+/// target/debug/signaling, built on demand when only this package's tests were built.
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    let bin = dir.join("signaling");
+    if !bin.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let ok = Command::new(cargo).args(["build", "-p", "signaling"]).status().unwrap().success();
+        assert!(ok, "cannot build signaling");
+    }
+    bin
+}
+
+impl Signaling {
+    pub async fn start(extra: &[&str]) -> Signaling {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db").display().to_string();
+        for (user, name) in [("alice", "Alice"), ("bob", "Bob")] {
+            let mut c = Command::new(binary())
+                .args(["--database-url", &db, "admin", "add-csr", user, "--name", name, "--admin"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            writeln!(c.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+            assert!(c.wait().unwrap().success());
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let log = std::fs::File::create(dir.path().join("signaling.log")).unwrap();
+        let child = Command::new(binary())
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db])
+            .args(extra)
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..200 {
+            if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
+                return Signaling { child, dir, base, db };
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("signaling did not start");
+    }
+
+    /// Signs in; returns the cookie.
+    pub async fn login(&self, user: &str) -> String {
+        let resp = reqwest::Client::new()
+            .post(format!("{}/api/login", self.base))
+            .json(&json!({"username": user, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success());
+        resp.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+    }
+
+    pub async fn post(&self, cookie: &str, path: &str, body: Value) -> Value {
+        let resp = reqwest::Client::new().post(format!("{}{path}", self.base)).header("cookie", cookie).json(&body).send().await.unwrap();
+        let status = resp.status();
+        let v: Value = resp.json().await.unwrap();
+        assert!(status.is_success(), "{path}: {v}");
+        v
+    }
+}
+
+impl Drop for Signaling {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
