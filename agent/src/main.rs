@@ -68,7 +68,10 @@ fn main() -> ExitCode {
     });
     let limits = Limits { max_file_bytes: max_file_mib * 1024 * 1024, ..Limits::default() };
     let opts = Options { download_dir, shared_root: share.unwrap_or(home), limits, bind_ip: [127, 0, 0, 1].into(), relay_only };
-    rt.block_on(run(invitation, server, name, opts))
+    let code = rt.block_on(run(invitation, server, name, opts));
+    // The terminal reader blocks on standard input; do not wait for it.
+    rt.shutdown_background();
+    code
 }
 
 async fn run(typed: String, server: Option<String>, name: String, mut opts: Options) -> ExitCode {

@@ -97,7 +97,11 @@ impl Incoming {
             return Err(TransferError::invalid(format!("more than the announced {} bytes of {} arrived", self.size, self.name)));
         };
         // Positional writes: after a failed write the next one still lands at the right place.
-        self.file.write_all_at(chunk, self.received).map_err(|e| TransferError::from_write(&self.name, e))?;
+        if let Err(e) = self.file.write_all_at(chunk, self.received) {
+            // Part of the chunk may be on disk; drop it so the partial holds only hashed bytes.
+            let _ = self.file.set_len(self.received);
+            return Err(TransferError::from_write(&self.name, e));
+        }
         self.hasher.update(chunk);
         self.received = end;
         Ok(end)
@@ -134,8 +138,6 @@ impl Incoming {
     /// The connection was lost or the grant revoked: keeps the partial file, flushed, so the next
     /// offer of the same file resumes from [`received`](Self::received).
     pub fn suspend(self) {
-        // Drops bytes of a write that failed half-way: they were never acknowledged or hashed.
-        let _ = self.file.set_len(self.received);
         let _ = self.file.sync_data();
     }
 
@@ -159,7 +161,8 @@ fn check_space(dir: &Path, name: &str, remaining: u64, limits: &Limits) -> Resul
 }
 
 /// Opens (or creates) the partial file, never through a symbolic link, and takes an exclusive
-/// lock on it so two transfers of the same file cannot interleave their bytes.
+/// lock on it so two transfers of the same file cannot interleave their bytes. It gets the
+/// usual mode of a new file (umask applied), which the saved file keeps.
 fn open_partial(partial: &Path, name: &str) -> Result<File, TransferError> {
     let unwritable = |e: io::Error| TransferError::Unwritable { name: name.to_owned(), why: e.to_string() };
     let file = OpenOptions::new()
@@ -167,7 +170,6 @@ fn open_partial(partial: &Path, name: &str) -> Result<File, TransferError> {
         .write(true)
         .create(true)
         .truncate(false)
-        .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(partial)
         .map_err(unwritable)?;
@@ -218,7 +220,6 @@ fn hash_prefix(file: &File, len: u64) -> io::Result<(Sha256, u64)> {
 /// hard link fails rather than overwrite, and on file systems without hard links the final
 /// name is first reserved by creating it exclusively, then replaced by the partial.
 fn publish(partial: &Path, dir: &Path, name: &str) -> Result<PathBuf, TransferError> {
-    let unwritable = |e: io::Error| TransferError::Unwritable { name: name.to_owned(), why: e.to_string() };
     loop {
         let target = unique_path(dir, name);
         match fs::hard_link(partial, &target) {
@@ -227,18 +228,27 @@ fn publish(partial: &Path, dir: &Path, name: &str) -> Result<PathBuf, TransferEr
                 return Ok(target);
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue, // taken meanwhile
-            Err(_) => break,
+            Err(_) => break,                                                // no hard links here (FAT, some network shares)
         }
     }
+    reserve_and_rename(partial, dir, name)
+}
+
+/// For file systems without hard links: creates the final name exclusively (so it is ours), then
+/// moves the partial over that empty reservation.
+fn reserve_and_rename(partial: &Path, dir: &Path, name: &str) -> Result<PathBuf, TransferError> {
     loop {
         let target = unique_path(dir, name);
-        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(&target) {
+        match OpenOptions::new().write(true).create_new(true).open(&target) {
             Ok(_) => {
-                fs::rename(partial, &target).map_err(unwritable)?;
+                if let Err(e) = fs::rename(partial, &target) {
+                    let _ = fs::remove_file(&target); // our empty reservation, nothing else
+                    return Err(TransferError::Unwritable { name: name.to_owned(), why: e.to_string() });
+                }
                 return Ok(target);
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(unwritable(e)),
+            Err(e) => return Err(TransferError::Unwritable { name: name.to_owned(), why: e.to_string() }),
         }
     }
 }
@@ -328,5 +338,30 @@ mod tests {
         assert_eq!(err.code(), protocol::ErrorCode::FileUnwritable);
         assert!(err.to_string().contains("does not exist"), "{err}");
         assert!(names_in(parent.path()).is_empty());
+    }
+
+    #[test]
+    fn without_hard_links_the_final_name_is_reserved_first_and_nothing_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.txt"), b"mine").unwrap();
+        fs::write(dir.path().join(".a.txt.part"), b"theirs").unwrap();
+        let saved = reserve_and_rename(&dir.path().join(".a.txt.part"), dir.path(), "a.txt").unwrap();
+        assert_eq!(saved, dir.path().join("a (1).txt"));
+        assert_eq!(fs::read(&saved).unwrap(), b"theirs");
+        assert_eq!(fs::read(dir.path().join("a.txt")).unwrap(), b"mine");
+        // A partial that vanished leaves no empty reservation behind.
+        assert!(reserve_and_rename(&dir.path().join(".gone.part"), dir.path(), "a.txt").is_err());
+        assert_eq!(names_in(dir.path()), ["a (1).txt", "a.txt"]);
+    }
+
+    #[test]
+    fn a_saved_file_gets_the_usual_mode_of_a_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("reference"), b"").unwrap();
+        let mut incoming = Incoming::open(dir.path(), "doc", 1, &sha_hex(b"d"), &Limits::default()).unwrap();
+        incoming.write(b"d").unwrap();
+        let saved = incoming.finish().unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().mode() & 0o777;
+        assert_eq!(mode(&saved), mode(&dir.path().join("reference")));
     }
 }
