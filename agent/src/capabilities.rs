@@ -7,11 +7,14 @@ use crate::session::{AgentEvent, PendingTransfer, Planned, Session};
 use crate::sysreport;
 use crate::ui::{size, CustomerUi, Notice};
 use agent_core::consent::GateInput;
-use agent_core::transfer::{Incoming, Outgoing};
+use agent_core::transfer::Outgoing;
 use protocol::peer::{PeerMessage, SystemReport, TransferId, FILE_CHANNEL_PREFIX};
 use protocol::{Capability, ErrorCode, ParticipantId, RequestId, PROTOCOL_VERSION};
 use std::sync::Arc;
 use webrtc::data_channel::{DataChannel, RTCDataChannelInit};
+
+/// Most entries sent in one folder listing (≈ 100 bytes each on the wire).
+const MAX_LISTING: usize = 1000;
 
 impl<U: CustomerUi> Session<U> {
     pub(crate) async fn on_peer_message(&mut self, csr: ParticipantId, msg: PeerMessage) {
@@ -37,7 +40,12 @@ impl<U: CustomerUi> Session<U> {
                     (Ok(()), Some(share)) => share.list(&path).map_err(|e| e.code()),
                 };
                 match listing {
-                    Ok(entries) => self.to_peer(&csr, &PeerMessage::DirListing { request, path, entries }).await,
+                    Ok(mut entries) => {
+                        // One listing must fit one data-channel message.
+                        let truncated = entries.len() > MAX_LISTING;
+                        entries.truncate(MAX_LISTING);
+                        self.to_peer(&csr, &PeerMessage::DirListing { request, path, entries, truncated }).await
+                    }
                     Err(code) => self.peer_error(&csr, code).await,
                 }
             }
@@ -122,7 +130,10 @@ impl<U: CustomerUi> Session<U> {
         match plan {
             PendingTransfer::Push { csr, dir, name, size: bytes, sha256 } => {
                 let dir = self.share.as_ref().map(|s| s.dir(&dir).map_err(|e| e.code())).unwrap_or(Err(ErrorCode::PathNotAllowed));
-                let incoming = dir.and_then(|d| Incoming::open(&d, &name, bytes, &sha256, &self.opts.limits).map_err(|e| e.code()));
+                let incoming = match dir {
+                    Ok(d) => files::open_incoming(d, name, bytes, sha256, self.opts.limits.clone()).await,
+                    Err(code) => Err(code),
+                };
                 match incoming {
                     Ok(incoming) => {
                         let offset = incoming.offset();
@@ -158,16 +169,16 @@ impl<U: CustomerUi> Session<U> {
             self.ui.show(Notice::Problem(ErrorCode::ApplicationSharingActive.message().into()));
             return self.refuse(&csr, transfer, ErrorCode::ApplicationSharingActive).await;
         }
-        match Incoming::open(&self.opts.download_dir, &name, bytes, &sha256, &self.opts.limits) {
+        match files::open_incoming(self.opts.download_dir.clone(), name.clone(), bytes, sha256, self.opts.limits.clone()).await {
             Ok(incoming) => {
                 let offset = incoming.offset();
                 self.planned.insert(transfer.clone(), Planned::Receive { csr: csr.clone(), incoming, needs: None });
                 self.ui.show(Notice::Info(format!("Downloading {name} ({})…", size(bytes))));
                 self.to_peer(&csr, &PeerMessage::FileAccept { transfer, offset }).await;
             }
-            Err(e) => {
-                self.ui.show(Notice::Problem(format!("{name}: {e}")));
-                self.refuse(&csr, transfer, e.code()).await;
+            Err(code) => {
+                self.ui.show(Notice::Problem(format!("{name}: {}", code.message())));
+                self.refuse(&csr, transfer, code).await;
             }
         }
     }

@@ -28,18 +28,38 @@ pub enum TransferEnd {
 /// Receives into `incoming` until complete, the channel closes, or the needed grant ends.
 pub async fn receive(
     transfer: TransferId,
-    mut incoming: Incoming,
+    incoming: Incoming,
     channel: Arc<dyn DataChannel>,
     needs: Option<Capability>,
     grants: Grants,
     events: mpsc::Sender<AgentEvent>,
 ) {
     let allowed = |g: &Grants| needs.is_none_or(|c| g.borrow().contains(&c));
-    let end = loop {
+    // A resumed partial may already hold every byte (or the file is empty).
+    let end = if incoming.is_complete() { finish(incoming).await } else { receive_chunks(incoming, &channel, allowed, &grants).await };
+    let _ = channel.close().await;
+    let _ = events.send(AgentEvent::TransferEnded { transfer, end }).await;
+}
+
+async fn finish(incoming: Incoming) -> TransferEnd {
+    match tokio::task::spawn_blocking(move || incoming.finish()).await {
+        Ok(Ok(saved_as)) => TransferEnd::Received { saved_as },
+        Ok(Err(e)) => TransferEnd::Failed(e.code()),
+        Err(_) => TransferEnd::Failed(ErrorCode::Internal),
+    }
+}
+
+async fn receive_chunks(
+    mut incoming: Incoming,
+    channel: &Arc<dyn DataChannel>,
+    allowed: impl Fn(&Grants) -> bool,
+    grants: &Grants,
+) -> TransferEnd {
+    loop {
         let Some(ev) = channel.poll().await else { break stop(incoming, ErrorCode::TransferInterrupted) };
         match ev {
             DataChannelEvent::OnMessage(m) if !m.is_string => {
-                if !allowed(&grants) {
+                if !allowed(grants) {
                     break stop(incoming, ErrorCode::ConsentRevoked);
                 }
                 if let Err(e) = incoming.write(&m.data) {
@@ -47,11 +67,7 @@ pub async fn receive(
                     break TransferEnd::Failed(e.code());
                 }
                 if incoming.is_complete() {
-                    break match tokio::task::spawn_blocking(move || incoming.finish()).await {
-                        Ok(Ok(saved_as)) => TransferEnd::Received { saved_as },
-                        Ok(Err(e)) => TransferEnd::Failed(e.code()),
-                        Err(_) => TransferEnd::Failed(ErrorCode::Internal),
-                    };
+                    break finish(incoming).await;
                 }
             }
             DataChannelEvent::OnMessage(_) => {
@@ -61,9 +77,23 @@ pub async fn receive(
             DataChannelEvent::OnClose => break stop(incoming, ErrorCode::TransferInterrupted),
             _ => {}
         }
-    };
-    let _ = channel.close().await;
-    let _ = events.send(AgentEvent::TransferEnded { transfer, end }).await;
+    }
+}
+
+/// Opens (or resumes) a file to receive, off the async threads: resuming re-hashes what
+/// arrived before, which takes a while for big files.
+pub async fn open_incoming(
+    dir: PathBuf,
+    name: String,
+    size: u64,
+    sha256: String,
+    limits: agent_core::transfer::Limits,
+) -> Result<Incoming, ErrorCode> {
+    let opened = tokio::task::spawn_blocking(move || Incoming::open(&dir, &name, size, &sha256, &limits)).await;
+    match opened {
+        Ok(r) => r.map_err(|e| e.code()),
+        Err(_) => Err(ErrorCode::Internal),
+    }
 }
 
 /// Keeps what arrived for a later resume.

@@ -88,13 +88,14 @@ async fn system_information_is_sent_only_after_the_customer_allows_and_confirms_
     // Revoked: asking again is refused at once.
     l.agent.type_line("revoke system_info");
     l.agent.expect("Stopped:");
-    l.alice.to_agent(&PeerMessage::SystemInfoRequest).await;
-    let code = l.alice.peer_msg("refusal", |m| if let PeerMessage::Error { error } = m { Some(error.code) } else { None }).await;
-    assert_eq!(code, protocol::ErrorCode::ConsentRequired);
-    // The revocation is in the session record (S22).
+    // The revocation reaches signaling and its record (S22) …
     l.alice
         .server("revocation", |m| {
             matches!(m, ServerMessage::Event { event: protocol::rules::Event::ConsentRevoked { .. }, .. }).then_some(())
         })
         .await;
+    // … and the agent refuses at once.
+    l.alice.to_agent(&PeerMessage::SystemInfoRequest).await;
+    let code = l.alice.peer_msg("refusal", |m| if let PeerMessage::Error { error } = m { Some(error.code) } else { None }).await;
+    assert_eq!(code, protocol::ErrorCode::ConsentRequired);
 }

@@ -120,6 +120,14 @@ async fn push(l: &mut Live, transfer: &str, consent: &str, name: &str, size: u64
     l.alice.to_agent(&msg).await;
 }
 
+/// The console tells signaling a per-transfer grant is in use, then used up (S13, S22).
+async fn item_activity(l: &Live, start: bool) {
+    let activity = Activity::Capability(Capability::FileTransferItem);
+    let customer = Some(l.customer.clone());
+    let msg = if start { ClientMessage::ActivityStart { activity, customer } } else { ClientMessage::ActivityStop { activity, customer } };
+    l.alice.send(msg).await;
+}
+
 async fn started(c: &mut Console, transfer: &str) -> Result<u64, ErrorCode> {
     c.peer_msg("transfer start", |m| match m {
         PeerMessage::TransferStart { transfer: t, offset } if t == transfer => Some(Ok(*offset)),
@@ -156,9 +164,11 @@ async fn advanced_transfer_moves_200_mib_each_way_with_a_yes_for_each_file() {
     l.agent.expect("Alice (support) asks to send you driver.run (200.0 MiB) into your shared folder. Allow? [y/N]");
     l.agent.type_line("y");
     assert_eq!(started(&mut l.alice, "p1").await, Ok(0));
+    item_activity(&l, true).await;
     let t0 = std::time::Instant::now();
     l.alice.send_file("p1", &src, 0, None, None).await;
     assert_eq!(outcome(&mut l.alice, "p1").await, Ok("driver.run".into()));
+    item_activity(&l, false).await;
     eprintln!("advanced 200 MiB CSR→customer in {:?}", t0.elapsed());
     assert_eq!(sha256_file(&l.agent.share_dir.join("driver.run")), sha);
 
@@ -179,13 +189,20 @@ async fn advanced_transfer_moves_200_mib_each_way_with_a_yes_for_each_file() {
     let channel =
         l.alice.until("file channel", |s| if let Seen::FileChannel(id, ch) = s { (id == "g1").then(|| ch.clone()) } else { None }).await;
     let t0 = std::time::Instant::now();
+    item_activity(&l, true).await;
     let (got, got_sha) = Console::receive_file(channel, &l.dirs.path().join("pulled.bin"), size).await;
     eprintln!("advanced 200 MiB customer→CSR in {:?}", t0.elapsed());
     assert_eq!((got, got_sha), (size, pull_sha));
+    item_activity(&l, false).await;
 
     // One yes, one transfer: the same consent cannot start a second one.
     l.alice.to_agent(&PeerMessage::PullFile { transfer: "g2".into(), consent: "c2".into(), path: "logs.bin".into() }).await;
-    l.agent.drain();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!l
+        .agent
+        .drain()
+        .iter()
+        .any(|line| line.contains("Allow?") && line.contains("logs.bin") && !line.contains("200.0 MiB) from your computer. Allow? [y/N]")));
     // A path outside the shared folder is refused whatever was granted.
     l.alice.ask(&l.customer, Capability::FileTransferItem, "c3").await;
     l.alice.to_agent(&PeerMessage::PullFile { transfer: "g3".into(), consent: "c3".into(), path: "../../etc/passwd".into() }).await;

@@ -67,6 +67,9 @@ pub enum PeerMessage {
         request: String,
         path: String,
         entries: Vec<DirEntry>,
+        /// More entries exist than one message carries.
+        #[serde(default)]
+        truncated: bool,
     },
     /// S13: the CSR sends a file into a folder of the customer's computer. `consent` is the
     /// request id of the `file_transfer_item` consent asked through signaling for it.

@@ -228,7 +228,8 @@ fn publish(partial: &Path, dir: &Path, name: &str) -> Result<PathBuf, TransferEr
                 return Ok(target);
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue, // taken meanwhile
-            Err(_) => break,                                                // no hard links here (FAT, some network shares)
+            // No hard links on this file system (FAT, some network shares).
+            Err(_) => break,
         }
     }
     reserve_and_rename(partial, dir, name)
