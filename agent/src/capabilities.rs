@@ -139,7 +139,11 @@ impl<U: CustomerUi> Session<U> {
                         let offset = incoming.offset();
                         self.planned.insert(
                             transfer.clone(),
-                            Planned::Receive { csr: csr.clone(), incoming, needs: Some(Capability::AdvancedFileTransfer) },
+                            Planned::Receive {
+                                csr: csr.clone(),
+                                incoming: Box::new(incoming),
+                                needs: Some(Capability::AdvancedFileTransfer),
+                            },
                         );
                         self.to_peer(&csr, &PeerMessage::TransferStart { transfer, offset }).await;
                     }
@@ -172,7 +176,7 @@ impl<U: CustomerUi> Session<U> {
         match files::open_incoming(self.opts.download_dir.clone(), name.clone(), bytes, sha256, self.opts.limits.clone()).await {
             Ok(incoming) => {
                 let offset = incoming.offset();
-                self.planned.insert(transfer.clone(), Planned::Receive { csr: csr.clone(), incoming, needs: None });
+                self.planned.insert(transfer.clone(), Planned::Receive { csr: csr.clone(), incoming: Box::new(incoming), needs: None });
                 self.ui.show(Notice::Info(format!("Downloading {name} ({})…", size(bytes))));
                 self.to_peer(&csr, &PeerMessage::FileAccept { transfer, offset }).await;
             }
@@ -188,7 +192,7 @@ impl<U: CustomerUi> Session<U> {
         match self.planned.remove(&transfer) {
             Some(Planned::Receive { csr: owner, incoming, needs }) if owner == csr => {
                 let grants = self.grants.subscribe();
-                tokio::spawn(files::receive(transfer, incoming, channel, needs, grants, self.events.clone()));
+                tokio::spawn(files::receive(transfer, *incoming, channel, needs, grants, self.events.clone()));
             }
             other => {
                 if let Some(p) = other {

@@ -43,7 +43,7 @@ pub struct Options {
 /// A transfer agreed on one side and waiting for the other.
 pub(crate) enum Planned {
     /// Bytes will arrive on `file:<id>` into this file.
-    Receive { csr: ParticipantId, incoming: agent_core::transfer::Incoming, needs: Option<Capability> },
+    Receive { csr: ParticipantId, incoming: Box<agent_core::transfer::Incoming>, needs: Option<Capability> },
     /// The CSR asked for a file; it is sent once the CSR says where to start.
     Send { csr: ParticipantId, outgoing: agent_core::transfer::Outgoing },
 }

@@ -53,9 +53,11 @@ impl Signaling {
             .spawn()
             .unwrap();
         let base = format!("http://127.0.0.1:{port}");
+        // Owned at once, so the process is killed and reaped on every path (Drop).
+        let sig = Signaling { child, dir, base, db };
         for _ in 0..200 {
-            if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
-                return Signaling { child, dir, base, db };
+            if reqwest::get(format!("{}/healthz", sig.base)).await.is_ok_and(|r| r.status().is_success()) {
+                return sig;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
