@@ -13,6 +13,7 @@ pub struct Signaling {
     pub dir: tempfile::TempDir,
     pub base: String,
     db: String,
+    port: u16,
 }
 
 /// target/debug/signaling, built on demand when only this package's tests were built.
@@ -44,20 +45,43 @@ impl Signaling {
             assert!(c.wait().unwrap().success());
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let log = std::fs::File::create(dir.path().join("signaling.log")).unwrap();
-        let child = Command::new(binary())
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db])
+        let child = Self::spawn(&dir, &db, port, extra);
+        let base = format!("http://127.0.0.1:{port}");
+        // Owned at once, so the process is killed and reaped on every path (Drop).
+        let sig = Signaling { child, dir, base, db, port };
+        sig.wait_up().await;
+        sig
+    }
+
+    fn spawn(dir: &tempfile::TempDir, db: &str, port: u16, extra: &[&str]) -> Child {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.path().join("signaling.log")).unwrap();
+        Command::new(binary())
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", db])
             .args(extra)
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
-            .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        // Owned at once, so the process is killed and reaped on every path (Drop).
-        let sig = Signaling { child, dir, base, db };
+            .unwrap()
+    }
+
+    /// Kills the process (as a crash would).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same port and database.
+    pub async fn restart(&mut self) {
+        self.kill();
+        self.child = Self::spawn(&self.dir, &self.db, self.port, &[]);
+        self.wait_up().await;
+    }
+
+    async fn wait_up(&self) {
+        let sig = self;
         for _ in 0..200 {
             if reqwest::get(format!("{}/healthz", sig.base)).await.is_ok_and(|r| r.status().is_success()) {
-                return sig;
+                return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
