@@ -1,0 +1,1 @@
+//! Screen and window capture (being written).

@@ -1,0 +1,1 @@
+//! BGRA → I420 colour conversion (being written).

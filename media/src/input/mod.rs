@@ -1,0 +1,1 @@
+//! Input injection (being written).

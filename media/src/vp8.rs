@@ -1,0 +1,1 @@
+//! VP8 encoder and decoder over libvpx (being written).
