@@ -87,6 +87,21 @@ impl<U: CustomerUi> Session<U> {
                 self.peer_error(&csr, ErrorCode::InvalidMessage).await;
             }
             PeerMessage::FileAccept { .. } | PeerMessage::FileDecline { .. } => self.peer_error(&csr, ErrorCode::InvalidMessage).await,
+            // What only the agent sends.
+            PeerMessage::Sources { .. }
+            | PeerMessage::ShareStarted { .. }
+            | PeerMessage::ShareStopped { .. }
+            | PeerMessage::RenegotiationNeeded
+            | PeerMessage::MediaStarted { .. }
+            | PeerMessage::MediaStopped { .. } => self.peer_error(&csr, ErrorCode::InvalidMessage).await,
+            PeerMessage::ListSources { .. }
+            | PeerMessage::StartShare { .. }
+            | PeerMessage::StopShare
+            | PeerMessage::KeyframeRequest
+            | PeerMessage::Input { .. }
+            | PeerMessage::Clipboard { .. }
+            | PeerMessage::StartMedia { .. }
+            | PeerMessage::StopMedia { .. } => self.on_media_message(csr, msg).await,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod join;
 pub mod peer;
 pub mod rtc;
 pub mod session;
+pub mod sharing;
 pub mod signaling;
 pub mod sysreport;
 pub mod ui;

@@ -117,6 +117,12 @@ pub enum ErrorCode {
     FileUnwritable,
     #[error("transfer_interrupted")]
     TransferInterrupted,
+    #[error("capture_unavailable")]
+    CaptureUnavailable,
+    #[error("source_not_found")]
+    SourceNotFound,
+    #[error("device_unavailable")]
+    DeviceUnavailable,
     // --- server ---
     #[error("internal")]
     Internal,
@@ -188,6 +194,11 @@ impl ErrorCode {
             FileUnreadable => "The file cannot be read (missing, a folder, or no permission).",
             FileUnwritable => "The file cannot be written on the receiving side (no permission or disk error).",
             TransferInterrupted => "The transfer was cut off; it resumes from what arrived when started again.",
+            CaptureUnavailable => {
+                "The customer's screen cannot be captured on this system (no X11 display, or a desktop this agent cannot capture yet)."
+            }
+            SourceNotFound => "That monitor or window no longer exists. List the sources again.",
+            DeviceUnavailable => "The customer's camera or microphone could not be opened.",
             Internal => "Something went wrong on the server. The session goes on; try again.",
             Unavailable => "The server is busy or shutting down. Try again shortly.",
         }

@@ -10,6 +10,7 @@ pub mod capability;
 pub mod codec;
 pub mod error;
 pub mod ids;
+pub mod media;
 pub mod peer;
 pub mod rules;
 pub mod signal;

@@ -4,6 +4,7 @@
 
 use crate::error::WireError;
 use crate::ids::{ParticipantId, RequestId};
+use crate::media::{InputEvent, MediaKind, MonitorInfo, ShareTarget, WindowInfo};
 use serde::{Deserialize, Serialize};
 
 /// Label of the ordered, reliable channel that carries [`PeerMessage`]s as JSON text.
@@ -109,6 +110,68 @@ pub enum PeerMessage {
         transfer: TransferId,
         #[serde(flatten)]
         error: WireError,
+    },
+
+    /// S10: the CSR asks what can be shared (monitors for "view desktop", windows for "view
+    /// application"). Answered with [`PeerMessage::Sources`] once any sharing grant is live.
+    ListSources {
+        request: String,
+    },
+    Sources {
+        request: String,
+        monitors: Vec<MonitorInfo>,
+        windows: Vec<WindowInfo>,
+    },
+    /// S10: send `target` as this connection's video track. Needs a live `screen_view` or
+    /// `remote_control` grant for a monitor, `application_view` or `application_control` for a
+    /// window. The agent answers [`PeerMessage::ShareStarted`] or an error.
+    StartShare {
+        target: ShareTarget,
+    },
+    /// The CSR stops the share.
+    StopShare,
+    /// Frames of `target` now flow on the video track `track`, at `width`×`height`.
+    ShareStarted {
+        target: ShareTarget,
+        track: String,
+        width: u32,
+        height: u32,
+    },
+    /// The share stopped: the CSR asked, the customer revoked (`consent_revoked`), or the
+    /// source went away.
+    ShareStopped {
+        #[serde(flatten)]
+        reason: WireError,
+    },
+    /// The agent added or removed a track: the console, which always offers, sends a new offer.
+    RenegotiationNeeded,
+    /// The receiver wants a keyframe (a fallback for consoles that cannot send RTCP PLI).
+    KeyframeRequest,
+    /// S10: one input event, applied under a live `remote_control` (desktop) or
+    /// `application_control` (inside the shared window) grant, dropped and counted otherwise.
+    Input {
+        event: InputEvent,
+    },
+    /// Clipboard text, either way, under the same grant as input.
+    Clipboard {
+        text: String,
+    },
+    /// S8, S9: the CSR asks for the customer's microphone or camera (needs that grant).
+    StartMedia {
+        kind: MediaKind,
+    },
+    StopMedia {
+        kind: MediaKind,
+    },
+    /// The customer's microphone or camera now flows on track `track`.
+    MediaStarted {
+        kind: MediaKind,
+        track: String,
+    },
+    MediaStopped {
+        kind: MediaKind,
+        #[serde(flatten)]
+        reason: WireError,
     },
 }
 
