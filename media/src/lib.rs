@@ -4,5 +4,8 @@
 
 pub mod capture;
 pub mod convert;
+pub mod frame;
 pub mod input;
 pub mod vp8;
+
+pub use frame::{BgraFrame, I420Frame};

@@ -2,6 +2,8 @@
 //! tests running in parallel never collide), stopped on drop.
 #![allow(dead_code)]
 
+pub mod draw;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,0 +1,63 @@
+//! Draws known patterns on a test X server with plain X requests, as an application would.
+#![allow(dead_code)]
+
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{
+    AtomEnum, ChangeGCAux, ConnectionExt, CreateGCAux, CreateWindowAux, EventMask, PropMode, Rectangle, WindowClass,
+};
+use x11rb::rust_connection::RustConnection;
+use x11rb::wrapper::ConnectionExt as _;
+
+/// A colour as 0xRRGGBB.
+pub type Rgb = u32;
+
+/// Quadrant colours of the test pattern: red, green, blue, white.
+pub const QUADRANTS: [Rgb; 4] = [0xff0000, 0x00ff00, 0x0000ff, 0xffffff];
+
+pub struct Painter {
+    pub conn: RustConnection,
+    pub root: u32,
+}
+
+impl Painter {
+    pub fn connect(display: &str) -> Painter {
+        let (conn, screen) = x11rb::connect(Some(display)).expect("connect to the test X server");
+        let root = conn.setup().roots[screen].root;
+        Painter { conn, root }
+    }
+
+    /// Fills `(x, y, w, h)` of `drawable` with `rgb`.
+    pub fn fill(&self, drawable: u32, x: i16, y: i16, w: u16, h: u16, rgb: Rgb) {
+        let gc = self.conn.generate_id().unwrap();
+        self.conn.create_gc(gc, drawable, &CreateGCAux::new().foreground(rgb)).unwrap();
+        self.conn.change_gc(gc, &ChangeGCAux::new().foreground(rgb)).unwrap();
+        self.conn.poly_fill_rectangle(drawable, gc, &[Rectangle { x, y, width: w, height: h }]).unwrap();
+        self.conn.free_gc(gc).unwrap();
+        self.sync();
+    }
+
+    /// Four quadrants of [`QUADRANTS`] over `(x, y, w, h)` of `drawable`.
+    pub fn quadrants(&self, drawable: u32, x: i16, y: i16, w: u16, h: u16) {
+        let (hw, hh) = (w / 2, h / 2);
+        self.fill(drawable, x, y, hw, hh, QUADRANTS[0]);
+        self.fill(drawable, x + hw as i16, y, w - hw, hh, QUADRANTS[1]);
+        self.fill(drawable, x, y + hh as i16, hw, h - hh, QUADRANTS[2]);
+        self.fill(drawable, x + hw as i16, y + hh as i16, w - hw, h - hh, QUADRANTS[3]);
+    }
+
+    /// A mapped top-level window with a title and a background colour.
+    pub fn window(&self, title: &str, x: i16, y: i16, w: u16, h: u16, rgb: Rgb) -> u32 {
+        let id = self.conn.generate_id().unwrap();
+        let aux = CreateWindowAux::new().background_pixel(rgb).event_mask(EventMask::EXPOSURE);
+        self.conn.create_window(24, id, self.root, x, y, w, h, 0, WindowClass::INPUT_OUTPUT, 0, &aux).unwrap();
+        self.conn.change_property8(PropMode::REPLACE, id, AtomEnum::WM_NAME, AtomEnum::STRING, title.as_bytes()).unwrap();
+        self.conn.map_window(id).unwrap();
+        self.sync();
+        id
+    }
+
+    /// Waits until the server has carried out everything sent so far.
+    pub fn sync(&self) {
+        self.conn.get_input_focus().unwrap().reply().unwrap();
+    }
+}
