@@ -6,6 +6,7 @@ pub mod capture;
 pub mod convert;
 pub mod frame;
 pub mod input;
+pub mod pipeline;
 pub mod vp8;
 
 pub use frame::{BgraFrame, I420Frame};

@@ -1,0 +1,157 @@
+//! Benchmark (not a test): the capture → convert → encode pipeline of a screen share on
+//! screen-like content (a page scrolling in a browser-sized region, new "text" lines appearing),
+//! beside `ffmpeg -f x11grab … -c:v libvpx -deadline realtime` with matched speed, bitrate,
+//! threads and static threshold, on the same Xvfb in the same run.
+//!
+//!     cargo bench -p media --bench screen_pipeline            # 8 s per run
+//!     SECONDS_PER_RUN=3 cargo bench -p media --bench screen_pipeline
+//!
+//! Prints frames per second, per-frame latency (capture start → encoded), and the ratio
+//! ours ÷ ffmpeg. Results are recorded in docs/performance.md.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::draw::Painter;
+use media::capture;
+use media::pipeline::{ScreenStream, StreamOptions};
+use protocol::media::ShareTarget;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{ConnectionExt, CreateGCAux, Rectangle};
+
+const SPEED: i32 = 12;
+const THREADS: u32 = 2;
+const STEP_HZ: f64 = 240.0;
+
+fn kbps_for(w: u32, h: u32) -> u32 {
+    media::vp8::EncoderConfig::screen(w, h).bitrate_kbps
+}
+
+/// Scrolls a browser-sized region up by 4 px per step at `STEP_HZ`, drawing a new line of
+/// word-like blocks at its bottom: what a customer scrolling a web page looks like.
+fn animate(display: String, w: u16, h: u16, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let p = Painter::connect(&display);
+        p.fill(p.root, 0, 0, w, h, 0xf0f0f0);
+        let (rx, ry, rw, rh) = ((w / 6) as i16, (h / 10) as i16, w * 2 / 3, h * 8 / 10);
+        p.fill(p.root, rx, ry, rw, rh, 0xffffff);
+        let ink = p.conn.generate_id().unwrap();
+        p.conn.create_gc(ink, p.root, &CreateGCAux::new().foreground(0x202020)).unwrap();
+        let paper = p.conn.generate_id().unwrap();
+        p.conn.create_gc(paper, p.root, &CreateGCAux::new().foreground(0xffffff)).unwrap();
+        let (mut steps, mut seed) = (0u64, 12345u32);
+        let start = Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            p.conn.copy_area(p.root, p.root, ink, rx, ry + 4, rx, ry, rw, rh - 4).unwrap();
+            let line_y = ry + rh as i16 - 4;
+            p.conn.poly_fill_rectangle(p.root, paper, &[Rectangle { x: rx, y: line_y, width: rw, height: 4 }]).unwrap();
+            if steps % 4 == 0 {
+                let mut x = rx + 20;
+                let mut words = Vec::new();
+                while x < rx + rw as i16 - 80 {
+                    seed = seed.wrapping_mul(1103515245).wrapping_add(12345);
+                    let len = 12 + (seed >> 16) % 60;
+                    words.push(Rectangle { x, y: line_y, width: len as u16, height: 4 });
+                    x += len as i16 + 8;
+                }
+                p.conn.poly_fill_rectangle(p.root, ink, &words).unwrap();
+            }
+            p.sync();
+            steps += 1;
+            let due = start + Duration::from_secs_f64(steps as f64 / STEP_HZ);
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+        steps
+    })
+}
+
+struct Ours {
+    fps: f64,
+    median_ms: f64,
+    p95_ms: f64,
+    mean_kbytes: f64,
+    skipped: u32,
+}
+
+fn ours(display: &str, w: u32, h: u32, secs: f64) -> Ours {
+    let cap = capture::open(Some(display), ShareTarget::Monitor { index: 0 }).expect("capture");
+    let lat = Arc::new(Mutex::new(Vec::<f64>::new()));
+    let bytes = Arc::new(Mutex::new(0usize));
+    let (l, b) = (lat.clone(), bytes.clone());
+    let opts = StreamOptions { max_fps: None, bitrate_kbps: Some(kbps_for(w, h)), speed: SPEED, threads: THREADS };
+    let start = Instant::now();
+    let stream = ScreenStream::start(cap, opts, move |f| {
+        let f = f.expect("pipeline");
+        l.lock().unwrap().push((f.encoded_at - f.captured_at).as_secs_f64() * 1000.0);
+        *b.lock().unwrap() += f.frame.data.len();
+        true
+    });
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    let skipped = stream.skipped();
+    stream.stop();
+    let elapsed = start.elapsed().as_secs_f64();
+    let mut v = lat.lock().unwrap().clone();
+    v.sort_by(f64::total_cmp);
+    let n = v.len().max(1);
+    let total_bytes = *bytes.lock().unwrap();
+    Ours {
+        fps: v.len() as f64 / elapsed,
+        median_ms: v.get(n / 2).copied().unwrap_or(f64::NAN),
+        p95_ms: v.get(n * 95 / 100).copied().unwrap_or(f64::NAN),
+        mean_kbytes: total_bytes as f64 / n as f64 / 1024.0,
+        skipped,
+    }
+}
+
+/// ffmpeg's frames per second over the same duration; `None` when ffmpeg is missing.
+fn ffmpeg(display: &str, w: u32, h: u32, secs: f64) -> Option<f64> {
+    let kbps = kbps_for(w, h);
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostats", "-loglevel", "info", "-f", "x11grab", "-draw_mouse", "0", "-framerate", "240"])
+        .args(["-video_size", &format!("{w}x{h}"), "-t", &format!("{secs}"), "-i", display])
+        .args(["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", &SPEED.to_string(), "-threads", &THREADS.to_string()])
+        .args(["-b:v", &format!("{kbps}k"), "-minrate", &format!("{kbps}k"), "-maxrate", &format!("{kbps}k"), "-static-thresh", "1"])
+        .args(["-lag-in-frames", "0", "-error-resilient", "1", "-f", "null", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let log = String::from_utf8_lossy(&out.stderr);
+    // The last progress line: "frame= 1234 fps=…".
+    let frames = log.rsplit("frame=").next()?.split_whitespace().next()?.parse::<f64>().ok()?;
+    Some(frames / secs)
+}
+
+fn main() {
+    let secs: f64 = std::env::var("SECONDS_PER_RUN").ok().and_then(|s| s.parse().ok()).unwrap_or(8.0);
+    println!("screen pipeline benchmark: VP8 speed {SPEED}, {THREADS} threads, CBR, scrolling content at {STEP_HZ} steps/s, {secs} s per run");
+    println!("{:<10} {:>10} {:>10} {:>12} {:>12} {:>10} {:>10} {:>8}", "size", "ours fps", "ffmpeg fps", "ratio", "median ms", "p95 ms", "KiB/frame", "skipped");
+    for (w, h) in [(1920u32, 1080u32), (1280, 720)] {
+        let x = common::Xvfb::start(w, h);
+        let stop = Arc::new(AtomicBool::new(false));
+        let anim = animate(x.display.clone(), w as u16, h as u16, stop.clone());
+        std::thread::sleep(Duration::from_millis(500));
+        let ff = ffmpeg(&x.display, w, h, secs);
+        let o = ours(&x.display, w, h, secs);
+        stop.store(true, Ordering::Relaxed);
+        let steps = anim.join().unwrap_or(0);
+        let ratio = ff.map(|f| format!("{:.2}×", o.fps / f)).unwrap_or_else(|| "n/a".into());
+        println!(
+            "{:<10} {:>10.1} {:>10} {:>12} {:>12.2} {:>10.2} {:>10.1} {:>8}",
+            format!("{w}x{h}"),
+            o.fps,
+            ff.map(|f| format!("{f:.1}")).unwrap_or_else(|| "missing".into()),
+            ratio,
+            o.median_ms,
+            o.p95_ms,
+            o.mean_kbytes,
+            o.skipped
+        );
+        eprintln!("  (animation ran {steps} steps)");
+    }
+}

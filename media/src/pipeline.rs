@@ -1,0 +1,254 @@
+//! The capture → convert → encode pipeline of a screen or window share, on two threads so
+//! both cores work: one captures and converts the next picture while the other encodes the
+//! last. An unchanged screen costs one comparison per tick and no encoding; when the encoder
+//! falls behind, the capture thread skips pictures rather than queue them (latency over
+//! completeness: a share shows the newest screen).
+
+use crate::capture::{CaptureError, ScreenCapture};
+use crate::convert::{self, ConvertError};
+use crate::frame::I420Frame;
+use crate::vp8::{CodecError, EncodedFrame, Encoder, EncoderConfig};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How a share is paced and encoded.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamOptions {
+    /// Most pictures per second; `None` captures as fast as the machine allows (benchmarks).
+    pub max_fps: Option<u32>,
+    /// Start bitrate, kbit/s; `None` picks one from the picture size.
+    pub bitrate_kbps: Option<u32>,
+    pub speed: i32,
+    pub threads: u32,
+}
+
+impl Default for StreamOptions {
+    fn default() -> Self {
+        StreamOptions { max_fps: Some(30), bitrate_kbps: None, speed: 12, threads: 2 }
+    }
+}
+
+/// One encoded picture and when its capture began.
+#[derive(Debug)]
+pub struct StreamFrame {
+    pub frame: EncodedFrame,
+    pub width: u32,
+    pub height: u32,
+    pub captured_at: Instant,
+    pub encoded_at: Instant,
+}
+
+/// Why a share stopped by itself.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    #[error(transparent)]
+    Convert(#[from] ConvertError),
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+}
+
+struct Shared {
+    stop: AtomicBool,
+    want_keyframe: AtomicBool,
+    bitrate_kbps: AtomicU32,
+    /// Pictures captured but not encoded because the encoder was busy.
+    skipped: AtomicU32,
+}
+
+/// A running share. Dropping it stops both threads.
+pub struct ScreenStream {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl ScreenStream {
+    /// Starts sharing what `capture` shows; every encoded picture, or the error that ended the
+    /// share, goes to `sink` on the encoder thread. `sink` returns `false` to stop.
+    pub fn start<F>(capture: Box<dyn ScreenCapture>, opts: StreamOptions, sink: F) -> ScreenStream
+    where
+        F: FnMut(Result<StreamFrame, StreamError>) -> bool + Send + 'static,
+    {
+        let shared = Arc::new(Shared {
+            stop: AtomicBool::new(false),
+            want_keyframe: AtomicBool::new(true),
+            bitrate_kbps: AtomicU32::new(opts.bitrate_kbps.unwrap_or(0)),
+            skipped: AtomicU32::new(0),
+        });
+        // Two picture buffers circulate: one being filled, one being encoded.
+        let (to_encoder, from_capture) = mpsc::sync_channel::<Result<(I420Frame, Instant), StreamError>>(1);
+        let (to_capture, free) = mpsc::channel::<I420Frame>();
+        for _ in 0..2 {
+            let _ = to_capture.send(I420Frame::new(2, 2));
+        }
+        let s = shared.clone();
+        let capturer = std::thread::Builder::new()
+            .name("share-capture".into())
+            .spawn(move || capture_loop(capture, opts, s, free, to_encoder))
+            .expect("spawn the capture thread");
+        let s = shared.clone();
+        let encoder = std::thread::Builder::new()
+            .name("share-encode".into())
+            .spawn(move || encode_loop(opts, s, from_capture, to_capture, sink))
+            .expect("spawn the encoder thread");
+        ScreenStream { shared, threads: vec![capturer, encoder] }
+    }
+
+    /// The next picture is a keyframe (PLI/FIR from the receiver, a new viewer).
+    pub fn request_keyframe(&self) {
+        self.shared.want_keyframe.store(true, Ordering::Relaxed);
+    }
+
+    /// Follows the congestion controller's estimate.
+    pub fn set_bitrate(&self, kbps: u32) {
+        self.shared.bitrate_kbps.store(kbps, Ordering::Relaxed);
+    }
+
+    /// Pictures dropped because the encoder was still busy.
+    pub fn skipped(&self) -> u32 {
+        self.shared.skipped.load(Ordering::Relaxed)
+    }
+
+    /// Stops and waits for both threads.
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for ScreenStream {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+fn capture_loop(
+    mut capture: Box<dyn ScreenCapture>,
+    opts: StreamOptions,
+    shared: Arc<Shared>,
+    free: mpsc::Receiver<I420Frame>,
+    out: mpsc::SyncSender<Result<(I420Frame, Instant), StreamError>>,
+) {
+    let interval = opts.max_fps.map(|f| Duration::from_secs_f64(1.0 / f.max(1) as f64));
+    let mut next = Instant::now();
+    let mut spare: Option<I420Frame> = None;
+    while !shared.stop.load(Ordering::Relaxed) {
+        if let Some(iv) = interval {
+            let now = Instant::now();
+            if next > now {
+                std::thread::sleep(next - now);
+            }
+            next = (next + iv).max(Instant::now() - iv);
+        }
+        let started = Instant::now();
+        let shot = match capture.capture() {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = out.send(Err(e.into()));
+                return;
+            }
+        };
+        if !shot.changed && !shared.want_keyframe.load(Ordering::Relaxed) {
+            continue;
+        }
+        let mut buf = match spare.take().or_else(|| free.try_recv().ok()) {
+            Some(b) => b,
+            None => {
+                shared.skipped.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+        };
+        if let Err(e) = convert::bgra_to_i420(&shot.frame, &mut buf) {
+            let _ = out.send(Err(e.into()));
+            return;
+        }
+        match out.try_send(Ok((buf, started))) {
+            Ok(()) => {}
+            Err(mpsc::TrySendError::Full(Ok((b, _)))) => {
+                shared.skipped.fetch_add(1, Ordering::Relaxed);
+                spare = Some(b);
+                // The picture changed but was not sent: the next capture must go out even if
+                // the screen then stands still.
+                capture.forget_previous();
+            }
+            Err(_) => return,
+        }
+    }
+}
+
+fn encode_loop<F>(
+    opts: StreamOptions,
+    shared: Arc<Shared>,
+    input: mpsc::Receiver<Result<(I420Frame, Instant), StreamError>>,
+    recycle: mpsc::Sender<I420Frame>,
+    mut sink: F,
+) where
+    F: FnMut(Result<StreamFrame, StreamError>) -> bool,
+{
+    let mut encoder: Option<Encoder> = None;
+    let started = Instant::now();
+    while !shared.stop.load(Ordering::Relaxed) {
+        let (pic, captured_at) = match input.recv_timeout(Duration::from_millis(50)) {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => {
+                sink(Err(e));
+                return;
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        };
+        let result = encode_one(&mut encoder, &pic, &opts, &shared, captured_at.duration_since(started));
+        let _ = recycle.send(pic);
+        let keep_going = match result {
+            Ok(Some(f)) => sink(Ok(StreamFrame { width: f.1, height: f.2, frame: f.0, captured_at, encoded_at: Instant::now() })),
+            Ok(None) => true,
+            Err(e) => {
+                sink(Err(e));
+                false
+            }
+        };
+        if !keep_going {
+            shared.stop.store(true, Ordering::Relaxed);
+            return;
+        }
+    }
+}
+
+fn encode_one(
+    encoder: &mut Option<Encoder>,
+    pic: &I420Frame,
+    opts: &StreamOptions,
+    shared: &Shared,
+    at: Duration,
+) -> Result<Option<(EncodedFrame, u32, u32)>, StreamError> {
+    // A new size (a window was resized) needs a new encoder, which starts with a keyframe.
+    if encoder.as_ref().is_none_or(|e| e.size() != (pic.width, pic.height)) {
+        let mut cfg = EncoderConfig::screen(pic.width, pic.height);
+        cfg.speed = opts.speed;
+        cfg.threads = opts.threads;
+        match shared.bitrate_kbps.load(Ordering::Relaxed) {
+            0 => shared.bitrate_kbps.store(cfg.bitrate_kbps, Ordering::Relaxed),
+            kbps => cfg.bitrate_kbps = kbps,
+        }
+        *encoder = Some(Encoder::new(cfg)?);
+    }
+    let Some(enc) = encoder.as_mut() else { return Ok(None) };
+    let kbps = shared.bitrate_kbps.load(Ordering::Relaxed);
+    if kbps != enc.bitrate_kbps() {
+        enc.set_bitrate(kbps)?;
+    }
+    if shared.want_keyframe.swap(false, Ordering::Relaxed) {
+        enc.request_keyframe();
+    }
+    Ok(enc.encode(pic, at.as_millis() as i64)?.map(|f| (f, pic.width, pic.height)))
+}
