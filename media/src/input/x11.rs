@@ -2,7 +2,7 @@
 //!
 //! Keys are found through the server's keyboard mapping. A character the layout lacks (most of
 //! Unicode) is bound to a keycode with no keysyms (ChangeKeyboardMapping), as xdotool does.
-//! Bindings are lent round-robin and restored when the injector is dropped rather than right after
+//! Bindings are lent least-recently-first and restored when the injector is dropped rather than right after
 //! the key press: the receiving client looks the keycode up when it processes the event, which can
 //! be after we would have restored it, and would then type the wrong character.
 
@@ -200,10 +200,9 @@ struct Keyboard {
     min_keycode: Keycode,
     per_keycode: usize,
     keysyms: Vec<Keysym>,
-    /// Keycodes with no keysyms of their own, lent round-robin.
+    /// Keycodes with no keysyms of their own, which we lend to characters.
     spare: Vec<Keycode>,
-    next_spare: usize,
-    /// Spare keycodes bound now, and to what.
+    /// Spare keycodes bound now, and to what, oldest first.
     lent: Vec<(Keycode, Keysym)>,
     /// Keycodes the CSR holds down through key actions; never re-lent while held.
     held: BTreeSet<Keycode>,
@@ -215,15 +214,8 @@ impl Keyboard {
         let (min, max) = (setup.min_keycode, setup.max_keycode);
         let reply = conn.get_keyboard_mapping(min, max - min + 1).map_err(lost)?.reply().map_err(refused("GetKeyboardMapping"))?;
         let per_keycode = usize::from(reply.keysyms_per_keycode).max(1);
-        let mut keyboard = Keyboard {
-            min_keycode: min,
-            per_keycode,
-            keysyms: reply.keysyms,
-            spare: Vec::new(),
-            next_spare: 0,
-            lent,
-            held: BTreeSet::new(),
-        };
+        let mut keyboard =
+            Keyboard { min_keycode: min, per_keycode, keysyms: reply.keysyms, spare: Vec::new(), lent, held: BTreeSet::new() };
         keyboard.spare = (min..=max)
             .filter(|&kc| keyboard.row(kc).iter().all(|&k| k == NO_SYMBOL) || keyboard.lent.iter().any(|&(lent, _)| lent == kc))
             .collect();
@@ -262,9 +254,11 @@ impl Keyboard {
         if let Some(&(keycode, _)) = self.lent.iter().find(|&&(_, k)| k == keysym) {
             return Ok(Some(keycode));
         }
-        let free = (0..self.spare.len()).map(|i| self.spare[(self.next_spare + i) % self.spare.len()]).find(|kc| !self.held.contains(kc));
-        let Some(keycode) = free else { return Ok(None) };
-        self.next_spare = self.spare.iter().position(|&kc| kc == keycode).map_or(0, |i| i + 1);
+        // A keycode never lent yet, else the one lent longest ago (`lent` is in lending order), so
+        // a binding lasts as long as possible for clients that look it up late.
+        let never_lent = self.spare.iter().copied().find(|kc| !self.lent.iter().any(|(lent, _)| lent == kc));
+        let oldest = || self.lent.iter().map(|&(kc, _)| kc).find(|kc| !self.held.contains(kc));
+        let Some(keycode) = never_lent.or_else(oldest) else { return Ok(None) };
         let mut row = vec![NO_SYMBOL; self.per_keycode];
         // The same keysym on the plain and shifted level, so a held Shift does not matter.
         for slot in row.iter_mut().take(2) {
