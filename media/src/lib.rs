@@ -3,6 +3,7 @@
 //! conversion, VP8 through libvpx, and input injection behind [`input::InputInjector`].
 
 pub mod capture;
+pub mod clipboard;
 pub mod convert;
 pub mod frame;
 pub mod input;
