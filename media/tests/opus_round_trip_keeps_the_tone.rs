@@ -43,3 +43,24 @@ fn a_440_hz_tone_keeps_its_pitch_and_level() {
 fn a_1_khz_tone_keeps_its_pitch_and_level() {
     assert_tone_survives(1000.0);
 }
+
+#[test]
+fn stereo_packets_from_a_browser_decode_to_the_same_tone_in_mono() {
+    // Browsers announce opus/48000/2 and may send stereo; this encoder stands in for one.
+    let mut browser = opus::Encoder::new(48_000, opus::Channels::Stereo, opus::Application::Voip).unwrap();
+    let mut tone = ToneSource::new(440.0, 0.5);
+    let mut decoder = OpusDecoder::new().unwrap();
+    let mut mono = [0i16; FRAME_SAMPLES];
+    let mut heard = Vec::new();
+    let mut out = vec![0i16; MAX_DECODED_SAMPLES];
+    for _ in 0..50 {
+        tone.next_frame(&mut mono).unwrap();
+        let stereo: Vec<i16> = mono.iter().flat_map(|&s| [s, s]).collect();
+        let packet = browser.encode_vec(&stereo, 4000).unwrap();
+        let n = decoder.decode(&packet, &mut out).unwrap();
+        assert_eq!(n, FRAME_SAMPLES, "960 samples per channel, one channel out");
+        heard.extend_from_slice(&out[..n]);
+    }
+    let frequency = tone_frequency(&heard[10 * FRAME_SAMPLES..], SAMPLE_RATE);
+    assert!((frequency - 440.0).abs() <= 440.0 * 0.02, "heard {frequency:.1} Hz");
+}
