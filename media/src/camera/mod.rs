@@ -5,6 +5,8 @@
 //! after the customer's grant (S21).
 
 mod pattern;
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64")))]
+mod v4l2;
 
 pub use pattern::TestPatternCamera;
 
@@ -63,21 +65,37 @@ impl CameraError {
     }
 }
 
-/// Opens the machine's camera at about `width` x `height`.
+/// Opens the machine's camera at about `width` x `height` (the device picks the nearest size
+/// it has; see [`CameraSource::size`]).
 ///
-/// No device backend exists yet: on Linux this looks for `/dev/video*` and says whether one was
-/// found, and everywhere it returns [`CameraError::NoDevice`] so callers fall back to
-/// [`TestPatternCamera`]. A V4L2 backend (Linux), Media Foundation (Windows) and AVFoundation
-/// (macOS) plug in here without changing callers.
+/// On Linux (64-bit) this tries each `/dev/video*` through V4L2 in turn and returns the first
+/// that streams YUYV or I420. Elsewhere, and when none works, it returns
+/// [`CameraError::NoDevice`] with the reasons, so callers fall back to [`TestPatternCamera`].
+/// Media Foundation (Windows) and AVFoundation (macOS) backends plug in here without changing
+/// callers.
 pub fn open_camera(width: u32, height: u32) -> Result<Box<dyn CameraSource + Send>, CameraError> {
-    let _ = (width, height);
     let devices = video_devices();
-    let reason = if devices.is_empty() {
-        "this machine has no camera (no video device found)".to_string()
-    } else {
-        format!("found {}, but camera capture is not implemented on this platform yet", devices.join(", "))
-    };
-    Err(CameraError::NoDevice { reason })
+    if devices.is_empty() {
+        return Err(CameraError::NoDevice { reason: "this machine has no camera (no video device found)".into() });
+    }
+    let mut reasons = Vec::new();
+    for device in &devices {
+        match open_device(device, width, height) {
+            Ok(camera) => return Ok(camera),
+            Err(error) => reasons.push(error.to_string()),
+        }
+    }
+    Err(CameraError::NoDevice { reason: reasons.join("; ") })
+}
+
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64")))]
+fn open_device(path: &str, width: u32, height: u32) -> Result<Box<dyn CameraSource + Send>, CameraError> {
+    Ok(Box::new(v4l2::V4l2Camera::open(path, width, height)?))
+}
+
+#[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64"))))]
+fn open_device(path: &str, _width: u32, _height: u32) -> Result<Box<dyn CameraSource + Send>, CameraError> {
+    Err(CameraError::NoDevice { reason: format!("found {path}, but camera capture is not implemented on this platform yet") })
 }
 
 /// Video device nodes (`/dev/video0` …), sorted; empty where the OS has no such nodes.
