@@ -9,6 +9,7 @@ fn the_microphone_falls_back_to_a_tone_and_says_why() {
     let mut microphone = open_microphone(MicrophoneFallback::Tone { frequency_hz: 440.0, amplitude: 0.3 });
     match &microphone.origin {
         Origin::Fallback { reason } => {
+            eprintln!("fallback because: {reason}");
             assert!(reason.starts_with("no microphone could be opened: "), "{reason}");
             let mut audio = Vec::new();
             let mut frame: AudioFrame = [0; FRAME_SAMPLES];
@@ -40,6 +41,7 @@ fn an_unreadable_fallback_file_is_reported_and_silence_is_sent() {
 fn the_speaker_falls_back_to_a_level_meter_and_says_why() {
     let mut speaker = open_speaker();
     if let Origin::Fallback { reason } = &speaker.origin {
+        eprintln!("fallback because: {reason}");
         assert!(reason.starts_with("no speaker could be opened: "), "{reason}");
     }
     // Either way, playing never fails.

@@ -155,7 +155,25 @@ impl AudioSource for DeviceMicrophone {
 }
 
 fn no_device(what: &'static str, reason: String) -> AudioError {
+    // cpal's messages end in a full stop; the error's own text goes on after the reason.
+    let reason = reason.trim_end_matches('.').to_string();
     AudioError::NoDevice { what, reason }
+}
+
+/// Why the default device has no configuration. cpal's own text blames an unplugged device even
+/// when the machine simply has no sound card, which is what a customer should be told instead.
+fn unusable_config(what: &'static str, name: &str, error: impl std::fmt::Display) -> AudioError {
+    let error = error.to_string();
+    let error = error.trim_end_matches('.');
+    if kernel_lists_no_sound_card() {
+        return no_device(what, format!("this machine has no sound card (device {name:?}: {error})"));
+    }
+    no_device(what, format!("device {name:?} has no usable configuration: {error}"))
+}
+
+/// Whether Linux says there is no sound card at all: no ALSA in the kernel, or no card in it.
+fn kernel_lists_no_sound_card() -> bool {
+    cfg!(target_os = "linux") && std::fs::read_to_string("/proc/asound/cards").map_or(true, |cards| cards.contains("no soundcards"))
 }
 
 /// Builds and starts the input stream on the calling thread.
@@ -163,9 +181,7 @@ fn start_capture(frames: SyncSender<Captured>) -> Result<(cpal::Stream, String),
     let host = cpal::default_host();
     let device = host.default_input_device().ok_or_else(|| no_device("microphone", "the system has no input device".into()))?;
     let name = device.name().unwrap_or_else(|_| "unnamed input".into());
-    let supported = device
-        .default_input_config()
-        .map_err(|e| no_device("microphone", format!("input device {name:?} has no usable configuration: {e}")))?;
+    let supported = device.default_input_config().map_err(|e| unusable_config("microphone", &name, e))?;
     let config: cpal::StreamConfig = supported.config();
     let build = |e: cpal::BuildStreamError| no_device("microphone", format!("input device {name:?} could not be opened: {e}"));
     let stream = match supported.sample_format() {
@@ -274,9 +290,7 @@ fn start_playback(queue: Arc<Mutex<VecDeque<f32>>>) -> Result<(cpal::Stream, Str
     let host = cpal::default_host();
     let device = host.default_output_device().ok_or_else(|| no_device("speaker", "the system has no output device".into()))?;
     let name = device.name().unwrap_or_else(|_| "unnamed output".into());
-    let supported = device
-        .default_output_config()
-        .map_err(|e| no_device("speaker", format!("output device {name:?} has no usable configuration: {e}")))?;
+    let supported = device.default_output_config().map_err(|e| unusable_config("speaker", &name, e))?;
     let config: cpal::StreamConfig = supported.config();
     let build = |e: cpal::BuildStreamError| no_device("speaker", format!("output device {name:?} could not be opened: {e}"));
     let stream = match supported.sample_format() {
