@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # System packages the tests need, installed from Debian's archive when missing. Issues that
 # add browser, X server, TURN or media tests add their packages here (chromium, xvfb, coturn,
 # libvpx-dev, ffmpeg …); nothing may be assumed installed.
-packages=(pkg-config libvpx-dev xvfb xdotool x11-utils ffmpeg)
+packages=(pkg-config libvpx-dev xvfb xdotool x11-utils ffmpeg libopus-dev libasound2-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

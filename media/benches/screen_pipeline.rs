@@ -129,8 +129,13 @@ fn ffmpeg(display: &str, w: u32, h: u32, secs: f64) -> Option<f64> {
 
 fn main() {
     let secs: f64 = std::env::var("SECONDS_PER_RUN").ok().and_then(|s| s.parse().ok()).unwrap_or(8.0);
-    println!("screen pipeline benchmark: VP8 speed {SPEED}, {THREADS} threads, CBR, scrolling content at {STEP_HZ} steps/s, {secs} s per run");
-    println!("{:<10} {:>10} {:>10} {:>12} {:>12} {:>10} {:>10} {:>8}", "size", "ours fps", "ffmpeg fps", "ratio", "median ms", "p95 ms", "KiB/frame", "skipped");
+    println!(
+        "screen pipeline benchmark: VP8 speed {SPEED}, {THREADS} threads, CBR, scrolling content at {STEP_HZ} steps/s, {secs} s per run"
+    );
+    println!(
+        "{:<10} {:>10} {:>10} {:>12} {:>12} {:>10} {:>10} {:>8}",
+        "size", "ours fps", "ffmpeg fps", "ratio", "median ms", "p95 ms", "KiB/frame", "skipped"
+    );
     for (w, h) in [(1920u32, 1080u32), (1280, 720)] {
         let x = common::Xvfb::start(w, h);
         let stop = Arc::new(AtomicBool::new(false));

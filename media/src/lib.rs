@@ -1,7 +1,11 @@
-//! Capture, encoding and input for the agent: the customer's screen or one window (X11 first,
-//! behind [`capture::ScreenCapture`] so Wayland, Windows and macOS backends can follow), colour
-//! conversion, VP8 through libvpx, and input injection behind [`input::InputInjector`].
+//! Media for the agent, each device behind a per-OS trait so Wayland, Windows and macOS
+//! backends can follow: screen and window capture ([`capture::ScreenCapture`], X11 first),
+//! colour conversion, VP8 through libvpx and the share pipeline, input injection
+//! ([`input::InputInjector`]) and clipboard, VoIP audio (Opus, microphone and speaker), and the
+//! camera (V4L2, or a test pattern).
 
+pub mod audio;
+pub mod camera;
 pub mod capture;
 pub mod clipboard;
 pub mod convert;

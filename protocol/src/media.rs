@@ -87,7 +87,12 @@ pub enum InputEvent {
     /// notch of a wheel.
     Wheel { x: f64, y: f64, dx: i32, dy: i32 },
     /// A key by its `KeyboardEvent.code` ("KeyA", "Enter", "ShiftLeft"…), layout-independent.
-    Key { code: String, down: bool, #[serde(default)] modifiers: Modifiers },
+    Key {
+        code: String,
+        down: bool,
+        #[serde(default)]
+        modifiers: Modifiers,
+    },
     /// Text typed as a whole (IME composition, paste-as-typing).
     Text { text: String },
 }
