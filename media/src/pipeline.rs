@@ -23,11 +23,13 @@ pub struct StreamOptions {
     pub bitrate_kbps: Option<u32>,
     pub speed: i32,
     pub threads: u32,
+    /// libvpx's screen-content tuning.
+    pub screen_content: bool,
 }
 
 impl Default for StreamOptions {
     fn default() -> Self {
-        StreamOptions { max_fps: Some(30), bitrate_kbps: None, speed: 12, threads: 2 }
+        StreamOptions { max_fps: Some(30), bitrate_kbps: None, speed: 12, threads: 2, screen_content: true }
     }
 }
 
@@ -150,6 +152,15 @@ fn capture_loop(
             }
             next = (next + iv).max(Instant::now() - iv);
         }
+        // Capture only when the encoder can take the picture: a capture it would drop costs
+        // the core the encoder needs.
+        if spare.is_none() {
+            match free.recv_timeout(Duration::from_millis(50)) {
+                Ok(b) => spare = Some(b),
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        }
         let started = Instant::now();
         let shot = match capture.capture() {
             Ok(s) => s,
@@ -161,12 +172,10 @@ fn capture_loop(
         if !shot.changed && !shared.want_keyframe.load(Ordering::Relaxed) {
             continue;
         }
-        let mut buf = match spare.take().or_else(|| free.try_recv().ok()) {
-            Some(b) => b,
-            None => {
-                shared.skipped.fetch_add(1, Ordering::Relaxed);
-                continue;
-            }
+        let Some(mut buf) = spare.take().or_else(|| free.try_recv().ok()) else {
+            shared.skipped.fetch_add(1, Ordering::Relaxed);
+            capture.forget_previous();
+            continue;
         };
         if let Err(e) = convert::bgra_to_i420(&shot.frame, &mut buf) {
             let _ = out.send(Err(e.into()));
@@ -236,6 +245,7 @@ fn encode_one(
         let mut cfg = EncoderConfig::screen(pic.width, pic.height);
         cfg.speed = opts.speed;
         cfg.threads = opts.threads;
+        cfg.screen_content = opts.screen_content;
         match shared.bitrate_kbps.load(Ordering::Relaxed) {
             0 => shared.bitrate_kbps.store(cfg.bitrate_kbps, Ordering::Relaxed),
             kbps => cfg.bitrate_kbps = kbps,

@@ -11,6 +11,7 @@ use super::{CaptureError, Captured, ScreenCapture, Sources, Surface};
 use crate::frame::BgraFrame;
 use protocol::media::{MonitorInfo, ShareTarget, WindowInfo};
 use std::os::fd::{FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
 use x11rb::connection::{Connection, RequestConnection};
 use x11rb::errors::{ConnectionError, ReplyError};
 use x11rb::protocol::randr::ConnectionExt as _;
@@ -228,6 +229,8 @@ pub struct X11Capture {
     /// Which half holds the newest picture, and whether the other half holds a valid one.
     newest: usize,
     have_previous: bool,
+    /// The monitor's rectangle on the root window and when it was read.
+    monitor_rect: Option<(Instant, (u32, i16, i16, u16, u16))>,
 }
 
 impl X11Capture {
@@ -236,7 +239,7 @@ impl X11Capture {
         conn.extension_information(shm::X11_EXTENSION_NAME)
             .map_err(conn_err)?
             .ok_or_else(|| CaptureError::Unsupported("the X server has no MIT-SHM extension".into()))?;
-        let mut c = X11Capture { conn, root, target, width: 0, height: 0, buf: None, newest: 0, have_previous: false };
+        let mut c = X11Capture { conn, root, target, width: 0, height: 0, buf: None, newest: 0, have_previous: false, monitor_rect: None };
         c.area()?;
         Ok(c)
     }
@@ -245,8 +248,16 @@ impl X11Capture {
     fn area(&mut self) -> Result<(u32, i16, i16, u16, u16), CaptureError> {
         match self.target {
             ShareTarget::Monitor { index } => {
+                // Monitors change rarely; asking RandR costs round trips, so once a second.
+                if let Some((at, rect)) = self.monitor_rect {
+                    if at.elapsed() < Duration::from_secs(1) {
+                        return Ok(rect);
+                    }
+                }
                 let m = monitors(&self.conn, self.root)?.into_iter().find(|m| m.index == index).ok_or(CaptureError::SourceGone)?;
-                Ok((self.root, m.x as i16, m.y as i16, m.width as u16, m.height as u16))
+                let rect = (self.root, m.x as i16, m.y as i16, m.width as u16, m.height as u16);
+                self.monitor_rect = Some((Instant::now(), rect));
+                Ok(rect)
             }
             ShareTarget::Window { id } => {
                 let w = u32::try_from(id).map_err(|_| CaptureError::SourceGone)?;
