@@ -3,6 +3,7 @@
 //! without the customer's yes in this program (S21), enforced by `agent_core::consent`.
 
 pub mod capabilities;
+pub mod devices;
 pub mod files;
 pub mod join;
 pub mod peer;
@@ -11,4 +12,5 @@ pub mod session;
 pub mod sharing;
 pub mod signaling;
 pub mod sysreport;
+pub mod tracks;
 pub mod ui;

@@ -26,6 +26,8 @@ pub enum AgentEvent {
     Ui(UiInput),
     TransferEnded { transfer: TransferId, end: TransferEnd },
     ReportReady { csr: ParticipantId, report: Box<SystemReport> },
+    /// A few times a second: clipboard changes are looked for.
+    Tick,
 }
 
 /// Where files go and what the customer shares.
@@ -66,6 +68,7 @@ pub struct Session<U: CustomerUi> {
     pub(crate) awaiting_consent: HashMap<protocol::RequestId, (TransferId, PendingTransfer)>,
     pub(crate) planned: HashMap<TransferId, Planned>,
     pub(crate) report: Option<(ParticipantId, SystemReport)>,
+    pub(crate) media: crate::sharing::MediaState,
     done: Option<String>,
 }
 
@@ -95,12 +98,30 @@ impl<U: CustomerUi> Session<U> {
             awaiting_consent: HashMap::new(),
             planned: HashMap::new(),
             report: None,
+            media: Default::default(),
             done: None,
         }
     }
 
     /// Runs until the customer leaves or the session ends; returns the farewell shown.
     pub async fn run(mut self, mut rx: mpsc::Receiver<AgentEvent>) -> String {
+        let ticks = self.events.clone();
+        let ticker = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_millis(300));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                every.tick().await;
+                if ticks.send(AgentEvent::Tick).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let bye = self.serve(&mut rx).await;
+        ticker.abort();
+        bye
+    }
+
+    async fn serve(&mut self, rx: &mut mpsc::Receiver<AgentEvent>) -> String {
         while let Some(ev) = rx.recv().await {
             match ev {
                 AgentEvent::Link(l) => self.on_link(l).await,
@@ -112,6 +133,7 @@ impl<U: CustomerUi> Session<U> {
                 }
                 AgentEvent::TransferEnded { transfer, end } => self.on_transfer_end(transfer, end).await,
                 AgentEvent::ReportReady { csr, report } => self.on_report(csr, *report),
+                AgentEvent::Tick => self.media_tick().await,
             }
             if let Some(bye) = self.done.take() {
                 self.shutdown().await;
@@ -181,6 +203,7 @@ impl<U: CustomerUi> Session<U> {
         // CSRs who left: their connections close.
         let gone: Vec<_> = self.peers.keys().filter(|id| !roster.participants.iter().any(|p| &p.id == *id)).cloned().collect();
         for id in gone {
+            self.media_peer_gone(&id).await;
             if let Some(p) = self.peers.remove(&id) {
                 let _ = p.pc.close().await;
             }
@@ -220,6 +243,7 @@ impl<U: CustomerUi> Session<U> {
                 None => Ok(()),
             },
             SignalPayload::Bye => {
+                self.media_peer_gone(&from).await;
                 if let Some(p) = self.peers.remove(&from) {
                     let _ = p.pc.close().await;
                 }
@@ -254,6 +278,7 @@ impl<U: CustomerUi> Session<U> {
             PeerEvent::State(RTCPeerConnectionState::Failed) => {
                 self.ui.show(Notice::Info(format!("The connection with {} was interrupted; restoring it.", self.name_of(&csr))));
             }
+            PeerEvent::State(RTCPeerConnectionState::Connected) => self.media_peer_connected(&csr),
             PeerEvent::State(_) => {}
             PeerEvent::ControlOpen(channel) => {
                 let hello = PeerMessage::Hello { protocol_version: PROTOCOL_VERSION, participant: self.me.clone() };
@@ -335,12 +360,18 @@ impl<U: CustomerUi> Session<U> {
                 }
             }
         }
+        // The snapshot first: frame and chunk senders read it before each send (S21).
         self.grants.send_replace(self.gate.granted().into_iter().collect());
+        self.media_grants_changed().await;
     }
 
     async fn shutdown(&mut self) {
         let out = self.gate.handle(GateInput::Ended);
         self.apply_gate(out).await;
+        let csrs: Vec<ParticipantId> = self.peers.keys().cloned().collect();
+        for csr in csrs {
+            self.media_peer_gone(&csr).await;
+        }
         for (_, p) in self.peers.drain() {
             if let Some(c) = &p.control {
                 send_control(c, &PeerMessage::Bye).await;

@@ -100,6 +100,11 @@ impl ScreenStream {
         ScreenStream { shared, threads: vec![capturer, encoder] }
     }
 
+    /// A handle that asks for keyframes and sets the bitrate from other tasks.
+    pub fn controls(&self) -> StreamControls {
+        StreamControls(self.shared.clone())
+    }
+
     /// The next picture is a keyframe (PLI/FIR from the receiver, a new viewer).
     pub fn request_keyframe(&self) {
         self.shared.want_keyframe.store(true, Ordering::Relaxed);
@@ -131,6 +136,21 @@ impl ScreenStream {
 impl Drop for ScreenStream {
     fn drop(&mut self) {
         self.halt();
+    }
+}
+
+/// Keyframe and bitrate control of a running [`ScreenStream`], for the task that sends its
+/// frames and hears the receiver's requests.
+#[derive(Clone)]
+pub struct StreamControls(Arc<Shared>);
+
+impl StreamControls {
+    pub fn request_keyframe(&self) {
+        self.0.want_keyframe.store(true, Ordering::Relaxed);
+    }
+
+    pub fn set_bitrate(&self, kbps: u32) {
+        self.0.bitrate_kbps.store(kbps, Ordering::Relaxed);
     }
 }
 

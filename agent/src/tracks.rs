@@ -1,0 +1,105 @@
+//! Outgoing media tracks: a VP8 or Opus track for a connection, and the task that writes
+//! encoded frames into it once negotiation has given it a payload type.
+
+use bytes::Bytes;
+use media::pipeline::{StreamControls, StreamFrame};
+use rtc::media::Sample;
+use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
+use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind};
+use rtc::rtp_transceiver::PayloadType;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
+use webrtc::media_stream::Track;
+use webrtc::rtp_transceiver::RtpSender;
+
+fn track(id: &str, kind: RtpCodecKind, codec: RTCRtpCodec) -> webrtc::error::Result<TrackLocalStaticSample> {
+    let encoding = RTCRtpEncodingParameters {
+        rtp_coding_parameters: RTCRtpCodingParameters { ssrc: Some(rand::random::<u32>()), ..Default::default() },
+        codec,
+        ..Default::default()
+    };
+    TrackLocalStaticSample::new(Instant::now(), MediaStreamTrack::new(format!("agent-{id}"), id.to_owned(), id.to_owned(), kind, vec![encoding]))
+}
+
+/// A VP8 video track (screen, window or camera).
+pub fn video_track(id: &str) -> webrtc::error::Result<TrackLocalStaticSample> {
+    let codec = RTCRtpCodec { mime_type: MIME_TYPE_VP8.to_owned(), clock_rate: 90_000, channels: 0, sdp_fmtp_line: String::new(), rtcp_feedback: vec![] };
+    track(id, RtpCodecKind::Video, codec)
+}
+
+/// An Opus audio track (the microphone).
+pub fn audio_track(id: &str) -> webrtc::error::Result<TrackLocalStaticSample> {
+    let codec = RTCRtpCodec {
+        mime_type: MIME_TYPE_OPUS.to_owned(),
+        clock_rate: 48_000,
+        channels: 2,
+        sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+        rtcp_feedback: vec![],
+    };
+    track(id, RtpCodecKind::Audio, codec)
+}
+
+/// The payload type negotiation gave the sender, once it has one.
+async fn payload_type(sender: &Arc<dyn RtpSender>) -> Option<PayloadType> {
+    sender.get_parameters().await.ok()?.rtp_parameters.codecs.first().map(|c| c.payload_type)
+}
+
+/// A sample writer for `track` through `sender`: it knows the SSRC and waits for the payload
+/// type, then packetizes samples.
+pub struct SampleOut {
+    track: Arc<TrackLocalStaticSample>,
+    sender: Arc<dyn RtpSender>,
+    ssrc: Option<u32>,
+    pt: Option<PayloadType>,
+}
+
+impl SampleOut {
+    pub fn new(track: Arc<TrackLocalStaticSample>, sender: Arc<dyn RtpSender>) -> SampleOut {
+        SampleOut { track, sender, ssrc: None, pt: None }
+    }
+
+    /// Writes one encoded frame; `Ok(false)` while negotiation has not finished (dropped).
+    pub async fn write(&mut self, data: Vec<u8>, at: Instant, duration: Duration) -> Result<bool, webrtc::error::Error> {
+        if self.ssrc.is_none() {
+            self.ssrc = self.track.ssrcs().await.first().copied();
+        }
+        if self.pt.is_none() {
+            self.pt = payload_type(&self.sender).await;
+        }
+        let (Some(ssrc), Some(pt)) = (self.ssrc, self.pt) else { return Ok(false) };
+        let sample = Sample { data: Bytes::from(data), duration, ..Sample::new(at) };
+        self.track.sample_writer(ssrc, pt).write_sample(&sample).await?;
+        Ok(true)
+    }
+}
+
+/// Writes a share's frames into its track. Frames before negotiation finished are dropped, and
+/// the first written frame after that is a keyframe, so the receiver can start decoding.
+pub async fn write_video(
+    track: Arc<TrackLocalStaticSample>,
+    sender: Arc<dyn RtpSender>,
+    mut frames: mpsc::Receiver<StreamFrame>,
+    controls: StreamControls,
+) {
+    let mut out = SampleOut::new(track, sender);
+    let mut last: Option<Instant> = None;
+    let mut ready = false;
+    while let Some(f) = frames.recv().await {
+        let duration = last.map(|l| f.captured_at.saturating_duration_since(l)).unwrap_or(Duration::from_millis(33)).max(Duration::from_millis(1));
+        last = Some(f.captured_at);
+        let keyframe = f.frame.keyframe;
+        match out.write(f.frame.data, f.captured_at, duration).await {
+            Ok(true) if !ready => {
+                ready = true;
+                if !keyframe {
+                    controls.request_keyframe();
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "video frame not sent"),
+        }
+    }
+}
