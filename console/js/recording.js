@@ -62,7 +62,7 @@ export class RecordingPanel {
     try { this.mix.ctx.createMediaStreamSource(stream).connect(this.mix.dest); } catch { /* a stream without audio */ }
   }
 
-  start() {
+  async start() {
     const c = this.ctx.customer();
     if (!c || !window.MediaRecorder) {
       this.state.textContent = 'This browser cannot record.';
@@ -89,7 +89,14 @@ export class RecordingPanel {
     paint();
     this.painter = setInterval(paint, 100);
     const ac = new AudioContext();
+    // A suspended context delivers no audio, and the WebM muxer then waits for it forever.
+    await ac.resume().catch(() => {});
     this.mix = { ctx: ac, dest: ac.createMediaStreamDestination() };
+    // A destination without any input delivers no audio frames at all: feed it silence.
+    const silence = ac.createConstantSource();
+    silence.offset.value = 0;
+    silence.connect(this.mix.dest);
+    silence.start();
     for (const s of this.audioSources) this.connect(s);
     const stream = new MediaStream([...canvas.captureStream(10).getVideoTracks(), ...this.mix.dest.stream.getAudioTracks()]);
     const mime = MediaRecorder.isTypeSupported(MIME) ? MIME : 'video/webm';
@@ -117,6 +124,10 @@ export class RecordingPanel {
     if (reason !== 'revoked' && reason !== 'ended') this.ctx.activity(false, 'recording', this.customer);
     const blob = new Blob(this.chunks, { type: 'video/webm' });
     this.chunks = [];
+    if (!blob.size) {
+      this.state.textContent = 'The browser recorded nothing (no picture or sound reached the recorder); nothing was saved.';
+      return;
+    }
     this.state.textContent = `${reason === 'revoked' ? 'The customer revoked permission; recording stopped. ' : ''}Uploading the recording…`;
     this.onRoster();
     try {

@@ -29,9 +29,9 @@ fn folder(st: &AppState, session: &str) -> PathBuf {
     base.join("recordings").join(session)
 }
 
-/// Only ids this service made reach the file system.
+/// Only ids this service made (base64url letters) reach the file system.
 fn plain_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// `POST /api/sessions/{id}/recordings`, body `video/webm`: stores one recording. Refused with
