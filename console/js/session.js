@@ -58,8 +58,8 @@ export class SessionView {
     clearInterval(this.pinger);
     for (const l of this.links.values()) l.close();
     this.links.clear();
-    this.recording.destroy();
-    this.av.destroy();
+    if (this.recording) this.recording.destroy();
+    if (this.av) this.av.destroy();
     if (this.ws) this.ws.close();
   }
 
@@ -94,7 +94,7 @@ export class SessionView {
       h('button', { id: 'invite-customer', class: 'primary', onclick: () => this.inviteCustomer() }, 'Invite customer'),
       this.inviteCsrButton,
       this.tabs,
-      h('button', { id: 'notes-toggle', onclick: () => this.toggleNotes(true) }, 'Notes'),
+      h('button', { id: 'notes-toggle', class: 'push-right', onclick: () => this.toggleNotes(true) }, 'Notes'),
       this.endButton,
       this.leaveButton);
     fill(this.root, h('div', { class: 'session' },
@@ -540,7 +540,7 @@ export class SessionView {
     if (this.closed && this.endedShown) return;
     this.endedShown = true;
     this.closed = true;
-    this.recording.finish().catch(showError);
+    if (this.recording) this.recording.finish().catch(showError);
     for (const l of this.links.values()) l.close();
     this.links.clear();
     if (this.ws) this.ws.close();
