@@ -33,6 +33,10 @@ export class AgentLink {
   }
 
   start() {
+    // The agent keeps one peer per CSR: drop whatever an earlier page load of ours left there
+    // (a reload sends no goodbye), so this offer starts a fresh connection. Signaling relays in
+    // order, so the bye arrives before the offer.
+    this.signal({ kind: 'bye' });
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.relayOnly ? 'relay' : 'all' });
     this.pc = pc;
     this.audio = pc.addTransceiver('audio', { direction: 'sendrecv' });

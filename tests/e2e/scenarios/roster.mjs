@@ -30,4 +30,7 @@ scenario('roster', async (t) => {
   check(!(await page.locator('#video-start').isDisabled()), 'video can start once a customer joined (S9)');
   await page.locator('#tab-share').click();
   await shot(page, 'session');
+  // A reload (no goodbye sent) connects to the agent again.
+  await page.reload();
+  await page.locator('#participants li[data-role=customer] .tag', { hasText: 'connected' }).waitFor({ timeout: WAIT });
 });
