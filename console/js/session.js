@@ -34,6 +34,7 @@ export class SessionView {
     this.refs = new Map();
     this.closed = false;
     this.retry = 0;
+    this.refusedOpens = 0;
     this.seq = 0;
   }
 
@@ -147,7 +148,11 @@ export class SessionView {
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
     const ws = new WebSocket(`${proto}://${location.host}/ws`);
     this.ws = ws;
-    ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', protocol_version: PROTOCOL_VERSION, session: this.id }));
+    let opened = false;
+    ws.onopen = () => {
+      opened = true;
+      ws.send(JSON.stringify({ type: 'hello', protocol_version: PROTOCOL_VERSION, session: this.id }));
+    };
     ws.onmessage = (ev) => {
       let msg;
       try { msg = JSON.parse(ev.data); } catch { return; }
@@ -163,6 +168,11 @@ export class SessionView {
         this.status.textContent = 'disconnected';
         return;
       }
+      if (!opened && ++this.refusedOpens === 3) {
+        // The browser hides why (signaling refuses another Origin than its public URL with 403).
+        showError({ code: 'unavailable', message: "The live connection to the support server is refused or unreachable. Open the console at the server's public address (the one it printed at start) and check the network; retrying." });
+      }
+      if (opened) this.refusedOpens = 0;
       const wait = Math.min(10000, 500 * 2 ** this.retry++);
       setTimeout(() => { if (!this.closed) this.connect(); }, wait);
     };
