@@ -5,7 +5,7 @@ use crate::db::{accounts, sessions as store, Db, DbError};
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::state::{App, AppState, Limits};
-use crate::{api_accounts as acc, api_sessions as ses, pages, secrets, ws};
+use crate::{api_accounts as acc, api_recordings as rec, api_sessions as ses, console, pages, secrets, ws};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
@@ -19,7 +19,8 @@ const BODY_LIMIT: usize = 128 * 1024;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(pages::console))
+        .route("/", get(console::index))
+        .route("/console/{*path}", get(console::asset))
         .route("/healthz", get(pages::healthz))
         .route("/metrics", get(pages::metrics))
         .route("/join/{token}", get(pages::join_page))
@@ -46,6 +47,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sessions/{id}/invitations/{inv}", delete(ses::revoke_invitation))
         .route("/api/sessions/{id}/csrs", post(ses::invite_csr))
         .route("/api/join", post(ses::join))
+        // Recordings stream to disk under their own size limit (config `max_recording_mib`).
+        .route("/api/sessions/{id}/recordings", post(rec::upload).layer(DefaultBodyLimit::disable()))
+        .route("/api/sessions/{id}/recordings/{rec}", get(rec::download))
         .fallback(crate::error::no_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)

@@ -83,6 +83,9 @@ pub struct Settings {
     /// Most WebSocket connections served at once [default: 20000].
     #[arg(long, env = "SIGNALING_MAX_CONNECTIONS", global = true)]
     pub max_connections: Option<usize>,
+    /// Largest session recording accepted from a console, in MiB [default: 1024].
+    #[arg(long, env = "SIGNALING_MAX_RECORDING_MIB", global = true)]
+    pub max_recording_mib: Option<u64>,
     /// Log format: `human` or `json` [default: human]. Levels come from RUST_LOG.
     #[arg(long, env = "SIGNALING_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
@@ -106,6 +109,7 @@ struct FileSettings {
     turn_ttl: Option<u64>,
     invitation_ttl: Option<u64>,
     max_connections: Option<usize>,
+    max_recording_mib: Option<u64>,
     log_format: Option<String>,
     features: Option<Vec<String>>,
 }
@@ -122,6 +126,8 @@ pub struct Config {
     pub turn_ttl: u64,
     pub invitation_ttl: u64,
     pub max_connections: usize,
+    /// Largest recording upload (S16), in bytes.
+    pub max_recording_bytes: u64,
     pub json_logs: bool,
     /// Features the deployment allows; the site admin's switches apply within these.
     pub allowed_features: SiteFeatures,
@@ -176,6 +182,7 @@ impl Settings {
             turn_ttl: self.turn_ttl.or(file.turn_ttl).unwrap_or(3600),
             invitation_ttl: self.invitation_ttl.or(file.invitation_ttl).unwrap_or(1800),
             max_connections: self.max_connections.or(file.max_connections).unwrap_or(20_000),
+            max_recording_bytes: self.max_recording_mib.or(file.max_recording_mib).unwrap_or(1024).saturating_mul(1024 * 1024),
             json_logs,
             allowed_features,
         })

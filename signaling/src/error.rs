@@ -35,7 +35,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | HelloRequired
         | WeakPassword
         | TrackingCodeRequired => StatusCode::BAD_REQUEST,
-        MessageTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        MessageTooLarge | FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Unauthenticated | BadCredentials | TokenInvalid => StatusCode::UNAUTHORIZED,
         Forbidden | PasswordChangeRequired | NotInSession | NotHost | NotACsr | NotACustomer | CustomerCannotEnd | FeatureDisabled => {
             StatusCode::FORBIDDEN

@@ -1,10 +1,12 @@
 //! `signaling`: the service (default) and its admin commands.
 
 mod api_accounts;
+mod api_recordings;
 mod api_sessions;
 mod app;
 mod auth;
 mod config;
+mod console;
 mod db;
 mod error;
 mod hub;

@@ -1,4 +1,4 @@
-//! Pages for people: the console entry, the customer's join page, health and metrics.
+//! Pages for people: the customer's join page, health and metrics (the console is `console.rs`).
 
 use crate::db::sessions::{self as store, Presented};
 use crate::state::AppState;
@@ -6,12 +6,6 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use protocol::ErrorCode;
-
-const CONSOLE_INDEX: &str = include_str!("../../console/index.html");
-
-pub async fn console() -> Html<&'static str> {
-    Html(CONSOLE_INDEX)
-}
 
 pub async fn healthz(State(st): State<AppState>) -> Response {
     match st.db.call(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await {

@@ -111,6 +111,20 @@ pub fn save_notes(c: &mut Connection, session: &str, notes: &str, actor: &str) -
     Ok(())
 }
 
+/// Whether the customer granted `recording` at some point of this session (S16, S21).
+pub fn recording_granted(c: &Connection, session: &str) -> Result<bool, DbError> {
+    Ok(c.query_row(
+        "SELECT EXISTS(SELECT 1 FROM record WHERE session_id = ?1 AND kind = 'consent_granted' AND json_extract(detail, '$.capability') = 'recording')",
+        [session],
+        |r| r.get(0),
+    )?)
+}
+
+/// Notes a stored recording in the session record.
+pub fn recording_saved(c: &Connection, session: &str, actor: &str, id: &str, bytes: u64) -> Result<(), DbError> {
+    append(c, session, now_ms(), "recording_saved", Some(actor), &serde_json::json!({"recording": id, "bytes": bytes}))
+}
+
 pub fn add_participant(
     c: &Connection,
     session: &str,

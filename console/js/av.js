@@ -1,0 +1,224 @@
+// S8 audio (VoIP with the browser's microphone, mute, who is speaking) and S9 video (the CSR's
+// camera, the customer's camera once they allow it; nothing before a customer has joined).
+import { h } from './dom.js';
+import { describe, showError } from './api.js';
+
+const SPEAKING_LEVEL = 0.04;
+
+export class AvPanel {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.mic = null;
+    this.cam = null;
+    this.levels = new Map(); // participant id -> analyser
+    this.speakingNow = new Set();
+    this.remote = new Map(); // track id -> {customer, track}
+    this.audioState = h('p', { class: 'muted', id: 'audio-state', text: 'Not in the audio conference.' });
+    this.joinButton = h('button', { class: 'primary', id: 'audio-join', onclick: () => this.joinAudio() }, 'Join audio (VoIP)');
+    this.muteButton = h('button', { id: 'audio-mute', hidden: true, onclick: () => this.toggleMute() }, 'Mute');
+    this.leaveButton = h('button', { id: 'audio-leave', hidden: true, onclick: () => this.leaveAudio() }, 'Leave audio');
+    this.videoButton = h('button', { class: 'primary', id: 'video-start', onclick: () => this.startVideo() }, 'Start my video');
+    this.videoStop = h('button', { id: 'video-stop', hidden: true, onclick: () => this.stopVideo() }, 'Stop my video');
+    this.camAsk = h('button', { id: 'camera-ask', onclick: () => this.askCamera() }, "Ask for the customer's video");
+    this.videoState = h('p', { class: 'muted', id: 'video-state' });
+    this.localVideo = h('video', { class: 'tile', autoplay: true, muted: true, playsinline: true, hidden: true, 'aria-label': 'My video' });
+    this.remoteVideo = h('video', { class: 'tile', id: 'customer-video', autoplay: true, playsinline: true, muted: true, hidden: true, 'aria-label': "Customer's video" });
+    this.audioSink = h('div', { hidden: true });
+    this.element = h('div', { class: 'panel', id: 'panel-av' },
+      h('section', { class: 'card' }, h('h3', { text: 'Audio conference' }), h('div', { class: 'row' }, this.joinButton, this.muteButton, this.leaveButton), this.audioState),
+      h('section', { class: 'card' }, h('h3', { text: 'Video' }), h('div', { class: 'row' }, this.videoButton, this.videoStop, this.camAsk), this.videoState,
+        h('div', { class: 'tiles' }, this.localVideo, this.remoteVideo)),
+      this.audioSink);
+    this.timer = setInterval(() => this.measure(), 250);
+  }
+
+  destroy() {
+    clearInterval(this.timer);
+    for (const s of [this.mic, this.cam]) if (s) s.getTracks().forEach((t) => t.stop());
+    if (this.audioCtx) this.audioCtx.close();
+  }
+
+  onRoster(roster) {
+    const c = this.ctx.customer();
+    const video = roster.features.video;
+    this.videoButton.disabled = !c || !video || !!this.cam;
+    this.videoButton.title = !video ? 'The site administrator has switched video off.' : !c ? 'Video can start only after a customer has joined (S9).' : '';
+    this.camAsk.disabled = !c || !video || !this.ctx.isHost();
+    if (!c && !this.cam) this.videoState.textContent = 'Video can start only after a customer has joined.';
+    else if (this.videoState.textContent.startsWith('Video can start')) this.videoState.textContent = '';
+    // New connections get the microphone too.
+    if (this.mic) for (const l of this.ctx.links.values()) if (l.audio && !l.audio.sender.track) l.setMicrophone(this.mic.getAudioTracks()[0]).catch(() => {});
+  }
+
+  speaking(id) {
+    return this.speakingNow.has(id);
+  }
+
+  ctxAudio() {
+    if (!this.audioCtx) this.audioCtx = new AudioContext();
+    return this.audioCtx;
+  }
+
+  watchLevel(id, stream) {
+    try {
+      const ac = this.ctxAudio();
+      const an = ac.createAnalyser();
+      an.fftSize = 512;
+      ac.createMediaStreamSource(stream).connect(an);
+      this.levels.set(id, an);
+    } catch { /* no audio analysis in this browser: no speaking indicator */ }
+  }
+
+  measure() {
+    const now = new Set();
+    const buf = new Float32Array(512);
+    for (const [id, an] of this.levels) {
+      an.getFloatTimeDomainData(buf);
+      let sum = 0;
+      for (const v of buf) sum += v * v;
+      const muted = id === this.ctx.me && this.mic && !this.mic.getAudioTracks()[0].enabled;
+      if (!muted && Math.sqrt(sum / buf.length) > SPEAKING_LEVEL) now.add(id);
+    }
+    const changed = now.size !== this.speakingNow.size || [...now].some((x) => !this.speakingNow.has(x));
+    this.speakingNow = now;
+    if (changed) this.ctx.renderParticipants();
+  }
+
+  async joinAudio() {
+    try {
+      this.mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } });
+    } catch (e) {
+      this.audioState.textContent = `The microphone cannot be used: ${describe(e)}`;
+      return;
+    }
+    const track = this.mic.getAudioTracks()[0];
+    for (const l of this.ctx.links.values()) await l.setMicrophone(track).catch(showError);
+    this.watchLevel(this.ctx.me, this.mic);
+    this.joinButton.hidden = true;
+    this.muteButton.hidden = false;
+    this.leaveButton.hidden = false;
+    this.audioState.textContent = 'You are in the audio conference.';
+    this.ctx.recording.addAudio(this.mic);
+    // Ask the customer to join with their microphone (S8, S21).
+    const c = this.ctx.customer();
+    if (c && this.ctx.isHost()) {
+      this.audioState.textContent = "You are in the audio conference. Waiting for the customer's permission for their microphone…";
+      try {
+        if (await this.ctx.askConsent(c.id, 'microphone')) {
+          const l = this.ctx.link(c.id);
+          if (l) l.send({ type: 'start_media', kind: 'microphone' });
+        } else this.audioState.textContent = 'You are in the audio conference. The customer did not allow their microphone.';
+      } catch (e) {
+        this.audioState.textContent = `You are in the audio conference. ${describe(e)}`;
+      }
+    }
+  }
+
+  toggleMute() {
+    const t = this.mic && this.mic.getAudioTracks()[0];
+    if (!t) return;
+    t.enabled = !t.enabled;
+    this.muteButton.textContent = t.enabled ? 'Mute' : 'Unmute';
+    this.audioState.textContent = t.enabled ? 'You are in the audio conference.' : 'You are muted.';
+  }
+
+  async leaveAudio() {
+    for (const l of this.ctx.links.values()) {
+      await l.setMicrophone(null).catch(() => {});
+      l.send({ type: 'stop_media', kind: 'microphone' });
+    }
+    if (this.mic) this.mic.getTracks().forEach((t) => t.stop());
+    this.mic = null;
+    this.levels.delete(this.ctx.me);
+    this.joinButton.hidden = false;
+    this.muteButton.hidden = true;
+    this.leaveButton.hidden = true;
+    this.audioState.textContent = 'Not in the audio conference.';
+  }
+
+  async startVideo() {
+    const c = this.ctx.customer();
+    if (!c) return;
+    const ref = this.ctx.activity(true, 'csr_video');
+    let refused = false;
+    this.ctx.onRefusal(ref, (e) => { refused = true; this.videoState.textContent = describe(e); this.stopVideo(); });
+    try {
+      this.cam = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 } });
+    } catch (e) {
+      this.videoState.textContent = `The camera cannot be used: ${describe(e)}`;
+      this.ctx.activity(false, 'csr_video');
+      return;
+    }
+    if (refused) return this.stopVideo();
+    this.localVideo.srcObject = this.cam;
+    this.localVideo.hidden = false;
+    const track = this.cam.getVideoTracks()[0];
+    this.senders = [...this.ctx.links.values()].filter((l) => l.pc).map((l) => [l, l.pc.addTrack(track, this.cam)]);
+    this.videoButton.disabled = true;
+    this.videoStop.hidden = false;
+    this.videoState.textContent = 'Your video is shown to the customer, who is offered to share theirs back.';
+  }
+
+  stopVideo() {
+    for (const [l, sender] of this.senders || []) if (l.pc) l.pc.removeTrack(sender);
+    this.senders = [];
+    if (this.cam) {
+      this.cam.getTracks().forEach((t) => t.stop());
+      this.ctx.activity(false, 'csr_video');
+    }
+    this.cam = null;
+    this.localVideo.hidden = true;
+    this.videoStop.hidden = true;
+    this.onRoster(this.ctx.roster);
+  }
+
+  async askCamera() {
+    const c = this.ctx.customer();
+    if (!c) return;
+    this.videoState.textContent = "Waiting for the customer's permission for their camera…";
+    try {
+      if (!(await this.ctx.askConsent(c.id, 'camera'))) { this.videoState.textContent = 'The customer did not allow their camera.'; return; }
+    } catch (e) {
+      this.videoState.textContent = describe(e);
+      return;
+    }
+    const l = this.ctx.link(c.id);
+    if (l) l.send({ type: 'start_media', kind: 'camera' });
+    this.videoState.textContent = "Starting the customer's camera…";
+  }
+
+  onTrack(customer, ev) {
+    this.remote.set(ev.track.id, { customer, track: ev.track });
+    if (ev.track.kind === 'audio') {
+      const stream = new MediaStream([ev.track]);
+      const el = h('audio', { autoplay: true });
+      el.srcObject = stream;
+      this.audioSink.append(el);
+      ev.track.addEventListener('unmute', () => this.watchLevel(customer, stream), { once: true });
+      this.ctx.recording.addAudio(stream);
+    }
+  }
+
+  onPeer(customer, msg) {
+    if (msg.type === 'media_started' && msg.kind === 'camera') {
+      const r = this.remote.get(msg.track);
+      if (r) {
+        this.remoteVideo.srcObject = new MediaStream([r.track]);
+        this.remoteVideo.hidden = false;
+      }
+      this.videoState.textContent = `Showing ${this.ctx.name(customer)}'s camera.`;
+    } else if (msg.type === 'media_started' && msg.kind === 'microphone') {
+      this.audioState.textContent = `You are in the audio conference with ${this.ctx.name(customer)}.`;
+    } else if (msg.type === 'media_stopped') {
+      const why = msg.code === 'consent_revoked' ? 'The customer revoked permission' : describe(msg);
+      if (msg.kind === 'camera') { this.remoteVideo.hidden = true; this.videoState.textContent = `${why}: the customer's camera stopped.`; }
+      else this.audioState.textContent = `${why}: the customer's microphone stopped.`;
+    }
+  }
+
+  onEvent(ev) {
+    if (ev.event === 'consent_revoked' && ev.capability === 'camera') { this.remoteVideo.hidden = true; this.videoState.textContent = "The customer revoked permission: their camera stopped."; }
+    if (ev.event === 'consent_revoked' && ev.capability === 'microphone') this.audioState.textContent = "The customer revoked permission: their microphone stopped.";
+  }
+}
+

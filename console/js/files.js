@@ -1,0 +1,323 @@
+// S11–S13: file transfer. Basic: offer files, the customer picks which to download. Advanced:
+// after the customer's grant, browse the shared folder and move files either way, each
+// transfer asked again. Greyed out with the reason while an application is shared (S12);
+// each mode hidden when the site admin switched it off.
+import { h, fill, fmtBytes, fmtDuration } from './dom.js';
+import { describe, showError } from './api.js';
+import { sha256Hex } from './peer.js';
+
+const S12 = 'File transfer is not available while an application is viewed or controlled. Stop application sharing first.';
+
+export class FilesPanel {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.transfers = new Map();
+    this.channels = new Map();
+    this.path = '';
+    this.reason = h('p', { class: 'notice', id: 'files-disabled-reason', hidden: true });
+    this.offerInput = h('input', { type: 'file', id: 'offer-files', multiple: true, onchange: () => this.offerChosen() });
+    this.basic = h('section', { class: 'card', id: 'basic-transfer' },
+      h('h3', { text: 'Offer files' }),
+      h('p', { class: 'muted', text: 'The customer chooses which offered files to download.' }),
+      h('label', { for: 'offer-files' }, 'Files to offer'), this.offerInput);
+    this.openButton = h('button', { class: 'primary', id: 'open-advanced', onclick: () => this.openAdvanced() }, 'Open file transfer with the customer');
+    this.endButton = h('button', { id: 'end-advanced', hidden: true, onclick: () => this.endAdvanced() }, 'End file transfer');
+    this.advState = h('p', { class: 'muted', id: 'advanced-state' });
+    this.browser = h('div', { id: 'file-browser', hidden: true });
+    this.advanced = h('section', { class: 'card', id: 'advanced-transfer' },
+      h('h3', { text: "Customer's files" }),
+      h('p', { class: 'muted', text: "Browse the folder the customer shares and move files either way; the customer allows each transfer." }),
+      h('div', { class: 'row' }, this.openButton, this.endButton), this.advState, this.browser);
+    this.list = h('tbody', { id: 'transfers' });
+    this.element = h('div', { class: 'panel', id: 'panel-files' }, this.reason, h('div', { class: 'columns' }, this.basic, this.advanced),
+      h('h3', { text: 'Transfers' }),
+      h('table', { class: 'grid transfers' },
+        h('thead', {}, h('tr', {}, ['File', 'Direction', 'Size', 'Permission', 'Progress', 'Speed', 'Time left', 'State'].map((t) => h('th', { text: t })))),
+        this.list));
+  }
+
+  onRoster(roster) {
+    const f = roster.features;
+    this.basic.hidden = !f.basic_file_transfer;
+    this.advanced.hidden = !f.advanced_file_transfer;
+    const c = this.ctx.customer();
+    const app = this.ctx.applicationShared();
+    let why = null;
+    if (app) why = S12;
+    else if (!c) why = 'File transfer becomes available once a customer has joined.';
+    else if (!this.ctx.isHost()) why = 'Only the host CSR transfers files.';
+    this.reason.textContent = why || '';
+    this.reason.hidden = !why;
+    this.element.classList.toggle('greyed', !!why);
+    for (const el of this.element.querySelectorAll('section button, section input')) el.disabled = !!why;
+    const open = c && this.ctx.running('advanced_file_transfer', c.id);
+    this.openButton.hidden = !!open;
+    this.endButton.hidden = !open;
+    this.browser.hidden = !open;
+  }
+
+  onEvent(ev) {
+    if (ev.event === 'consent_revoked' && ev.capability === 'advanced_file_transfer') this.advState.textContent = 'The customer closed file transfer.';
+    if (ev.event === 'activity_stopped' && ev.activity === 'advanced_file_transfer' && ev.reason === 'revoked') this.advState.textContent = 'The customer closed file transfer.';
+  }
+
+  // ---------- transfers table ----------
+
+  track(t) {
+    t.row = h('tr', { dataset: { transfer: t.id } });
+    this.transfers.set(t.id, t);
+    this.list.prepend(t.row);
+    this.render(t);
+    return t;
+  }
+
+  update(t, changes) {
+    Object.assign(t, changes);
+    this.render(t);
+  }
+
+  render(t) {
+    const elapsed = t.began ? (performance.now() - t.began) / 1000 : 0;
+    const moved = Math.max(0, (t.done || 0) - (t.offset || 0));
+    const speed = elapsed > 0.2 && moved > 0 ? moved / elapsed : 0;
+    const eta = speed > 0 && t.size > t.done ? ((t.size - t.done) / speed) * 1000 : null;
+    const pct = t.size ? Math.round((100 * (t.done || 0)) / t.size) : 0;
+    const bar = h('progress', { max: 100, value: pct, 'aria-label': `${pct} %` });
+    fill(t.row,
+      h('td', { class: 'fname', text: t.name }),
+      h('td', { text: t.toCustomer ? 'to customer' : 'from customer' }),
+      h('td', { text: fmtBytes(t.size) }),
+      h('td', { class: 'permission', text: t.permission }),
+      h('td', {}, bar, ` ${pct} %`),
+      h('td', { text: t.state === 'moving' && speed ? `${fmtBytes(speed)}/s` : '' }),
+      h('td', { text: t.state === 'moving' && eta !== null ? fmtDuration(eta) : '' }),
+      h('td', { class: `state ${t.state}` }, t.stateText || t.state, t.download ? [' ', t.download] : null));
+  }
+
+  progress(t, done) {
+    t.done = done;
+    const now = performance.now();
+    if (!t.lastPaint || now - t.lastPaint > 200 || done >= t.size) {
+      t.lastPaint = now;
+      this.render(t);
+    }
+  }
+
+  // ---------- basic (S11) ----------
+
+  async offerChosen() {
+    const c = this.ctx.customer();
+    const files = [...this.offerInput.files];
+    this.offerInput.value = '';
+    if (!c || !files.length) return;
+    const link = this.ctx.link(c.id);
+    if (!link) return showError({ code: 'participant_offline', message: "Not connected to the customer's agent yet. Try again in a moment." });
+    if (!this.ctx.running('basic_file_transfer')) {
+      const ref = this.ctx.activity(true, 'basic_file_transfer');
+      this.ctx.onRefusal(ref, (e) => { if (e.code !== 'activity_active') showError(e); });
+    }
+    for (const file of files) {
+      const t = this.track({ id: `t${Math.random().toString(36).slice(2, 10)}`, name: file.name, size: file.size, file, toCustomer: true, basic: true, customer: c.id, done: 0, permission: 'customer decides', state: 'preparing', stateText: 'checking…' });
+      const sha256 = await sha256Hex(file);
+      link.send({ type: 'file_offer', transfer: t.id, name: file.name, size: file.size, sha256 });
+      this.update(t, { state: 'waiting', stateText: 'offered, waiting for the customer' });
+    }
+  }
+
+  // ---------- advanced (S11, S13) ----------
+
+  async openAdvanced() {
+    const c = this.ctx.customer();
+    if (!c) return;
+    this.advState.textContent = "Waiting for the customer's permission…";
+    try {
+      if (!(await this.ctx.askConsent(c.id, 'advanced_file_transfer'))) {
+        this.advState.textContent = 'The customer said no.';
+        return;
+      }
+    } catch (e) {
+      this.advState.textContent = describe(e);
+      return;
+    }
+    const ref = this.ctx.activity(true, 'advanced_file_transfer', c.id);
+    this.ctx.onRefusal(ref, (e) => { if (e.code !== 'activity_active') this.advState.textContent = describe(e); });
+    this.advState.textContent = '';
+    this.browse('');
+  }
+
+  endAdvanced() {
+    const c = this.ctx.customer();
+    if (c) this.ctx.activity(false, 'advanced_file_transfer', c.id);
+    this.advState.textContent = 'File transfer ended.';
+  }
+
+  browse(path) {
+    const c = this.ctx.customer();
+    const link = c && this.ctx.link(c.id);
+    if (!link) return;
+    this.path = path;
+    this.listing = `l${Math.random().toString(36).slice(2, 8)}`;
+    link.send({ type: 'list_dir', request: this.listing, path });
+    fill(this.browser, h('p', { class: 'muted', text: 'Listing…' }));
+  }
+
+  renderListing(msg) {
+    const crumbs = [h('button', { class: 'link', onclick: () => this.browse('') }, 'Shared folder')];
+    let acc = '';
+    for (const part of msg.path.split('/').filter(Boolean)) {
+      acc = acc ? `${acc}/${part}` : part;
+      const p = acc;
+      crumbs.push(' / ', h('button', { class: 'link', onclick: () => this.browse(p) }, part));
+    }
+    const join = (name) => (msg.path ? `${msg.path}/${name}` : name);
+    const rows = msg.entries.map((e) => h('tr', { dataset: { name: e.name } },
+      h('td', {}, e.kind === 'dir' ? h('button', { class: 'link', onclick: () => this.browse(join(e.name)) }, `${e.name}/`) : e.name),
+      h('td', { text: e.kind === 'file' ? fmtBytes(e.size) : '' }),
+      h('td', { text: e.modified ? new Date(e.modified * 1000).toLocaleString() : '' }),
+      h('td', {}, e.kind === 'file' ? h('button', { class: 'small', onclick: () => this.pull(join(e.name), e) }, 'Copy to me') : null)));
+    const pushInput = h('input', { type: 'file', id: 'push-file', onchange: () => { const f = pushInput.files[0]; pushInput.value = ''; if (f) this.push(f, msg.path); } });
+    fill(this.browser,
+      h('nav', { class: 'crumbs', 'aria-label': 'Folder' }, crumbs),
+      h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, ['Name', 'Size', 'Changed', ''].map((t) => h('th', { text: t })))), h('tbody', { id: 'listing' }, rows)),
+      msg.truncated ? h('p', { class: 'muted', text: 'Only the first entries are shown.' }) : null,
+      h('label', { for: 'push-file' }, 'Send a file into this folder'), pushInput);
+  }
+
+  async push(file, dir) {
+    const c = this.ctx.customer();
+    const link = c && this.ctx.link(c.id);
+    if (!link) return;
+    const t = this.track({ id: `p${Math.random().toString(36).slice(2, 10)}`, name: file.name, size: file.size, file, toCustomer: true, customer: c.id, done: 0, permission: 'asking', state: 'preparing', stateText: 'checking…' });
+    const sha256 = await sha256Hex(file);
+    const { request, answer } = this.ctx.askItemConsent(c.id);
+    t.consent = request;
+    this.update(t, { state: 'waiting', stateText: "waiting for the customer's permission" });
+    link.send({ type: 'push_file', transfer: t.id, consent: request, dir, name: file.name, size: file.size, sha256 });
+    this.watchConsent(t, answer);
+  }
+
+  async pull(path, entry) {
+    const c = this.ctx.customer();
+    const link = c && this.ctx.link(c.id);
+    if (!link) return;
+    const t = this.track({ id: `g${Math.random().toString(36).slice(2, 10)}`, name: entry.name, size: entry.size, toCustomer: false, customer: c.id, done: 0, permission: 'asking', state: 'waiting', stateText: "waiting for the customer's permission", parts: [] });
+    const { request, answer } = this.ctx.askItemConsent(c.id);
+    t.consent = request;
+    link.send({ type: 'pull_file', transfer: t.id, consent: request, path });
+    this.watchConsent(t, answer);
+  }
+
+  watchConsent(t, answer) {
+    answer.then((ok) => {
+      if (ok) this.update(t, { permission: 'granted' });
+      else this.update(t, { permission: 'denied', state: 'failed', stateText: 'the customer said no' });
+    }, (e) => this.update(t, { permission: 'refused', state: 'failed', stateText: describe(e) }));
+  }
+
+  // ---------- messages from the agent ----------
+
+  onPeer(customer, msg) {
+    const t = msg.transfer && this.transfers.get(msg.transfer);
+    switch (msg.type) {
+      case 'dir_listing':
+        if (msg.request === this.listing) this.renderListing(msg);
+        return;
+      case 'error':
+        if (/consent|path|file/.test(msg.code) && !this.browser.hidden) this.advState.textContent = describe(msg);
+        return;
+      case 'file_accept':
+        if (t) this.sendBytes(t, msg.offset, 'accepted');
+        return;
+      case 'file_decline':
+        if (t) this.update(t, { permission: 'declined', state: 'failed', stateText: 'the customer did not download it' });
+        return;
+      case 'transfer_start':
+        if (t && t.toCustomer) this.sendBytes(t, msg.offset, 'granted');
+        return;
+      case 'transfer_header':
+        if (t && !t.toCustomer) this.receiveFrom(t, msg);
+        return;
+      case 'transfer_done':
+        if (t) this.finish(t, true, t.basic ? `downloaded by the customer as ${msg.saved_as}` : `saved as ${msg.saved_as}`);
+        return;
+      case 'transfer_failed':
+        if (t) this.finish(t, false, describe(msg));
+        return;
+      default:
+    }
+  }
+
+  async sendBytes(t, offset, permission) {
+    const link = this.ctx.link(t.customer);
+    if (!link) return this.finish(t, false, 'not connected');
+    if (!t.basic) this.ctx.activity(true, 'file_transfer_item', t.customer);
+    this.update(t, { permission, state: 'moving', stateText: 'sending', offset, done: offset, began: performance.now() });
+    try {
+      t.channel = await link.sendFile(t.id, t.file, offset, (n) => this.progress(t, n), () => t.state !== 'moving');
+      if (t.state === 'moving') this.update(t, { stateText: 'checking on the other side…' });
+    } catch (e) {
+      this.finish(t, false, describe(e));
+    }
+  }
+
+  receiveFrom(t, header) {
+    Object.assign(t, { name: header.name, size: header.size, sha256: header.sha256 });
+    const link = this.ctx.link(t.customer);
+    if (!link) return;
+    this.ctx.activity(true, 'file_transfer_item', t.customer);
+    this.update(t, { permission: 'granted', state: 'moving', stateText: 'receiving', offset: 0, done: 0, began: performance.now() });
+    const early = this.channels.get(t.id);
+    if (early) this.attach(t, early);
+    link.send({ type: 'transfer_start', transfer: t.id, offset: 0 });
+  }
+
+  /** A `file:<id>` channel the agent opened for a pull. */
+  onFileChannel(customer, ch) {
+    const id = ch.label.slice('file:'.length);
+    ch.binaryType = 'arraybuffer';
+    const t = this.transfers.get(id);
+    if (t && !t.toCustomer) this.attach(t, ch);
+    else {
+      // Keep what arrives until the header is handled.
+      const buffered = [];
+      ch.onmessage = (ev) => buffered.push(ev.data);
+      ch.buffered = buffered;
+      this.channels.set(id, ch);
+    }
+  }
+
+  attach(t, ch) {
+    t.channel = ch;
+    const take = (data) => {
+      t.parts.push(data);
+      this.progress(t, t.done + data.byteLength);
+      if (t.done >= t.size) this.verify(t);
+    };
+    for (const d of ch.buffered || []) take(d);
+    ch.onmessage = (ev) => take(ev.data);
+    ch.onclose = () => { if (t.state === 'moving') this.finish(t, false, 'the transfer was cut off'); };
+    if (t.size === 0) this.verify(t);
+  }
+
+  async verify(t) {
+    if (t.state !== 'moving') return;
+    t.state = 'checking';
+    const blob = new Blob(t.parts, { type: 'application/octet-stream' });
+    t.parts = [];
+    const sha = await sha256Hex(blob);
+    if (sha !== t.sha256) {
+      this.finish(t, false, 'the file arrived damaged (SHA-256 differs); copy it again');
+      return;
+    }
+    const a = h('a', { href: URL.createObjectURL(blob), download: t.name, class: 'save-link', text: `Save ${t.name}` });
+    t.download = a;
+    this.finish(t, true, 'received, SHA-256 checked');
+  }
+
+  finish(t, ok, text) {
+    if (t.state === 'done' || (t.state === 'failed' && !ok)) return;
+    if (!t.basic && t.began) this.ctx.activity(false, 'file_transfer_item', t.customer);
+    if (t.channel && t.channel.readyState === 'open' && t.toCustomer) t.channel.close();
+    this.update(t, { state: ok ? 'done' : 'failed', stateText: text, done: ok ? t.size : t.done });
+  }
+}

@@ -1,0 +1,84 @@
+// Session history (S22): past sessions with type, tracking code, participants, duration,
+// notes and the consent log, from the session record.
+import { api, describe } from './api.js';
+import { h, fill, fmtTime, fmtDuration, fmtBytes } from './dom.js';
+
+export async function renderHistory(root) {
+  fill(root, h('p', { class: 'muted', text: 'Loading…' }));
+  let list;
+  try {
+    list = await api('GET', '/api/sessions?limit=200');
+  } catch (e) {
+    return fill(root, h('p', { class: 'error', role: 'alert', text: describe(e) }));
+  }
+  const now = Date.now();
+  fill(root, h('section', { class: 'card wide' }, h('h1', { text: 'Session history' }),
+    list.length ? h('table', { class: 'grid', id: 'history' },
+      h('thead', {}, h('tr', {}, ['Started', 'Type', 'Tracking code', 'Started by', 'Duration', 'State', 'Notes'].map((t) => h('th', { text: t })))),
+      h('tbody', {}, list.map((s) => h('tr', { dataset: { session: s.id } },
+        h('td', {}, h('a', { href: `#/history/${s.id}` }, fmtTime(s.started_at))),
+        h('td', { text: s.session_type }),
+        h('td', { text: s.tracking_code || '' }),
+        h('td', { text: s.started_by }),
+        h('td', { text: fmtDuration((s.ended_at || now) - s.started_at) }),
+        h('td', {}, s.ended_at ? 'ended' : h('a', { href: `#/session/${s.id}` }, 'live: open')),
+        h('td', { class: 'notes-cell', text: s.notes.length > 80 ? `${s.notes.slice(0, 80)}…` : s.notes }))))) : h('p', { class: 'muted', text: 'No sessions yet.' })));
+}
+
+const KIND_TEXT = {
+  started: 'session started', invited: 'customer invited', invitation_revoked: 'invitation withdrawn', joined: 'joined', left: 'left',
+  presence_changed: 'presence', host_changed: 'control transferred', primary_changed: 'primary customer changed',
+  consent_requested: 'permission asked', consent_granted: 'permission granted', consent_denied: 'permission refused',
+  consent_revoked: 'permission revoked', activity_started: 'started', activity_stopped: 'stopped', ended: 'session ended',
+  chat: 'chat', notes_saved: 'notes saved', recording_saved: 'recording saved',
+};
+
+export async function renderHistoryDetail(root, id) {
+  fill(root, h('p', { class: 'muted', text: 'Loading…' }));
+  let d;
+  try {
+    d = await api('GET', `/api/sessions/${encodeURIComponent(id)}`);
+  } catch (e) {
+    return fill(root, h('p', { class: 'error', role: 'alert', text: describe(e) }), h('a', { href: '#/history' }, 'Back to history'));
+  }
+  const s = d.session;
+  const names = new Map(d.participants.map((p) => [p.id, p.name]));
+  const who = (pid) => (pid ? names.get(pid) || pid : '');
+  const describeEntry = (e) => {
+    const x = e.detail || {};
+    const parts = [];
+    if (x.capability) parts.push(x.capability.replaceAll('_', ' '));
+    if (x.activity) parts.push(String(x.activity).replaceAll('_', ' '));
+    if (x.customer) parts.push(`customer ${who(x.customer)}`);
+    if (x.reason) parts.push(`(${x.reason.replaceAll('_', ' ')})`);
+    if (x.from || x.to) parts.push(`${who(x.from)} → ${who(x.to)}`);
+    if (x.id && e.kind !== 'recording_saved') parts.push(who(x.id));
+    if (x.length !== undefined) parts.push(`${x.length} characters`);
+    if (x.bytes !== undefined) parts.push(fmtBytes(x.bytes));
+    return parts.join(' ');
+  };
+  const consent = d.record.filter((e) => e.kind.startsWith('consent_'));
+  const recordings = d.record.filter((e) => e.kind === 'recording_saved');
+  const table = (entries) => h('table', { class: 'grid' },
+    h('thead', {}, h('tr', {}, ['Time', 'What', 'Who', 'Details'].map((t) => h('th', { text: t })))),
+    h('tbody', {}, entries.map((e) => h('tr', { dataset: { kind: e.kind } },
+      h('td', { text: fmtTime(e.at_ms) }), h('td', { text: KIND_TEXT[e.kind] || e.kind }), h('td', { text: who(e.actor) }), h('td', { text: describeEntry(e) })))));
+  fill(root, h('section', { class: 'card wide', id: 'history-detail' },
+    h('p', {}, h('a', { href: '#/history' }, '← History')),
+    h('h1', { text: `${s.session_type}${s.tracking_code ? ' · ' + s.tracking_code : ''}` }),
+    h('table', { class: 'kv' },
+      h('tr', {}, h('th', { text: 'Session' }), h('td', { text: s.id })),
+      h('tr', {}, h('th', { text: 'Started' }), h('td', { text: `${fmtTime(s.started_at)} by ${s.started_by}` })),
+      h('tr', {}, h('th', { text: 'Ended' }), h('td', { id: 'history-ended', text: s.ended_at ? fmtTime(s.ended_at) : 'still live' })),
+      h('tr', {}, h('th', { text: 'Duration' }), h('td', { text: fmtDuration((s.ended_at || Date.now()) - s.started_at) }))),
+    s.ended_at ? null : h('p', {}, h('a', { href: `#/session/${s.id}`, class: 'button' }, 'Open the live session')),
+    h('h2', { text: 'Participants' }),
+    h('ul', { id: 'history-participants' }, d.participants.map((p) => h('li', { text: `${p.name} (${p.role === 'csr' ? 'CSR' : 'customer'}), joined ${fmtTime(p.joined_at)}${p.left_at ? `, left ${fmtTime(p.left_at)}` : ''}` }))),
+    h('h2', { text: 'Notes' }),
+    h('pre', { class: 'notes-view', id: 'history-notes', text: s.notes || '(no notes)' }),
+    recordings.length ? [h('h2', { text: 'Recordings' }), h('ul', {}, recordings.map((r) => h('li', {},
+      h('a', { href: `/api/sessions/${s.id}/recordings/${r.detail.recording}`, download: '' }, `${fmtTime(r.at_ms)}, ${fmtBytes(r.detail.bytes)} (WebM)`))))] : null,
+    h('h2', { text: 'Consent log' }),
+    consent.length ? h('div', { id: 'consent-log' }, table(consent)) : h('p', { class: 'muted', text: 'Nothing was asked of the customer.' }),
+    h('details', {}, h('summary', { text: 'Full session record' }), table(d.record))));
+}

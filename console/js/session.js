@@ -1,0 +1,560 @@
+// The session view: the signaling WebSocket, the roster and participants panel, the toolbar,
+// invitations (S5, S17), primary (S6), transfer of control (S18), notes (S15) and the end
+// dialog (S19, S20). Each working panel (chat, sharing, files, …) lives in its own module and
+// gets this view as its context.
+import { api, describe, showError, toast } from './api.js';
+import { h, fill, dialog, copyText, fmtClock } from './dom.js';
+import { AgentLink, PROTOCOL_VERSION } from './peer.js';
+import { ChatPanel } from './chat.js';
+import { SharePanel } from './sharing.js';
+import { FilesPanel } from './files.js';
+import { SystemInfoPanel } from './sysinfo.js';
+import { AvPanel } from './av.js';
+import { RecordingPanel } from './recording.js';
+
+const CAPABILITY_NAMES = {
+  screen_view: 'view desktop', remote_control: 'control desktop', application_view: 'view application',
+  application_control: 'control application', csr_screen_share: 'show my screen', advanced_file_transfer: 'file transfer',
+  file_transfer_item: 'one file transfer', system_info: 'system information', recording: 'recording', camera: 'camera',
+  microphone: 'microphone', basic_file_transfer: 'offered files', csr_video: 'CSR video',
+};
+export const capabilityName = (c) => CAPABILITY_NAMES[c] || c;
+
+export class SessionView {
+  constructor(root, sessionId, account) {
+    this.root = root;
+    this.id = sessionId;
+    this.account = account;
+    this.me = null;
+    this.roster = null;
+    this.iceServers = [];
+    this.relayOnly = new URLSearchParams(location.search).get('relay') === '1';
+    this.links = new Map();
+    this.consents = new Map();
+    this.refs = new Map();
+    this.closed = false;
+    this.retry = 0;
+    this.refusedOpens = 0;
+    this.seq = 0;
+  }
+
+  async start() {
+    fill(this.root, h('p', { class: 'muted', text: 'Opening the session…' }));
+    try {
+      this.detail = await api('GET', `/api/sessions/${encodeURIComponent(this.id)}`);
+    } catch (e) {
+      fill(this.root, h('p', { class: 'error', role: 'alert', text: describe(e) }), h('a', { href: '#/' }, 'Back'));
+      return;
+    }
+    if (this.detail.session.ended_at) {
+      location.hash = `#/history/${this.id}`;
+      return;
+    }
+    this.render();
+    this.connect();
+  }
+
+  destroy() {
+    this.closed = true;
+    clearInterval(this.pinger);
+    for (const l of this.links.values()) l.close();
+    this.links.clear();
+    if (this.recording) this.recording.destroy();
+    if (this.av) this.av.destroy();
+    if (this.ws) this.ws.close();
+  }
+
+  // ---------- layout ----------
+
+  render() {
+    const s = this.detail.session;
+    this.panels = {
+      share: new SharePanel(this),
+      chat: new ChatPanel(this),
+      av: new AvPanel(this),
+      files: new FilesPanel(this),
+      sysinfo: new SystemInfoPanel(this),
+    };
+    this.recording = new RecordingPanel(this);
+    this.panels.recording = this.recording;
+    this.av = this.panels.av;
+    this.tabs = h('div', { class: 'tabs', role: 'tablist' });
+    this.stage = h('div', { class: 'stage' });
+    this.participantsEl = h('ul', { class: 'participants', id: 'participants', 'aria-label': 'Participants' });
+    this.banner = h('div', { class: 'banner', id: 'host-banner', role: 'status', hidden: true });
+    this.status = h('span', { class: 'conn', id: 'connection-state', text: 'connecting…' });
+    this.notesPanel = this.buildNotes();
+    this.endButton = h('button', { class: 'danger', id: 'end-session', onclick: () => this.endDialog() }, 'End session');
+    this.leaveButton = h('button', { id: 'leave-session', onclick: () => this.leave() }, 'Leave');
+    this.inviteCsrButton = h('button', { id: 'invite-csr', onclick: () => this.inviteCsr() }, 'Invite CSR');
+    const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Session' },
+      h('div', { class: 'title' },
+        h('strong', { text: s.session_type }),
+        s.tracking_code ? h('span', { class: 'tag', id: 'tracking-code-shown', text: s.tracking_code }) : null,
+        this.status),
+      h('button', { id: 'invite-customer', class: 'primary', onclick: () => this.inviteCustomer() }, 'Invite customer'),
+      this.inviteCsrButton,
+      this.tabs,
+      h('button', { id: 'notes-toggle', class: 'push-right', onclick: () => this.toggleNotes(true) }, 'Notes'),
+      this.endButton,
+      this.leaveButton);
+    fill(this.root, h('div', { class: 'session' },
+      toolbar,
+      this.banner,
+      h('div', { class: 'session-body' },
+        h('aside', { class: 'side' }, h('h2', { text: 'Participants' }), this.participantsEl),
+        h('section', { class: 'workspace' }, this.stage),
+        this.notesPanel)));
+    this.tabButtons = {};
+    const labels = { share: 'Screen & control', chat: 'Chat', av: 'Audio & video', files: 'Files', sysinfo: 'System info', recording: 'Recording' };
+    for (const [key, label] of Object.entries(labels)) {
+      const badge = h('span', { class: 'badge', hidden: true });
+      const b = h('button', { role: 'tab', id: `tab-${key}`, 'aria-selected': 'false', onclick: () => this.show(key) }, label, badge);
+      b.badge = badge;
+      this.tabButtons[key] = b;
+      this.tabs.append(b);
+    }
+    for (const p of Object.values(this.panels)) {
+      p.element.hidden = true;
+      this.stage.append(p.element);
+    }
+    this.show('share');
+  }
+
+  show(key) {
+    this.active = key;
+    for (const [k, p] of Object.entries(this.panels)) {
+      p.element.hidden = k !== key;
+      this.tabButtons[k].setAttribute('aria-selected', String(k === key));
+      if (k === key && p.shown) p.shown();
+    }
+  }
+
+  /** Shows a count on a tab (unread chat messages). */
+  badge(key, n) {
+    const b = this.tabButtons[key].badge;
+    b.textContent = String(n);
+    b.hidden = !n;
+  }
+
+  setTabVisible(key, visible) {
+    this.tabButtons[key].hidden = !visible;
+    if (!visible && this.active === key) this.show('share');
+  }
+
+  // ---------- signaling ----------
+
+  connect() {
+    const proto = location.protocol === 'https:' ? 'wss' : 'ws';
+    const ws = new WebSocket(`${proto}://${location.host}/ws`);
+    this.ws = ws;
+    let opened = false;
+    ws.onopen = () => {
+      opened = true;
+      ws.send(JSON.stringify({ type: 'hello', protocol_version: PROTOCOL_VERSION, session: this.id }));
+    };
+    ws.onmessage = (ev) => {
+      let msg;
+      try { msg = JSON.parse(ev.data); } catch { return; }
+      try { this.onServer(msg); } catch (e) { console.error(e); showError(e); }
+    };
+    ws.onclose = (ev) => {
+      clearInterval(this.pinger);
+      if (this.closed) return;
+      this.status.textContent = 'reconnecting…';
+      const fatal = ['session_ended', 'not_in_session', 'unauthenticated', 'protocol_version_mismatch'];
+      if (fatal.includes(ev.reason)) {
+        this.closed = true;
+        this.status.textContent = 'disconnected';
+        return;
+      }
+      if (!opened && ++this.refusedOpens === 3) {
+        // The browser hides why (signaling refuses another Origin than its public URL with 403).
+        showError({ code: 'unavailable', message: "The live connection to the support server is refused or unreachable. Open the console at the server's public address (the one it printed at start) and check the network; retrying." });
+      }
+      if (opened) this.refusedOpens = 0;
+      const wait = Math.min(10000, 500 * 2 ** this.retry++);
+      setTimeout(() => { if (!this.closed) this.connect(); }, wait);
+    };
+  }
+
+  /** Sends a message to signaling; returns its `ref` (errors about it echo the ref). */
+  send(msg) {
+    const ref = msg.ref || `m${++this.seq}`;
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
+      showError({ code: 'unavailable', message: 'Not connected to the support server right now. Wait for the reconnection and try again.' });
+      return ref;
+    }
+    this.ws.send(JSON.stringify({ ...msg, ref }));
+    return ref;
+  }
+
+  onServer(msg) {
+    switch (msg.type) {
+      case 'welcome':
+        this.me = msg.you;
+        this.iceServers = msg.ice_servers || [];
+        this.retry = 0;
+        this.status.textContent = 'connected';
+        this.pinger = setInterval(() => this.ws.readyState === WebSocket.OPEN && this.ws.send('{"type":"ping"}'), 20000);
+        break;
+      case 'roster':
+        this.onRoster(msg.roster);
+        break;
+      case 'signal': {
+        const link = this.links.get(msg.from);
+        if (link) link.onSignal(msg.payload).catch((e) => showError(e));
+        break;
+      }
+      case 'event':
+        this.onEvent(msg);
+        break;
+      case 'chat':
+        this.panels.chat.onChat(msg);
+        break;
+      case 'error':
+        this.onError(msg);
+        break;
+      default:
+        break;
+    }
+  }
+
+  onError(err) {
+    const waiter = err.ref && this.refs.get(err.ref);
+    if (waiter) {
+      this.refs.delete(err.ref);
+      waiter(err);
+      return;
+    }
+    if (err.code === 'session_ended') this.ended();
+    showError(err);
+  }
+
+  /** Calls `f(error)` if signaling refuses the message with this ref. */
+  onRefusal(ref, f) {
+    this.refs.set(ref, f);
+    setTimeout(() => this.refs.delete(ref), 30000);
+  }
+
+  onEvent(ev) {
+    switch (ev.event) {
+      case 'consent_granted':
+      case 'consent_denied': {
+        const w = this.consents.get(ev.request);
+        if (w) {
+          this.consents.delete(ev.request);
+          w.resolve(ev.event === 'consent_granted');
+        }
+        break;
+      }
+      case 'host_changed':
+        if (ev.to === this.me) toast('You now hold control of this session.');
+        else if (ev.from === this.me) toast(`${this.name(ev.to)} now holds control. You can leave; ending the session needs control back.`);
+        break;
+      case 'ended':
+        this.ended();
+        break;
+      default:
+        break;
+    }
+    for (const p of Object.values(this.panels)) if (p.onEvent) p.onEvent(ev);
+  }
+
+  onRoster(roster) {
+    this.roster = roster;
+    this.renderParticipants();
+    this.renderRole();
+    if (roster.ended) return this.ended();
+    // One peer connection to each customer's agent; closed when the customer leaves.
+    const present = new Set(roster.participants.map((p) => p.id));
+    for (const p of roster.participants) {
+      if (p.role === 'customer' && p.online && !this.links.has(p.id)) this.openLink(p.id);
+    }
+    for (const [id, link] of this.links) {
+      if (!present.has(id)) {
+        link.close(false);
+        this.links.delete(id);
+      }
+    }
+    const f = roster.features;
+    this.setTabVisible('files', f.basic_file_transfer || f.advanced_file_transfer);
+    this.setTabVisible('recording', f.recording);
+    for (const p of Object.values(this.panels)) if (p.onRoster) p.onRoster(roster);
+  }
+
+  openLink(customer) {
+    const link = new AgentLink({
+      me: this.me,
+      customer,
+      iceServers: this.iceServers,
+      relayOnly: this.relayOnly,
+      signal: (payload) => this.send({ type: 'signal', to: customer, payload }),
+      onMessage: (msg) => this.onPeer(customer, msg),
+      onTrack: (ev) => { for (const p of Object.values(this.panels)) if (p.onTrack) p.onTrack(customer, ev); },
+      onFileChannel: (ch) => this.panels.files.onFileChannel(customer, ch),
+      onState: (state) => this.onLinkState(customer, link, state),
+    });
+    this.links.set(customer, link);
+    link.start();
+  }
+
+  onLinkState(customer, link, state) {
+    this.renderParticipants();
+    for (const p of Object.values(this.panels)) if (p.onLinkState) p.onLinkState(customer, state);
+    if ((state === 'failed' || state === 'closed') && this.links.get(customer) === link && !this.closed) {
+      // Try again while the customer is still in the session and online.
+      setTimeout(() => {
+        const p = this.participant(customer);
+        if (this.closed || this.links.get(customer) !== link || !p || !p.online) return;
+        link.close(false);
+        this.links.delete(customer);
+        this.openLink(customer);
+      }, 2000);
+    }
+  }
+
+  onPeer(customer, msg) {
+    if (msg.type === 'error') showError({ code: msg.code, message: `${this.name(customer)}'s agent: ${msg.message}` });
+    for (const p of Object.values(this.panels)) if (p.onPeer) p.onPeer(customer, msg);
+  }
+
+  // ---------- queries for panels ----------
+
+  participant(id) {
+    return this.roster ? this.roster.participants.find((p) => p.id === id) : null;
+  }
+
+  name(id) {
+    if (id === this.me) return 'you';
+    const p = this.participant(id);
+    return p ? p.name : id;
+  }
+
+  isHost() {
+    return !!this.roster && this.roster.host === this.me;
+  }
+
+  customers() {
+    return this.roster ? this.roster.participants.filter((p) => p.role === 'customer') : [];
+  }
+
+  /** The customer capabilities are asked of: the primary one, else the first online one. */
+  customer() {
+    const cs = this.customers().filter((c) => c.online);
+    return cs.find((c) => c.primary) || cs[0] || null;
+  }
+
+  link(customer) {
+    const l = this.links.get(customer);
+    return l && l.ready ? l : null;
+  }
+
+  grant(customer, capability) {
+    return this.roster ? this.roster.grants.find((g) => g.customer === customer && g.capability === capability) : null;
+  }
+
+  running(activity, customer) {
+    return this.roster ? this.roster.running.find((r) => r.activity === activity && (customer === undefined || r.customer === customer)) : null;
+  }
+
+  applicationShared() {
+    return !!this.roster && this.roster.running.some((r) => r.activity === 'application_view' || r.activity === 'application_control');
+  }
+
+  /**
+   * Asks the customer for a capability (S21) unless it is already granted; resolves true on a
+   * grant, false on a refusal; rejects with signaling's error (`not_host`, `feature_disabled` …).
+   */
+  askConsent(customer, capability) {
+    const g = this.grant(customer, capability);
+    if (g && g.state === 'granted' && capability !== 'file_transfer_item') return Promise.resolve(true);
+    const request = `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+    return new Promise((resolve, reject) => {
+      this.consents.set(request, { resolve, reject });
+      const ref = this.send({ type: 'consent_request', request, customer, capability, ref: request });
+      this.onRefusal(ref, (err) => {
+        this.consents.delete(request);
+        if (err.code === 'already_granted') resolve(true);
+        else reject(err);
+      });
+    }).then((ok) => ok);
+  }
+
+  /** Like askConsent, but returns the request id (for the per-transfer consent of S13). */
+  askItemConsent(customer) {
+    const request = `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+    const answer = new Promise((resolve, reject) => {
+      this.consents.set(request, { resolve, reject });
+      const ref = this.send({ type: 'consent_request', request, customer, capability: 'file_transfer_item', ref: request });
+      this.onRefusal(ref, (err) => { this.consents.delete(request); reject(err); });
+    });
+    return { request, answer };
+  }
+
+  activity(start, activity, customer) {
+    const msg = { type: start ? 'activity_start' : 'activity_stop', activity };
+    if (customer) msg.customer = customer;
+    return this.send(msg);
+  }
+
+  // ---------- participants ----------
+
+  renderParticipants() {
+    if (!this.roster) return;
+    const host = this.isHost();
+    const items = this.roster.participants.map((p) => {
+      const doing = this.roster.running.filter((r) => r.by === p.id || r.customer === p.id)
+        .map((r) => (r.by === p.id ? capabilityName(r.activity) : `shares: ${capabilityName(r.activity)}`));
+      const link = this.links.get(p.id);
+      const actions = [];
+      if (host && p.role === 'customer' && !p.primary) {
+        actions.push(h('button', { class: 'small', onclick: () => this.send({ type: 'promote', customer: p.id }) }, 'Make primary'));
+      }
+      if (host && p.role === 'csr' && p.id !== this.me) {
+        actions.push(h('button', { class: 'small', disabled: !p.online, title: p.online ? '' : 'Offline', onclick: () => this.transferControl(p.id) }, 'Give control'));
+      }
+      return h('li', { class: `participant ${p.online ? 'online' : 'offline'}`, dataset: { id: p.id, role: p.role } },
+        h('span', { class: 'dot', title: p.online ? 'online' : 'offline' }),
+        h('span', { class: 'pname', text: p.name + (p.id === this.me ? ' (you)' : '') }),
+        h('span', { class: 'tags' },
+          h('span', { class: 'tag', text: p.role === 'csr' ? 'CSR' : 'customer' }),
+          p.host ? h('span', { class: 'tag host', text: 'host' }) : null,
+          p.role === 'customer' ? h('span', { class: 'tag', text: p.primary ? 'primary' : 'secondary' }) : null,
+          p.online ? null : h('span', { class: 'tag off', text: 'offline' }),
+          link && p.role === 'customer' ? h('span', { class: 'tag', text: link.ready ? 'connected' : 'connecting' }) : null,
+          this.av && this.av.speaking(p.id) ? h('span', { class: 'tag speaking', text: 'speaking' }) : null),
+        doing.length ? h('div', { class: 'doing muted', text: doing.join(', ') }) : null,
+        actions.length ? h('div', { class: 'actions' }, actions) : null);
+    });
+    fill(this.participantsEl, items);
+  }
+
+  /** S18: a CSR without control sees a non-host view; ending needs control back. */
+  renderRole() {
+    const host = this.isHost();
+    this.endButton.disabled = !host;
+    this.endButton.title = host ? '' : 'Only the host CSR can end the session. Ask for control to be transferred back to you.';
+    this.leaveButton.disabled = host;
+    this.leaveButton.title = host ? 'The host cannot leave: transfer control to another CSR or end the session.' : '';
+    this.inviteCsrButton.disabled = !host;
+    this.banner.hidden = host;
+    if (!host) this.banner.textContent = `${this.name(this.roster.host)} holds control of this session. You can chat, take notes and leave; the host's tools come back if control is transferred to you.`;
+    this.root.querySelector('.session').classList.toggle('non-host', !host);
+  }
+
+  // ---------- toolbar actions ----------
+
+  async inviteCustomer() {
+    let inv;
+    try {
+      inv = await api('POST', `/api/sessions/${this.id}/invitations`, {});
+    } catch (e) {
+      return showError(e);
+    }
+    await dialog('Invite a customer', (close) => h('div', { class: 'invite', id: 'invitation' },
+      h('p', { text: 'Read this code out to the customer. It admits one person and expires at ' + fmtClock(inv.expires_at) + '.' }),
+      h('p', { class: 'code', id: 'invitation-code', text: inv.code }),
+      h('p', { text: 'Or send this link:' }),
+      h('div', { class: 'row' },
+        h('input', { id: 'invitation-link', readonly: true, value: inv.link, onfocus: (ev) => ev.target.select() }),
+        h('button', { onclick: async () => toast((await copyText(inv.link)) ? 'Link copied.' : 'Select the link and copy it.') }, 'Copy link')),
+      h('div', { class: 'row' },
+        h('button', { class: 'primary', onclick: () => close(true) }, 'Done'),
+        h('button', { class: 'danger', onclick: async () => {
+          try { await api('DELETE', `/api/sessions/${this.id}/invitations/${inv.id}`); toast('Invitation withdrawn.'); close(false); } catch (e) { showError(e); }
+        } }, 'Withdraw invitation'))));
+  }
+
+  async inviteCsr() {
+    const username = await dialog('Invite a CSR', (close) => {
+      const input = h('input', { id: 'csr-username', required: true, autocomplete: 'off' });
+      return h('form', { onsubmit: (ev) => { ev.preventDefault(); close(input.value.trim()); } },
+        h('label', { for: 'csr-username' }, 'Their user name'), input,
+        h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, 'Invite'), h('button', { type: 'button', onclick: () => close(null) }, 'Cancel')));
+    });
+    if (!username) return;
+    try {
+      await api('POST', `/api/sessions/${this.id}/csrs`, { username });
+      toast(`${username} can now open this session from their console.`);
+    } catch (e) {
+      showError(e);
+    }
+  }
+
+  async transferControl(to) {
+    const ok = await dialog('Transfer control', (close) => h('div', {},
+      h('p', { text: `${this.name(to)} becomes the host. Your support activity ends: you can stay or leave, but you cannot end the session unless control comes back.` }),
+      h('div', { class: 'row' }, h('button', { class: 'primary', onclick: () => close(true) }, 'Transfer control'), h('button', { onclick: () => close(false) }, 'Cancel'))));
+    if (ok) this.send({ type: 'transfer_control', to });
+  }
+
+  leave() {
+    this.send({ type: 'leave' });
+    this.closed = true;
+    setTimeout(() => document.dispatchEvent(new CustomEvent('session-left')), 200);
+  }
+
+  // ---------- notes (S15) and ending (S19, S20) ----------
+
+  buildNotes() {
+    this.notesText = h('textarea', { id: 'notes-text', rows: 14, maxlength: 65536, 'aria-label': 'Session notes' });
+    this.notesText.value = this.detail.session.notes || '';
+    this.notesState = h('span', { class: 'muted', id: 'notes-state' });
+    this.notesText.addEventListener('input', () => { this.notesState.textContent = 'not saved'; });
+    this.notesText.addEventListener('keydown', (ev) => {
+      if ((ev.ctrlKey || ev.metaKey) && ev.key === 's') { ev.preventDefault(); this.saveNotes(); }
+    });
+    return h('aside', { class: 'notes', id: 'notes-panel', hidden: true },
+      h('div', { class: 'row spread' }, h('h2', { text: 'Notes' }), h('button', { class: 'link', id: 'notes-close', onclick: () => this.toggleNotes(false) }, 'Close')),
+      this.notesText,
+      h('div', { class: 'row' }, h('button', { class: 'primary', id: 'notes-save', onclick: () => this.saveNotes() }, 'Save notes'), this.notesState));
+  }
+
+  toggleNotes(open) {
+    this.notesPanel.hidden = !open;
+    if (open) this.notesText.focus();
+  }
+
+  async saveNotes() {
+    try {
+      await api('PUT', `/api/sessions/${this.id}/notes`, { notes: this.notesText.value });
+      this.notesState.textContent = `saved at ${fmtClock(Date.now())}`;
+      return true;
+    } catch (e) {
+      showError(e);
+      return false;
+    }
+  }
+
+  async endDialog() {
+    const notes = await dialog('End the session', (close) => {
+      const t = h('textarea', { id: 'end-notes', rows: 8, maxlength: 65536 });
+      t.value = this.notesText.value;
+      return h('form', { onsubmit: (ev) => { ev.preventDefault(); close(t.value); } },
+        h('p', { text: 'Add or edit the session notes; they are kept with the session record. Everyone is disconnected.' }),
+        h('label', { for: 'end-notes' }, 'Notes'), t,
+        h('div', { class: 'row' }, h('button', { type: 'submit', class: 'danger', id: 'confirm-end' }, 'End session'), h('button', { type: 'button', onclick: () => close(null) }, 'Cancel')));
+    });
+    if (notes === null) return;
+    try {
+      await this.recording.finish();
+      await api('POST', `/api/sessions/${this.id}/end`, { notes });
+      this.ended();
+    } catch (e) {
+      showError(e);
+    }
+  }
+
+  ended() {
+    if (this.closed && this.endedShown) return;
+    this.endedShown = true;
+    this.closed = true;
+    if (this.recording) this.recording.finish().catch(showError);
+    for (const l of this.links.values()) l.close();
+    this.links.clear();
+    if (this.ws) this.ws.close();
+    toast('The session has ended.');
+    location.hash = `#/history/${this.id}`;
+  }
+}

@@ -1,0 +1,260 @@
+// S10: view or control the customer's desktop or one application. Each choice asks the
+// customer first ("waiting for the customer's permission"), then shows the live view scaled to
+// the panel. Pointer, wheel and keyboard go to the agent only in control mode, as `input`
+// events with coordinates as fractions of the shared surface; clipboard text both ways.
+import { h, fill } from './dom.js';
+import { describe, showError, toast } from './api.js';
+import { capabilityName } from './session.js';
+
+const MODES = {
+  screen_view: { label: 'View desktop', window: false, control: false },
+  remote_control: { label: 'Control desktop', window: false, control: true },
+  application_view: { label: 'View application', window: true, control: false },
+  application_control: { label: 'Control application', window: true, control: true },
+};
+const BUTTONS = ['left', 'middle', 'right', 'back', 'forward'];
+
+export class SharePanel {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.share = null; // {customer, capability, target, track}
+    this.streams = new Map(); // track id -> MediaStream
+    this.video = h('video', { id: 'share-video', autoplay: true, playsinline: true, muted: true, tabindex: 0, 'aria-label': "Customer's screen" });
+    this.state = h('p', { class: 'share-state', id: 'share-state', role: 'status', text: 'Nothing is shared. Choose what to do once a customer has joined.' });
+    this.menu = h('div', { class: 'row', id: 'share-menu' }, Object.entries(MODES).map(([cap, m]) =>
+      h('button', { id: `share-${cap}`, onclick: () => this.begin(cap) }, m.label)));
+    this.stopButton = h('button', { class: 'danger', id: 'share-stop', hidden: true, onclick: () => this.stop(true) }, 'Stop sharing');
+    this.keyframeButton = h('button', { class: 'small', hidden: true, onclick: () => this.send({ type: 'keyframe_request' }) }, 'Refresh picture');
+    this.picker = h('div', { id: 'source-picker', hidden: true });
+    this.clipText = h('textarea', { id: 'clipboard-text', rows: 2, 'aria-label': 'Clipboard text' });
+    this.clipboard = h('div', { class: 'clipboard', id: 'clipboard', hidden: true },
+      h('label', { for: 'clipboard-text' }, 'Clipboard'), this.clipText,
+      h('button', { class: 'small', onclick: () => this.send({ type: 'clipboard', text: this.clipText.value }) }, "Send to the customer's clipboard"),
+      h('button', { class: 'small', onclick: async () => { this.clipText.value = await navigator.clipboard.readText().catch(() => this.clipText.value); } }, 'Paste mine'));
+    this.surface = h('div', { class: 'surface', id: 'share-surface' }, this.video);
+    this.element = h('div', { class: 'panel share', id: 'panel-share' },
+      h('div', { class: 'row' }, this.menu, this.stopButton, this.keyframeButton), this.state, this.picker, this.surface, this.clipboard);
+    this.bindInput();
+  }
+
+  onRoster() {
+    const c = this.ctx.customer();
+    const host = this.ctx.isHost();
+    for (const [cap, m] of Object.entries(MODES)) {
+      const b = this.menu.querySelector(`#share-${cap}`);
+      b.disabled = !c || !host || !!this.share;
+      b.title = !c ? 'Available once a customer has joined (S10).' : !host ? 'Only the host CSR can do this.' : m.window && !c.primary ? 'Only the primary customer shares an application.' : '';
+    }
+  }
+
+  send(msg) {
+    const link = this.share && this.ctx.link(this.share.customer);
+    if (link) link.send(msg);
+  }
+
+  async begin(capability) {
+    const c = this.ctx.customer();
+    if (!c) return;
+    const mode = MODES[capability];
+    this.setState(`${mode.label}: waiting for the customer's permission…`);
+    this.menu.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+    try {
+      if (!(await this.ctx.askConsent(c.id, capability))) {
+        this.setState('The customer said no.');
+        return this.onRoster();
+      }
+    } catch (e) {
+      this.setState(describe(e));
+      return this.onRoster();
+    }
+    const link = this.ctx.link(c.id);
+    if (!link) {
+      this.setState("Not connected to the customer's agent yet. Try again in a moment.");
+      return this.onRoster();
+    }
+    this.share = { customer: c.id, capability, pending: true };
+    this.stopButton.hidden = false;
+    this.setState('Permission granted. Looking for what can be shared…');
+    this.sourcesRequest = `s${Math.random().toString(36).slice(2, 8)}`;
+    link.send({ type: 'list_sources', request: this.sourcesRequest });
+  }
+
+  onSources(msg) {
+    if (!this.share || msg.request !== this.sourcesRequest) return;
+    const mode = MODES[this.share.capability];
+    const list = mode.window ? msg.windows : msg.monitors;
+    if (!list.length) {
+      this.setState(mode.window ? 'The customer has no application window open.' : 'No monitor can be captured.');
+      return this.stop(true);
+    }
+    const pick = (target) => { this.picker.hidden = true; this.startShare(target); };
+    if (list.length === 1) return pick(mode.window ? { kind: 'window', id: list[0].id } : { kind: 'monitor', index: list[0].index });
+    this.setState(mode.window ? 'Choose the application window:' : 'Choose the monitor:');
+    fill(this.picker, h('ul', { class: 'picker' }, list.map((s) => h('li', {}, h('button', {
+      onclick: () => pick(mode.window ? { kind: 'window', id: s.id } : { kind: 'monitor', index: s.index }),
+    }, mode.window ? `${s.title || 'untitled'} (${s.width}×${s.height})` : `${s.name}${s.primary ? ' (main)' : ''} ${s.width}×${s.height}`)))));
+    this.picker.hidden = false;
+  }
+
+  startShare(target) {
+    this.share.target = target;
+    const ref = this.ctx.activity(true, this.share.capability, this.share.customer);
+    this.ctx.onRefusal(ref, (e) => { if (e.code !== 'activity_active') { this.setState(describe(e)); this.stop(true); } });
+    this.setState('Starting…');
+    this.send({ type: 'start_share', target });
+  }
+
+  onPeer(customer, msg) {
+    if (!this.share || customer !== this.share.customer) return;
+    switch (msg.type) {
+      case 'sources':
+        return this.onSources(msg);
+      case 'share_started': {
+        this.share.pending = false;
+        this.share.track = msg.track;
+        this.share.width = msg.width;
+        this.share.height = msg.height;
+        const mode = MODES[this.share.capability];
+        this.setState(`${mode.control ? 'Controlling' : 'Viewing'} ${mode.window ? 'the application' : 'the desktop'} of ${this.ctx.name(customer)} (${msg.width}×${msg.height}).${mode.control ? ' Click into the picture to control.' : ''}`);
+        this.keyframeButton.hidden = false;
+        this.clipboard.hidden = !mode.control;
+        this.surface.classList.toggle('control', mode.control);
+        this.attachVideo();
+        return;
+      }
+      case 'share_stopped':
+        if (msg.code === 'consent_revoked') this.revoked();
+        else { this.setState(msg.code === 'activity_not_active' ? 'Sharing stopped.' : `Sharing stopped: ${describe(msg)}`); this.stop(false); }
+        return;
+      case 'clipboard':
+        this.clipText.value = msg.text;
+        toast("The customer's clipboard text arrived (Clipboard field).");
+        return;
+      case 'error':
+        if (this.share.pending) { this.setState(describe(msg)); this.stop(false); }
+        return;
+      default:
+    }
+  }
+
+  onEvent(ev) {
+    if (!this.share) return;
+    const mine = ev.customer === this.share.customer && ev.capability === this.share.capability;
+    if (ev.event === 'consent_revoked' && mine) this.revoked();
+    if (ev.event === 'activity_stopped' && ev.activity === this.share.capability && ev.customer === this.share.customer && ev.reason !== 'stopped') {
+      if (ev.reason === 'revoked') this.revoked();
+      else { this.setState(`Sharing stopped (${ev.reason.replace('_', ' ')}).`); this.stop(false); }
+    }
+  }
+
+  revoked() {
+    const what = this.share ? capabilityName(this.share.capability) : 'sharing';
+    this.stop(false);
+    this.setState(`The customer revoked permission (${what}); sharing stopped at once.`, 'revoked');
+  }
+
+  onTrack(customer, ev) {
+    if (ev.track.kind !== 'video') return;
+    const stream = ev.streams[0] || new MediaStream([ev.track]);
+    this.streams.set(ev.track.id, { customer, stream, track: ev.track });
+    this.attachVideo();
+  }
+
+  attachVideo() {
+    if (!this.share || this.share.pending) return;
+    let entry = this.streams.get(this.share.track);
+    if (!entry) {
+      // The agent's track id did not survive (older browsers): the customer's live video track.
+      entry = [...this.streams.values()].reverse().find((e) => e.customer === this.share.customer && e.track.readyState === 'live');
+    }
+    if (entry && this.video.srcObject !== entry.stream) {
+      this.video.srcObject = new MediaStream([entry.track]);
+      this.video.play().catch(() => {});
+    }
+  }
+
+  stop(ask) {
+    const s = this.share;
+    if (!s) return;
+    if (ask) {
+      this.send({ type: 'stop_share' });
+      this.setState('Sharing stopped.');
+    }
+    if (s.target || ask) this.ctx.activity(false, s.capability, s.customer);
+    this.share = null;
+    this.video.srcObject = null;
+    this.stopButton.hidden = true;
+    this.keyframeButton.hidden = true;
+    this.clipboard.hidden = true;
+    this.picker.hidden = true;
+    this.surface.classList.remove('control');
+    this.onRoster();
+  }
+
+  setState(text, kind = '') {
+    this.state.textContent = text;
+    this.state.className = `share-state ${kind}`;
+  }
+
+  get controlling() {
+    return !!this.share && !this.share.pending && MODES[this.share.capability].control;
+  }
+
+  /** Where a pointer event falls on the shown picture, as fractions; null in the letterbox. */
+  position(ev) {
+    const v = this.video;
+    const r = v.getBoundingClientRect();
+    const vw = v.videoWidth || (this.share && this.share.width) || r.width;
+    const vh = v.videoHeight || (this.share && this.share.height) || r.height;
+    const scale = Math.min(r.width / vw, r.height / vh);
+    const w = vw * scale;
+    const hgt = vh * scale;
+    const x = (ev.clientX - r.left - (r.width - w) / 2) / w;
+    const y = (ev.clientY - r.top - (r.height - hgt) / 2) / hgt;
+    if (x < 0 || x > 1 || y < 0 || y > 1) return null;
+    return { x, y };
+  }
+
+  input(event) {
+    if (this.controlling) this.send({ type: 'input', event });
+  }
+
+  bindInput() {
+    const v = this.video;
+    let lastMove = 0;
+    v.addEventListener('pointermove', (ev) => {
+      const now = performance.now();
+      if (!this.controlling || now - lastMove < 16) return;
+      lastMove = now;
+      const p = this.position(ev);
+      if (p) this.input({ kind: 'pointer_move', ...p });
+    });
+    const button = (down) => (ev) => {
+      if (!this.controlling) return;
+      const p = this.position(ev);
+      if (!p) return;
+      ev.preventDefault();
+      if (down) v.focus();
+      this.input({ kind: 'pointer_button', ...p, button: BUTTONS[ev.button] || 'left', down });
+    };
+    v.addEventListener('pointerdown', button(true));
+    v.addEventListener('pointerup', button(false));
+    v.addEventListener('contextmenu', (ev) => { if (this.controlling) ev.preventDefault(); });
+    v.addEventListener('wheel', (ev) => {
+      if (!this.controlling) return;
+      const p = this.position(ev);
+      if (!p) return;
+      ev.preventDefault();
+      const step = (d) => (d === 0 ? 0 : Math.sign(d) * Math.max(1, Math.round(Math.abs(d) / (ev.deltaMode === 0 ? 100 : 3))));
+      this.input({ kind: 'wheel', ...p, dx: step(ev.deltaX), dy: step(ev.deltaY) });
+    }, { passive: false });
+    const key = (down) => (ev) => {
+      if (!this.controlling) return;
+      ev.preventDefault();
+      this.input({ kind: 'key', code: ev.code, down, modifiers: { shift: ev.shiftKey, ctrl: ev.ctrlKey, alt: ev.altKey, meta: ev.metaKey } });
+    };
+    v.addEventListener('keydown', key(true));
+    v.addEventListener('keyup', key(false));
+  }
+}
+

@@ -1,0 +1,138 @@
+//! Session recordings (S16): the host's console records the session in the browser
+//! (MediaRecorder, WebM with VP8 and Opus) and uploads the file here when recording stops.
+//! It is stored beside the database, named in the session record, and readable by whoever
+//! may read the record. Nothing is stored for a session whose customer never granted
+//! `recording` (S21).
+
+use crate::auth::Csr;
+use crate::db::sessions as store;
+use crate::error::{ApiError, ApiPath, ApiResult};
+use crate::secrets;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::StreamExt;
+use protocol::ErrorCode;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Bytes gathered before each write to disk.
+const WRITE_BATCH: usize = 4 * 1024 * 1024;
+
+/// Where a session's recordings live: `<database folder>/recordings/<session>/`.
+fn folder(st: &AppState, session: &str) -> PathBuf {
+    let base = st.config.database_path.parent().map(PathBuf::from).unwrap_or_default();
+    base.join("recordings").join(session)
+}
+
+/// Only ids this service made (base64url letters) reach the file system.
+fn plain_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// `POST /api/sessions/{id}/recordings`, body `video/webm`: stores one recording. Refused with
+/// `file_too_large` (413) over the configured size, `consent_required` when the customer never
+/// granted recording in this session, `not_in_session` for CSRs without a seat.
+pub async fn upload(
+    State(st): State<AppState>,
+    Csr(a): Csr,
+    ApiPath(session): ApiPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<Value>> {
+    let limit = st.config.max_recording_bytes;
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ErrorCode::FileTooLarge.into());
+    }
+    let (sid, aid) = (session.clone(), a.id);
+    let seat = st
+        .db
+        .call(move |c| {
+            let Some(seat) = store::csr_participant(c, &sid, aid)? else { return Ok(Err(ErrorCode::NotInSession)) };
+            if !store::recording_granted(c, &sid)? {
+                return Ok(Err(ErrorCode::ConsentRequired));
+            }
+            Ok(Ok(seat))
+        })
+        .await?
+        .map_err(ApiError)?;
+    if !plain_id(&session) {
+        return Err(ErrorCode::NotFound.into());
+    }
+    let id = secrets::id("rec");
+    let dir = folder(&st, &session);
+    let path = dir.join(format!("{id}.webm"));
+    let bytes = match receive(body, &dir, &path, limit).await {
+        Ok(n) => n,
+        Err(code) => {
+            let _ = std::fs::remove_file(&path);
+            return Err(code.into());
+        }
+    };
+    let (sid, rid, actor) = (session.clone(), id.clone(), seat.id.clone());
+    st.db.call(move |c| store::recording_saved(c, &sid, &actor, &rid, bytes)).await?;
+    tracing::info!(session = %session, recording = %id, bytes, "recording stored");
+    Ok(Json(json!({"recording": id, "bytes": bytes})))
+}
+
+/// Streams the body into `path`, at most `limit` bytes.
+async fn receive(body: Body, dir: &std::path::Path, path: &std::path::Path, limit: u64) -> Result<u64, ErrorCode> {
+    std::fs::create_dir_all(dir).map_err(|_| ErrorCode::Internal)?;
+    let mut file = Some(std::fs::File::create(path).map_err(|_| ErrorCode::Internal)?);
+    let mut stream = body.into_data_stream();
+    let (mut total, mut batch) = (0u64, Vec::with_capacity(WRITE_BATCH));
+    loop {
+        let chunk = stream.next().await;
+        let last = chunk.is_none();
+        if let Some(chunk) = chunk {
+            let chunk = chunk.map_err(|_| ErrorCode::TransferInterrupted)?;
+            total += chunk.len() as u64;
+            if total > limit {
+                return Err(ErrorCode::FileTooLarge);
+            }
+            batch.extend_from_slice(&chunk);
+        }
+        if batch.len() >= WRITE_BATCH || (last && !batch.is_empty()) {
+            let (mut f, data) = (file.take().ok_or(ErrorCode::Internal)?, std::mem::take(&mut batch));
+            let f = tokio::task::spawn_blocking(move || f.write_all(&data).map(|_| f)).await;
+            file = Some(f.map_err(|_| ErrorCode::Internal)?.map_err(|_| ErrorCode::Internal)?);
+        }
+        if last {
+            break;
+        }
+    }
+    if total == 0 {
+        return Err(ErrorCode::InvalidMessage);
+    }
+    Ok(total)
+}
+
+/// `GET /api/sessions/{id}/recordings/{rec}`: the file, for CSRs who took part and site admins.
+pub async fn download(State(st): State<AppState>, Csr(a): Csr, ApiPath((session, rec)): ApiPath<(String, String)>) -> ApiResult<Response> {
+    if !plain_id(&session) || !plain_id(&rec) {
+        return Err(ErrorCode::NotFound.into());
+    }
+    let (sid, aid, admin) = (session.clone(), a.id, a.is_admin);
+    if !admin && !st.db.call(move |c| store::took_part(c, &sid, aid)).await? {
+        return Err(ErrorCode::NotInSession.into());
+    }
+    let path = folder(&st, &session).join(format!("{rec}.webm"));
+    let data = tokio::task::spawn_blocking(move || std::fs::read(path)).await.map_err(|_| ErrorCode::Internal)?;
+    let data = data.map_err(|_| ErrorCode::NotFound)?;
+    let disposition = format!("attachment; filename=\"{session}-{rec}.webm\"");
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "video/webm".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".into()),
+        ],
+        data,
+    )
+        .into_response())
+}

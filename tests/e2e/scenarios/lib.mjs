@@ -1,0 +1,178 @@
+// Shared steps of the browser scenarios: Chromium (Debian's, headless) driven by
+// playwright-core, the real agent driven through its terminal as the customer would type, and
+// small checks. Started by the Rust tests in ../tests with the E2E_* environment.
+import { chromium } from 'playwright-core';
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import readline from 'node:readline';
+
+export const env = {
+  base: process.env.E2E_BASE,
+  agent: process.env.E2E_AGENT,
+  password: process.env.E2E_PASSWORD,
+  work: process.env.E2E_WORK,
+  shots: process.env.E2E_SCREENSHOTS,
+  display: process.env.E2E_DISPLAY,
+  relay: process.env.E2E_RELAY === '1',
+  turnLog: process.env.E2E_TURN_LOG,
+};
+
+// Flags this machine needs (loopback only, no GPU, no sandbox in containers): see
+// shared/notes/webrtc-interop.md.
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--allow-loopback-in-peer-connection',
+];
+
+export const WAIT = 30_000;
+
+/** Fails the scenario with a message. */
+export function check(cond, message) {
+  if (!cond) throw new Error(`check failed: ${message}`);
+}
+
+export function log(...args) {
+  console.log(`[${new Date().toISOString().slice(11, 23)}]`, ...args);
+}
+
+/** Runs a scenario: a browser with a fresh profile, screenshots on failure, a verdict line. */
+export async function scenario(name, body) {
+  const browser = await chromium.launch({ executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const agents = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log(`page ${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => log(`page exception: ${e.message}`));
+  const t = { browser, context, page, agents };
+  let ok = false;
+  try {
+    await body(t);
+    ok = true;
+  } catch (e) {
+    log(`FAILED: ${e.stack || e}`);
+    try {
+      await page.screenshot({ path: join(env.work, `${name}-failure.png`), fullPage: true });
+      log(`screenshot: ${join(env.work, `${name}-failure.png`)}`);
+      log(`page text:\n${(await page.locator('body').innerText()).slice(0, 3000)}`);
+    } catch { /* the page is gone */ }
+  } finally {
+    for (const a of agents) a.kill();
+    await browser.close().catch(() => {});
+  }
+  if (ok) console.log('SCENARIO PASSED');
+  process.exit(ok ? 0 : 1);
+}
+
+/** Saves a screenshot of the console for docs/screenshots (README). */
+export async function shot(page, name) {
+  if (!env.shots) return;
+  mkdirSync(env.shots, { recursive: true });
+  await page.screenshot({ path: join(env.shots, `${name}.png`) });
+}
+
+export async function signIn(page, user = 'alice') {
+  await page.goto(`${env.base}/${env.relay ? '?relay=1' : ''}`);
+  await page.locator('#username').fill(user);
+  await page.locator('#password').fill(env.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#start-form').waitFor({ timeout: WAIT });
+}
+
+/** Starts a session of the default type with a tracking code; returns the session id. */
+export async function startSession(page, tracking = 'CASE-4711') {
+  await page.locator('#tracking-code').fill(tracking);
+  await page.locator('#start-session').click();
+  await page.locator('#participants li').first().waitFor({ timeout: WAIT });
+  return page.url().split('#/session/')[1];
+}
+
+/** Invites a customer and lets the agent join with the code read out; waits until the console is connected to it. */
+export async function inviteAgent(t, { extra = [], screenshot = false } = {}) {
+  const { page } = t;
+  await page.locator('#invite-customer').click();
+  const code = (await page.locator('#invitation-code').textContent()).trim();
+  check(/^\d{3} \d{3} \d{3}$/.test(code), `a nine-digit code is shown (${code})`);
+  check((await page.locator('#invitation-link').inputValue()).startsWith(`${env.base}/join/`), 'a join link is shown');
+  if (screenshot) await shot(page, 'invite');
+  await page.getByRole('button', { name: 'Done' }).click();
+  const agent = new Agent(code, extra);
+  t.agents.push(agent);
+  await agent.expect('Connected to support session');
+  await page.locator('#participants li[data-role=customer] .tag', { hasText: 'connected' }).waitFor({ timeout: WAIT });
+  return agent;
+}
+
+/** The real agent, typed at like a customer would. */
+export class Agent {
+  constructor(code, extra = []) {
+    this.dir = join(env.work, `agent-${randomBytes(3).toString('hex')}`);
+    this.downloads = join(this.dir, 'downloads');
+    this.shared = join(this.dir, 'shared');
+    mkdirSync(this.downloads, { recursive: true });
+    mkdirSync(this.shared, { recursive: true });
+    const args = ['join', code, '--server', env.base, '--name', 'Dana', '--download-dir', this.downloads, '--share', this.shared, ...extra];
+    if (env.relay) args.push('--relay-only');
+    const childEnv = { ...process.env, RUST_LOG: 'warn' };
+    if (env.display) childEnv.DISPLAY = env.display;
+    else delete childEnv.DISPLAY;
+    this.child = spawn(env.agent, args, { env: childEnv, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.lines = [];
+    this.cursor = 0;
+    this.waiters = [];
+    readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
+      log(`agent│ ${line}`);
+      this.lines.push(line);
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  /** Waits for a printed line containing `text` after the last one matched; returns it. */
+  async expect(text, timeout = WAIT) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      for (let i = this.cursor; i < this.lines.length; i++) {
+        if (this.lines[i].includes(text)) {
+          this.cursor = i + 1;
+          return this.lines[i];
+        }
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`the agent did not print ${JSON.stringify(text)}; it printed:\n${this.lines.join('\n')}`);
+      await new Promise((r) => { const to = setTimeout(r, left); this.waiters.push(() => { clearTimeout(to); r(); }); });
+    }
+  }
+
+  type(line) {
+    log(`agent⌨ ${line}`);
+    this.child.stdin.write(`${line}\n`);
+  }
+
+  kill() {
+    this.child.kill();
+  }
+}
+
+export function sha256(path) {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** A file of random bytes; returns its SHA-256. */
+export function makeFile(path, bytes) {
+  const data = randomBytes(bytes);
+  writeFileSync(path, data);
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Opens a toolbar tab of the session view. */
+export async function tab(page, key) {
+  await page.locator(`#tab-${key}`).click();
+}
+
+/** Where the agent's X pointer is (`xdotool getmouselocation`). */
+export function pointer() {
+  const out = execFileSync('xdotool', ['getmouselocation'], { env: { ...process.env, DISPLAY: env.display } }).toString();
+  const m = /x:(\d+) y:(\d+)/.exec(out);
+  return { x: Number(m[1]), y: Number(m[2]) };
+}

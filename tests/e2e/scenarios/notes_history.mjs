@@ -1,0 +1,58 @@
+// Scenario 7 (S15, S20, S22): notes saved during the session, the session ended with notes
+// from the end dialog, and the history shows the session with its notes and consent log.
+import { scenario, signIn, startSession, inviteAgent, check, shot, tab, env, WAIT } from './lib.mjs';
+
+scenario('notes_history', async (t) => {
+  const { page } = t;
+  await signIn(page);
+  const session = await startSession(page, 'CASE-0815');
+  const agent = await inviteAgent(t);
+
+  // A refused request, so the consent log has something to show (S22).
+  await tab(page, 'sysinfo');
+  await page.locator('#sysinfo-request').click();
+  await agent.expect('asks to read your system information. Allow? [y/N]');
+  agent.type('n');
+  await page.locator('#sysinfo-state', { hasText: 'The customer said no.' }).waitFor({ timeout: WAIT });
+
+  // Notes (S15): saved, and the panel stays open while working elsewhere.
+  await page.locator('#notes-toggle').click();
+  await page.locator('#notes-text').fill('Printer shows E42. Driver 3.1 installed.');
+  await page.locator('#notes-save').click();
+  await page.locator('#notes-state', { hasText: 'saved at' }).waitFor({ timeout: WAIT });
+  await tab(page, 'chat');
+  check(await page.locator('#notes-panel').isVisible(), 'the notes stay open');
+  const stored = await page.evaluate(async (id) => (await (await fetch(`/api/sessions/${id}`)).json()).session.notes, session);
+  check(stored === 'Printer shows E42. Driver 3.1 installed.', `the notes were saved (${stored})`);
+  await shot(page, 'notes');
+
+  // End with notes (S20).
+  await page.locator('#end-session').click();
+  const endNotes = page.locator('#end-notes');
+  check((await endNotes.inputValue()) === 'Printer shows E42. Driver 3.1 installed.', 'the end dialog starts from the saved notes');
+  await endNotes.fill('Printer shows E42. Driver 3.1 installed. Customer confirmed it prints.');
+  await shot(page, 'end-session');
+  await page.locator('#confirm-end').click();
+  await agent.expect('ended');
+
+  // History (S22).
+  await page.locator('#history-detail').waitFor({ timeout: WAIT });
+  check(page.url().endsWith(`#/history/${session}`), 'the console shows the ended session');
+  check((await page.locator('#history-notes').textContent()) === 'Printer shows E42. Driver 3.1 installed. Customer confirmed it prints.', 'the final notes are kept');
+  check((await page.locator('#history-ended').textContent()) !== 'still live', 'the session is marked ended');
+  const people = await page.locator('#history-participants li').allTextContents();
+  check(people.some((p) => p.startsWith('Alice (CSR)')) && people.some((p) => p.startsWith('Dana (customer)')), `participants listed (${people})`);
+  const consent = await page.locator('#consent-log tbody tr').allTextContents();
+  check(consent.some((r) => r.includes('permission asked') && r.includes('system info')), `the request is in the consent log (${consent})`);
+  check(consent.some((r) => r.includes('permission refused')), `the refusal is in the consent log (${consent})`);
+  await shot(page, 'history-detail');
+  await page.goto(`${env.base}/#/history`);
+  const row = page.locator(`#history tr[data-session="${session}"]`);
+  await row.waitFor({ timeout: WAIT });
+  check((await row.textContent()).includes('CASE-0815'), 'the history list shows the tracking code');
+  check((await row.textContent()).includes('ended'), 'the history list shows it ended');
+  await shot(page, 'history');
+  await page.goto(`${env.base}/#/admin`);
+  await page.locator('#admin-accounts tr[data-username=bob]').waitFor({ timeout: WAIT });
+  await shot(page, 'admin');
+});

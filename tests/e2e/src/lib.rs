@@ -1,0 +1,212 @@
+//! Harness for the end-to-end tests: starts the real pieces on loopback (signaling with a
+//! temporary database and CSR accounts, optionally Xvfb with a test pattern and coturn), then
+//! runs one Playwright scenario (`scenarios/<name>.mjs`) in Debian's headless Chromium. The
+//! scenario drives the console as a CSR would and the real agent through its terminal, and
+//! asserts what a person sees; the Rust test asserts the scenario passed.
+
+mod pieces;
+
+pub use pieces::{Coturn, Xvfb};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Password of the test accounts `alice` (site admin) and `bob` (CSR).
+pub const PASSWORD: &str = "a-long-test-password";
+/// Longest a scenario may run.
+const SCENARIO_LIMIT: Duration = Duration::from_secs(240);
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+}
+
+/// `target/<profile>/<name>`, built on demand when only this package's tests were built.
+fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf();
+    let bin = dir.join(name);
+    if !bin.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let ok = Command::new(cargo).args(["build", "-p", "signaling", "-p", "agent"]).status().map(|s| s.success()).unwrap_or(false);
+        assert!(ok, "cannot build signaling and agent");
+    }
+    bin
+}
+
+/// What a scenario needs besides signaling.
+#[derive(Default)]
+pub struct Needs {
+    /// An X server for the agent (sharing and control), with a test pattern drawn on it.
+    pub xvfb: bool,
+    /// coturn on loopback; signaling hands out its credentials and both peers use relay only.
+    pub turn: bool,
+}
+
+/// A signaling process with its data folder.
+pub struct Signaling {
+    child: Child,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Signaling {
+    pub fn start(extra: &[String], envs: &[(String, String)]) -> Signaling {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("signaling.db").display().to_string();
+        for (user, name, admin) in [("alice", "Alice", true), ("bob", "Bob", false)] {
+            let mut args = vec!["--database-url", &db, "admin", "add-csr", user, "--name", name];
+            if admin {
+                args.push("--admin");
+            }
+            let mut c =
+                Command::new(binary("signaling")).args(&args).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().expect("signaling");
+            writeln!(c.stdin.take().expect("stdin"), "{PASSWORD}").expect("password written");
+            assert!(c.wait().expect("admin command").success(), "cannot create account {user}");
+        }
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("signaling.log")).expect("log file");
+        let child = Command::new(binary("signaling"))
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db])
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .envs(envs.iter().map(|(k, v)| (k, v)))
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("signaling starts");
+        let s = Signaling { child, base: format!("http://127.0.0.1:{port}"), dir };
+        s.wait_up(port);
+        s
+    }
+
+    fn wait_up(&self, port: u16) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                let _ = c.write_all(b"GET /healthz HTTP/1.0\r\n\r\n");
+                let mut answer = String::new();
+                let _ = c.read_to_string(&mut answer);
+                if answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200") {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("signaling did not start; its log:\n{}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("signaling.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Signaling {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// Installs playwright-core from the committed package-lock.json once (`npm ci`), under a file
+/// lock so that test processes running at once do not race.
+fn ensure_playwright(dir: &Path) {
+    if dir.join("node_modules/playwright-core/package.json").exists() {
+        return;
+    }
+    let lock = std::fs::File::create(dir.join(".npm-ci.lock")).expect("lock file");
+    // SAFETY: flock on a file descriptor we own; released when `lock` is dropped.
+    unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) };
+    if !dir.join("node_modules/playwright-core/package.json").exists() {
+        let ok = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(dir)
+            .status()
+            .unwrap_or_else(|e| panic!("npm is needed for the browser tests (./tests/run.sh installs it): {e}"));
+        assert!(ok.success(), "npm ci failed in {}", dir.display());
+    }
+}
+
+/// Runs `scenarios/<name>.mjs` against a fresh stack; panics with its output if it fails.
+pub fn run_scenario(name: &str, needs: Needs) {
+    let e2e = root().join("tests/e2e");
+    ensure_playwright(&e2e);
+    let xvfb = needs.xvfb.then(|| Xvfb::start(1280, 720));
+    let turn = needs.turn.then(Coturn::start);
+    let mut extra = vec![];
+    if let Some(t) = &turn {
+        extra.extend(["--turn-urls".into(), t.url.clone()]);
+    }
+    let mut envs: Vec<(String, String)> = vec![];
+    if let Some(t) = &turn {
+        // The secret goes through the environment, not the command line (config.rs).
+        envs.push(("SIGNALING_TURN_SECRET".into(), t.secret.clone()));
+    }
+    let sig = Signaling::start(&extra, &envs);
+    let work = tempfile::tempdir().expect("work dir");
+    let shots = root().join("docs/screenshots");
+    let _ = std::fs::create_dir_all(&shots);
+    let mut cmd = Command::new("node");
+    cmd.arg(e2e.join("scenarios").join(format!("{name}.mjs")))
+        .current_dir(&e2e)
+        .env("E2E_BASE", &sig.base)
+        .env("E2E_AGENT", binary("agent"))
+        .env("E2E_PASSWORD", PASSWORD)
+        .env("E2E_WORK", work.path())
+        .env("E2E_SCREENSHOTS", &shots)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(x) = &xvfb {
+        cmd.env("E2E_DISPLAY", &x.display);
+    }
+    if let Some(t) = &turn {
+        cmd.env("E2E_RELAY", "1").env("E2E_TURN_LOG", &t.log);
+    }
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("node runs (./tests/run.sh installs nodejs)");
+    let out = collect(&mut child);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait for node") {
+            break s;
+        }
+        if started.elapsed() > SCENARIO_LIMIT {
+            let _ = child.kill();
+            break child.wait().expect("node killed");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let (stdout, stderr) = (out.0.join().unwrap_or_default(), out.1.join().unwrap_or_default());
+    eprintln!("--- scenario {name} ({:.1} s)\n{stdout}\n{stderr}", started.elapsed().as_secs_f64());
+    if !status.success() || !stdout.contains("SCENARIO PASSED") {
+        panic!("scenario {name} failed ({status}).\n--- signaling log:\n{}", tail(&sig.log(), 60));
+    }
+    drop(turn);
+}
+
+type Pipes = (std::thread::JoinHandle<String>, std::thread::JoinHandle<String>);
+
+fn collect(child: &mut Child) -> Pipes {
+    let mut o = child.stdout.take().expect("stdout");
+    let mut e = child.stderr.take().expect("stderr");
+    let a = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = o.read_to_string(&mut s);
+        s
+    });
+    let b = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = e.read_to_string(&mut s);
+        s
+    });
+    (a, b)
+}
+
+fn tail(s: &str, n: usize) -> String {
+    let lines: Vec<_> = s.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}

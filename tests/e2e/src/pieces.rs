@@ -1,0 +1,123 @@
+//! The X server and the TURN server of the end-to-end tests, both on loopback and stopped on
+//! drop.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{ChangeGCAux, ConnectionExt, CreateGCAux, Rectangle};
+
+/// The four colours of the test pattern, quadrant by quadrant (top left, top right, bottom
+/// left, bottom right); `scenarios/lib.mjs` checks the console's video against them.
+pub const PATTERN: [u32; 4] = [0xE0_20_20, 0x20_C0_20, 0x20_40_E0, 0xF0_F0_F0];
+
+/// Xvfb on a display number it picks itself (`-displayfd`), with the test pattern on its root
+/// window.
+pub struct Xvfb {
+    child: Child,
+    /// `:N`
+    pub display: String,
+}
+
+impl Xvfb {
+    pub fn start(width: u16, height: u16) -> Xvfb {
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", &format!("{width}x{height}x24"), "-nolisten", "tcp", "-noreset"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is installed by ./tests/run.sh (Debian package xvfb)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout")).read_line(&mut line).expect("Xvfb prints its display number");
+        let n: u32 = line.trim().parse().unwrap_or_else(|_| panic!("Xvfb printed {line:?} instead of a display number"));
+        let x = Xvfb { child, display: format!(":{n}") };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok((conn, screen)) = x11rb::connect(Some(&x.display)) {
+                draw_pattern(&conn, screen, width, height).expect("pattern drawn");
+                return x;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("Xvfb on {} did not accept connections", x.display);
+    }
+}
+
+/// Fills the root window's quadrants with [`PATTERN`].
+fn draw_pattern(conn: &impl Connection, screen: usize, width: u16, height: u16) -> Result<(), Box<dyn std::error::Error>> {
+    let root = conn.setup().roots[screen].root;
+    let gc = conn.generate_id()?;
+    conn.create_gc(gc, root, &CreateGCAux::new())?;
+    let (w, h) = (width / 2, height / 2);
+    let quads = [(0, 0), (w, 0), (0, h), (w, h)];
+    for (colour, (x, y)) in PATTERN.iter().zip(quads) {
+        conn.change_gc(gc, &ChangeGCAux::new().foreground(*colour))?;
+        conn.poly_fill_rectangle(root, gc, &[Rectangle { x: x as i16, y: y as i16, width: w, height: h }])?;
+    }
+    conn.flush()?;
+    x11rb::wrapper::ConnectionExt::sync(conn)?;
+    Ok(())
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// coturn (Debian package `coturn`) on 127.0.0.1 with `use-auth-secret`: relays between
+/// loopback peers only, no TLS, no CLI; logs every request so tests can see relaying.
+pub struct Coturn {
+    child: Child,
+    _dir: tempfile::TempDir,
+    pub url: String,
+    pub secret: String,
+    pub log: PathBuf,
+}
+
+impl Coturn {
+    pub fn start() -> Coturn {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = super::free_port();
+        let secret = format!("e2e-{}-{}", std::process::id(), port);
+        let log = dir.path().join("turn.log");
+        let min_port = 40000 + (port % 200) * 100;
+        let config = format!(
+            "listening-ip=127.0.0.1\nrelay-ip=127.0.0.1\nlistening-port={port}\nmin-port={min_port}\nmax-port={}\n\
+             use-auth-secret\nstatic-auth-secret={secret}\nrealm=support.test\nallow-loopback-peers\nno-tls\nno-dtls\nno-cli\n\
+             fingerprint\nverbose\nsimple-log\nlog-file={}\npidfile={}\nuserdb={}\nno-stdout-log\n",
+            min_port + 99,
+            log.display(),
+            dir.path().join("turn.pid").display(),
+            dir.path().join("turn.db").display(),
+        );
+        let conf = dir.path().join("turnserver.conf");
+        std::fs::write(&conf, config).expect("coturn config written");
+        let child = Command::new("turnserver")
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("turnserver is installed by ./tests/run.sh (Debian package coturn)");
+        let turn = Coturn { child, _dir: dir, url: format!("turn:127.0.0.1:{port}?transport=udp"), secret, log };
+        // coturn binds UDP; wait for its log to say it listens.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if std::fs::read_to_string(&turn.log).is_ok_and(|l| l.contains("listener opened on") || l.contains("Total General servers")) {
+                return turn;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("coturn did not start: {}", std::fs::read_to_string(&turn.log).unwrap_or_default());
+    }
+}
+
+impl Drop for Coturn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
