@@ -6,6 +6,7 @@ pub mod capabilities;
 pub mod devices;
 pub mod files;
 pub mod join;
+pub mod keyframes;
 pub mod peer;
 pub mod rtc;
 pub mod session;

@@ -43,7 +43,8 @@ pub fn route_ip(host: &str, port: u16) -> IpAddr {
 pub async fn build_peer(setup: &PeerSetup, handler: Arc<dyn PeerConnectionEventHandler>) -> webrtc::error::Result<Peer> {
     let mut media = MediaEngine::default();
     media.register_default_codecs()?;
-    let registry = register_default_interceptors(Registry::new(), &mut media)?;
+    let registry = register_default_interceptors(Registry::new(), &mut media)?
+        .with(rtc::interceptor::Slot::from(crate::keyframes::SLOT), crate::keyframes::KeyframeRequests::default());
     let settings = SettingEngineBuilder::new()
         .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
         .with_prflx_acceptance_min_wait(Some(Duration::ZERO))

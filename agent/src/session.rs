@@ -22,10 +22,19 @@ use webrtc::peer_connection::RTCPeerConnectionState;
 /// Everything the session task reacts to.
 pub enum AgentEvent {
     Link(LinkEvent),
-    Peer { csr: ParticipantId, event: PeerEvent },
+    Peer {
+        csr: ParticipantId,
+        event: PeerEvent,
+    },
     Ui(UiInput),
-    TransferEnded { transfer: TransferId, end: TransferEnd },
-    ReportReady { csr: ParticipantId, report: Box<SystemReport> },
+    TransferEnded {
+        transfer: TransferId,
+        end: TransferEnd,
+    },
+    ReportReady {
+        csr: ParticipantId,
+        report: Box<SystemReport>,
+    },
     /// A few times a second: clipboard changes are looked for.
     Tick,
 }

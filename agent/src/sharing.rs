@@ -86,12 +86,12 @@ impl<U: CustomerUi> Session<U> {
         match tokio::task::spawn_blocking(|| capture::sources(None)).await {
             Ok(Ok(s)) => {
                 // Only what the grants cover: no window titles for a desktop-only grant.
-                let windows = if self.gate.check(Capability::ApplicationView).is_ok() || self.gate.check(Capability::ApplicationControl).is_ok()
-                {
-                    s.windows
-                } else {
-                    vec![]
-                };
+                let windows =
+                    if self.gate.check(Capability::ApplicationView).is_ok() || self.gate.check(Capability::ApplicationControl).is_ok() {
+                        s.windows
+                    } else {
+                        vec![]
+                    };
                 let monitors = if share_allowed(&self.gate, ShareTarget::Monitor { index: 0 }) { s.monitors } else { vec![] };
                 self.to_peer(&csr, &PeerMessage::Sources { request, monitors, windows }).await
             }
@@ -163,11 +163,18 @@ impl<U: CustomerUi> Session<U> {
         let controls = stream.controls();
         let writer = tokio::spawn(crate::tracks::write_video(track, sender.clone(), rx, controls.clone()));
         let (width, height) = (surface.width, surface.height);
-        let input_surface =
-            media::input::Surface { x: surface.x, y: surface.y, width, height, application: target.is_application() };
+        let input_surface = media::input::Surface { x: surface.x, y: surface.y, width, height, application: target.is_application() };
         self.media.shares.insert(
             csr.clone(),
-            Share { target, stream: Some(stream), controls, sender, writer, probe: Some(probe), surface: Some((Instant::now(), input_surface)) },
+            Share {
+                target,
+                stream: Some(stream),
+                controls,
+                sender,
+                writer,
+                probe: Some(probe),
+                surface: Some((Instant::now(), input_surface)),
+            },
         );
         let what = if target.is_application() { "one of your application windows" } else { "your screen" };
         self.ui.show(Notice::Info(format!("{} now sees {what}. Type `revoke` to stop it at any moment.", self.name_of(&csr))));
@@ -285,8 +292,11 @@ impl<U: CustomerUi> Session<U> {
         }
         if let Some(c) = self.media.clipboard.as_mut() {
             if let Err(e) = c.set_text(&text) {
-                self.peer_error(csr, if text.len() > media::clipboard::MAX_CLIPBOARD_BYTES { ErrorCode::MessageTooLarge } else { ErrorCode::Internal })
-                    .await;
+                self.peer_error(
+                    csr,
+                    if text.len() > media::clipboard::MAX_CLIPBOARD_BYTES { ErrorCode::MessageTooLarge } else { ErrorCode::Internal },
+                )
+                .await;
                 tracing::warn!(error = %e, "clipboard");
             }
         }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
+use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::media_stream::Track;
 use webrtc::rtp_transceiver::RtpSender;
 
@@ -21,12 +22,21 @@ fn track(id: &str, kind: RtpCodecKind, codec: RTCRtpCodec) -> webrtc::error::Res
         codec,
         ..Default::default()
     };
-    TrackLocalStaticSample::new(Instant::now(), MediaStreamTrack::new(format!("agent-{id}"), id.to_owned(), id.to_owned(), kind, vec![encoding]))
+    TrackLocalStaticSample::new(
+        Instant::now(),
+        MediaStreamTrack::new(format!("agent-{id}"), id.to_owned(), id.to_owned(), kind, vec![encoding]),
+    )
 }
 
 /// A VP8 video track (screen, window or camera).
 pub fn video_track(id: &str) -> webrtc::error::Result<TrackLocalStaticSample> {
-    let codec = RTCRtpCodec { mime_type: MIME_TYPE_VP8.to_owned(), clock_rate: 90_000, channels: 0, sdp_fmtp_line: String::new(), rtcp_feedback: vec![] };
+    let codec = RTCRtpCodec {
+        mime_type: MIME_TYPE_VP8.to_owned(),
+        clock_rate: 90_000,
+        channels: 0,
+        sdp_fmtp_line: String::new(),
+        rtcp_feedback: vec![],
+    };
     track(id, RtpCodecKind::Video, codec)
 }
 
@@ -84,22 +94,37 @@ pub async fn write_video(
     mut frames: mpsc::Receiver<StreamFrame>,
     controls: StreamControls,
 ) {
+    // The receiver's PLI/FIR (see `keyframes`) arrive as events of the sending track.
+    let feedback = track.clone();
+    let asks = controls.clone();
+    let listener = tokio::spawn(async move {
+        while let Some(ev) = feedback.poll().await {
+            if let webrtc::media_stream::track_local::TrackLocalEvent::OnRtcpPacket(_) = ev {
+                tracing::debug!("the receiver asked for a keyframe");
+                asks.request_keyframe();
+            }
+        }
+    });
     let mut out = SampleOut::new(track, sender);
     let mut last: Option<Instant> = None;
     let mut ready = false;
     while let Some(f) = frames.recv().await {
-        let duration = last.map(|l| f.captured_at.saturating_duration_since(l)).unwrap_or(Duration::from_millis(33)).max(Duration::from_millis(1));
+        let duration =
+            last.map(|l| f.captured_at.saturating_duration_since(l)).unwrap_or(Duration::from_millis(33)).max(Duration::from_millis(1));
         last = Some(f.captured_at);
         let keyframe = f.frame.keyframe;
         match out.write(f.frame.data, f.captured_at, duration).await {
             Ok(true) if !ready => {
                 ready = true;
+                tracing::debug!(keyframe, "first video frame sent");
                 if !keyframe {
                     controls.request_keyframe();
                 }
             }
-            Ok(_) => {}
+            Ok(true) => {}
+            Ok(false) => tracing::debug!("video frame dropped: negotiation not finished"),
             Err(e) => tracing::debug!(error = %e, "video frame not sent"),
         }
     }
+    listener.abort();
 }

@@ -54,6 +54,9 @@ pub enum StreamError {
     Codec(#[from] CodecError),
 }
 
+/// Longest a still screen goes without a picture (a keyframe) being sent.
+pub const REFRESH: Duration = Duration::from_secs(3);
+
 struct Shared {
     stop: AtomicBool,
     want_keyframe: AtomicBool,
@@ -164,6 +167,7 @@ fn capture_loop(
     let interval = opts.max_fps.map(|f| Duration::from_secs_f64(1.0 / f.max(1) as f64));
     let mut next = Instant::now();
     let mut spare: Option<I420Frame> = None;
+    let mut last_sent = Instant::now();
     while !shared.stop.load(Ordering::Relaxed) {
         if let Some(iv) = interval {
             let now = Instant::now();
@@ -189,9 +193,15 @@ fn capture_loop(
                 return;
             }
         };
+        // A still screen sends nothing, except a refresh keyframe now and then: a receiver
+        // that lost the last picture and cannot ask (no PLI) recovers within `REFRESH`.
         if !shot.changed && !shared.want_keyframe.load(Ordering::Relaxed) {
-            continue;
+            if last_sent.elapsed() < REFRESH {
+                continue;
+            }
+            shared.want_keyframe.store(true, Ordering::Relaxed);
         }
+        last_sent = Instant::now();
         let Some(mut buf) = spare.take().or_else(|| free.try_recv().ok()) else {
             shared.skipped.fetch_add(1, Ordering::Relaxed);
             capture.forget_previous();

@@ -114,7 +114,7 @@ export class Agent {
     mkdirSync(this.shared, { recursive: true });
     const args = ['join', code, '--server', env.base, '--name', 'Dana', '--download-dir', this.downloads, '--share', this.shared, ...extra];
     if (env.relay) args.push('--relay-only');
-    const childEnv = { ...process.env, RUST_LOG: 'warn' };
+    const childEnv = { ...process.env, RUST_LOG: process.env.AGENT_LOG || 'warn' };
     if (env.display) childEnv.DISPLAY = env.display;
     else delete childEnv.DISPLAY;
     this.child = spawn(env.agent, args, { env: childEnv, stdio: ['pipe', 'pipe', 'inherit'] });

@@ -2,7 +2,6 @@
 //! agent's X server to the matching spot.
 
 #[test]
-#[ignore = "needs agent screen sharing from main"]
 fn a_click_in_the_console_moves_the_customers_pointer_there() {
     e2e::run_scenario("control", e2e::Needs { xvfb: true, ..Default::default() });
 }

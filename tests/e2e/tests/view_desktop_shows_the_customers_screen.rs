@@ -2,13 +2,11 @@
 //! the agent's Xvfb; revocation stops it at once. Run again relay-only through coturn.
 
 #[test]
-#[ignore = "needs agent screen sharing from main"]
 fn the_console_shows_the_customers_desktop_until_the_customer_revokes() {
     e2e::run_scenario("view_desktop", e2e::Needs { xvfb: true, ..Default::default() });
 }
 
 #[test]
-#[ignore = "needs agent screen sharing from main"]
 fn the_desktop_view_also_works_through_the_turn_relay_only() {
     e2e::run_scenario("view_desktop", e2e::Needs { xvfb: true, turn: true });
 }
