@@ -248,7 +248,10 @@ impl<U: CustomerUi> Session<U> {
         let releases = self.media.input.set_surface(surface);
         self.inject(releases);
         match self.media.input.handle(&event) {
-            Verdict::Inject(action) => self.inject(vec![action]),
+            Verdict::Inject(action) => {
+                tracing::debug!(?event, ?action, "input");
+                self.inject(vec![action])
+            }
             Verdict::Drop(reason) => tracing::debug!(?reason, dropped = self.media.input.dropped(), "input dropped"),
         }
     }

@@ -234,7 +234,7 @@ export class SharePanel {
       const p = this.position(ev);
       if (!p) return;
       ev.preventDefault();
-      if (down) v.focus();
+      if (down) v.focus({ preventScroll: true }); // scrolling would move the picture under the pointer between down and up
       this.input({ kind: 'pointer_button', ...p, button: BUTTONS[ev.button] || 'left', down });
     };
     v.addEventListener('pointerdown', button(true));
