@@ -149,7 +149,12 @@ pub fn run_scenario(name: &str, needs: Needs) {
     }
     let sig = Signaling::start(&extra, &envs);
     let work = tempfile::tempdir().expect("work dir");
-    let shots = root().join("docs/screenshots");
+    // README's screenshots are refreshed on request only, so a test run leaves the tree clean.
+    let shots = if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+        root().join("docs/screenshots")
+    } else {
+        root().join("target/e2e-screenshots")
+    };
     let _ = std::fs::create_dir_all(&shots);
     let mut cmd = Command::new("node");
     cmd.arg(e2e.join("scenarios").join(format!("{name}.mjs")))
