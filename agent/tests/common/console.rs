@@ -2,6 +2,10 @@
 //! signaling, offers a peer connection with the `control` channel, and sends and receives
 //! files on `file:<id>` channels.
 
+use ::rtc::media::io::sample_builder::SampleBuilder;
+use ::rtc::rtp::codec::vp8::Vp8Packet;
+use ::rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use ::rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use agent::rtc::{self, Peer, PeerSetup};
 use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
@@ -15,6 +19,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelInit};
+use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use webrtc::peer_connection::{PeerConnectionEventHandler, RTCPeerConnectionIceEvent};
 
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -25,6 +30,8 @@ pub enum Seen {
     Peer(PeerMessage),
     FileChannel(String, Arc<dyn DataChannel>),
     ControlOpen,
+    /// A picture of the agent's video track, decoded here, and when it was complete.
+    VideoFrame(std::time::Instant, media::I420Frame),
 }
 
 pub struct Console {
@@ -52,6 +59,25 @@ impl PeerConnectionEventHandler for Handler {
             let _ = self.out.send(ClientMessage::Signal { to: self.to.clone(), payload }).await;
         }
     }
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        let seen = self.seen.clone();
+        tokio::spawn(async move {
+            let mut builder = SampleBuilder::new(64, Vp8Packet::default(), 90_000);
+            let mut decoder = media::vp8::Decoder::new().unwrap();
+            while let Some(ev) = track.poll().await {
+                let TrackRemoteEvent::OnRtpPacket(p) = ev else { continue };
+                builder.push(std::time::Instant::now(), p);
+                while let Some(sample) = builder.pop(std::time::Instant::now()) {
+                    if let Ok(Some(pic)) = decoder.decode(&sample.data) {
+                        if seen.send(Seen::VideoFrame(std::time::Instant::now(), pic)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
     async fn on_data_channel(&self, channel: Arc<dyn DataChannel>) {
         let label = channel.label().await.unwrap_or_default();
         if let Some(id) = label.strip_prefix(FILE_CHANNEL_PREFIX) {
@@ -162,6 +188,9 @@ impl Console {
         *self.peer_tx.lock().await = Some(pc.clone());
         let control =
             pc.create_data_channel(CONTROL_CHANNEL, Some(RTCDataChannelInit { ordered: true, ..Default::default() })).await.unwrap();
+        // As the browser console does: a video m-line from the start, for the agent's share.
+        let recv = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Recvonly, ..Default::default() };
+        pc.add_transceiver_from_kind(RtpCodecKind::Video, Some(recv)).await.unwrap();
         let offer = pc.create_offer(None).await.unwrap();
         pc.set_local_description(offer.clone()).await.unwrap();
         self.send(ClientMessage::Signal { to: customer.clone(), payload: SignalPayload::Offer { sdp: offer.sdp } }).await;
@@ -184,6 +213,15 @@ impl Console {
         self.pc = Some(pc);
         self.control = Some(control);
         self.peer_msg("agent hello", |m| matches!(m, PeerMessage::Hello { .. }).then_some(())).await;
+    }
+
+    /// A new offer on the same connection (the agent said `renegotiation_needed`).
+    pub async fn renegotiate(&self) {
+        let pc = self.pc.clone().unwrap();
+        let offer = pc.create_offer(None).await.unwrap();
+        pc.set_local_description(offer.clone()).await.unwrap();
+        let to = self.customer.clone().unwrap();
+        self.send(ClientMessage::Signal { to, payload: SignalPayload::Offer { sdp: offer.sdp } }).await;
     }
 
     pub async fn to_agent(&self, m: &PeerMessage) {

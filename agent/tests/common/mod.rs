@@ -27,6 +27,11 @@ pub struct Agent {
 impl Agent {
     /// `agent join <invitation> --server <server>` with its own download and shared folders.
     pub fn join(invitation: &str, server: &str, dirs: &Path, extra: &[&str]) -> Agent {
+        Agent::join_with(invitation, server, dirs, extra, &[])
+    }
+
+    /// As [`Agent::join`], with extra environment (`DISPLAY` of a test X server).
+    pub fn join_with(invitation: &str, server: &str, dirs: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Agent {
         let download_dir = dirs.join("downloads");
         let share_dir = dirs.join("shared");
         std::fs::create_dir_all(&download_dir).unwrap();
@@ -38,7 +43,8 @@ impl Agent {
             .arg("--share")
             .arg(&share_dir)
             .args(extra)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", std::env::var("AGENT_LOG").unwrap_or_else(|_| "warn".into()))
+            .envs(envs.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -160,6 +166,11 @@ pub struct Live {
 /// Starts a session, lets the agent join by code (as read over the phone), and connects
 /// Alice's console to it.
 pub async fn live(agent_args: &[&str]) -> Live {
+    live_with(agent_args, &[]).await
+}
+
+/// As [`live`], with extra environment for the agent.
+pub async fn live_with(agent_args: &[&str], envs: &[(&str, &str)]) -> Live {
     let sig = signaling::Signaling::start(&[]).await;
     let cookie = sig.login("alice").await;
     let started = sig.post(&cookie, "/api/sessions", serde_json::json!({"session_type_id": 1})).await;
@@ -167,7 +178,7 @@ pub async fn live(agent_args: &[&str]) -> Live {
     let mut alice = console::Console::open(&sig.base, &cookie, &session).await;
     let inv = sig.post(&cookie, &format!("/api/sessions/{session}/invitations"), serde_json::json!({})).await;
     let dirs = tempfile::tempdir().unwrap();
-    let mut agent = Agent::join(inv["code"].as_str().unwrap(), &sig.base, dirs.path(), agent_args);
+    let mut agent = Agent::join_with(inv["code"].as_str().unwrap(), &sig.base, dirs.path(), agent_args, envs);
     agent.expect("Connected to support session");
     let customer = alice.customer_online().await;
     alice.connect(&customer).await;
