@@ -23,9 +23,13 @@ use std::time::{Duration, Instant};
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{ConnectionExt, CreateGCAux, Rectangle};
 
-const SPEED: i32 = 12;
 const THREADS: u32 = 2;
 const STEP_HZ: f64 = 240.0;
+
+/// libvpx `cpu-used` for both pipelines (`SPEED=…` to change).
+fn speed() -> i32 {
+    std::env::var("SPEED").ok().and_then(|s| s.parse().ok()).unwrap_or(12)
+}
 
 fn kbps_for(w: u32, h: u32) -> u32 {
     media::vp8::EncoderConfig::screen(w, h).bitrate_kbps
@@ -85,7 +89,7 @@ fn ours(display: &str, w: u32, h: u32, secs: f64, max_fps: Option<u32>) -> Ours 
     let bytes = Arc::new(Mutex::new(0usize));
     let (l, b) = (lat.clone(), bytes.clone());
     let screen_content = std::env::var("SCREEN_CONTENT").map(|v| v != "0").unwrap_or(true);
-    let opts = StreamOptions { max_fps, bitrate_kbps: Some(kbps_for(w, h)), speed: SPEED, threads: THREADS, screen_content };
+    let opts = StreamOptions { max_fps, bitrate_kbps: Some(kbps_for(w, h)), speed: speed(), threads: THREADS, screen_content };
     let start = Instant::now();
     let stream = ScreenStream::start(cap, opts, move |f| {
         let f = f.expect("pipeline");
@@ -110,13 +114,40 @@ fn ours(display: &str, w: u32, h: u32, secs: f64, max_fps: Option<u32>) -> Ours 
     }
 }
 
+/// Median milliseconds of each stage, run one after the other: capture, convert, encode.
+fn stages(display: &str, w: u32, h: u32) -> [f64; 3] {
+    let mut cap = capture::open(Some(display), ShareTarget::Monitor { index: 0 }).expect("capture");
+    let mut cfg = media::vp8::EncoderConfig::screen(w, h);
+    cfg.speed = speed();
+    cfg.threads = THREADS;
+    let mut enc = media::vp8::Encoder::new(cfg).expect("encoder");
+    let mut yuv = media::I420Frame::new(w, h);
+    let mut t = [Vec::new(), Vec::new(), Vec::new()];
+    for i in 0..90 {
+        let a = Instant::now();
+        let shot = cap.capture().expect("capture");
+        let b = Instant::now();
+        media::convert::bgra_to_i420(&shot.frame, &mut yuv).expect("convert");
+        let c = Instant::now();
+        enc.encode(&yuv, i * 16).expect("encode");
+        let d = Instant::now();
+        for (k, (x, y)) in [(a, b), (b, c), (c, d)].into_iter().enumerate() {
+            t[k].push((y - x).as_secs_f64() * 1000.0);
+        }
+    }
+    t.map(|mut v| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    })
+}
+
 /// ffmpeg's frames per second over the same duration; `None` when ffmpeg is missing.
 fn ffmpeg(display: &str, w: u32, h: u32, secs: f64) -> Option<f64> {
     let kbps = kbps_for(w, h);
     let out = Command::new("ffmpeg")
         .args(["-hide_banner", "-nostats", "-loglevel", "info", "-f", "x11grab", "-draw_mouse", "0", "-framerate", "240"])
         .args(["-video_size", &format!("{w}x{h}"), "-t", &format!("{secs}"), "-i", display])
-        .args(["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", &SPEED.to_string(), "-threads", &THREADS.to_string()])
+        .args(["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", &speed().to_string(), "-threads", &THREADS.to_string()])
         .args(["-b:v", &format!("{kbps}k"), "-minrate", &format!("{kbps}k"), "-maxrate", &format!("{kbps}k"), "-static-thresh", "1"])
         .args(["-lag-in-frames", "0", "-error-resilient", "1", "-f", "null", "-"])
         .stdin(Stdio::null())
@@ -131,7 +162,8 @@ fn ffmpeg(display: &str, w: u32, h: u32, secs: f64) -> Option<f64> {
 fn main() {
     let secs: f64 = std::env::var("SECONDS_PER_RUN").ok().and_then(|s| s.parse().ok()).unwrap_or(8.0);
     println!(
-        "screen pipeline benchmark: VP8 speed {SPEED}, {THREADS} threads, CBR, scrolling content at {STEP_HZ} steps/s, {secs} s per run"
+        "screen pipeline benchmark: VP8 speed {},  {THREADS} threads, CBR, scrolling content at {STEP_HZ} steps/s, {secs} s per run",
+        speed()
     );
     println!(
         "{:<10} {:>9} {:>10} {:>7} {:>10} {:>8} {:>9} {:>8} | {:>9} {:>10} {:>8}",
@@ -145,6 +177,7 @@ fn main() {
         let ff = ffmpeg(&x.display, w, h, secs);
         let o = ours(&x.display, w, h, secs, None);
         let paced = ours(&x.display, w, h, secs, Some(60));
+        let st = stages(&x.display, w, h);
         stop.store(true, Ordering::Relaxed);
         let steps = anim.join().unwrap_or(0);
         let ratio = ff.map(|f| format!("{:.2}×", o.fps / f)).unwrap_or_else(|| "n/a".into());
@@ -162,6 +195,9 @@ fn main() {
             paced.median_ms,
             paced.p95_ms
         );
-        eprintln!("  (animation ran {steps} steps)");
+        println!(
+            "  stages, one after the other (median ms): capture {:.2}, convert {:.2}, encode {:.2}; animation ran {steps} steps",
+            st[0], st[1], st[2]
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! The capture → convert → encode pipeline of a screen or window share, on two threads so
 //! both cores work: one captures and converts the next picture while the other encodes the
-//! last. An unchanged screen costs one comparison per tick and no encoding; when the encoder
-//! falls behind, the capture thread skips pictures rather than queue them (latency over
-//! completeness: a share shows the newest screen).
+//! last. An unchanged screen costs one comparison per tick and no encoding. Pictures are not
+//! queued: the capture thread hands a picture over only when the encoder takes it, and times
+//! the next capture to finish just as the encoder finishes (from running averages of both), so
+//! a picture waits for no one and the share shows the newest screen.
 
 use crate::capture::{CaptureError, ScreenCapture};
 use crate::convert::{self, ConvertError};
@@ -63,6 +64,8 @@ struct Shared {
     bitrate_kbps: AtomicU32,
     /// Pictures captured but not encoded because the encoder was busy.
     skipped: AtomicU32,
+    /// Running average of one encode, microseconds.
+    encode_us: AtomicU32,
 }
 
 /// A running share. Dropping it stops both threads.
@@ -83,9 +86,10 @@ impl ScreenStream {
             want_keyframe: AtomicBool::new(true),
             bitrate_kbps: AtomicU32::new(opts.bitrate_kbps.unwrap_or(0)),
             skipped: AtomicU32::new(0),
+            encode_us: AtomicU32::new(0),
         });
         // Two picture buffers circulate: one being filled, one being encoded.
-        let (to_encoder, from_capture) = mpsc::sync_channel::<Result<(I420Frame, Instant), StreamError>>(1);
+        let (to_encoder, from_capture) = mpsc::sync_channel::<Result<(I420Frame, Instant), StreamError>>(0);
         let (to_capture, free) = mpsc::channel::<I420Frame>();
         for _ in 0..2 {
             let _ = to_capture.send(I420Frame::new(2, 2));
@@ -168,6 +172,7 @@ fn capture_loop(
     let mut next = Instant::now();
     let mut spare: Option<I420Frame> = None;
     let mut last_sent = Instant::now();
+    let mut capture_us = 0u32;
     while !shared.stop.load(Ordering::Relaxed) {
         if let Some(iv) = interval {
             let now = Instant::now();
@@ -211,16 +216,16 @@ fn capture_loop(
             let _ = out.send(Err(e.into()));
             return;
         }
-        match out.try_send(Ok((buf, started))) {
-            Ok(()) => {}
-            Err(mpsc::TrySendError::Full(Ok((b, _)))) => {
-                shared.skipped.fetch_add(1, Ordering::Relaxed);
-                spare = Some(b);
-                // The picture changed but was not sent: the next capture must go out even if
-                // the screen then stands still.
-                capture.forget_previous();
-            }
-            Err(_) => return,
+        let took = started.elapsed().as_micros() as u32;
+        capture_us = if capture_us == 0 { took } else { (capture_us * 7 + took) / 8 };
+        if out.send(Ok((buf, started))).is_err() {
+            return;
+        }
+        // The encoder just took this picture and needs about `encode_us`; the next picture
+        // takes `capture_us` to make. Start it so that it is ready when the encoder is.
+        let encode_us = shared.encode_us.load(Ordering::Relaxed);
+        if encode_us > capture_us {
+            std::thread::sleep(Duration::from_micros((encode_us - capture_us).min(100_000) as u64));
         }
     }
 }
@@ -246,7 +251,11 @@ fn encode_loop<F>(
             Err(mpsc::RecvTimeoutError::Timeout) => continue,
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         };
+        let t = Instant::now();
         let result = encode_one(&mut encoder, &pic, &opts, &shared, captured_at.duration_since(started));
+        let took = t.elapsed().as_micros() as u32;
+        let avg = shared.encode_us.load(Ordering::Relaxed);
+        shared.encode_us.store(if avg == 0 { took } else { (avg * 7 + took) / 8 }, Ordering::Relaxed);
         let _ = recycle.send(pic);
         let keep_going = match result {
             Ok(Some(f)) => sink(Ok(StreamFrame { width: f.1, height: f.2, frame: f.0, captured_at, encoded_at: Instant::now() })),
