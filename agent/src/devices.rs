@@ -1,15 +1,211 @@
-//! The customer's microphone and camera (S8, S9, S21): sent only under their grant.
+//! The customer's microphone and camera (S8, S9, S21), sent only under their grant: Opus for
+//! the microphone (48 kHz, 20 ms, in-band FEC, DTX), VP8 for the camera. Without a device the
+//! agent sends what it was told to instead (a WAV file, a tone, or silence; a test pattern for
+//! the camera) and tells the customer why. Each device runs on a thread of its own that reads
+//! the grant snapshot before every frame, so revocation stops the next frame.
 
 use crate::session::Session;
-use crate::ui::CustomerUi;
+use crate::tracks::{self, SampleOut};
+use crate::ui::{CustomerUi, Notice};
+use media::audio::{open_microphone, AudioSource, Origin, FRAME_SAMPLES};
+use media::camera::{CameraSource, TestPatternCamera};
+use media::vp8::{Encoder, EncoderConfig};
+use protocol::media::MediaKind;
 use protocol::peer::PeerMessage;
-use protocol::{ErrorCode, ParticipantId};
+use protocol::{Capability, ErrorCode, ParticipantId};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+use webrtc::media_stream::track_local::TrackLocal;
+use webrtc::rtp_transceiver::RtpSender;
+
+const CAMERA_SIZE: (u32, u32) = (640, 480);
+const CAMERA_FPS: u64 = 15;
+
+/// One device track towards one CSR.
+pub(crate) struct DeviceTrack {
+    sender: Arc<dyn RtpSender>,
+    writer: tokio::task::JoinHandle<()>,
+}
+
+fn capability(kind: MediaKind) -> Capability {
+    match kind {
+        MediaKind::Microphone => Capability::Microphone,
+        MediaKind::Camera => Capability::Camera,
+    }
+}
+
+/// One encoded frame from a device thread.
+struct Encoded {
+    data: Vec<u8>,
+    at: Instant,
+    duration: Duration,
+}
 
 impl<U: CustomerUi> Session<U> {
     pub(crate) async fn on_device_media(&mut self, csr: ParticipantId, msg: PeerMessage) {
-        let _ = msg;
-        self.peer_error(&csr, ErrorCode::DeviceUnavailable).await;
+        match msg {
+            PeerMessage::StartMedia { kind } => self.start_device(csr, kind).await,
+            PeerMessage::StopMedia { kind } => {
+                if !self.stop_device(&csr, kind, ErrorCode::ActivityNotActive).await {
+                    self.peer_error(&csr, ErrorCode::ActivityNotActive).await;
+                }
+            }
+            _ => self.peer_error(&csr, ErrorCode::InvalidMessage).await,
+        }
     }
 
-    pub(crate) async fn devices_grants_changed(&mut self) {}
+    async fn start_device(&mut self, csr: ParticipantId, kind: MediaKind) {
+        if let Err(code) = self.gate.check(capability(kind)) {
+            return self.peer_error(&csr, code).await;
+        }
+        if self.media.devices.contains_key(&(csr.clone(), kind)) {
+            return self.peer_error(&csr, ErrorCode::ActivityActive).await;
+        }
+        let Some(pc) = self.peers.get(&csr).map(|p| p.pc.clone()) else { return };
+        self.media.next_track += 1;
+        let id = format!("{}-{}", if kind == MediaKind::Camera { "camera" } else { "mic" }, self.media.next_track);
+        let track = match kind {
+            MediaKind::Camera => tracks::video_track(&id),
+            MediaKind::Microphone => tracks::audio_track(&id),
+        };
+        let Ok(track) = track.map(Arc::new) else { return self.peer_error(&csr, ErrorCode::Internal).await };
+        let Ok(sender) = pc.add_track(track.clone() as Arc<dyn TrackLocal>).await else {
+            return self.peer_error(&csr, ErrorCode::Internal).await;
+        };
+        let (tx, rx) = mpsc::channel::<Encoded>(8);
+        let grants = self.grants.subscribe();
+        let cap = capability(kind);
+        let started = match kind {
+            MediaKind::Microphone => {
+                let mic = open_microphone(self.opts.mic_fallback.clone());
+                if let Origin::Fallback { reason } = &mic.origin {
+                    self.ui.show(Notice::Info(format!("No microphone is used: {reason}")));
+                }
+                std::thread::Builder::new().name("microphone".into()).spawn(move || microphone(mic.source, mic.origin, grants, cap, tx))
+            }
+            MediaKind::Camera => {
+                let camera: Box<dyn CameraSource + Send> = match media::camera::open_camera(CAMERA_SIZE.0, CAMERA_SIZE.1) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.ui.show(Notice::Info(format!("No camera is used ({e}); a test picture is sent instead.")));
+                        match TestPatternCamera::new(CAMERA_SIZE.0, CAMERA_SIZE.1) {
+                            Ok(p) => Box::new(p),
+                            Err(_) => return self.peer_error(&csr, ErrorCode::DeviceUnavailable).await,
+                        }
+                    }
+                };
+                std::thread::Builder::new().name("camera".into()).spawn(move || camera_loop(camera, grants, cap, tx))
+            }
+        };
+        if started.is_err() {
+            return self.peer_error(&csr, ErrorCode::Internal).await;
+        }
+        let writer = tokio::spawn(write_device(SampleOut::new(track, sender.clone()), rx));
+        self.media.devices.insert((csr.clone(), kind), DeviceTrack { sender, writer });
+        self.to_peer(&csr, &PeerMessage::MediaStarted { kind, track: id }).await;
+        self.to_peer(&csr, &PeerMessage::RenegotiationNeeded).await;
+    }
+
+    /// Stops one device track; false when it was not running.
+    async fn stop_device(&mut self, csr: &ParticipantId, kind: MediaKind, reason: ErrorCode) -> bool {
+        let Some(dev) = self.media.devices.remove(&(csr.clone(), kind)) else { return false };
+        // The thread ends on its own at the next frame (its channel closes).
+        dev.writer.abort();
+        if let Some(p) = self.peers.get(csr) {
+            let _ = p.pc.remove_track(&dev.sender).await;
+        }
+        self.to_peer(csr, &PeerMessage::MediaStopped { kind, reason: reason.into() }).await;
+        self.to_peer(csr, &PeerMessage::RenegotiationNeeded).await;
+        true
+    }
+
+    /// Devices whose grant is gone stop now.
+    pub(crate) async fn devices_grants_changed(&mut self) {
+        let lost: Vec<(ParticipantId, MediaKind)> =
+            self.media.devices.keys().filter(|(_, k)| self.gate.check(capability(*k)).is_err()).cloned().collect();
+        for (csr, kind) in lost {
+            self.stop_device(&csr, kind, ErrorCode::ConsentRevoked).await;
+        }
+    }
+
+    /// A CSR's connection is gone: its device tracks end.
+    pub(crate) fn devices_peer_gone(&mut self, csr: &ParticipantId) {
+        self.media.devices.retain(|(c, _), d| {
+            if c == csr {
+                d.writer.abort();
+            }
+            c != csr
+        });
+    }
+}
+
+fn granted(grants: &watch::Receiver<BTreeSet<Capability>>, cap: Capability) -> bool {
+    grants.borrow().contains(&cap)
+}
+
+/// Reads 20 ms frames, encodes them with Opus; a generated source is paced here, a device
+/// paces itself.
+fn microphone(
+    mut source: Box<dyn AudioSource + Send>,
+    origin: Origin,
+    grants: watch::Receiver<BTreeSet<Capability>>,
+    cap: Capability,
+    out: mpsc::Sender<Encoded>,
+) {
+    let Ok(mut enc) = media::audio::opus::OpusEncoder::new(Default::default()) else { return };
+    let paced = matches!(origin, Origin::Fallback { .. });
+    let frame_time = Duration::from_millis(20);
+    let start = Instant::now();
+    let mut frame = [0i16; FRAME_SAMPLES];
+    for n in 1u32.. {
+        if !granted(&grants, cap) || out.is_closed() {
+            return;
+        }
+        if source.next_frame(&mut frame).is_err() {
+            return;
+        }
+        let Ok(packet) = enc.encode(&frame) else { return };
+        let _ = out.try_send(Encoded { data: packet.to_vec(), at: Instant::now(), duration: frame_time });
+        if paced {
+            if let Some(wait) = (start + frame_time * n).checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+    }
+}
+
+/// Captures camera pictures (or the test pattern) and encodes them with VP8.
+fn camera_loop(
+    mut camera: Box<dyn CameraSource + Send>,
+    grants: watch::Receiver<BTreeSet<Capability>>,
+    cap: Capability,
+    out: mpsc::Sender<Encoded>,
+) {
+    let (w, h) = camera.size();
+    let cfg = EncoderConfig { bitrate_kbps: 800, screen_content: false, keyframe_interval: 90, ..EncoderConfig::screen(w, h) };
+    let Ok(mut enc) = Encoder::new(cfg) else { return };
+    let interval = Duration::from_millis(1000 / CAMERA_FPS);
+    let start = Instant::now();
+    for n in 1u32.. {
+        if !granted(&grants, cap) || out.is_closed() {
+            return;
+        }
+        let Ok(pic) = camera.next_frame() else { return };
+        if let Ok(Some(f)) = enc.encode(&pic, start.elapsed().as_millis() as i64) {
+            let _ = out.try_send(Encoded { data: f.data, at: Instant::now(), duration: interval });
+        }
+        if let Some(wait) = (start + interval * n).checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+    }
+}
+
+async fn write_device(mut out: SampleOut, mut frames: mpsc::Receiver<Encoded>) {
+    while let Some(f) = frames.recv().await {
+        if let Err(e) = out.write(f.data, f.at, f.duration).await {
+            tracing::debug!(error = %e, "device frame not sent");
+        }
+    }
 }

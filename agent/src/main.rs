@@ -7,6 +7,7 @@ use agent::ui::terminal::TerminalUi;
 use agent::ui::UiInput;
 use agent_core::transfer::Limits;
 use clap::{Parser, Subcommand};
+use media::audio::MicrophoneFallback;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tokio::io::AsyncBufReadExt;
@@ -46,13 +47,21 @@ enum Command {
         /// Only relay (TURN) connections, never direct ones.
         #[arg(long)]
         relay_only: bool,
+        /// When this computer has no microphone: send this WAV file (16-bit PCM, 48 kHz)
+        /// instead of silence.
+        #[arg(long, conflicts_with = "mic_tone")]
+        mic_file: Option<PathBuf>,
+        /// When this computer has no microphone: send a tone of this many hertz (for tests).
+        #[arg(long)]
+        mic_tone: Option<f64>,
     },
 }
 
 fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
-    let Command::Join { invitation, server, name, download_dir, share, max_file_mib, relay_only } = Cli::parse().command;
+    let Command::Join { invitation, server, name, download_dir, share, max_file_mib, relay_only, mic_file, mic_tone } =
+        Cli::parse().command;
     let Ok(rt) = tokio::runtime::Runtime::new() else {
         eprintln!("error: cannot start");
         return ExitCode::FAILURE;
@@ -67,7 +76,13 @@ fn main() -> ExitCode {
         }
     });
     let limits = Limits { max_file_bytes: max_file_mib * 1024 * 1024, ..Limits::default() };
-    let opts = Options { download_dir, shared_root: share.unwrap_or(home), limits, bind_ip: [127, 0, 0, 1].into(), relay_only };
+    let mic_fallback = match (mic_file, mic_tone) {
+        (Some(path), _) => MicrophoneFallback::WavFile(path),
+        (None, Some(hz)) => MicrophoneFallback::Tone { frequency_hz: hz, amplitude: 0.3 },
+        (None, None) => MicrophoneFallback::Silence,
+    };
+    let opts =
+        Options { download_dir, shared_root: share.unwrap_or(home), limits, bind_ip: [127, 0, 0, 1].into(), relay_only, mic_fallback };
     let code = rt.block_on(run(invitation, server, name, opts));
     // The terminal reader blocks on standard input; do not wait for it.
     rt.shutdown_background();

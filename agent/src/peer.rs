@@ -4,12 +4,18 @@
 
 use crate::rtc::{self, Peer, PeerSetup};
 use crate::session::AgentEvent;
+use ::rtc::media::io::sample_builder::SampleBuilder;
+use ::rtc::rtp::codec::vp8::Vp8Packet;
+use ::rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use media::audio::AudioSink;
 use protocol::peer::{TransferId, CONTROL_CHANNEL, FILE_CHANNEL_PREFIX};
 use protocol::signal::IceCandidate;
 use protocol::ParticipantId;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
+use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use webrtc::peer_connection::{PeerConnectionEventHandler, RTCPeerConnectionIceEvent, RTCPeerConnectionState};
 
 /// What a peer connection reports.
@@ -29,6 +35,10 @@ pub enum PeerEvent {
         transfer: TransferId,
         channel: Arc<dyn DataChannel>,
     },
+    /// A decoded picture of the CSR's video (S9).
+    RemoteVideo(media::I420Frame),
+    /// The CSR started or stopped speaking (S8); their audio is played (or metered).
+    RemoteSpeaking(bool),
 }
 
 /// The session task's handle on one CSR's connection.
@@ -58,6 +68,57 @@ impl PeerConnectionEventHandler for Handler {
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
         self.emit(PeerEvent::State(state)).await;
+    }
+
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        let (csr, events) = (self.csr.clone(), self.events.clone());
+        let emit = move |event| {
+            let events = events.clone();
+            let csr = csr.clone();
+            async move { events.send(AgentEvent::Peer { csr, event }).await.is_ok() }
+        };
+        match track.kind().await {
+            RtpCodecKind::Video => {
+                tokio::spawn(async move {
+                    let mut builder = SampleBuilder::new(64, Vp8Packet::default(), 90_000);
+                    let Ok(mut decoder) = media::vp8::Decoder::new() else { return };
+                    while let Some(ev) = track.poll().await {
+                        let TrackRemoteEvent::OnRtpPacket(p) = ev else { continue };
+                        builder.push(Instant::now(), p);
+                        while let Some(sample) = builder.pop(Instant::now()) {
+                            // A damaged picture is skipped; the next keyframe recovers.
+                            if let Ok(Some(pic)) = decoder.decode(&sample.data) {
+                                if !emit(PeerEvent::RemoteVideo(pic)).await {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+            _ => {
+                tokio::spawn(async move {
+                    let Ok(mut decoder) = media::audio::opus::OpusDecoder::new() else { return };
+                    let mut speaker = media::audio::open_speaker();
+                    let mut level = media::audio::LevelSink::new();
+                    let mut pcm = vec![0i16; media::audio::opus::MAX_DECODED_SAMPLES];
+                    let (mut speaking, mut changed) = (false, Instant::now());
+                    while let Some(ev) = track.poll().await {
+                        let TrackRemoteEvent::OnRtpPacket(p) = ev else { continue };
+                        let Ok(n) = decoder.decode(&p.payload, &mut pcm) else { continue };
+                        speaker.sink.play(&pcm[..n]);
+                        level.play(&pcm[..n]);
+                        // Said once per change, at most once a second.
+                        if level.is_speaking() != speaking && changed.elapsed() > Duration::from_secs(1) {
+                            (speaking, changed) = (level.is_speaking(), Instant::now());
+                            if !emit(PeerEvent::RemoteSpeaking(speaking)).await {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        }
     }
 
     async fn on_data_channel(&self, channel: Arc<dyn DataChannel>) {

@@ -49,6 +49,8 @@ pub struct Options {
     pub limits: Limits,
     pub bind_ip: std::net::IpAddr,
     pub relay_only: bool,
+    /// What the microphone sends when the computer has none (S8).
+    pub mic_fallback: media::audio::MicrophoneFallback,
 }
 
 /// A transfer agreed on one side and waiting for the other.
@@ -307,6 +309,18 @@ impl<U: CustomerUi> Session<U> {
                 }
             }
             PeerEvent::FileChannel { transfer, channel } => self.on_file_channel(csr, transfer, channel).await,
+            PeerEvent::RemoteVideo(pic) => {
+                let size = (pic.width, pic.height);
+                let name = self.name_of(&csr);
+                if self.media.remote_video.insert(csr.clone(), size) != Some(size) {
+                    self.ui.show(Notice::Info(format!("{name}'s video is showing ({}×{}).", size.0, size.1)));
+                }
+                self.ui.video_frame(&name, &pic);
+            }
+            PeerEvent::RemoteSpeaking(on) => {
+                let name = self.name_of(&csr);
+                self.ui.show(Notice::Info(if on { format!("{name} is speaking.") } else { format!("{name} stopped speaking.") }));
+            }
         }
     }
 

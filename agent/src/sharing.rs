@@ -44,7 +44,10 @@ pub(crate) struct MediaState {
     pub(crate) input: InputGate,
     injector: Option<Box<dyn InputInjector>>,
     clipboard: Option<Box<dyn Clipboard>>,
-    next_track: u32,
+    pub(crate) devices: HashMap<(ParticipantId, protocol::media::MediaKind), crate::devices::DeviceTrack>,
+    pub(crate) next_track: u32,
+    /// Size of the last picture of each CSR's video, to say when it starts or changes.
+    pub(crate) remote_video: HashMap<ParticipantId, (u32, u32)>,
 }
 
 /// The grants under which `target` may be shown: viewing or controlling it.
@@ -226,6 +229,7 @@ impl<U: CustomerUi> Session<U> {
 
     /// A CSR's connection is gone: its share ends.
     pub(crate) async fn media_peer_gone(&mut self, csr: &ParticipantId) {
+        self.devices_peer_gone(csr);
         if let Some(mut share) = self.media.shares.remove(csr) {
             share.writer.abort();
             if let Some(stream) = share.stream.take() {

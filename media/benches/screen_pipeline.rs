@@ -53,7 +53,7 @@ fn animate(display: String, w: u16, h: u16, stop: Arc<AtomicBool>) -> std::threa
             p.conn.copy_area(p.root, p.root, ink, rx, ry + 4, rx, ry, rw, rh - 4).unwrap();
             let line_y = ry + rh as i16 - 4;
             p.conn.poly_fill_rectangle(p.root, paper, &[Rectangle { x: rx, y: line_y, width: rw, height: 4 }]).unwrap();
-            if steps % 4 == 0 {
+            if steps.is_multiple_of(4) {
                 let mut x = rx + 20;
                 let mut words = Vec::new();
                 while x < rx + rw as i16 - 80 {

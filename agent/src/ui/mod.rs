@@ -71,6 +71,9 @@ pub trait CustomerUi: Send {
     fn show(&mut self, notice: Notice);
     /// Turns one input into an action, using what this UI has shown (open questions, names).
     fn interpret(&mut self, input: UiInput) -> Option<CustomerAction>;
+    /// A decoded picture of a CSR's camera (S9). A window UI draws it; a terminal cannot, and
+    /// is told in words when a CSR's video starts instead.
+    fn video_frame(&mut self, _from: &str, _frame: &media::I420Frame) {}
 }
 
 /// Human sizes: "2.0 MiB".

@@ -32,6 +32,8 @@ pub enum Seen {
     ControlOpen,
     /// A picture of the agent's video track, decoded here, and when it was complete.
     VideoFrame(std::time::Instant, media::I420Frame),
+    /// Decoded audio of the agent's microphone track (48 kHz mono).
+    Audio(Vec<i16>),
 }
 
 pub struct Console {
@@ -61,6 +63,21 @@ impl PeerConnectionEventHandler for Handler {
     }
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
         let seen = self.seen.clone();
+        if track.kind().await == RtpCodecKind::Audio {
+            tokio::spawn(async move {
+                let mut decoder = media::audio::opus::OpusDecoder::new().unwrap();
+                let mut pcm = vec![0i16; media::audio::opus::MAX_DECODED_SAMPLES];
+                while let Some(ev) = track.poll().await {
+                    let TrackRemoteEvent::OnRtpPacket(p) = ev else { continue };
+                    if let Ok(n) = decoder.decode(&p.payload, &mut pcm) {
+                        if seen.send(Seen::Audio(pcm[..n].to_vec())).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+            return;
+        }
         tokio::spawn(async move {
             let mut builder = SampleBuilder::new(64, Vp8Packet::default(), 90_000);
             let mut decoder = media::vp8::Decoder::new().unwrap();
@@ -190,7 +207,8 @@ impl Console {
             pc.create_data_channel(CONTROL_CHANNEL, Some(RTCDataChannelInit { ordered: true, ..Default::default() })).await.unwrap();
         // As the browser console does: a video m-line from the start, for the agent's share.
         let recv = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Recvonly, ..Default::default() };
-        pc.add_transceiver_from_kind(RtpCodecKind::Video, Some(recv)).await.unwrap();
+        pc.add_transceiver_from_kind(RtpCodecKind::Video, Some(recv.clone())).await.unwrap();
+        pc.add_transceiver_from_kind(RtpCodecKind::Audio, Some(recv)).await.unwrap();
         let offer = pc.create_offer(None).await.unwrap();
         pc.set_local_description(offer.clone()).await.unwrap();
         self.send(ClientMessage::Signal { to: customer.clone(), payload: SignalPayload::Offer { sdp: offer.sdp } }).await;

@@ -217,6 +217,9 @@ impl ShmBuffer {
     }
 }
 
+/// A drawable and the rectangle of it to read: x, y, width, height.
+type Area = (u32, i16, i16, u16, u16);
+
 /// A capture of one monitor (a rectangle of the root window) or one window.
 pub struct X11Capture {
     conn: RustConnection,
@@ -230,7 +233,7 @@ pub struct X11Capture {
     newest: usize,
     have_previous: bool,
     /// The monitor's rectangle on the root window and when it was read.
-    monitor_rect: Option<(Instant, (u32, i16, i16, u16, u16))>,
+    monitor_rect: Option<(Instant, Area)>,
 }
 
 impl X11Capture {
@@ -245,7 +248,7 @@ impl X11Capture {
     }
 
     /// The drawable to read and the rectangle within it.
-    fn area(&mut self) -> Result<(u32, i16, i16, u16, u16), CaptureError> {
+    fn area(&mut self) -> Result<Area, CaptureError> {
         match self.target {
             ShareTarget::Monitor { index } => {
                 // Monitors change rarely; asking RandR costs round trips, so once a second.
