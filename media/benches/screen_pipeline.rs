@@ -169,7 +169,12 @@ fn main() {
         "{:<10} {:>9} {:>10} {:>7} {:>10} {:>8} {:>9} {:>8} | {:>9} {:>10} {:>8}",
         "size", "ours fps", "ffmpeg fps", "ratio", "median ms", "p95 ms", "KiB/frame", "skipped", "60fps: fps", "median ms", "p95 ms"
     );
-    for (w, h) in [(1920u32, 1080u32), (1280, 720)] {
+    let sizes: Vec<(u32, u32)> = match std::env::var("ONLY").as_deref() {
+        Ok("1080") => vec![(1920, 1080)],
+        Ok("720") => vec![(1280, 720)],
+        _ => vec![(1920, 1080), (1280, 720)],
+    };
+    for (w, h) in sizes {
         let x = common::Xvfb::start(w, h);
         let stop = Arc::new(AtomicBool::new(false));
         let anim = animate(x.display.clone(), w as u16, h as u16, stop.clone());

@@ -96,7 +96,7 @@ impl Encoder {
             cfg.rc_end_usage = vpx::vpx_rc_mode::VPX_CBR;
             cfg.rc_target_bitrate = config.bitrate_kbps;
             cfg.rc_min_quantizer = 2;
-            cfg.rc_max_quantizer = 56;
+            cfg.rc_max_quantizer = 63;
             cfg.rc_undershoot_pct = 100;
             cfg.rc_overshoot_pct = 15;
             cfg.rc_buf_initial_sz = 500;
@@ -115,7 +115,7 @@ impl Encoder {
             enc.control(vpx::vp8e_enc_control_id::VP8E_SET_CPUUSED as c_int, config.speed)?;
             enc.control(vpx::vp8e_enc_control_id::VP8E_SET_STATIC_THRESHOLD as c_int, 1)?;
             enc.control(vpx::vp8e_enc_control_id::VP8E_SET_NOISE_SENSITIVITY as c_int, 0)?;
-            enc.control(vpx::vp8e_enc_control_id::VP8E_SET_TOKEN_PARTITIONS as c_int, if config.threads > 1 { 2 } else { 0 })?;
+            enc.control(vpx::vp8e_enc_control_id::VP8E_SET_TOKEN_PARTITIONS as c_int, if config.threads > 1 { 3 } else { 0 })?;
             // Keyframes at most 3× an average frame, so a request does not stall the stream.
             enc.control(vpx::vp8e_enc_control_id::VP8E_SET_MAX_INTRA_BITRATE_PCT as c_int, 300)?;
             enc.control(vpx::vp8e_enc_control_id::VP8E_SET_SCREEN_CONTENT_MODE as c_int, if config.screen_content { 1 } else { 0 })?;
