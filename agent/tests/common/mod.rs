@@ -65,6 +65,11 @@ impl Agent {
     }
 
     /// Types a line, as the customer would.
+    /// The agent's process id (benchmarks read its /proc entries).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn type_line(&mut self, line: &str) {
         writeln!(self.stdin, "{line}").unwrap();
         self.stdin.flush().unwrap();

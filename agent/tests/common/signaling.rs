@@ -23,7 +23,14 @@ fn binary() -> PathBuf {
     let bin = dir.join("signaling");
     if !bin.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let ok = Command::new(cargo).args(["build", "-p", "signaling"]).status().unwrap().success();
+        // Benchmarks run from target/release, tests from target/debug.
+        let release = dir.ends_with("release");
+        let mut build = Command::new(cargo);
+        build.args(["build", "-p", "signaling"]);
+        if release {
+            build.arg("--release");
+        }
+        let ok = build.status().unwrap().success();
         assert!(ok, "cannot build signaling");
     }
     bin
