@@ -103,7 +103,11 @@ async fn main() {
     println!("agent footprint (release build, 1920x1080 still screen, {SECONDS} s windows)");
     println!("  binary size                      {:>8.1} MiB", size as f64 / 1048576.0);
     println!("  idle in a session: CPU           {idle_cpu:>8.2} % of one core, RSS {:.1} MiB", idle_rss as f64 / 1024.0);
-    println!("  sharing the still screen: CPU    {share_cpu:>8.2} % of one core, RSS {:.1} MiB (peak {:.1} MiB)", share_rss as f64 / 1024.0, peak_rss as f64 / 1024.0);
+    println!(
+        "  sharing the still screen: CPU    {share_cpu:>8.2} % of one core, RSS {:.1} MiB (peak {:.1} MiB)",
+        share_rss as f64 / 1024.0,
+        peak_rss as f64 / 1024.0
+    );
     match ffmpeg {
         Some((cpu, peak)) => println!(
             "  ffmpeg x11grab+libvpx, 30 fps:   {cpu:>8.2} % of one core, peak RSS {:.1} MiB  → agent uses {:.2}× its CPU",
@@ -113,5 +117,8 @@ async fn main() {
         None => println!("  ffmpeg baseline: ffmpeg missing"),
     }
     println!("  grant → first decoded picture    {:>8.0} ms (Rust CSR peer on loopback)", grant_to_picture.as_secs_f64() * 1000.0);
-    println!("  agent join → customer in roster  {:>8.0} ms (signaling start, session, invitation, join by code, CSR peer connected)", join_to_roster.as_secs_f64() * 1000.0);
+    println!(
+        "  agent join → customer in roster  {:>8.0} ms (signaling start, session, invitation, join by code, CSR peer connected)",
+        join_to_roster.as_secs_f64() * 1000.0
+    );
 }
