@@ -138,12 +138,18 @@ impl PeerConnectionEventHandler for Handler {
 async fn read_control(csr: ParticipantId, channel: Arc<dyn DataChannel>, events: mpsc::Sender<AgentEvent>) {
     let emit = |event| AgentEvent::Peer { csr: csr.clone(), event };
     // The channel may already be open when it is announced.
-    if matches!(channel.ready_state().await, Ok(s) if s.to_string() == "open") {
+    let mut opened = matches!(channel.ready_state().await, Ok(s) if s.to_string() == "open");
+    if opened {
         let _ = events.send(emit(PeerEvent::ControlOpen(channel.clone()))).await;
     }
     while let Some(ev) = channel.poll().await {
         let event = match ev {
-            DataChannelEvent::OnOpen => PeerEvent::ControlOpen(channel.clone()),
+            // Announced once: the open may already have been seen above.
+            DataChannelEvent::OnOpen if opened => continue,
+            DataChannelEvent::OnOpen => {
+                opened = true;
+                PeerEvent::ControlOpen(channel.clone())
+            }
             DataChannelEvent::OnMessage(m) if m.is_string => match String::from_utf8(m.data.to_vec()) {
                 Ok(text) => PeerEvent::Control(text),
                 Err(_) => PeerEvent::ControlGarbage,

@@ -269,6 +269,18 @@ impl<U: CustomerUi> Session<U> {
 
     /// The CSR offers (first connection, renegotiation or ICE restart); the agent answers.
     async fn answer_offer(&mut self, csr: &ParticipantId, sdp: String) -> Result<(), String> {
+        // A new DTLS certificate means a new peer (the console reloaded without saying bye);
+        // the same certificate is a renegotiation or an ICE restart of this one.
+        if let Some(p) = self.peers.get(csr) {
+            let current = p.pc.remote_description().await;
+            if current.is_some_and(|d| fingerprint(&d.sdp) != fingerprint(&sdp)) {
+                tracing::info!(%csr, "the console started a new connection; replacing the old one");
+                self.media_peer_gone(csr).await;
+                if let Some(old) = self.peers.remove(csr) {
+                    let _ = old.pc.close().await;
+                }
+            }
+        }
         if !self.peers.contains_key(csr) {
             let p = peer::connect(&self.setup, csr.clone(), self.events.clone()).await.map_err(|e| e.to_string())?;
             self.peers.insert(csr.clone(), p);
@@ -408,6 +420,11 @@ pub(crate) async fn send_control(channel: &Arc<dyn DataChannel>, msg: &PeerMessa
     if let Ok(text) = serde_json::to_string(msg) {
         let _ = channel.send_text(&text).await;
     }
+}
+
+/// The DTLS fingerprint lines of an SDP, which identify the peer's certificate.
+fn fingerprint(sdp: &str) -> Vec<&str> {
+    sdp.lines().filter(|l| l.starts_with("a=fingerprint:")).map(str::trim).collect()
 }
 
 fn farewell(code: ErrorCode) -> String {

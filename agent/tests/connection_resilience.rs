@@ -88,3 +88,18 @@ async fn a_file_over_the_size_limit_is_refused_before_any_byte_flows() {
     assert_eq!(code, protocol::ErrorCode::FileTooLarge);
     assert_eq!(std::fs::read_dir(&l.agent.download_dir).unwrap().count(), 0, "nothing was created");
 }
+
+/// A console that reloads starts a new connection without saying bye: the agent answers it
+/// with a fresh peer instead of feeding the new offer to the old one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reloaded_console_gets_a_new_connection() {
+    let mut l = live(&[]).await;
+    let old = l.alice.pc.clone().unwrap();
+    let customer = l.customer.clone();
+    // `connect` builds a new peer (new certificate) and waits for the agent's hello on it.
+    l.alice.connect(&customer).await;
+    l.alice.to_agent(&PeerMessage::SystemInfoRequest).await;
+    let code = l.alice.peer_msg("refusal", |m| if let PeerMessage::Error { error } = m { Some(error.code) } else { None }).await;
+    assert_eq!(code, protocol::ErrorCode::ConsentRequired, "the new connection carries requests");
+    let _ = old.close().await;
+}
