@@ -28,12 +28,12 @@ const SHARE_FPS: u32 = 30;
 /// One running share towards one CSR.
 pub(crate) struct Share {
     target: ShareTarget,
-    stream: Option<ScreenStream>,
+    stream: ScreenStream,
     controls: StreamControls,
     sender: Arc<dyn RtpSender>,
     writer: tokio::task::JoinHandle<()>,
     /// A second handle on the source, to map input onto where it is now (windows move).
-    probe: Option<Box<dyn ScreenCapture>>,
+    probe: Box<dyn ScreenCapture>,
     surface: Option<(Instant, media::input::Surface)>,
 }
 
@@ -68,7 +68,11 @@ impl<U: CustomerUi> Session<U> {
         match msg {
             PeerMessage::ListSources { request } => self.list_sources(csr, request).await,
             PeerMessage::StartShare { target } => self.start_share(csr, target).await,
-            PeerMessage::StopShare => self.stop_share(&csr, ErrorCode::ActivityNotActive, false).await,
+            PeerMessage::StopShare => {
+                if !self.stop_share(&csr, ErrorCode::ActivityNotActive).await {
+                    self.peer_error(&csr, ErrorCode::ActivityNotActive).await;
+                }
+            }
             PeerMessage::KeyframeRequest => {
                 if let Some(s) = self.media.shares.get(&csr) {
                     s.controls.request_keyframe();
@@ -113,9 +117,8 @@ impl<U: CustomerUi> Session<U> {
             return self.peer_error(&csr, ErrorCode::NotPrimary).await;
         }
         let Some(pc) = self.peers.get(&csr).map(|p| p.pc.clone()) else { return };
-        if self.media.shares.contains_key(&csr) {
-            self.stop_share(&csr, ErrorCode::ActivityNotActive, false).await;
-        }
+        // A new share replaces the running one.
+        self.stop_share(&csr, ErrorCode::ActivityNotActive).await;
         let opened = tokio::task::spawn_blocking(move || {
             let mut cap = capture::open(None, target)?;
             let probe = capture::open(None, target)?;
@@ -167,45 +170,37 @@ impl<U: CustomerUi> Session<U> {
         let writer = tokio::spawn(crate::tracks::write_video(track, sender.clone(), rx, controls.clone()));
         let (width, height) = (surface.width, surface.height);
         let input_surface = media::input::Surface { x: surface.x, y: surface.y, width, height, application: target.is_application() };
-        self.media.shares.insert(
-            csr.clone(),
-            Share {
-                target,
-                stream: Some(stream),
-                controls,
-                sender,
-                writer,
-                probe: Some(probe),
-                surface: Some((Instant::now(), input_surface)),
-            },
-        );
+        self.media
+            .shares
+            .insert(csr.clone(), Share { target, stream, controls, sender, writer, probe, surface: Some((Instant::now(), input_surface)) });
         let what = if target.is_application() { "one of your application windows" } else { "your screen" };
         self.ui.show(Notice::Info(format!("{} now sees {what}. Type `revoke` to stop it at any moment.", self.name_of(&csr))));
         self.to_peer(&csr, &PeerMessage::ShareStarted { target, track: track_id, width, height }).await;
         self.to_peer(&csr, &PeerMessage::RenegotiationNeeded).await;
     }
 
-    /// Stops `csr`'s share, telling the console why (`consent_revoked`, or the CSR's own stop).
-    pub(crate) async fn stop_share(&mut self, csr: &ParticipantId, reason: ErrorCode, renegotiate_only_if_running: bool) {
-        let Some(mut share) = self.media.shares.remove(csr) else {
-            if !renegotiate_only_if_running {
-                self.peer_error(csr, ErrorCode::ActivityNotActive).await;
-            }
-            return;
-        };
-        share.writer.abort();
-        if let Some(stream) = share.stream.take() {
-            // Joining the threads waits for at most one picture: off the session task.
-            tokio::task::spawn_blocking(move || stream.stop());
-        }
+    /// Ends `csr`'s share, if any: both threads, the writer, and any input still held. Gives
+    /// back the track's sender for the caller to remove.
+    fn end_share(&mut self, csr: &ParticipantId) -> Option<Arc<dyn RtpSender>> {
+        let Share { stream, writer, sender, .. } = self.media.shares.remove(csr)?;
+        writer.abort();
+        // Joining the threads waits for at most one picture: off the session task.
+        tokio::task::spawn_blocking(move || stream.stop());
         let releases = self.media.input.set_surface(None);
         self.inject(releases);
+        Some(sender)
+    }
+
+    /// Stops `csr`'s share, telling the console why (`consent_revoked`, or the CSR's own stop);
+    /// false when none was running.
+    pub(crate) async fn stop_share(&mut self, csr: &ParticipantId, reason: ErrorCode) -> bool {
+        let Some(sender) = self.end_share(csr) else { return false };
         if let Some(p) = self.peers.get(csr) {
-            let _ = p.pc.remove_track(&share.sender).await;
+            let _ = p.pc.remove_track(&sender).await;
         }
         self.to_peer(csr, &PeerMessage::ShareStopped { reason: reason.into() }).await;
         self.to_peer(csr, &PeerMessage::RenegotiationNeeded).await;
-        let _ = share.target;
+        true
     }
 
     /// After every change of grants: shares and control that lost theirs stop now.
@@ -219,7 +214,7 @@ impl<U: CustomerUi> Session<U> {
         let lost: Vec<ParticipantId> =
             self.media.shares.iter().filter(|(_, s)| !share_allowed(&self.gate, s.target)).map(|(c, _)| c.clone()).collect();
         for csr in lost {
-            self.stop_share(&csr, ErrorCode::ConsentRevoked, true).await;
+            self.stop_share(&csr, ErrorCode::ConsentRevoked).await;
         }
         if !grants.remote_control && !grants.application_control {
             self.media.clipboard = None;
@@ -230,14 +225,7 @@ impl<U: CustomerUi> Session<U> {
     /// A CSR's connection is gone: its share ends.
     pub(crate) async fn media_peer_gone(&mut self, csr: &ParticipantId) {
         self.devices_peer_gone(csr);
-        if let Some(mut share) = self.media.shares.remove(csr) {
-            share.writer.abort();
-            if let Some(stream) = share.stream.take() {
-                tokio::task::spawn_blocking(move || stream.stop());
-            }
-            let releases = self.media.input.set_surface(None);
-            self.inject(releases);
-        }
+        self.end_share(csr);
     }
 
     /// The connection to `csr` (re)connected: a fresh keyframe lets its decoder start.
@@ -328,6 +316,11 @@ impl<U: CustomerUi> Session<U> {
     }
 }
 
+/// Where input lands: the captured surface, and whether it is one application's window.
+fn input_surface(s: capture::Surface, target: ShareTarget) -> media::input::Surface {
+    media::input::Surface { x: s.x, y: s.y, width: s.width, height: s.height, application: target.is_application() }
+}
+
 fn still_granted(grants: &watch::Receiver<BTreeSet<Capability>>, allowed: &[Capability]) -> bool {
     let now = grants.borrow();
     allowed.iter().any(|c| now.contains(c))
@@ -335,14 +328,12 @@ fn still_granted(grants: &watch::Receiver<BTreeSet<Capability>>, allowed: &[Capa
 
 /// Where the share is on the desktop now; windows are looked up at most twice a second.
 fn current_surface(share: &mut Share) -> Option<media::input::Surface> {
-    let application = share.target.is_application();
     if let Some((at, s)) = share.surface {
         if at.elapsed() < Duration::from_millis(500) {
             return Some(s);
         }
     }
-    let s = share.probe.as_mut()?.surface().ok()?;
-    let s = media::input::Surface { x: s.x, y: s.y, width: s.width, height: s.height, application };
+    let s = input_surface(share.probe.surface().ok()?, share.target);
     share.surface = Some((Instant::now(), s));
     Some(s)
 }

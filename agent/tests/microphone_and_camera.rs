@@ -1,7 +1,7 @@
 //! S8, S9, S21: the customer's microphone and camera go out only after their grant. On this
 //! machine there is neither, so the agent sends its stand-ins (a tone it was told to send, a
 //! test picture) and says so; the CSR decodes them over a real peer connection. Revoking stops
-//! them.
+//! them. The other way, the CSR's video and voice reach the customer, decoded.
 
 mod common;
 use common::console::Seen;
@@ -97,4 +97,31 @@ async fn microphone_and_camera_flow_only_under_their_grants() {
     });
     l.agent.expect("Alice's video is showing (320×240)");
     sending.abort();
+
+    // S8 the other way: the CSR's voice is decoded and played (here, metered: no sound card).
+    let track = std::sync::Arc::new(agent::tracks::audio_track("csr-voice").unwrap());
+    let init = ::rtc::rtp_transceiver::RTCRtpTransceiverInit {
+        direction: ::rtc::rtp_transceiver::RTCRtpTransceiverDirection::Sendonly,
+        ..Default::default()
+    };
+    let tr = pc
+        .add_transceiver_from_track(track.clone() as std::sync::Arc<dyn webrtc::media_stream::track_local::TrackLocal>, Some(init))
+        .await
+        .unwrap();
+    let sender = tr.sender().await.unwrap().unwrap();
+    l.alice.renegotiate().await;
+    let mut out = agent::tracks::SampleOut::new(track, sender);
+    let speaking = tokio::spawn(async move {
+        let mut voice = media::audio::ToneSource::new(300.0, 0.4);
+        let mut enc = media::audio::opus::OpusEncoder::new(Default::default()).unwrap();
+        let mut frame = [0i16; media::audio::FRAME_SAMPLES];
+        for _ in 0..250 {
+            media::audio::AudioSource::next_frame(&mut voice, &mut frame).unwrap();
+            let packet = enc.encode(&frame).unwrap().to_vec();
+            let _ = out.write(packet, std::time::Instant::now(), std::time::Duration::from_millis(20)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    });
+    l.agent.expect("Alice is speaking.");
+    speaking.abort();
 }

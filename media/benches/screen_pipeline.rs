@@ -80,7 +80,6 @@ struct Ours {
     median_ms: f64,
     p95_ms: f64,
     mean_kbytes: f64,
-    skipped: u32,
 }
 
 fn ours(display: &str, w: u32, h: u32, secs: f64, max_fps: Option<u32>) -> Ours {
@@ -98,7 +97,6 @@ fn ours(display: &str, w: u32, h: u32, secs: f64, max_fps: Option<u32>) -> Ours 
         true
     });
     std::thread::sleep(Duration::from_secs_f64(secs));
-    let skipped = stream.skipped();
     stream.stop();
     let elapsed = start.elapsed().as_secs_f64();
     let mut v = lat.lock().unwrap().clone();
@@ -110,7 +108,6 @@ fn ours(display: &str, w: u32, h: u32, secs: f64, max_fps: Option<u32>) -> Ours 
         median_ms: v.get(n / 2).copied().unwrap_or(f64::NAN),
         p95_ms: v.get(n * 95 / 100).copied().unwrap_or(f64::NAN),
         mean_kbytes: total_bytes as f64 / n as f64 / 1024.0,
-        skipped,
     }
 }
 
@@ -166,8 +163,8 @@ fn main() {
         speed()
     );
     println!(
-        "{:<10} {:>9} {:>10} {:>7} {:>10} {:>8} {:>9} {:>8} | {:>9} {:>10} {:>8}",
-        "size", "ours fps", "ffmpeg fps", "ratio", "median ms", "p95 ms", "KiB/frame", "skipped", "60fps: fps", "median ms", "p95 ms"
+        "{:<10} {:>9} {:>10} {:>7} {:>10} {:>8} {:>9} | {:>9} {:>10} {:>8}",
+        "size", "ours fps", "ffmpeg fps", "ratio", "median ms", "p95 ms", "KiB/frame", "60fps: fps", "median ms", "p95 ms"
     );
     let sizes: Vec<(u32, u32)> = match std::env::var("ONLY").as_deref() {
         Ok("1080") => vec![(1920, 1080)],
@@ -187,7 +184,7 @@ fn main() {
         let steps = anim.join().unwrap_or(0);
         let ratio = ff.map(|f| format!("{:.2}×", o.fps / f)).unwrap_or_else(|| "n/a".into());
         println!(
-            "{:<10} {:>9.1} {:>10} {:>7} {:>10.2} {:>8.2} {:>9.1} {:>8} | {:>10.1} {:>10.2} {:>8.2}",
+            "{:<10} {:>9.1} {:>10} {:>7} {:>10.2} {:>8.2} {:>9.1} | {:>10.1} {:>10.2} {:>8.2}",
             format!("{w}x{h}"),
             o.fps,
             ff.map(|f| format!("{f:.1}")).unwrap_or_else(|| "missing".into()),
@@ -195,7 +192,6 @@ fn main() {
             o.median_ms,
             o.p95_ms,
             o.mean_kbytes,
-            o.skipped,
             paced.fps,
             paced.median_ms,
             paced.p95_ms

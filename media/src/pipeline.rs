@@ -62,8 +62,6 @@ struct Shared {
     stop: AtomicBool,
     want_keyframe: AtomicBool,
     bitrate_kbps: AtomicU32,
-    /// Pictures captured but not encoded because the encoder was busy.
-    skipped: AtomicU32,
     /// Running average of one encode, microseconds.
     encode_us: AtomicU32,
 }
@@ -85,7 +83,6 @@ impl ScreenStream {
             stop: AtomicBool::new(false),
             want_keyframe: AtomicBool::new(true),
             bitrate_kbps: AtomicU32::new(opts.bitrate_kbps.unwrap_or(0)),
-            skipped: AtomicU32::new(0),
             encode_us: AtomicU32::new(0),
         });
         // Two picture buffers circulate: one being filled, one being encoded.
@@ -110,21 +107,6 @@ impl ScreenStream {
     /// A handle that asks for keyframes and sets the bitrate from other tasks.
     pub fn controls(&self) -> StreamControls {
         StreamControls(self.shared.clone())
-    }
-
-    /// The next picture is a keyframe (PLI/FIR from the receiver, a new viewer).
-    pub fn request_keyframe(&self) {
-        self.shared.want_keyframe.store(true, Ordering::Relaxed);
-    }
-
-    /// Follows the congestion controller's estimate.
-    pub fn set_bitrate(&self, kbps: u32) {
-        self.shared.bitrate_kbps.store(kbps, Ordering::Relaxed);
-    }
-
-    /// Pictures dropped because the encoder was still busy.
-    pub fn skipped(&self) -> u32 {
-        self.shared.skipped.load(Ordering::Relaxed)
     }
 
     /// Stops and waits for both threads.
@@ -152,10 +134,12 @@ impl Drop for ScreenStream {
 pub struct StreamControls(Arc<Shared>);
 
 impl StreamControls {
+    /// The next picture is a keyframe (PLI/FIR from the receiver, a new viewer).
     pub fn request_keyframe(&self) {
         self.0.want_keyframe.store(true, Ordering::Relaxed);
     }
 
+    /// Follows the congestion controller's estimate.
     pub fn set_bitrate(&self, kbps: u32) {
         self.0.bitrate_kbps.store(kbps, Ordering::Relaxed);
     }
@@ -207,11 +191,8 @@ fn capture_loop(
             shared.want_keyframe.store(true, Ordering::Relaxed);
         }
         last_sent = Instant::now();
-        let Some(mut buf) = spare.take().or_else(|| free.try_recv().ok()) else {
-            shared.skipped.fetch_add(1, Ordering::Relaxed);
-            capture.forget_previous();
-            continue;
-        };
+        // Always there: the wait above keeps the encoder's free buffer until it is used.
+        let Some(mut buf) = spare.take() else { continue };
         if let Err(e) = convert::bgra_to_i420(&shot.frame, &mut buf) {
             let _ = out.send(Err(e.into()));
             return;

@@ -41,8 +41,6 @@ pub trait ScreenCapture: Send {
     fn capture(&mut self) -> Result<Captured<'_>, CaptureError>;
     /// Where the captured surface is on the desktop now (windows move).
     fn surface(&mut self) -> Result<Surface, CaptureError>;
-    /// The next picture counts as changed whatever it shows (the last one was not sent).
-    fn forget_previous(&mut self);
 }
 
 /// Why capturing failed.

@@ -311,10 +311,6 @@ impl ScreenCapture for X11Capture {
         Ok(Captured { frame: BgraFrame { width: w.into(), height: h.into(), stride: u32::from(w) * 4, data: now }, changed })
     }
 
-    fn forget_previous(&mut self) {
-        self.have_previous = false;
-    }
-
     fn surface(&mut self) -> Result<Surface, CaptureError> {
         let (drawable, x, y, w, h) = self.area()?;
         if drawable == self.root {
