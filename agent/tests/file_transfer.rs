@@ -121,11 +121,38 @@ async fn push(l: &mut Live, transfer: &str, consent: &str, name: &str, size: u64
 }
 
 /// The console tells signaling a per-transfer grant is in use, then used up (S13, S22).
-async fn item_activity(l: &Live, start: bool) {
+/// Starts or stops the per-transfer activity in signaling and waits until it is recorded. The
+/// customer's yes travels to signaling on the agent's own link while the agent's reply reaches
+/// the console peer to peer, so a start can arrive before the grant is recorded: then signaling
+/// says the consent is pending and the console asks again, as the browser console does.
+async fn item_activity(l: &mut Live, start: bool) {
+    use protocol::rules::Event;
     let activity = Activity::Capability(Capability::FileTransferItem);
-    let customer = Some(l.customer.clone());
-    let msg = if start { ClientMessage::ActivityStart { activity, customer } } else { ClientMessage::ActivityStop { activity, customer } };
-    l.alice.send(msg).await;
+    for _ in 0..100 {
+        let customer = Some(l.customer.clone());
+        let msg =
+            if start { ClientMessage::ActivityStart { activity, customer } } else { ClientMessage::ActivityStop { activity, customer } };
+        l.alice.send(msg).await;
+        let recorded = l
+            .alice
+            .server("the activity recorded", |m| match m {
+                ServerMessage::Event {
+                    event: Event::ActivityStarted { activity: a, .. } | Event::ActivityStopped { activity: a, .. },
+                    ..
+                } if *a == activity => Some(true),
+                ServerMessage::Error { error } if start && matches!(error.code, ErrorCode::ConsentPending | ErrorCode::ConsentRequired) => {
+                    Some(false)
+                }
+                ServerMessage::Error { error } => panic!("signaling refused the item activity: {error:?}"),
+                _ => None,
+            })
+            .await;
+        if recorded {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the customer's grant never reached signaling");
 }
 
 async fn started(c: &mut Console, transfer: &str) -> Result<u64, ErrorCode> {
@@ -164,11 +191,11 @@ async fn advanced_transfer_moves_200_mib_each_way_with_a_yes_for_each_file() {
     l.agent.expect("Alice (support) asks to send you driver.run (200.0 MiB) into your shared folder. Allow? [y/N]");
     l.agent.type_line("y");
     assert_eq!(started(&mut l.alice, "p1").await, Ok(0));
-    item_activity(&l, true).await;
+    item_activity(&mut l, true).await;
     let t0 = std::time::Instant::now();
     l.alice.send_file("p1", &src, 0, None, None).await;
     assert_eq!(outcome(&mut l.alice, "p1").await, Ok("driver.run".into()));
-    item_activity(&l, false).await;
+    item_activity(&mut l, false).await;
     eprintln!("advanced 200 MiB CSR→customer in {:?}", t0.elapsed());
     assert_eq!(sha256_file(&l.agent.share_dir.join("driver.run")), sha);
 
@@ -189,11 +216,11 @@ async fn advanced_transfer_moves_200_mib_each_way_with_a_yes_for_each_file() {
     let channel =
         l.alice.until("file channel", |s| if let Seen::FileChannel(id, ch) = s { (id == "g1").then(|| ch.clone()) } else { None }).await;
     let t0 = std::time::Instant::now();
-    item_activity(&l, true).await;
+    item_activity(&mut l, true).await;
     let (got, got_sha) = Console::receive_file(channel, &l.dirs.path().join("pulled.bin"), size).await;
     eprintln!("advanced 200 MiB customer→CSR in {:?}", t0.elapsed());
     assert_eq!((got, got_sha), (size, pull_sha));
-    item_activity(&l, false).await;
+    item_activity(&mut l, false).await;
 
     // One yes, one transfer: the same consent cannot start a second one.
     l.alice.to_agent(&PeerMessage::PullFile { transfer: "g2".into(), consent: "c2".into(), path: "logs.bin".into() }).await;
