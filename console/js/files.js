@@ -4,8 +4,11 @@
 // each mode hidden when the site admin switched it off.
 import { h, fill, fmtBytes, fmtDuration } from './dom.js';
 import { describe, showError } from './api.js';
-import { sha256Hex } from './peer.js';
+import { sha256Hex, WHOLE_HASH_BYTES } from './peer.js';
+import { Sha256 } from './sha256.js';
 
+/** A pull is kept in Blobs of this many bytes while it arrives. */
+const SEGMENT_BYTES = 16 * 1024 * 1024;
 const S12 = 'File transfer is not available while an application is viewed or controlled. Stop application sharing first.';
 
 export class FilesPanel {
@@ -288,8 +291,21 @@ export class FilesPanel {
 
   attach(t, ch) {
     t.channel = ch;
+    // Large files are hashed as they arrive (WebCrypto cannot take them whole) and kept as Blob
+    // segments, which Chromium may move out of the page (to disk): the page never holds more than
+    // one segment of bytes, whatever the size.
+    t.hash = t.size > WHOLE_HASH_BYTES ? new Sha256() : null;
+    t.segments = [];
+    t.pending = 0;
     const take = (data) => {
       t.parts.push(data);
+      if (t.hash) t.hash.update(data);
+      t.pending += data.byteLength;
+      if (t.pending >= SEGMENT_BYTES) {
+        t.segments.push(new Blob(t.parts));
+        t.parts = [];
+        t.pending = 0;
+      }
       this.progress(t, t.done + data.byteLength);
       if (t.done >= t.size) this.verify(t);
     };
@@ -302,9 +318,10 @@ export class FilesPanel {
   async verify(t) {
     if (t.state !== 'moving') return;
     t.state = 'checking';
-    const blob = new Blob(t.parts, { type: 'application/octet-stream' });
+    const blob = new Blob([...t.segments, ...t.parts], { type: 'application/octet-stream' });
     t.parts = [];
-    const sha = await sha256Hex(blob);
+    t.segments = [];
+    const sha = t.hash ? t.hash.hex() : await sha256Hex(blob);
     if (sha !== t.sha256) {
       this.finish(t, false, 'the file arrived damaged (SHA-256 differs); copy it again');
       return;

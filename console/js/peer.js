@@ -3,6 +3,8 @@
 // recvonly video transceiver from the first offer (so the agent's tracks map onto them), and
 // makes a new offer whenever the agent says `renegotiation_needed` or a local track is added.
 
+import { Sha256 } from './sha256.js';
+
 export const PROTOCOL_VERSION = 1;
 export const CHUNK_BYTES = 64 * 1024;
 const HIGH_WATER = 4 * 1024 * 1024;
@@ -152,8 +154,19 @@ export class AgentLink {
   }
 }
 
+/** Up to this size a file is hashed whole by WebCrypto (native, fast). Chromium cannot read a
+ * large Blob into one ArrayBuffer (512 MiB already fails with NotReadableError), so larger files
+ * go through {@link Sha256} in slices. */
+export const WHOLE_HASH_BYTES = 128 * 1024 * 1024;
+const HASH_SLICE_BYTES = 8 * 1024 * 1024;
+
 /** SHA-256 of a Blob as lowercase hex. */
 export async function sha256Hex(blob) {
-  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  if (blob.size <= WHOLE_HASH_BYTES) {
+    const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+    return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  }
+  const hash = new Sha256();
+  for (let pos = 0; pos < blob.size; pos += HASH_SLICE_BYTES) hash.update(await blob.slice(pos, pos + HASH_SLICE_BYTES).arrayBuffer());
+  return hash.hex();
 }

@@ -4,6 +4,8 @@
 //! scenario drives the console as a CSR would and the real agent through its terminal, and
 //! asserts what a person sees; the Rust test asserts the scenario passed.
 
+pub mod bench_files;
+pub mod netns;
 mod pieces;
 
 pub use pieces::{Coturn, Xvfb};
@@ -22,14 +24,16 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
 }
 
-/// `target/<profile>/<name>`, built on demand when only this package's tests were built.
-fn binary(name: &str) -> PathBuf {
+/// `target/<profile>/<name>`, built on demand when only this package's tests (or benches) were built.
+pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let dir = exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf();
     let bin = dir.join(name);
     if !bin.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let ok = Command::new(cargo).args(["build", "-p", "signaling", "-p", "agent"]).status().map(|s| s.success()).unwrap_or(false);
+        let release = dir.ends_with("release").then_some("--release");
+        let args = ["build", "-p", "signaling", "-p", "agent"].into_iter().chain(release);
+        let ok = Command::new(cargo).args(args).status().map(|s| s.success()).unwrap_or(false);
         assert!(ok, "cannot build signaling and agent");
     }
     bin
@@ -53,6 +57,12 @@ pub struct Signaling {
 
 impl Signaling {
     pub fn start(extra: &[String], envs: &[(String, String)]) -> Signaling {
+        Signaling::start_in(None, extra, envs)
+    }
+
+    /// Signaling inside network namespace `netns` (`ip netns exec`), listening on its address
+    /// `ip`; on loopback when `None`.
+    pub fn start_in(place: Option<(&str, &str)>, extra: &[String], envs: &[(String, String)]) -> Signaling {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("signaling.db").display().to_string();
         for (user, name, admin) in [("alice", "Alice", true), ("bob", "Bob", false)] {
@@ -66,9 +76,10 @@ impl Signaling {
             assert!(c.wait().expect("admin command").success(), "cannot create account {user}");
         }
         let port = free_port();
+        let (netns, ip) = place.map_or((None, "127.0.0.1"), |(n, ip)| (Some(n), ip));
         let log = std::fs::File::create(dir.path().join("signaling.log")).expect("log file");
-        let child = Command::new(binary("signaling"))
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db])
+        let child = netns::command(netns, binary("signaling"))
+            .args(["--listen", &format!("{ip}:{port}"), "--database-url", &db])
             .args(extra)
             .env("RUST_LOG", "info")
             .envs(envs.iter().map(|(k, v)| (k, v)))
@@ -76,15 +87,15 @@ impl Signaling {
             .stderr(log)
             .spawn()
             .expect("signaling starts");
-        let s = Signaling { child, base: format!("http://127.0.0.1:{port}"), dir };
-        s.wait_up(port);
+        let s = Signaling { child, base: format!("http://{ip}:{port}"), dir };
+        netns::within(netns, || s.wait_up(ip, port));
         s
     }
 
-    fn wait_up(&self, port: u16) {
+    fn wait_up(&self, ip: &str, port: u16) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            if let Ok(mut c) = std::net::TcpStream::connect((ip, port)) {
                 let _ = c.write_all(b"GET /healthz HTTP/1.0\r\n\r\n");
                 let mut answer = String::new();
                 let _ = c.read_to_string(&mut answer);
@@ -115,7 +126,7 @@ pub fn free_port() -> u16 {
 
 /// Installs playwright-core from the committed package-lock.json once (`npm ci`), under a file
 /// lock so that test processes running at once do not race.
-fn ensure_playwright(dir: &Path) {
+pub fn ensure_playwright(dir: &Path) {
     if dir.join("node_modules/playwright-core/package.json").exists() {
         return;
     }
@@ -193,9 +204,9 @@ pub fn run_scenario(name: &str, needs: Needs) {
     drop(turn);
 }
 
-type Pipes = (std::thread::JoinHandle<String>, std::thread::JoinHandle<String>);
+pub(crate) type Pipes = (std::thread::JoinHandle<String>, std::thread::JoinHandle<String>);
 
-fn collect(child: &mut Child) -> Pipes {
+pub(crate) fn collect(child: &mut Child) -> Pipes {
     let mut o = child.stdout.take().expect("stdout");
     let mut e = child.stderr.take().expect("stderr");
     let a = std::thread::spawn(move || {

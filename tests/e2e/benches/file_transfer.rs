@@ -1,0 +1,45 @@
+//! Benchmark (not a test): file transfer over data channels, agent ⇄ console.
+//!
+//!     cargo bench -p e2e --bench file_transfer                     # 1 GiB each way, loopback
+//!     BENCH_MODE=quick cargo bench -p e2e --bench file_transfer    # 64 MiB
+//!     BENCH_LINK=wan cargo bench -p e2e --bench file_transfer      # over `wan up` (see below)
+//!
+//! Moves one file from the customer's shared folder into the console (a pull, the console keeps
+//! it in the page) and one from the console into the shared folder (a push), with the release
+//! agent and the console in Debian's Chromium, the customer saying yes in the agent's terminal.
+//! Beside them, in the same run and on the same link: two Chromiums moving the same file over a
+//! data channel of their own with the console's chunk size and buffered-amount thresholds (what
+//! a browser-only tool gets), and one TCP stream (the reference). Prints MiB/s, ratios, and the
+//! agent's CPU per MiB and peak RSS during each transfer.
+//!
+//! `BENCH_LINK=wan` uses the emulated link of `wan up --name $BENCH_WAN_NAME` (default `fxb`),
+//! which this bench starts itself with `BENCH_WAN_ARGS` (default `--delay-ms 20 --loss 0.005
+//! --rate-mbit 200`) unless `BENCH_WAN_UP=0` says it is already up.
+//!
+//! It first builds the release agent and signaling of this checkout (the target directory may be
+//! shared with other checkouts); `BENCH_BUILD=0` skips that.
+
+use e2e::bench_files::{browser_transfers, report, tcp_stream, Link};
+
+const MIB: u64 = 1 << 20;
+
+fn main() {
+    let quick = std::env::var("BENCH_MODE").is_ok_and(|m| m == "quick");
+    let bytes = if quick { 64 * MIB } else { 1024 * MIB };
+    let link = match std::env::var("BENCH_LINK").as_deref() {
+        Ok("wan") => Link::Wan(std::env::var("BENCH_WAN_NAME").unwrap_or_else(|_| "fxb".into())),
+        _ => Link::Loopback,
+    };
+    if std::env::var("BENCH_BUILD").map_or(true, |v| v != "0") {
+        e2e::bench_files::build_binaries();
+    }
+    let _wan = e2e::bench_files::wan_up(&link);
+    let tcp_s = tcp_stream(&link, bytes);
+    match browser_transfers(&link, bytes, "c2c,agent") {
+        Ok(transfers) => report(&link, bytes, tcp_s, &transfers),
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
+}

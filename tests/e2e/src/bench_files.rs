@@ -1,0 +1,319 @@
+//! The file-transfer benchmark (`cargo bench -p e2e --bench file_transfer`): one file moved
+//! agent ⇄ console through the real console in Chromium and the real agent, beside two
+//! Chromiums moving it over a data channel of their own and beside one TCP stream, all on the
+//! same link in the same run. `bench/file_transfer.mjs` drives the browsers; this module starts
+//! the pieces, runs the TCP reference and prints the figures.
+
+use crate::{binary, ensure_playwright, netns, root, Signaling, PASSWORD};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// Where the bytes travel.
+#[derive(Debug, Clone)]
+pub enum Link {
+    /// Everything on this host's loopback.
+    Loopback,
+    /// The emulated link of `wan up --name <name>`: the agent, one Chromium of the pair and the
+    /// TCP sender in `<name>-a` (10.77.0.1); signaling, the console's Chromium, the other
+    /// Chromium and the TCP receiver in `<name>-b` (10.77.0.2).
+    Wan(String),
+}
+
+impl Link {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Link::Loopback => "loopback",
+            Link::Wan(_) => "wan",
+        }
+    }
+
+    fn side_a(&self) -> Option<String> {
+        match self {
+            Link::Loopback => None,
+            Link::Wan(n) => Some(format!("{n}-a")),
+        }
+    }
+
+    fn side_b(&self) -> Option<String> {
+        match self {
+            Link::Loopback => None,
+            Link::Wan(n) => Some(format!("{n}-b")),
+        }
+    }
+
+    fn ip_b(&self) -> &'static str {
+        match self {
+            Link::Loopback => "127.0.0.1",
+            Link::Wan(_) => "10.77.0.2",
+        }
+    }
+}
+
+/// One transfer as `bench/file_transfer.mjs` reported it.
+#[derive(Debug, Clone)]
+pub struct Transfer {
+    /// `agent` (console ⇄ agent) or `c2c` (Chromium ⇄ Chromium).
+    pub part: String,
+    pub way: String,
+    pub bytes: u64,
+    /// First to last byte at the receiver.
+    pub wire_s: f64,
+    /// Until the console shows the transfer done (checksums, the agent's sync to disk).
+    pub end_to_end_s: Option<f64>,
+    /// From the customer's yes until bytes flow (the agent hashing the file it sends).
+    pub prepare_s: Option<f64>,
+    /// The agent's CPU seconds from the customer's yes to done, and while the bytes flowed.
+    pub cpu_s: Option<f64>,
+    pub cpu_wire_s: Option<f64>,
+    /// CPU seconds of the Chromium processes while the bytes flowed.
+    pub browser_cpu_wire_s: Option<f64>,
+    /// The agent's peak RSS during the transfer and its RSS before it.
+    pub peak_kib: Option<f64>,
+    pub idle_rss_kib: Option<f64>,
+}
+
+impl Transfer {
+    fn parse(line: &str) -> Option<Transfer> {
+        let v: Value = serde_json::from_str(line.strip_prefix("RESULT ")?).ok()?;
+        let f = |k: &str| v.get(k).and_then(Value::as_f64);
+        Some(Transfer {
+            part: v.get("part")?.as_str()?.to_owned(),
+            way: v.get("way")?.as_str()?.to_owned(),
+            bytes: v.get("bytes")?.as_u64()?,
+            wire_s: f("wire_s")?,
+            end_to_end_s: f("end_to_end_s"),
+            prepare_s: f("prepare_s"),
+            cpu_s: f("cpu_s"),
+            cpu_wire_s: f("cpu_wire_s"),
+            browser_cpu_wire_s: f("browser_cpu_wire_s"),
+            peak_kib: f("peak_kib"),
+            idle_rss_kib: f("idle_rss_kib"),
+        })
+    }
+
+    pub fn mib_s(&self) -> f64 {
+        self.bytes as f64 / MIB / self.wire_s
+    }
+
+    /// The browsers' CPU while the bytes flowed, in % of one core.
+    fn browser_share(&self) -> f64 {
+        self.browser_cpu_wire_s.unwrap_or(0.0) / self.wire_s * 100.0
+    }
+}
+
+/// Builds the release agent and signaling of this checkout: the target directory may be shared
+/// with other checkouts, whose builds replace `target/release/{agent,signaling}`.
+pub fn build_binaries() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let ok = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "-p", "signaling", "-p", "agent"])
+        .current_dir(root())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "cannot build the release agent and signaling");
+}
+
+/// One TCP stream of `bytes` from side a to side b; returns the seconds from connect to the
+/// receiver's last byte.
+pub fn tcp_stream(link: &Link, bytes: u64) -> f64 {
+    let listener = netns::within(link.side_b().as_deref(), || TcpListener::bind((link.ip_b(), 0))).expect("TCP listener");
+    let addr = listener.local_addr().expect("listener address");
+    std::thread::scope(|s| {
+        let receiver = s.spawn(move || {
+            let (mut c, _) = listener.accept().expect("TCP connection");
+            let mut buf = vec![0u8; 256 * 1024];
+            let mut got = 0u64;
+            while got < bytes {
+                match c.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got += n as u64,
+                }
+            }
+            assert_eq!(got, bytes, "the TCP stream was cut off");
+            Instant::now()
+        });
+        let started = Instant::now();
+        netns::within(link.side_a().as_deref(), || {
+            let mut c = TcpStream::connect(addr).expect("TCP connect");
+            let block: Vec<u8> = (0..1 << 20).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+            let mut left = bytes;
+            while left > 0 {
+                let n = left.min(block.len() as u64) as usize;
+                c.write_all(&block[..n]).expect("TCP send");
+                left -= n as u64;
+            }
+        });
+        let ended = receiver.join().expect("TCP receiver");
+        ended.duration_since(started).as_secs_f64()
+    })
+}
+
+/// A shell script that runs `program` inside `netns`, for programs started by the node script
+/// (Playwright's `executablePath`, the agent); `program` itself when `None`.
+fn wrapper(dir: &Path, name: &str, netns: Option<&str>, program: &Path) -> String {
+    let Some(ns) = netns else { return program.display().to_string() };
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\nexec ip netns exec {ns} {} \"$@\"\n", program.display())).expect("wrapper written");
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("wrapper made executable");
+    path.display().to_string()
+}
+
+/// Runs `bench/file_transfer.mjs` (`parts`: `agent`, `c2c` or both) against fresh signaling on
+/// `link`; returns its transfers, or its output when it failed.
+pub fn browser_transfers(link: &Link, bytes: u64, parts: &str) -> Result<Vec<Transfer>, String> {
+    let e2e = root().join("tests/e2e");
+    ensure_playwright(&e2e);
+    let side_b = link.side_b();
+    let place = side_b.as_deref().map(|ns| (ns, link.ip_b()));
+    let sig = Signaling::start_in(place, &[], &[]);
+    let work = tempfile::tempdir().expect("work dir");
+    let chromium = Path::new("/usr/bin/chromium");
+    let agent = wrapper(work.path(), "agent.sh", link.side_a().as_deref(), &binary("agent"));
+    let chromium_a = wrapper(work.path(), "chromium-a.sh", link.side_a().as_deref(), chromium);
+    let chromium_b = wrapper(work.path(), "chromium-b.sh", side_b.as_deref(), chromium);
+    let mut child = Command::new("node")
+        .arg(e2e.join("bench/file_transfer.mjs"))
+        .current_dir(&e2e)
+        .env("E2E_BASE", &sig.base)
+        .env("E2E_AGENT", agent)
+        .env("E2E_PASSWORD", PASSWORD)
+        .env("E2E_WORK", work.path())
+        .env("E2E_CHROMIUM", &chromium_b)
+        .env("BENCH_CHROMIUM_A", chromium_a)
+        .env("BENCH_CHROMIUM_B", &chromium_b)
+        .env("BENCH_BYTES", bytes.to_string())
+        .env("BENCH_PARTS", parts)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("node runs (./tests/run.sh installs nodejs): {e}"))?;
+    // The script's own lines go to stderr as they come, so a long run shows its progress.
+    let mut out = String::new();
+    for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
+        let line = line.unwrap_or_default();
+        eprintln!("  │ {line}");
+        out.push_str(&line);
+        out.push('\n');
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if !status.success() || !out.contains("SCENARIO PASSED") {
+        return Err(format!("the browser part failed ({status}):\n{out}\n--- signaling log:\n{}", sig.log()));
+    }
+    Ok(out.lines().filter_map(Transfer::parse).collect())
+}
+
+/// One `BENCH {json}` line (the suite's convention).
+pub fn bench_line(group: &str, name: &str, value: f64, unit: &str, baseline: Option<(&str, f64)>, target: Option<(&str, bool)>) {
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    let ratio = baseline.map(|(_, b)| round(value / b));
+    let line = json!({
+        "group": group, "name": name, "value": round(value), "unit": unit,
+        "baseline": baseline.map(|b| b.0), "baseline_value": baseline.map(|b| round(b.1)), "ratio": ratio,
+        "target": target.map(|t| t.0), "met": target.map(|t| t.1),
+    });
+    println!("BENCH {line}");
+}
+
+/// Prints the table and the `BENCH` lines of one run.
+pub fn report(link: &Link, bytes: u64, tcp_s: f64, transfers: &[Transfer]) {
+    let group = format!("file_transfer_{}", link.label());
+    let tcp = bytes as f64 / MIB / tcp_s;
+    let find = |part: &str, way: &str| transfers.iter().find(|t| t.part == part && t.way == way);
+    let wan = matches!(link, Link::Wan(_));
+    println!("\nfile transfer over data channels, {} MiB, link {}", bytes / (1 << 20), link.label());
+    println!("  {:<34} {:>9} {:>9} {:>10} {:>10} {:>10}", "", "MiB/s", "× C⇄C", "× TCP", "e2e MiB/s", "prepare s");
+    println!("  {:<34} {:>9.1}", "TCP stream (reference)", tcp);
+    bench_line(&group, "tcp_stream", tcp, "MiB/s", None, None);
+    // The Chromium pair's way that matches each agent way (same sides of the link).
+    for (way, c2c_way, label) in [("agent_to_console", "a_to_b", "agent → console"), ("console_to_agent", "b_to_a", "console → agent")]
+    {
+        let Some(c) = find("c2c", c2c_way) else { continue };
+        let c2c = c.mib_s();
+        println!(
+            "  {:<34} {:>9.1} {:>9} {:>10.2}   (the two Chromiums: {:.0} % of one core)",
+            format!("Chromium ⇄ Chromium ({c2c_way})"),
+            c2c,
+            "",
+            c2c / tcp,
+            c.browser_share()
+        );
+        bench_line(&group, &format!("chromium_pair_{c2c_way}"), c2c, "MiB/s", Some(("tcp_stream", tcp)), None);
+        let Some(t) = find("agent", way) else { continue };
+        let v = t.mib_s();
+        let e2e = t.end_to_end_s.map_or(0.0, |s| t.bytes as f64 / MIB / s);
+        println!("  {:<34} {:>9.1} {:>9.2} {:>10.2} {:>10.1} {:>10.2}", label, v, v / c2c, v / tcp, e2e, t.prepare_s.unwrap_or(0.0));
+        bench_line(
+            &group,
+            way,
+            v,
+            "MiB/s",
+            Some((&format!("chromium_pair_{c2c_way}"), c2c)),
+            Some(("≥ 1.0× Chromium ⇄ Chromium", v >= c2c)),
+        );
+        let tcp_target = wan.then_some(("≥ 0.8× TCP stream on the same link", v >= 0.8 * tcp));
+        bench_line(&group, &format!("{way}_vs_tcp"), v, "MiB/s", Some(("tcp_stream", tcp)), tcp_target);
+        bench_line(&group, &format!("{way}_end_to_end"), e2e, "MiB/s", Some((&format!("chromium_pair_{c2c_way}"), c2c)), None);
+        let mib = t.bytes as f64 / MIB;
+        let cpu_ms = t.cpu_s.unwrap_or(0.0) * 1000.0 / mib;
+        let core = t.cpu_wire_s.unwrap_or(0.0) / t.wire_s * 100.0;
+        let peak = t.peak_kib.unwrap_or(0.0) / 1024.0;
+        println!(
+            "    agent CPU {cpu_ms:.2} ms/MiB ({:.1} s in all), {core:.0} % of one core while bytes flow (Chromium {:.0} %); peak RSS {peak:.1} MiB (idle {:.1} MiB)",
+            t.cpu_s.unwrap_or(0.0),
+            t.browser_share(),
+            t.idle_rss_kib.unwrap_or(0.0) / 1024.0
+        );
+        bench_line(&group, &format!("{way}_agent_cpu"), cpu_ms, "ms/MiB", None, None);
+        bench_line(
+            &group,
+            &format!("{way}_agent_core_share"),
+            core,
+            "% of one core",
+            None,
+            Some(("< 100 % (not the bottleneck)", core < 100.0)),
+        );
+        bench_line(&group, &format!("{way}_agent_peak_rss"), peak, "MiB", None, Some(("< 64 MiB", peak < 64.0)));
+    }
+}
+
+/// The emulated link, brought down (SIGTERM) on drop.
+pub struct Wan(std::process::Child);
+
+impl Drop for Wan {
+    fn drop(&mut self) {
+        // SAFETY: signals our own child by its pid.
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `wan up` for `link` (nothing on loopback, nor when `BENCH_WAN_UP=0`) and waits until
+/// both namespaces exist.
+pub fn wan_up(link: &Link) -> Option<Wan> {
+    let Link::Wan(name) = link else { return None };
+    if std::env::var("BENCH_WAN_UP").is_ok_and(|v| v == "0") {
+        return None;
+    }
+    let args = std::env::var("BENCH_WAN_ARGS").unwrap_or_else(|_| "--delay-ms 20 --loss 0.005 --rate-mbit 200".into());
+    let child = Command::new(binary("wan"))
+        .args(["up", "--name", name])
+        .args(args.split_whitespace())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the wan tool (tests/wan) runs");
+    let wan = Wan(child);
+    let ready = |side: &str| Path::new(&format!("/var/run/netns/{name}-{side}")).exists();
+    let deadline = Instant::now() + std::time::Duration::from_secs(20);
+    while !(ready("a") && ready("b")) {
+        assert!(Instant::now() < deadline, "wan up did not create {name}-a and {name}-b");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    Some(wan)
+}
