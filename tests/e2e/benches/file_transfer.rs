@@ -31,7 +31,7 @@ fn main() {
         _ => Link::Loopback,
     };
     if std::env::var("BENCH_BUILD").map_or(true, |v| v != "0") {
-        e2e::bench_files::build_binaries();
+        e2e::bench_files::build_binaries(&link);
     }
     let _wan = e2e::bench_files::wan_up(&link);
     let tcp_s = tcp_stream(&link, bytes);

@@ -105,14 +105,21 @@ impl Transfer {
     fn browser_share(&self) -> f64 {
         self.browser_cpu_wire_s.unwrap_or(0.0) / self.wire_s * 100.0
     }
+
+    /// The browsers' CPU milliseconds per MiB moved.
+    fn browser_ms_per_mib(&self) -> f64 {
+        self.browser_cpu_wire_s.unwrap_or(0.0) * 1000.0 / (self.bytes as f64 / MIB)
+    }
 }
 
-/// Builds the release agent and signaling of this checkout: the target directory may be shared
+/// Builds the release agent and signaling (and `wan` for the emulated link) of this checkout: the target directory may be shared
 /// with other checkouts, whose builds replace `target/release/{agent,signaling}`.
-pub fn build_binaries() {
+pub fn build_binaries(link: &Link) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let wan = matches!(link, Link::Wan(_)).then_some(["-p", "wan"]).into_iter().flatten();
     let ok = Command::new(cargo)
         .args(["build", "--release", "--quiet", "-p", "signaling", "-p", "agent"])
+        .args(wan)
         .current_dir(root())
         .status()
         .is_ok_and(|s| s.success());
@@ -236,13 +243,15 @@ pub fn report(link: &Link, bytes: u64, tcp_s: f64, transfers: &[Transfer]) {
         let Some(c) = find("c2c", c2c_way) else { continue };
         let c2c = c.mib_s();
         println!(
-            "  {:<34} {:>9.1} {:>9} {:>10.2}   (the two Chromiums: {:.0} % of one core)",
+            "  {:<34} {:>9.1} {:>9} {:>10.2}   (the two Chromiums: {:.0} % of one core, {:.1} ms/MiB)",
             format!("Chromium ⇄ Chromium ({c2c_way})"),
             c2c,
             "",
             c2c / tcp,
-            c.browser_share()
+            c.browser_share(),
+            c.browser_ms_per_mib()
         );
+        bench_line(&group, &format!("chromium_pair_{c2c_way}_cpu"), c.browser_ms_per_mib(), "ms/MiB", None, None);
         bench_line(&group, &format!("chromium_pair_{c2c_way}"), c2c, "MiB/s", Some(("tcp_stream", tcp)), None);
         let Some(t) = find("agent", way) else { continue };
         let v = t.mib_s();
@@ -264,12 +273,14 @@ pub fn report(link: &Link, bytes: u64, tcp_s: f64, transfers: &[Transfer]) {
         let core = t.cpu_wire_s.unwrap_or(0.0) / t.wire_s * 100.0;
         let peak = t.peak_kib.unwrap_or(0.0) / 1024.0;
         println!(
-            "    agent CPU {cpu_ms:.2} ms/MiB ({:.1} s in all), {core:.0} % of one core while bytes flow (Chromium {:.0} %); peak RSS {peak:.1} MiB (idle {:.1} MiB)",
+            "    agent CPU {cpu_ms:.2} ms/MiB ({:.1} s in all), {core:.0} % of one core while bytes flow (the console's Chromium {:.0} %, {:.1} ms/MiB); peak RSS {peak:.1} MiB (idle {:.1} MiB)",
             t.cpu_s.unwrap_or(0.0),
             t.browser_share(),
+            t.browser_ms_per_mib(),
             t.idle_rss_kib.unwrap_or(0.0) / 1024.0
         );
         bench_line(&group, &format!("{way}_agent_cpu"), cpu_ms, "ms/MiB", None, None);
+        bench_line(&group, &format!("{way}_console_chromium_cpu"), t.browser_ms_per_mib(), "ms/MiB", None, None);
         bench_line(
             &group,
             &format!("{way}_agent_core_share"),
@@ -282,38 +293,41 @@ pub fn report(link: &Link, bytes: u64, tcp_s: f64, transfers: &[Transfer]) {
     }
 }
 
-/// The emulated link, brought down (SIGTERM) on drop.
-pub struct Wan(std::process::Child);
+/// The emulated link, brought down (SIGTERM, then `wan down`) on drop.
+pub struct Wan {
+    child: std::process::Child,
+    name: String,
+}
 
 impl Drop for Wan {
     fn drop(&mut self) {
         // SAFETY: signals our own child by its pid.
-        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
-        let _ = self.0.wait();
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
+        let _ = Command::new(binary("wan")).args(["down", "--name", &self.name]).stderr(Stdio::null()).status();
     }
 }
 
 /// Starts `wan up` for `link` (nothing on loopback, nor when `BENCH_WAN_UP=0`) and waits until
-/// both namespaces exist.
+/// it says `ready` (both namespaces reach each other).
 pub fn wan_up(link: &Link) -> Option<Wan> {
     let Link::Wan(name) = link else { return None };
     if std::env::var("BENCH_WAN_UP").is_ok_and(|v| v == "0") {
         return None;
     }
+    // Leftovers of a killed run would make `up` fail.
+    let _ = Command::new(binary("wan")).args(["down", "--name", name]).stderr(Stdio::null()).status();
     let args = std::env::var("BENCH_WAN_ARGS").unwrap_or_else(|_| "--delay-ms 20 --loss 0.005 --rate-mbit 200".into());
-    let child = Command::new(binary("wan"))
+    eprintln!("wan up --name {name} {args}");
+    let mut child = Command::new(binary("wan"))
         .args(["up", "--name", name])
         .args(args.split_whitespace())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .spawn()
         .expect("the wan tool (tests/wan) runs");
-    let wan = Wan(child);
-    let ready = |side: &str| Path::new(&format!("/var/run/netns/{name}-{side}")).exists();
-    let deadline = Instant::now() + std::time::Duration::from_secs(20);
-    while !(ready("a") && ready("b")) {
-        assert!(Instant::now() < deadline, "wan up did not create {name}-a and {name}-b");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    let stdout = child.stdout.take().expect("stdout");
+    let wan = Wan { child, name: name.clone() };
+    let ready = BufReader::new(stdout).lines().map_while(Result::ok).any(|l| l.trim() == "ready");
+    assert!(ready, "wan up did not get ready");
     Some(wan)
 }
