@@ -160,9 +160,10 @@ export class AgentLink {
 export const WHOLE_HASH_BYTES = 128 * 1024 * 1024;
 const HASH_SLICE_BYTES = 8 * 1024 * 1024;
 
-/** SHA-256 of a Blob as lowercase hex. */
+/** SHA-256 of a Blob as lowercase hex. WebCrypto exists only in secure contexts (HTTPS or
+ * localhost): a console served over plain HTTP hashes in JavaScript. */
 export async function sha256Hex(blob) {
-  if (blob.size <= WHOLE_HASH_BYTES) {
+  if (blob.size <= WHOLE_HASH_BYTES && globalThis.crypto?.subtle) {
     const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
     return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
   }

@@ -329,5 +329,14 @@ pub fn wan_up(link: &Link) -> Option<Wan> {
     let wan = Wan { child, name: name.clone() };
     let ready = BufReader::new(stdout).lines().map_while(Result::ok).any(|l| l.trim() == "ready");
     assert!(ready, "wan up did not get ready");
+    // Chromium gathers no host candidate at all without a default route (it looks for the
+    // interface that route uses); the link is the only way out of each namespace anyway.
+    for side in ["a", "b"] {
+        let ok = netns::command(Some(&format!("{name}-{side}")), "ip")
+            .args(["route", "replace", "default", "dev", "wan0"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "cannot add a default route in {name}-{side}");
+    }
     Some(wan)
 }
