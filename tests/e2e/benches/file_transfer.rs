@@ -17,8 +17,9 @@
 //! which this bench starts itself with `BENCH_WAN_ARGS` (default `--delay-ms 20 --loss 0.005
 //! --rate-mbit 200`) unless `BENCH_WAN_UP=0` says it is already up.
 //!
-//! It first builds the release agent and signaling of this checkout (the target directory may be
-//! shared with other checkouts); `BENCH_BUILD=0` skips that.
+//! It first builds the release agent and signaling of this checkout and runs copies of them (the
+//! target directory may be shared with other checkouts, whose builds replace
+//! `target/release/agent`); `BENCH_BUILD=0` skips that and runs `target/release/*` as they are.
 
 use e2e::bench_files::{browser_transfers, report, tcp_stream, Link};
 
@@ -40,8 +41,9 @@ fn main() {
     };
     let mib = std::env::var("BENCH_FILE_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(mib);
     let bytes = mib * MIB;
+    let bin = tempfile::tempdir().expect("binary dir");
     if std::env::var("BENCH_BUILD").map_or(true, |v| v != "0") {
-        e2e::bench_files::build_binaries(&link);
+        e2e::bench_files::build_binaries(&link, bin.path());
     }
     let wan = e2e::bench_files::wan_up(&link);
     let tcp_s = tcp_stream(&link, bytes);

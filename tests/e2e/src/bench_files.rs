@@ -112,18 +112,32 @@ impl Transfer {
     }
 }
 
-/// Builds the release agent and signaling (and `wan` for the emulated link) of this checkout: the target directory may be shared
-/// with other checkouts, whose builds replace `target/release/{agent,signaling}`.
-pub fn build_binaries(link: &Link) {
+/// Builds the release agent and signaling (and `wan` for the emulated link) of this checkout
+/// and copies them into `dir`, for [`binary`] to find there (`E2E_BIN_DIR`). The target
+/// directory may be shared with other checkouts, whose builds replace
+/// `target/release/{agent,signaling}` at any time; the artifacts cargo names for this checkout
+/// (`deps/<name>-<hash>`) are its own.
+pub fn build_binaries(link: &Link, dir: &Path) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let wan = matches!(link, Link::Wan(_)).then_some(["-p", "wan"]).into_iter().flatten();
-    let ok = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "signaling", "-p", "agent"])
+    let out = Command::new(cargo)
+        .args(["build", "--release", "--message-format=json-render-diagnostics", "-p", "signaling", "-p", "agent"])
         .args(wan)
         .current_dir(root())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "cannot build the release agent and signaling");
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("cargo runs");
+    assert!(out.status.success(), "cannot build the release agent and signaling");
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(v) = serde_json::from_str::<Value>(line) else { continue };
+        let (Some(exe), Some(name)) = (v["executable"].as_str(), v["target"]["name"].as_str()) else { continue };
+        std::fs::copy(exe, dir.join(name)).expect("binary copied");
+    }
+    for name in ["agent", "signaling"] {
+        assert!(dir.join(name).exists(), "cargo named no {name} binary");
+    }
+    // SAFETY: set before any other thread of this process starts.
+    unsafe { std::env::set_var("E2E_BIN_DIR", dir) };
 }
 
 /// One TCP stream of `bytes` from side a to side b; returns the seconds from connect to the

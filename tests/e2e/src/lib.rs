@@ -25,7 +25,11 @@ pub fn root() -> PathBuf {
 }
 
 /// `target/<profile>/<name>`, built on demand when only this package's tests (or benches) were built.
+/// `E2E_BIN_DIR`, when set, holds the binaries instead (the benchmarks copy theirs there).
 pub fn binary(name: &str) -> PathBuf {
+    if let Some(dir) = std::env::var_os("E2E_BIN_DIR") {
+        return PathBuf::from(dir).join(name);
+    }
     let exe = std::env::current_exe().expect("test binary path");
     let dir = exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf();
     let bin = dir.join(name);
