@@ -16,7 +16,7 @@ const BYTES = Number(process.env.BENCH_BYTES || 64 * 1024 * 1024);
 const PARTS = (process.env.BENCH_PARTS || 'agent,c2c').split(',');
 const CHROMIUM_A = process.env.BENCH_CHROMIUM_A || '/usr/bin/chromium';
 const CHROMIUM_B = process.env.BENCH_CHROMIUM_B || '/usr/bin/chromium';
-const LIMIT = Number(process.env.BENCH_LIMIT_MS || 600_000);
+const LIMIT = Number(process.env.BENCH_LIMIT_MS || 1_800_000);
 // As lib.mjs, plus real host addresses in the candidates: two Chromiums cannot resolve each
 // other's mDNS names where there is no multicast (a namespace, a container).
 const ARGS = [

@@ -2,8 +2,9 @@
 //!
 //!     cargo bench -p e2e --bench file_transfer                     # 1 GiB each way, loopback
 //!     BENCH_MODE=quick cargo bench -p e2e --bench file_transfer    # 64 MiB
-//!     BENCH_LINK=wan cargo bench -p e2e --bench file_transfer      # 128 MiB over `wan up` (quick: 16 MiB)
+//!     BENCH_LINK=wan cargo bench -p e2e --bench file_transfer      # 64 MiB over `wan up` (quick: 16 MiB)
 //!     BENCH_FILE_MIB=256 …                                         # another size
+//!     BENCH_PARTS=agent …                                          # without the Chromium pair
 //!
 //! Moves one file from the customer's shared folder into the console (a pull, the console keeps
 //! it in the page) and one from the console into the shared folder (a push), with the release
@@ -36,7 +37,7 @@ fn main() {
     let mib = match (&link, quick) {
         (Link::Loopback, false) => 1024,
         (Link::Loopback, true) => 64,
-        (Link::Wan(_), false) => 128,
+        (Link::Wan(_), false) => 64,
         (Link::Wan(_), true) => 16,
     };
     let mib = std::env::var("BENCH_FILE_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(mib);
@@ -47,7 +48,8 @@ fn main() {
     }
     let wan = e2e::bench_files::wan_up(&link);
     let tcp_s = tcp_stream(&link, bytes);
-    let transfers = browser_transfers(&link, bytes, "c2c,agent");
+    let parts = std::env::var("BENCH_PARTS").unwrap_or_else(|_| "c2c,agent".into());
+    let transfers = browser_transfers(&link, bytes, &parts);
     drop(wan);
     match transfers {
         Ok(transfers) => report(&link, bytes, tcp_s, &transfers),

@@ -254,34 +254,33 @@ pub fn report(link: &Link, bytes: u64, tcp_s: f64, transfers: &[Transfer]) {
     // The Chromium pair's way that matches each agent way (same sides of the link).
     for (way, c2c_way, label) in [("agent_to_console", "a_to_b", "agent → console"), ("console_to_agent", "b_to_a", "console → agent")]
     {
-        let Some(c) = find("c2c", c2c_way) else { continue };
-        let c2c = c.mib_s();
-        println!(
-            "  {:<34} {:>9.1} {:>9} {:>10.2}   (the two Chromiums: {:.0} % of one core, {:.1} ms/MiB)",
-            format!("Chromium ⇄ Chromium ({c2c_way})"),
-            c2c,
-            "",
-            c2c / tcp,
-            c.browser_share(),
-            c.browser_ms_per_mib()
-        );
-        bench_line(&group, &format!("chromium_pair_{c2c_way}_cpu"), c.browser_ms_per_mib(), "ms/MiB", None, None);
-        bench_line(&group, &format!("chromium_pair_{c2c_way}"), c2c, "MiB/s", Some(("tcp_stream", tcp)), None);
+        // The Chromium pair is left out with BENCH_PARTS=agent: figures without a ratio then.
+        let c2c = find("c2c", c2c_way).map(|c| {
+            let c2c = c.mib_s();
+            println!(
+                "  {:<34} {:>9.1} {:>9} {:>10.2}   (the two Chromiums: {:.0} % of one core, {:.1} ms/MiB)",
+                format!("Chromium ⇄ Chromium ({c2c_way})"),
+                c2c,
+                "",
+                c2c / tcp,
+                c.browser_share(),
+                c.browser_ms_per_mib()
+            );
+            bench_line(&group, &format!("chromium_pair_{c2c_way}_cpu"), c.browser_ms_per_mib(), "ms/MiB", None, None);
+            bench_line(&group, &format!("chromium_pair_{c2c_way}"), c2c, "MiB/s", Some(("tcp_stream", tcp)), None);
+            c2c
+        });
         let Some(t) = find("agent", way) else { continue };
         let v = t.mib_s();
         let e2e = t.end_to_end_s.map_or(0.0, |s| t.bytes as f64 / MIB / s);
-        println!("  {:<34} {:>9.1} {:>9.2} {:>10.2} {:>10.1} {:>10.2}", label, v, v / c2c, v / tcp, e2e, t.prepare_s.unwrap_or(0.0));
-        bench_line(
-            &group,
-            way,
-            v,
-            "MiB/s",
-            Some((&format!("chromium_pair_{c2c_way}"), c2c)),
-            Some(("≥ 1.0× Chromium ⇄ Chromium", v >= c2c)),
-        );
+        let pair = format!("chromium_pair_{c2c_way}");
+        let pair = c2c.map(|c| (pair.as_str(), c));
+        let ratio = c2c.map_or(f64::NAN, |c| v / c);
+        println!("  {:<34} {:>9.1} {:>9.2} {:>10.2} {:>10.1} {:>10.2}", label, v, ratio, v / tcp, e2e, t.prepare_s.unwrap_or(0.0));
+        bench_line(&group, way, v, "MiB/s", pair, c2c.map(|c| ("≥ 1.0× Chromium ⇄ Chromium", v >= c)));
         let tcp_target = wan.then_some(("≥ 0.8× TCP stream on the same link", v >= 0.8 * tcp));
         bench_line(&group, &format!("{way}_vs_tcp"), v, "MiB/s", Some(("tcp_stream", tcp)), tcp_target);
-        bench_line(&group, &format!("{way}_end_to_end"), e2e, "MiB/s", Some((&format!("chromium_pair_{c2c_way}"), c2c)), None);
+        bench_line(&group, &format!("{way}_end_to_end"), e2e, "MiB/s", pair, None);
         let mib = t.bytes as f64 / MIB;
         let cpu_ms = t.cpu_s.unwrap_or(0.0) * 1000.0 / mib;
         let core = t.cpu_wire_s.unwrap_or(0.0) / t.wire_s * 100.0;
