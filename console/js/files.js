@@ -292,9 +292,8 @@ export class FilesPanel {
   attach(t, ch) {
     t.channel = ch;
     // Large files are hashed as they arrive (WebCrypto cannot take them whole, and a console on
-    // plain HTTP has no WebCrypto) and kept as Blob
-    // segments, which Chromium may move out of the page (to disk): the page never holds more than
-    // one segment of bytes, whatever the size.
+    // plain HTTP has no WebCrypto). The bytes are kept as Blob segments, which Chromium may move
+    // out of the page (to disk): the page holds at most one segment, whatever the size.
     t.hash = t.size > WHOLE_HASH_BYTES || !globalThis.crypto?.subtle ? new Sha256() : null;
     t.segments = [];
     t.pending = 0;
