@@ -34,7 +34,7 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 pub async fn upgrade(State(st): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
     // Browsers send Origin; a page of another site must not ride on a CSR's cookie.
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        if origin != st.config.public_url && origin != format!("http://{}", st.config.listen) {
+        if !origin_allowed(origin, &st.config.public_url, st.config.listen) {
             return crate::error::ApiError(ErrorCode::Forbidden).into_response();
         }
     }
@@ -50,6 +50,16 @@ pub async fn upgrade(State(st): State<AppState>, headers: HeaderMap, ws: WebSock
         st.metrics.connections.fetch_sub(1, Relaxed);
         drop(slot);
     })
+}
+
+/// Whether a browser page of `origin` may open a socket: the public URL, the listen address, and
+/// when signaling listens on loopback, the same port under the other loopback names (a CSR who
+/// types `localhost` where the start-up message said 127.0.0.1). Another site never.
+fn origin_allowed(origin: &str, public_url: &str, listen: std::net::SocketAddr) -> bool {
+    if origin == public_url.trim_end_matches('/') || origin == format!("http://{listen}") {
+        return true;
+    }
+    listen.ip().is_loopback() && ["localhost", "127.0.0.1", "[::1]"].iter().any(|host| origin == format!("http://{host}:{}", listen.port()))
 }
 
 /// Serves one participant connection to the end.
@@ -205,4 +215,25 @@ async fn close<Si: Sink<Message> + Unpin>(sink: &mut Si, code: ErrorCode, r#ref:
     sink.send(Message::Text(encode(&ServerMessage::error(code, r#ref)).into())).await?;
     let frame = CloseFrame { code: 4000 + crate::error::status_of(code).as_u16() % 1000, reason: code.code().into() };
     sink.send(Message::Close(Some(frame))).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_allowed;
+
+    #[test]
+    fn pages_of_this_service_may_connect_and_other_sites_may_not() {
+        let loopback = "127.0.0.1:8080".parse().unwrap();
+        for ok in ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"] {
+            assert!(origin_allowed(ok, "http://127.0.0.1:8080", loopback), "{ok}");
+        }
+        for refused in
+            ["http://evil.example", "http://localhost:9090", "https://localhost:8080", "http://localhost.evil.example:8080", "null"]
+        {
+            assert!(!origin_allowed(refused, "http://127.0.0.1:8080", loopback), "{refused}");
+        }
+        let public = "0.0.0.0:8080".parse().unwrap();
+        assert!(origin_allowed("https://support.example.com", "https://support.example.com/", public));
+        assert!(!origin_allowed("http://localhost:8080", "https://support.example.com", public), "not on loopback: no aliases");
+    }
 }
