@@ -6,7 +6,7 @@
 
 mod pieces;
 
-pub use pieces::{Coturn, Xvfb};
+pub use pieces::{AppWindow, Coturn, Xvfb};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -42,6 +42,9 @@ pub struct Needs {
     pub xvfb: bool,
     /// coturn on loopback; signaling hands out its credentials and both peers use relay only.
     pub turn: bool,
+    /// An application window with this title on the X server (needs `xvfb`), open while the
+    /// scenario runs.
+    pub app_window: Option<&'static str>,
 }
 
 /// A signaling process with its data folder.
@@ -137,6 +140,7 @@ pub fn run_scenario(name: &str, needs: Needs) {
     let e2e = root().join("tests/e2e");
     ensure_playwright(&e2e);
     let xvfb = needs.xvfb.then(|| Xvfb::start(1280, 720));
+    let _window = needs.app_window.map(|title| xvfb.as_ref().expect("an application window needs xvfb").open_window(title));
     let turn = needs.turn.then(Coturn::start);
     let mut extra = vec![];
     if let Some(t) = &turn {
