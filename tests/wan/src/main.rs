@@ -87,13 +87,13 @@ fn run_up(up: &Up) -> Result<(), WanError> {
     let rtt = emulator.wait_reachable(Duration::from_secs(10))?;
     let (a, b) = emulator::namespaces(&up.name);
     eprintln!(
-        "wan: {a} ({}) ⇄ {b} ({}) on {}: delay {} ms, loss {}, rate {} Mbit/s, queue {} ms each way; probe RTT {:.2} ms",
+        "wan: {a} ({}) ⇄ {b} ({}) on {}: delay {} ms, loss {}, rate {}, queue {} ms each way; probe RTT {:.2} ms",
         wan::ADDR_A,
         wan::ADDR_B,
         wan::IFNAME,
         up.delay_ms,
         up.loss,
-        up.rate_mbit,
+        if up.rate_mbit > 0.0 { format!("{} Mbit/s", up.rate_mbit) } else { "unlimited".into() },
         up.queue_ms,
         rtt.as_secs_f64() * 1e3
     );
