@@ -124,11 +124,13 @@ fn summary(c: &Counters) -> String {
     let (offered, delivered) = (c.offered.load(Relaxed), c.delivered.load(Relaxed));
     let late_mean = c.late_ns_sum.load(Relaxed) as f64 / delivered.max(1) as f64 / 1e3;
     format!(
-        "{offered} packets offered, {} lost, {} dropped by the full queue, {delivered} delivered ({} bytes), {} write errors; late by {late_mean:.1} µs on average, {:.1} µs at most",
+        "{offered} packets offered, {} lost, {} dropped by the full queue, {delivered} delivered ({} bytes), {} write errors; late by {late_mean:.1} µs on average, {:.1} µs at most, {} packets over 100 µs, {} over 1 ms",
         c.lost.load(Relaxed),
         c.queue_full.load(Relaxed),
         c.delivered_bytes.load(Relaxed),
         c.write_errors.load(Relaxed),
-        c.late_ns_max.load(Relaxed) as f64 / 1e3
+        c.late_ns_max.load(Relaxed) as f64 / 1e3,
+        c.late_over_100us.load(Relaxed),
+        c.late_over_1ms.load(Relaxed)
     )
 }
