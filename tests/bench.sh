@@ -27,10 +27,11 @@ declare -A benches=(
   [screen_pipeline]="-p media --bench screen_pipeline"
   [footprint]="-p agent --bench footprint"
   [browser_screen]="-p e2e --bench browser_screen"
+  [wan_link]="-p wan --bench link"
   [file_transfer]="-p e2e --bench file_transfer"
   [signaling_scale]="-p loadgen --bench signaling_scale"
 )
-order=(screen_pipeline footprint browser_screen file_transfer signaling_scale)
+order=(screen_pipeline footprint browser_screen wan_link file_transfer signaling_scale)
 selected=(${BENCHES:-${order[@]}})
 
 echo "== building (release)"
