@@ -1,0 +1,283 @@
+//! Benchmark (not a test): signaling at scale on this machine.
+//!
+//!     cargo bench -p loadgen --bench signaling_scale          # 10,000 participants, 20 s of relay
+//!     BENCH_MODE=quick cargo bench -p loadgen --bench signaling_scale   # 500 participants, 4 s
+//!
+//! Starts the release `signaling` (temporary database, one CSR account), and the load generator
+//! (`loadgen`, a separate process on loopback) against it: 5,000 sessions started, invited and
+//! joined over HTTP, then 10,000 WebSockets (one CSR and one customer a session) connected,
+//! left idle for the memory reading, then ICE candidates relayed at 2,000 a second across the
+//! sessions. Then the same load against `relay-floor`, a WebSocket relay on the same stack
+//! (tokio + axum `ws`) that does nothing else: what any Rust relay costs here. Prints one
+//! `BENCH {json}` line per figure and a table.
+
+use loadgen::{sys, Report};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const GROUP: &str = "signaling_scale";
+const PASSWORD: &str = "a-long-bench-password";
+
+struct Size {
+    sessions: usize,
+    rate: f64,
+    seconds: f64,
+}
+
+fn size() -> Size {
+    match std::env::var("BENCH_MODE").as_deref() {
+        Ok("quick") => Size { sessions: 250, rate: 2000.0, seconds: 4.0 },
+        _ => Size { sessions: 5000, rate: 2000.0, seconds: 20.0 },
+    }
+}
+
+/// target/release, where cargo put this bench's binaries.
+fn release_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("bench path");
+    exe.parent().and_then(Path::parent).expect("target/release").to_path_buf()
+}
+
+/// The release signaling binary, built (or found up to date) by cargo.
+fn signaling_binary() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let ok = Command::new(cargo).args(["build", "--release", "-p", "signaling"]).status().map(|s| s.success()).unwrap_or(false);
+    assert!(ok, "cannot build the release signaling binary");
+    release_dir().join("signaling")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+fn wait_up(port: u16, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = c.write_all(b"GET /healthz HTTP/1.0\r\n\r\n");
+            let mut answer = String::new();
+            let _ = c.read_to_string(&mut answer);
+            if answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200") {
+                return;
+            }
+        }
+        assert!(child.try_wait().ok().flatten().is_none(), "server exited at start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("server did not come up on port {port}");
+}
+
+/// A server process killed and reaped on drop.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_signaling(dir: &Path) -> (Server, u16) {
+    let bin = signaling_binary();
+    let db = dir.join("signaling.db").display().to_string();
+    let mut admin = Command::new(&bin)
+        .args(["--database-url", &db, "admin", "add-csr", "bench", "--name", "Bench CSR"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("signaling admin");
+    writeln!(admin.stdin.take().expect("stdin"), "{PASSWORD}").expect("password written");
+    assert!(admin.wait().expect("admin command").success(), "cannot create the CSR account");
+    let port = free_port();
+    let log = std::fs::File::create(dir.join("signaling.log")).expect("log file");
+    let child = Command::new(&bin)
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db])
+        .env("RUST_LOG", "info")
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .expect("signaling starts");
+    let mut server = Server(child);
+    wait_up(port, &mut server.0);
+    (server, port)
+}
+
+fn start_floor() -> (Server, u16) {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_relay-floor"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("relay-floor starts");
+    let mut server = Server(child);
+    wait_up(port, &mut server.0);
+    (server, port)
+}
+
+fn run_loadgen(target: &str, port: u16, pid: u32, s: &Size) -> Report {
+    let out = Command::new(env!("CARGO_BIN_EXE_loadgen"))
+        .arg(target)
+        .args(["--base", &format!("http://127.0.0.1:{port}"), "--server-pid", &pid.to_string()])
+        .args(["--sessions", &s.sessions.to_string(), "--rate", &s.rate.to_string(), "--seconds", &s.seconds.to_string()])
+        .env("LOADGEN_PASSWORD", PASSWORD)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("loadgen runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    match Report::parse(&stdout) {
+        Some(r) if out.status.success() => r,
+        _ => panic!("loadgen against {target} failed ({}): {stdout}", out.status),
+    }
+}
+
+/// One figure, printed as a `BENCH` line.
+struct Figure {
+    name: &'static str,
+    value: f64,
+    unit: &'static str,
+    baseline: Option<f64>,
+    target: Option<(&'static str, bool)>,
+}
+
+impl Figure {
+    fn line(&self) -> String {
+        let ratio = self.baseline.filter(|b| *b != 0.0).map(|b| self.value / b);
+        let json = serde_json::json!({
+            "group": GROUP,
+            "name": self.name,
+            "value": round(self.value),
+            "unit": self.unit,
+            "baseline": self.baseline.map(|_| "relay-floor (tokio + axum ws, relay only)"),
+            "baseline_value": self.baseline.map(round),
+            "ratio": ratio.map(round),
+            "target": self.target.map(|t| t.0),
+            "met": self.target.map(|t| t.1),
+        });
+        format!("BENCH {json}")
+    }
+}
+
+fn round(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+fn figures(sig: &Report, floor: &Report) -> Vec<Figure> {
+    let n = sig.participants as f64;
+    let per_conn = |r: &Report| r.rss_idle_kib.saturating_sub(r.rss_after_setup_kib) as f64 / r.participants as f64;
+    let per_all = |r: &Report| r.rss_idle_kib.saturating_sub(r.rss_start_kib) as f64 / r.participants as f64;
+    let rate = |r: &Report| r.sent as f64 / r.relay_secs.max(1e-9);
+    let lost = |r: &Report| r.sent.saturating_sub(r.received) as f64;
+    let p99 = sig.p99_us / 1000.0;
+    vec![
+        Figure {
+            name: "participants_connected",
+            value: n,
+            unit: "participants",
+            baseline: Some(floor.participants as f64),
+            target: Some(("10000 in 5000 sessions", sig.participants >= 10_000)),
+        },
+        Figure { name: "relay_p50", value: sig.p50_us / 1000.0, unit: "ms", baseline: Some(floor.p50_us / 1000.0), target: None },
+        Figure {
+            name: "relay_p99",
+            value: p99,
+            unit: "ms",
+            baseline: Some(floor.p99_us / 1000.0),
+            target: Some(("<= 20 ms", p99 <= 20.0)),
+        },
+        Figure { name: "relay_max", value: sig.max_us / 1000.0, unit: "ms", baseline: Some(floor.max_us / 1000.0), target: None },
+        Figure {
+            name: "relay_rate_achieved",
+            value: rate(sig),
+            unit: "msgs/s",
+            baseline: Some(rate(floor)),
+            target: Some(("2000 msgs/s sustained", rate(sig) >= 0.98 * 2000.0)),
+        },
+        Figure { name: "relay_lost", value: lost(sig), unit: "msgs", baseline: Some(lost(floor)), target: Some(("0", lost(sig) == 0.0)) },
+        Figure {
+            name: "server_cpu_while_relaying",
+            value: sig.server_cpu_percent,
+            unit: "% of one core",
+            baseline: Some(floor.server_cpu_percent),
+            target: None,
+        },
+        Figure {
+            name: "memory_per_idle_participant",
+            value: per_conn(sig),
+            unit: "KiB",
+            baseline: Some(per_conn(floor)),
+            target: Some(("<= 16 KiB (published: gorilla/websocket ~41 KiB, gobwas/ws 8-10 KiB)", per_conn(sig) <= 16.0)),
+        },
+        Figure {
+            name: "memory_per_participant_with_session",
+            value: per_all(sig),
+            unit: "KiB",
+            baseline: Some(per_all(floor)),
+            target: None,
+        },
+        Figure {
+            name: "session_starts_and_joins_per_s",
+            value: 2.0 * sig.sessions as f64 / sig.setup_secs.max(1e-9),
+            unit: "1/s",
+            baseline: None,
+            target: None,
+        },
+        Figure {
+            name: "ws_connects_per_s",
+            value: n / sig.connect_secs.max(1e-9),
+            unit: "1/s",
+            baseline: Some(floor.participants as f64 / floor.connect_secs.max(1e-9)),
+            target: None,
+        },
+    ]
+}
+
+fn table(sig: &Report, floor: &Report, figures: &[Figure]) {
+    println!();
+    println!(
+        "signaling scale: {} participants in {} sessions, {} ICE signals in {:.1} s",
+        sig.participants, sig.sessions, sig.sent, sig.relay_secs
+    );
+    println!("{:<38} {:>14} {:>14} {:>8}  target", "figure", "signaling", "relay-floor", "ratio");
+    for f in figures {
+        let base = f.baseline.map(|b| format!("{b:.2}")).unwrap_or_else(|| "-".into());
+        let ratio = f.baseline.filter(|b| *b != 0.0).map(|b| format!("{:.2}x", f.value / b)).unwrap_or_else(|| "-".into());
+        let target = f.target.map(|(t, met)| format!("{t} [{}]", if met { "met" } else { "MISSED" })).unwrap_or_default();
+        println!("{:<38} {:>14.2} {:>14} {:>8}  {target}", format!("{} ({})", f.name, f.unit), f.value, base, ratio);
+    }
+    let mib = |k: u64| k as f64 / 1024.0;
+    println!(
+        "signaling RSS: {:.1} MiB at start, {:.1} after setup, {:.1} idle, {:.1} after relay; {} joins rate-limited and retried",
+        mib(sig.rss_start_kib),
+        mib(sig.rss_after_setup_kib),
+        mib(sig.rss_idle_kib),
+        mib(sig.rss_after_relay_kib),
+        sig.rate_limited
+    );
+    println!(
+        "relay-floor RSS: {:.1} MiB at start, {:.1} idle, {:.1} after relay",
+        mib(floor.rss_start_kib),
+        mib(floor.rss_idle_kib),
+        mib(floor.rss_after_relay_kib)
+    );
+    println!("session setup = start + invitation + join by link over HTTP, 32 at a time; Go WebSocket figures are published ones, not measured here");
+}
+
+fn main() {
+    sys::raise_nofile();
+    let s = size();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sig = {
+        let (server, port) = start_signaling(dir.path());
+        run_loadgen("signaling", port, server.0.id(), &s)
+    };
+    let floor = {
+        let (server, port) = start_floor();
+        run_loadgen("floor", port, server.0.id(), &s)
+    };
+    let figures = figures(&sig, &floor);
+    for f in &figures {
+        println!("{}", f.line());
+    }
+    table(&sig, &floor, &figures);
+}

@@ -1,0 +1,113 @@
+//! The relay phase: ICE candidates sent at a fixed rate, spread over the sessions in turn and
+//! alternating direction (CSR → customer, then customer → CSR), each timed until its addressee
+//! reads it. The candidate's foundation carries the sequence number.
+
+use crate::peers::{Participant, Sender};
+use futures_util::SinkExt;
+use loadgen::sys::cpu_seconds;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Send times and arrival delays of every numbered signal.
+pub struct Latency {
+    start: Instant,
+    /// Nanoseconds after `start` when signal `i` was handed to the socket; 0 = not yet.
+    sent_ns: Vec<AtomicU64>,
+    /// Signals numbered below this are warm-up: counted, not timed.
+    warmup: usize,
+    received: AtomicU64,
+    micros: Mutex<Vec<u32>>,
+}
+
+impl Latency {
+    pub fn new(total: usize, warmup: usize) -> Self {
+        Self {
+            start: Instant::now(),
+            sent_ns: (0..total).map(|_| AtomicU64::new(0)).collect(),
+            warmup,
+            received: AtomicU64::new(0),
+            micros: Mutex::new(Vec::with_capacity(total)),
+        }
+    }
+
+    fn now_ns(&self) -> u64 {
+        self.start.elapsed().as_nanos().max(1) as u64
+    }
+
+    /// A text frame reached its participant.
+    pub fn arrived(&self, text: &str) {
+        let now = self.now_ns();
+        let Some(seq) = seq_of(text) else { return };
+        let Some(sent) = self.sent_ns.get(seq).map(|s| s.load(Relaxed)).filter(|&s| s != 0) else { return };
+        self.received.fetch_add(1, Relaxed);
+        if seq >= self.warmup {
+            let us = (now.saturating_sub(sent) / 1000).min(u32::MAX as u64) as u32;
+            self.micros.lock().unwrap_or_else(|p| p.into_inner()).push(us);
+        }
+    }
+
+    pub fn received(&self) -> u64 {
+        self.received.load(Relaxed)
+    }
+
+    pub fn sorted_micros(&self) -> Vec<u32> {
+        let mut v = self.micros.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        v.sort_unstable();
+        v
+    }
+}
+
+/// The sequence number in `"candidate":"candidate:<seq> 1 udp …"` of a relayed signal.
+fn seq_of(text: &str) -> Option<usize> {
+    if !text.contains(r#""signal""#) {
+        return None;
+    }
+    let rest = &text[text.find("candidate:")? + "candidate:".len()..];
+    rest[..rest.find(' ')?].parse().ok()
+}
+
+/// An ICE signal as the browser console sends it, numbered `seq`.
+fn ice(to: &str, seq: usize) -> String {
+    format!(
+        r#"{{"type":"signal","to":"{to}","payload":{{"kind":"ice","candidate":{{"candidate":"candidate:{seq} 1 udp 2122260223 192.168.1.23 54321 typ host generation 0 ufrag Xq3v network-id 1","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"Xq3v"}}}}}}"#
+    )
+}
+
+pub struct Done {
+    pub sent: u64,
+    pub secs: f64,
+    pub server_cpu_percent: f64,
+}
+
+/// Sends every numbered signal at `rate` per second, then waits (up to 3 s) for the last ones.
+pub async fn run(senders: &mut [Sender], participants: &[Participant], latency: &Latency, rate: f64, pid: u32) -> Result<Done, String> {
+    let total = latency.sent_ns.len();
+    let sessions = senders.len() / 2;
+    if sessions == 0 {
+        return Err("no sessions".into());
+    }
+    let cpu0 = cpu_seconds(pid);
+    let t0 = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_millis(1));
+    let mut seq = 0;
+    while seq < total {
+        tick.tick().await;
+        let due = ((t0.elapsed().as_secs_f64() * rate) as usize + 1).min(total);
+        while seq < due {
+            let from = 2 * (seq % sessions) + (seq / sessions) % 2;
+            let text = ice(&participants[from].to, seq);
+            latency.sent_ns[seq].store(latency.now_ns(), Relaxed);
+            senders[from].send(Message::Text(text.into())).await.map_err(|e| format!("send: {e}"))?;
+            seq += 1;
+        }
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let server_cpu_percent = (cpu_seconds(pid) - cpu0) / secs * 100.0;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while latency.received() < total as u64 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(Done { sent: total as u64, secs, server_cpu_percent })
+}
