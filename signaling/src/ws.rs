@@ -26,6 +26,11 @@ const PING_EVERY: Duration = Duration::from_secs(15);
 /// Frames above this are cut by the WebSocket layer itself; between the protocol limit
 /// (64 KiB) and this, the sender gets a `message_too_large` error and the connection stays.
 const FRAME_LIMIT: usize = 1024 * 1024;
+/// Bytes read from the socket at once. tungstenite zero-fills this much of its read buffer
+/// before every read, so the whole of it stays resident for as long as the connection lives:
+/// with its default (128 KiB) an idle participant cost ~133 KiB of RSS; with one page, ~10 KiB
+/// (tests/loadgen, `signaling_scale`). Larger frames still arrive whole, in more reads.
+const READ_BUFFER: usize = 4 * 1024;
 /// A write that cannot complete in this time means the client stopped reading: give up on it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -43,13 +48,15 @@ pub async fn upgrade(State(st): State<AppState>, headers: HeaderMap, ws: WebSock
         return crate::error::ApiError(ErrorCode::Unavailable).into_response();
     };
     let cookie = auth::cookie_token(&headers);
-    ws.max_message_size(FRAME_LIMIT).max_frame_size(FRAME_LIMIT).on_upgrade(move |socket: WebSocket| async move {
-        let (sink, stream) = socket.split();
-        st.metrics.connections.fetch_add(1, Relaxed);
-        serve(st.clone(), cookie, sink, stream).await;
-        st.metrics.connections.fetch_sub(1, Relaxed);
-        drop(slot);
-    })
+    ws.max_message_size(FRAME_LIMIT).max_frame_size(FRAME_LIMIT).read_buffer_size(READ_BUFFER).on_upgrade(
+        move |socket: WebSocket| async move {
+            let (sink, stream) = socket.split();
+            st.metrics.connections.fetch_add(1, Relaxed);
+            serve(st.clone(), cookie, sink, stream).await;
+            st.metrics.connections.fetch_sub(1, Relaxed);
+            drop(slot);
+        },
+    )
 }
 
 /// Whether a browser page of `origin` may open a socket: the public URL, the listen address, and

@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 
 const GROUP: &str = "signaling_scale";
 const PASSWORD: &str = "a-long-bench-password";
+/// signaling's WebSocket read buffer (`READ_BUFFER` in signaling/src/ws.rs), given to the baseline too.
+const READ_BUFFER: usize = 4 * 1024;
 
 struct Size {
     sessions: usize,
@@ -103,13 +105,14 @@ fn start_signaling(dir: &Path) -> (Server, u16) {
     (server, port)
 }
 
-fn start_floor() -> (Server, u16) {
+/// The baseline relay; `read_buffer` as signaling's, or axum's default when None.
+fn start_floor(read_buffer: Option<usize>) -> (Server, u16) {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_relay-floor"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("relay-floor starts");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_relay-floor"));
+    if let Some(bytes) = read_buffer {
+        cmd.args(["--read-buffer", &bytes.to_string()]);
+    }
+    let child = cmd.args(["--listen", &format!("127.0.0.1:{port}")]).stdout(Stdio::null()).spawn().expect("relay-floor starts");
     let mut server = Server(child);
     wait_up(port, &mut server.0);
     (server, port)
@@ -162,7 +165,7 @@ fn round(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
-fn figures(sig: &Report, floor: &Report) -> Vec<Figure> {
+fn figures(sig: &Report, floor: &Report, default_floor: &Report, full: bool) -> Vec<Figure> {
     let n = sig.participants as f64;
     let per_conn = |r: &Report| r.rss_idle_kib.saturating_sub(r.rss_after_setup_kib) as f64 / r.participants as f64;
     let per_all = |r: &Report| r.rss_idle_kib.saturating_sub(r.rss_start_kib) as f64 / r.participants as f64;
@@ -175,7 +178,7 @@ fn figures(sig: &Report, floor: &Report) -> Vec<Figure> {
             value: n,
             unit: "participants",
             baseline: Some(floor.participants as f64),
-            target: Some(("10000 in 5000 sessions", sig.participants >= 10_000)),
+            target: full.then_some(("10000 in 5000 sessions", sig.participants >= 10_000)),
         },
         Figure { name: "relay_p50", value: sig.p50_us / 1000.0, unit: "ms", baseline: Some(floor.p50_us / 1000.0), target: None },
         Figure {
@@ -213,6 +216,13 @@ fn figures(sig: &Report, floor: &Report) -> Vec<Figure> {
             value: per_all(sig),
             unit: "KiB",
             baseline: Some(per_all(floor)),
+            target: None,
+        },
+        Figure {
+            name: "memory_per_idle_connection_axum_default_buffers",
+            value: per_conn(default_floor),
+            unit: "KiB",
+            baseline: None,
             target: None,
         },
         Figure {
@@ -260,6 +270,7 @@ fn table(sig: &Report, floor: &Report, figures: &[Figure]) {
         mib(floor.rss_idle_kib),
         mib(floor.rss_after_relay_kib)
     );
+    println!("baseline relay-floor: axum ws with signaling's {READ_BUFFER}-byte read buffer; *_axum_default_buffers: the same with axum's default (128 KiB)");
     println!("session setup = start + invitation + join by link over HTTP, 32 at a time; Go WebSocket figures are published ones, not measured here");
 }
 
@@ -272,10 +283,14 @@ fn main() {
         run_loadgen("signaling", port, server.0.id(), &s)
     };
     let floor = {
-        let (server, port) = start_floor();
+        let (server, port) = start_floor(Some(READ_BUFFER));
         run_loadgen("floor", port, server.0.id(), &s)
     };
-    let figures = figures(&sig, &floor);
+    let default_floor = {
+        let (server, port) = start_floor(None);
+        run_loadgen("floor", port, server.0.id(), &s)
+    };
+    let figures = figures(&sig, &floor, &default_floor, s.sessions >= 5000);
     for f in &figures {
         println!("{}", f.line());
     }

@@ -1,7 +1,7 @@
 //! What the kernel tells about a process, and the open-files limit (one descriptor per socket).
 
 /// Raises the soft limit of open files to the hard limit; returns the new soft limit.
-pub fn raise_nofile() -> u64 {
+pub fn raise_nofile() -> libc::rlim_t {
     let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit/setrlimit only read and write the struct passed by pointer.
     unsafe {
@@ -15,7 +15,7 @@ pub fn raise_nofile() -> u64 {
             }
         }
     }
-    lim.rlim_cur as u64
+    lim.rlim_cur
 }
 
 /// A `/proc/PID/status` field in KiB (`VmRSS:`, `VmHWM:`), 0 when unreadable.

@@ -6,7 +6,7 @@
 //! Protocol: the first frame `{"id":"a1","peer":"b1"}` is answered `{"type":"welcome"}`; every
 //! later text frame goes unchanged to the connection that said `"id":"b1"`.
 //!
-//!     relay-floor --listen 127.0.0.1:9000
+//!     relay-floor --listen 127.0.0.1:9000 [--read-buffer 4096]
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -28,9 +28,18 @@ const OUTBOUND_QUEUE: usize = 256;
 struct Args {
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: SocketAddr,
+    /// The WebSocket read buffer in bytes (signaling's `READ_BUFFER`); axum's default when unset.
+    #[arg(long)]
+    read_buffer: Option<usize>,
 }
 
 type Registry = Arc<Mutex<HashMap<String, mpsc::Sender<Utf8Bytes>>>>;
+
+#[derive(Clone)]
+struct Floor {
+    registry: Registry,
+    read_buffer: Option<usize>,
+}
 
 #[derive(Deserialize)]
 struct Hello {
@@ -42,14 +51,18 @@ struct Hello {
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
     loadgen::sys::raise_nofile();
-    let registry: Registry = Arc::default();
+    let floor = Floor { registry: Arc::default(), read_buffer: args.read_buffer };
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     println!("relay-floor listening on {}", listener.local_addr()?);
-    axum::serve(listener, Router::new().route("/ws", get(upgrade)).route("/healthz", get(|| async { "ok" })).with_state(registry)).await
+    axum::serve(listener, Router::new().route("/ws", get(upgrade)).route("/healthz", get(|| async { "ok" })).with_state(floor)).await
 }
 
-async fn upgrade(State(registry): State<Registry>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| relay(registry, socket))
+async fn upgrade(State(floor): State<Floor>, ws: WebSocketUpgrade) -> Response {
+    let ws = match floor.read_buffer {
+        Some(bytes) => ws.read_buffer_size(bytes),
+        None => ws,
+    };
+    ws.on_upgrade(move |socket| relay(floor.registry, socket))
 }
 
 async fn relay(registry: Registry, socket: WebSocket) {
