@@ -12,9 +12,9 @@
 //! `BENCH {json}` line per figure and a table.
 
 use loadgen::{sys, Report};
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Lines, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const GROUP: &str = "signaling_scale";
@@ -25,13 +25,15 @@ const READ_BUFFER: usize = 4 * 1024;
 struct Size {
     sessions: usize,
     rate: f64,
+    /// Relay time per server, in `rounds` rounds alternating between signaling and the baseline.
     seconds: f64,
+    rounds: usize,
 }
 
 fn size() -> Size {
     match std::env::var("BENCH_MODE").as_deref() {
-        Ok("quick") => Size { sessions: 250, rate: 2000.0, seconds: 4.0 },
-        _ => Size { sessions: 5000, rate: 2000.0, seconds: 20.0 },
+        Ok("quick") => Size { sessions: 250, rate: 2000.0, seconds: 4.0, rounds: 2 },
+        _ => Size { sessions: 5000, rate: 2000.0, seconds: 20.0, rounds: 4 },
     }
 }
 
@@ -118,19 +120,57 @@ fn start_floor(read_buffer: Option<usize>) -> (Server, u16) {
     (server, port)
 }
 
-fn run_loadgen(target: &str, port: u16, pid: u32, s: &Size) -> Report {
-    let out = Command::new(env!("CARGO_BIN_EXE_loadgen"))
-        .arg(target)
-        .args(["--base", &format!("http://127.0.0.1:{port}"), "--server-pid", &pid.to_string()])
-        .args(["--sessions", &s.sessions.to_string(), "--rate", &s.rate.to_string(), "--seconds", &s.seconds.to_string()])
-        .env("LOADGEN_PASSWORD", PASSWORD)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("loadgen runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    match Report::parse(&stdout) {
-        Some(r) if out.status.success() => r,
-        _ => panic!("loadgen against {target} failed ({}): {stdout}", out.status),
+/// A load generator process (`loadgen --paced`): set up and idle once started, then one relay
+/// round per `round()`, and its report at `finish()`.
+struct Loadgen {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+    target: &'static str,
+}
+
+impl Loadgen {
+    fn start(target: &'static str, port: u16, pid: u32, s: &Size) -> Loadgen {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_loadgen"))
+            .args([target, "--paced", "--base", &format!("http://127.0.0.1:{port}"), "--server-pid", &pid.to_string()])
+            .args(["--sessions", &s.sessions.to_string(), "--rate", &s.rate.to_string()])
+            .args(["--seconds", &s.seconds.to_string(), "--rounds", &s.rounds.to_string()])
+            .env("LOADGEN_PASSWORD", PASSWORD)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("loadgen runs");
+        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut g = Loadgen { child, lines, target };
+        g.expect("READY");
+        g
+    }
+
+    /// The next line starting with `prefix`.
+    fn expect(&mut self, prefix: &str) -> String {
+        for line in self.lines.by_ref().map_while(Result::ok) {
+            if line.starts_with(prefix) {
+                return line;
+            }
+        }
+        panic!("loadgen against {} ended before {prefix} (see its error above)", self.target);
+    }
+
+    fn round(&mut self) {
+        let stdin = self.child.stdin.as_mut().expect("stdin");
+        writeln!(stdin, "go").expect("loadgen listens");
+        self.expect("DONE");
+    }
+
+    fn finish(mut self) -> Report {
+        let line = self.expect(loadgen::REPORT_PREFIX);
+        Report::parse(&line).expect("a readable report")
+    }
+}
+
+impl Drop for Loadgen {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -205,6 +245,20 @@ fn figures(sig: &Report, floor: &Report, default_floor: &Report, full: bool) -> 
             target: None,
         },
         Figure {
+            name: "loadgen_timer_late_p99",
+            value: sig.tick_late_p99_us / 1000.0,
+            unit: "ms",
+            baseline: Some(floor.tick_late_p99_us / 1000.0),
+            target: None,
+        },
+        Figure {
+            name: "load_average_at_relay",
+            value: sig.load_average,
+            unit: "runnable",
+            baseline: Some(floor.load_average),
+            target: None,
+        },
+        Figure {
             name: "memory_per_idle_participant",
             value: per_conn(sig),
             unit: "KiB",
@@ -271,6 +325,7 @@ fn table(sig: &Report, floor: &Report, figures: &[Figure]) {
         mib(floor.rss_after_relay_kib)
     );
     println!("baseline relay-floor: axum ws with signaling's {READ_BUFFER}-byte read buffer; *_axum_default_buffers: the same with axum's default (128 KiB)");
+    println!("loadgen_timer_late_p99: how late the load generator's own 1 ms timer fired (99th pct.) - the machine's scheduling noise on 2 shared cores");
     println!("session setup = start + invitation + join by link over HTTP, 32 at a time; Go WebSocket figures are published ones, not measured here");
 }
 
@@ -278,17 +333,28 @@ fn main() {
     sys::raise_nofile();
     let s = size();
     let dir = tempfile::tempdir().expect("temp dir");
-    let sig = {
-        let (server, port) = start_signaling(dir.path());
-        run_loadgen("signaling", port, server.0.id(), &s)
-    };
-    let floor = {
-        let (server, port) = start_floor(Some(READ_BUFFER));
-        run_loadgen("floor", port, server.0.id(), &s)
-    };
+    // Signaling is set up and read idle before the baseline exists; then both relay in
+    // alternating rounds (ABBA), so that the other load of this shared machine falls on both.
+    let (sig_server, sig_port) = start_signaling(dir.path());
+    let mut sig = Loadgen::start("signaling", sig_port, sig_server.0.id(), &s);
+    let (floor_server, floor_port) = start_floor(Some(READ_BUFFER));
+    let mut floor = Loadgen::start("floor", floor_port, floor_server.0.id(), &s);
+    for k in 0..s.rounds {
+        if k % 2 == 0 {
+            sig.round();
+            floor.round();
+        } else {
+            floor.round();
+            sig.round();
+        }
+    }
+    let (sig, floor) = (sig.finish(), floor.finish());
+    drop((sig_server, floor_server));
     let default_floor = {
         let (server, port) = start_floor(None);
-        run_loadgen("floor", port, server.0.id(), &s)
+        let mut g = Loadgen::start("floor", port, server.0.id(), &Size { seconds: 1.0, rounds: 1, ..s });
+        g.round();
+        g.finish()
     };
     let figures = figures(&sig, &floor, &default_floor, s.sessions >= 5000);
     for f in &figures {

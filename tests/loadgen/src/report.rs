@@ -28,6 +28,10 @@ pub struct Report {
     pub max_us: f64,
     /// Server CPU over the relay phase, % of one core.
     pub server_cpu_percent: f64,
+    /// The machine's noise during the relay: the 1-minute load average when it began, and
+    /// how late the load generator's own 1 ms timer fired (99th percentile).
+    pub load_average: f64,
+    pub tick_late_p99_us: f64,
 }
 
 impl Report {

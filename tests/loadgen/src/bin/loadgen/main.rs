@@ -45,6 +45,14 @@ struct Args {
     /// Length of the relay phase (the first second is warm-up, not counted).
     #[arg(long, default_value_t = 10.0)]
     seconds: f64,
+    /// The relay phase in this many rounds of equal length.
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
+    /// Print `READY` once idle, then run each round when a `go` line arrives on stdin and print
+    /// `DONE` after it: the bench alternates rounds against two servers so that the machine's
+    /// other load falls on both alike.
+    #[arg(long)]
+    paced: bool,
     /// The CSR account that starts every session.
     #[arg(long, default_value = "bench")]
     user: String,
@@ -103,10 +111,28 @@ async fn run(args: Args) -> Result<Report, String> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     r.rss_idle_kib = rss_kib(pid);
 
-    let done = relay::run(&mut senders, &participants, &latency, args.rate, pid).await?;
-    r.sent = done.sent;
-    r.relay_secs = done.secs;
-    r.server_cpu_percent = done.server_cpu_percent;
+    r.load_average = loadgen::sys::load_average();
+    if args.paced {
+        println!("READY");
+    }
+    let (rounds, mut cpu, mut late) = (args.rounds.max(1), 0.0, Vec::new());
+    for k in 0..rounds {
+        if args.paced && !go().await {
+            break;
+        }
+        let seqs = total * k / rounds..total * (k + 1) / rounds;
+        let round = relay::run(&mut senders, &participants, &latency, seqs.clone(), args.rate, pid).await?;
+        r.sent += seqs.len() as u64;
+        r.relay_secs += round.secs;
+        cpu += round.server_cpu_secs;
+        late.extend(round.late_micros);
+        if args.paced {
+            println!("DONE");
+        }
+    }
+    r.server_cpu_percent = cpu / r.relay_secs.max(1e-9) * 100.0;
+    late.sort_unstable();
+    r.tick_late_p99_us = loadgen::percentile(&late, 99.0);
     r.received = latency.received();
     let samples = latency.sorted_micros();
     r.p50_us = loadgen::percentile(&samples, 50.0);
@@ -114,4 +140,13 @@ async fn run(args: Args) -> Result<Report, String> {
     r.max_us = samples.last().copied().unwrap_or(0) as f64;
     r.rss_after_relay_kib = rss_kib(pid);
     Ok(r)
+}
+
+/// Waits for a `go` line on stdin; false when stdin closed.
+async fn go() -> bool {
+    let line = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|n| n > 0 && line.trim() == "go").unwrap_or(false)
+    });
+    line.await.unwrap_or(false)
 }

@@ -5,6 +5,7 @@
 use crate::peers::{Participant, Sender};
 use futures_util::SinkExt;
 use loadgen::sys::cpu_seconds;
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -75,15 +76,24 @@ fn ice(to: &str, seq: usize) -> String {
     )
 }
 
-pub struct Done {
-    pub sent: u64,
+/// One relay round: how long it took, the server's CPU seconds in it, and how late the load
+/// generator's own 1 ms timer fired at each tick (the machine's scheduling noise, which no
+/// server can relay faster than).
+pub struct Round {
     pub secs: f64,
-    pub server_cpu_percent: f64,
+    pub server_cpu_secs: f64,
+    pub late_micros: Vec<u32>,
 }
 
-/// Sends every numbered signal at `rate` per second, then waits (up to 3 s) for the last ones.
-pub async fn run(senders: &mut [Sender], participants: &[Participant], latency: &Latency, rate: f64, pid: u32) -> Result<Done, String> {
-    let total = latency.sent_ns.len();
+/// Sends the signals numbered `seqs` at `rate` per second, then waits (up to 3 s) for the last.
+pub async fn run(
+    senders: &mut [Sender],
+    participants: &[Participant],
+    latency: &Latency,
+    seqs: Range<usize>,
+    rate: f64,
+    pid: u32,
+) -> Result<Round, String> {
     let sessions = senders.len() / 2;
     if sessions == 0 {
         return Err("no sessions".into());
@@ -91,10 +101,12 @@ pub async fn run(senders: &mut [Sender], participants: &[Participant], latency: 
     let cpu0 = cpu_seconds(pid);
     let t0 = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_millis(1));
-    let mut seq = 0;
-    while seq < total {
-        tick.tick().await;
-        let due = ((t0.elapsed().as_secs_f64() * rate) as usize + 1).min(total);
+    let mut seq = seqs.start;
+    let mut late_micros = Vec::with_capacity(seqs.len());
+    while seq < seqs.end {
+        let due_at = tick.tick().await;
+        late_micros.push(due_at.elapsed().as_micros().min(u32::MAX as u128) as u32);
+        let due = (seqs.start + (t0.elapsed().as_secs_f64() * rate) as usize + 1).min(seqs.end);
         while seq < due {
             let from = 2 * (seq % sessions) + (seq / sessions) % 2;
             let text = ice(&participants[from].to, seq);
@@ -104,10 +116,10 @@ pub async fn run(senders: &mut [Sender], participants: &[Participant], latency: 
         }
     }
     let secs = t0.elapsed().as_secs_f64();
-    let server_cpu_percent = (cpu_seconds(pid) - cpu0) / secs * 100.0;
+    let server_cpu_secs = cpu_seconds(pid) - cpu0;
     let deadline = Instant::now() + Duration::from_secs(3);
-    while latency.received() < total as u64 && Instant::now() < deadline {
+    while latency.received() < seqs.end as u64 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    Ok(Done { sent: total as u64, secs, server_cpu_percent })
+    Ok(Round { secs, server_cpu_secs, late_micros })
 }
