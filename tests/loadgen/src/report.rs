@@ -26,6 +26,10 @@ pub struct Report {
     pub p50_us: f64,
     pub p99_us: f64,
     pub max_us: f64,
+    /// The 99th percentile of each relay round, and their median: a noisy neighbour on the
+    /// machine spoils a round or two, not the median.
+    pub round_p99_us: Vec<f64>,
+    pub p99_round_median_us: f64,
     /// Server CPU over the relay phase, % of one core.
     pub server_cpu_percent: f64,
     /// The machine's noise during the relay: the 1-minute load average when it began, and

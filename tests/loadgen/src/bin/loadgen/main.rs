@@ -115,7 +115,7 @@ async fn run(args: Args) -> Result<Report, String> {
     if args.paced {
         println!("READY");
     }
-    let (rounds, mut cpu, mut late) = (args.rounds.max(1), 0.0, Vec::new());
+    let (rounds, mut cpu, mut late, mut round_seqs) = (args.rounds.max(1), 0.0, Vec::new(), Vec::new());
     for k in 0..rounds {
         if args.paced && !go().await {
             break;
@@ -126,6 +126,7 @@ async fn run(args: Args) -> Result<Report, String> {
         r.relay_secs += round.secs;
         cpu += round.server_cpu_secs;
         late.extend(round.late_micros);
+        round_seqs.push(seqs);
         if args.paced {
             println!("DONE");
         }
@@ -134,7 +135,11 @@ async fn run(args: Args) -> Result<Report, String> {
     late.sort_unstable();
     r.tick_late_p99_us = loadgen::percentile(&late, 99.0);
     r.received = latency.received();
-    let samples = latency.sorted_micros();
+    let samples = latency.sorted_micros(0..total);
+    r.round_p99_us = round_seqs.into_iter().map(|seqs| loadgen::percentile(&latency.sorted_micros(seqs), 99.0)).collect();
+    let mut p99s = r.round_p99_us.clone();
+    p99s.sort_by(f64::total_cmp);
+    r.p99_round_median_us = p99s.get(p99s.len() / 2).copied().unwrap_or(0.0);
     r.p50_us = loadgen::percentile(&samples, 50.0);
     r.p99_us = loadgen::percentile(&samples, 99.0);
     r.max_us = samples.last().copied().unwrap_or(0) as f64;

@@ -6,8 +6,7 @@ use crate::peers::{Participant, Sender};
 use futures_util::SinkExt;
 use loadgen::sys::cpu_seconds;
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -16,20 +15,23 @@ pub struct Latency {
     start: Instant,
     /// Nanoseconds after `start` when signal `i` was handed to the socket; 0 = not yet.
     sent_ns: Vec<AtomicU64>,
+    /// Microseconds from sending signal `i` to its arrival; `MISSING` until it arrives.
+    micros: Vec<AtomicU32>,
     /// Signals numbered below this are warm-up: counted, not timed.
     warmup: usize,
     received: AtomicU64,
-    micros: Mutex<Vec<u32>>,
 }
+
+const MISSING: u32 = u32::MAX;
 
 impl Latency {
     pub fn new(total: usize, warmup: usize) -> Self {
         Self {
             start: Instant::now(),
             sent_ns: (0..total).map(|_| AtomicU64::new(0)).collect(),
+            micros: (0..total).map(|_| AtomicU32::new(MISSING)).collect(),
             warmup,
             received: AtomicU64::new(0),
-            micros: Mutex::new(Vec::with_capacity(total)),
         }
     }
 
@@ -43,18 +45,18 @@ impl Latency {
         let Some(seq) = seq_of(text) else { return };
         let Some(sent) = self.sent_ns.get(seq).map(|s| s.load(Relaxed)).filter(|&s| s != 0) else { return };
         self.received.fetch_add(1, Relaxed);
-        if seq >= self.warmup {
-            let us = (now.saturating_sub(sent) / 1000).min(u32::MAX as u64) as u32;
-            self.micros.lock().unwrap_or_else(|p| p.into_inner()).push(us);
-        }
+        let us = (now.saturating_sub(sent) / 1000).min(MISSING as u64 - 1) as u32;
+        self.micros[seq].store(us, Relaxed);
     }
 
     pub fn received(&self) -> u64 {
         self.received.load(Relaxed)
     }
 
-    pub fn sorted_micros(&self) -> Vec<u32> {
-        let mut v = self.micros.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    /// The delays of the signals numbered `seqs` that arrived, warm-up left out, sorted.
+    pub fn sorted_micros(&self, seqs: Range<usize>) -> Vec<u32> {
+        let from = seqs.start.max(self.warmup);
+        let mut v: Vec<u32> = self.micros[from.min(seqs.end)..seqs.end].iter().map(|m| m.load(Relaxed)).filter(|&m| m != MISSING).collect();
         v.sort_unstable();
         v
     }
