@@ -11,6 +11,9 @@
 //! (tokio + axum `ws`) that does nothing else: what any Rust relay costs here. Prints one
 //! `BENCH {json}` line per figure and a table.
 
+#[path = "../../bench/report.rs"]
+mod report;
+
 use loadgen::{sys, Report};
 use std::io::{BufRead, BufReader, Lines, Read, Write};
 use std::path::{Path, PathBuf};
@@ -31,9 +34,10 @@ struct Size {
 }
 
 fn size() -> Size {
-    match std::env::var("BENCH_MODE").as_deref() {
-        Ok("quick") => Size { sessions: 250, rate: 2000.0, seconds: 4.0, rounds: 2 },
-        _ => Size { sessions: 5000, rate: 2000.0, seconds: 20.0, rounds: 10 },
+    if report::quick() {
+        Size { sessions: 250, rate: 2000.0, seconds: 4.0, rounds: 2 }
+    } else {
+        Size { sessions: 5000, rate: 2000.0, seconds: 20.0, rounds: 10 }
     }
 }
 
@@ -174,7 +178,7 @@ impl Drop for Loadgen {
     }
 }
 
-/// One figure, printed as a `BENCH` line.
+/// One figure: a `BENCH` line (tests/bench/report.rs) and a row of the table.
 struct Figure {
     name: &'static str,
     value: f64,
@@ -184,25 +188,10 @@ struct Figure {
 }
 
 impl Figure {
-    fn line(&self) -> String {
-        let ratio = self.baseline.filter(|b| *b != 0.0).map(|b| self.value / b);
-        let json = serde_json::json!({
-            "group": GROUP,
-            "name": self.name,
-            "value": round(self.value),
-            "unit": self.unit,
-            "baseline": self.baseline.map(|_| "relay-floor (tokio + axum ws, relay only)"),
-            "baseline_value": self.baseline.map(round),
-            "ratio": ratio.map(round),
-            "target": self.target.map(|t| t.0),
-            "met": self.target.map(|t| t.1),
-        });
-        format!("BENCH {json}")
+    fn print(&self) {
+        let baseline = self.baseline.map(|b| ("relay-floor (tokio + axum ws, relay only)", b));
+        report::Figure { group: GROUP, name: self.name, value: self.value, unit: self.unit, baseline, target: self.target }.print();
     }
-}
-
-fn round(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
 }
 
 fn figures(sig: &Report, floor: &Report, default_floor: &Report, full: bool) -> Vec<Figure> {
@@ -367,7 +356,7 @@ fn main() {
     };
     let figures = figures(&sig, &floor, &default_floor, s.sessions >= 5000);
     for f in &figures {
-        println!("{}", f.line());
+        f.print();
     }
     table(&sig, &floor, &figures);
 }
