@@ -35,7 +35,7 @@ struct Size {
 
 fn size() -> Size {
     if report::quick() {
-        Size { sessions: 250, rate: 2000.0, seconds: 4.0, rounds: 2 }
+        Size { sessions: 250, rate: 2000.0, seconds: 4.0, rounds: 4 }
     } else {
         Size { sessions: 5000, rate: 2000.0, seconds: 20.0, rounds: 10 }
     }

@@ -139,7 +139,11 @@ async fn run(args: Args) -> Result<Report, String> {
     r.round_p99_us = round_seqs.into_iter().map(|seqs| loadgen::percentile(&latency.sorted_micros(seqs), 99.0)).collect();
     let mut p99s = r.round_p99_us.clone();
     p99s.sort_by(f64::total_cmp);
-    r.p99_round_median_us = p99s.get(p99s.len() / 2).copied().unwrap_or(0.0);
+    r.p99_round_median_us = match p99s.len() {
+        0 => 0.0,
+        n if n % 2 == 0 => (p99s[n / 2 - 1] + p99s[n / 2]) / 2.0,
+        n => p99s[n / 2],
+    };
     r.p50_us = loadgen::percentile(&samples, 50.0);
     r.p99_us = loadgen::percentile(&samples, 99.0);
     r.max_us = samples.last().copied().unwrap_or(0) as f64;
