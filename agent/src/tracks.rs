@@ -84,6 +84,20 @@ impl SampleOut {
         self.track.sample_writer(ssrc, pt).write_sample(&sample).await?;
         Ok(true)
     }
+
+    /// Writes one video frame captured `gap` after the previous one, with that capture instant
+    /// as its RTP timestamp. The packetizer stamps a sample with its running clock and only
+    /// then advances it by the sample's duration, so a frame written with the gap before it
+    /// would carry the previous frame's instant. A share sends irregularly (a still screen sends
+    /// only its changes, and a refresh after seconds): with timestamps one frame off,
+    /// Chromium's jitter buffer held pictures for 0.3–5 s. An empty sample advances the clock
+    /// without sending anything; the frame follows with no duration of its own.
+    pub async fn write_at_capture_time(&mut self, data: Vec<u8>, at: Instant, gap: Duration) -> Result<bool, webrtc::error::Error> {
+        if !self.write(Vec::new(), at, gap).await? {
+            return Ok(false);
+        }
+        self.write(data, at, Duration::ZERO).await
+    }
 }
 
 /// Writes a share's frames into its track. Frames before negotiation finished are dropped, and
@@ -109,11 +123,10 @@ pub async fn write_video(
     let mut last: Option<Instant> = None;
     let mut ready = false;
     while let Some(f) = frames.recv().await {
-        let duration =
-            last.map(|l| f.captured_at.saturating_duration_since(l)).unwrap_or(Duration::from_millis(33)).max(Duration::from_millis(1));
+        let gap = last.map(|l| f.captured_at.saturating_duration_since(l)).unwrap_or_default();
         last = Some(f.captured_at);
         let keyframe = f.frame.keyframe;
-        match out.write(f.frame.data, f.captured_at, duration).await {
+        match out.write_at_capture_time(f.frame.data, f.captured_at, gap).await {
             Ok(true) if !ready => {
                 ready = true;
                 tracing::debug!(keyframe, "first video frame sent");
