@@ -132,3 +132,70 @@ export async function inboundVideo(pcs) {
   }
   return best;
 }
+
+/**
+ * Init script: records in `window.__events` ([what, wall ms]) the console's signaling WebSocket
+ * messages, its control-channel messages each way, descriptions applied and tracks received,
+ * so the time from a grant to the first frame can be split into its steps.
+ */
+export function recordSteps() {
+  const events = [];
+  window.__events = events;
+  const at = () => performance.timeOrigin + performance.now();
+  const kind = (data) => {
+    if (typeof data !== 'string') return 'binary';
+    try {
+      const m = JSON.parse(data);
+      return [m.type, m.kind, m.payload && m.payload.kind, m.event].filter(Boolean).join('/');
+    } catch { return 'text'; }
+  };
+  const Ws = window.WebSocket;
+  window.WebSocket = class extends Ws {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => events.push([`ws in ${kind(e.data)}`, at()]));
+    }
+    send(data) { events.push([`ws out ${kind(data)}`, at()]); return super.send(data); }
+  };
+  const send = RTCDataChannel.prototype.send;
+  RTCDataChannel.prototype.send = function (data) { events.push([`dc out ${kind(data)}`, at()]); return send.call(this, data); };
+  const Pc = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Pc {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('track', () => events.push(['track', at()]));
+    }
+    createDataChannel(...args) {
+      const ch = super.createDataChannel(...args);
+      ch.addEventListener('message', (e) => events.push([`dc in ${kind(e.data)}`, at()]));
+      return ch;
+    }
+    async setLocalDescription(d) { events.push([`local ${d ? d.type : 'auto'}`, at()]); return super.setLocalDescription(d); }
+    async setRemoteDescription(d) { const r = await super.setRemoteDescription(d); events.push([`remote ${d.type} applied`, at()]); return r; }
+  };
+}
+
+/** In a blank page: `count` data-channel round trips (ms) between two peers made with `config`. */
+export async function dataChannelRoundTrips({ config, count }) {
+  const a = new RTCPeerConnection(config);
+  const b = new RTCPeerConnection(config);
+  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
+  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+  const ch = a.createDataChannel('ping');
+  b.ondatachannel = (e) => { e.channel.onmessage = (m) => e.channel.send(m.data); };
+  await a.setLocalDescription();
+  await b.setRemoteDescription(a.localDescription);
+  await b.setLocalDescription();
+  await a.setRemoteDescription(b.localDescription);
+  await new Promise((r) => { ch.onopen = r; });
+  const rtts = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await new Promise((r) => { ch.onmessage = r; ch.send(`ping ${i}`); });
+    rtts.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  a.close();
+  b.close();
+  return rtts;
+}

@@ -5,12 +5,14 @@
 // revokes and the next round starts. Prints `JOIN {…}` and `FIRST {…}` lines with wall-clock
 // milliseconds; the Rust side computes the figures.
 import { scenario, signIn, startSession, Agent, tab, WAIT, check } from '../scenarios/lib.mjs';
-import { wall, emit, watchRoster, armFirstFrame } from './common.mjs';
+import { wall, emit, watchRoster, armFirstFrame, recordSteps, keepPeerConnections, dataChannelRoundTrips } from './common.mjs';
 
 const GRANTS = Number(process.env.BENCH_GRANTS || 3);
 
 scenario('bench_first_frame', async (t) => {
   const { page } = t;
+  await page.addInitScript(recordSteps);
+  await page.addInitScript(keepPeerConnections);
   await signIn(page);
   await startSession(page);
   await page.locator('#invite-customer').click();
@@ -37,10 +39,22 @@ scenario('bench_first_frame', async (t) => {
     await page.waitForFunction(() => window.__first, null, { timeout: WAIT });
     const first = await page.evaluate(() => window.__first);
     check(first.width > 0, 'a decoded frame has a size');
-    emit('FIRST', { granted, ...first });
+    // The first time each step happened after the grant, ms after it.
+    const steps = {};
+    for (const [what, when] of await page.evaluate(() => window.__events.splice(0))) {
+      if (when >= granted && when <= first.presented && !(what in steps)) steps[what] = when - granted;
+    }
+    emit('FIRST', { granted, ...first, steps });
     agent.type('revoke screen_view');
     await page.locator('#share-state.revoked').waitFor({ timeout: WAIT });
     // Let the agent stop its share and renegotiate before asking again.
     await page.waitForTimeout(700);
   }
+  // Reference: data-channel round trips between two Chromium peers over the same path (the
+  // console's ICE servers and policy), to set the console↔agent steps against.
+  const config = await page.evaluate(() => ({ iceServers: window.__pcs[0].getConfiguration().iceServers, iceTransportPolicy: window.__pcs[0].getConfiguration().iceTransportPolicy }));
+  const other = await t.context.newPage();
+  await other.goto('about:blank');
+  emit('DCRTT', await other.evaluate(dataChannelRoundTrips, { config, count: 20 }));
+  await other.close();
 });

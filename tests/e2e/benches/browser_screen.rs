@@ -22,6 +22,7 @@
 
 use e2e::bench_screen::{frames, match_toggles, scroll, summary, wall_ms, Delay, Figure, Frame, Script, Square, Stack, Summary, SCREEN};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -215,11 +216,23 @@ struct FirstFrames {
     join_roster: Vec<f64>,
     join_connected: Vec<f64>,
     relayed: Option<bool>,
+    /// Console-side steps between the grant and the first frame, ms after the grant, per run.
+    steps: BTreeMap<String, Vec<f64>>,
+    /// Data-channel round trips between two Chromium peers over the same path, ms.
+    chromium_rtt: Vec<f64>,
 }
 
 fn first_frames(sz: &Sizes, relay: bool) -> FirstFrames {
     let stack = Stack::start(relay);
-    let mut r = FirstFrames { grant: vec![], grant_received: vec![], join_roster: vec![], join_connected: vec![], relayed: None };
+    let mut r = FirstFrames {
+        grant: vec![],
+        grant_received: vec![],
+        join_roster: vec![],
+        join_connected: vec![],
+        relayed: None,
+        steps: BTreeMap::new(),
+        chromium_rtt: vec![],
+    };
     for _ in 0..sz.sessions {
         let mut s = Script::spawn(&stack, "first_frame", &[("BENCH_GRANTS", sz.grants.to_string())]);
         let j = s.expect_json("JOIN", Duration::from_secs(120));
@@ -231,7 +244,12 @@ fn first_frames(sz: &Sizes, relay: bool) -> FirstFrames {
             let granted = f["granted"].as_f64().unwrap_or(0.0);
             r.grant.extend(f["presented"].as_f64().map(|t| t - granted));
             r.grant_received.extend(f["received"].as_f64().map(|t| t - granted));
+            for (step, ms) in f["steps"].as_object().into_iter().flatten() {
+                r.steps.entry(step.clone()).or_default().extend(ms.as_f64());
+            }
         }
+        let rtt = s.expect_json("DCRTT", Duration::from_secs(60));
+        r.chromium_rtt.extend(rtt.as_array().into_iter().flatten().filter_map(Value::as_f64));
         s.finish(Duration::from_secs(30));
     }
     if let Some(t) = &stack.turn {
@@ -239,6 +257,17 @@ fn first_frames(sz: &Sizes, relay: bool) -> FirstFrames {
         r.relayed = Some(log.contains("CREATE_PERMISSION processed, success") || log.contains("CHANNEL_BIND processed, success"));
     }
     r
+}
+
+/// The console's `list_sources` → the agent's `sources` per run: one control-channel round
+/// trip through the agent (which lists the monitors in between).
+fn agent_round_trips(r: &FirstFrames) -> Vec<f64> {
+    let (asked, answered) = (r.steps.get("dc out list_sources"), r.steps.get("dc in sources"));
+    asked.zip(answered).map(|(a, b)| a.iter().zip(b).map(|(a, b)| b - a).collect()).unwrap_or_default()
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
 
 fn line(label: &str, s: Option<Summary>) {
@@ -258,6 +287,7 @@ fn presented(d: &[Delay]) -> Vec<f64> {
 fn main() {
     let (sz, mode) = sizes();
     println!("browser screen benchmark ({mode}): 1920x1080 Xvfb, release agent and signaling, headless Chromium console, loopback");
+    println!("load average at start: {} ({} cores)", load(), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
     // BENCH_ONLY=latency or BENCH_ONLY=first_frame runs one part (while investigating).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     if only != "first_frame" {
@@ -294,6 +324,7 @@ fn report_latency(l: &Latency) {
         l.fps_scroll.0, l.fps_scroll.1, l.scroll_steps_per_s
     );
 
+    println!("load average after the latency part: {}", load());
     let g = "browser_screen";
     let baseline = base.map(|b| ("chromium_to_chromium_canvas_loopback", b.median));
     let baseline_p95 = base.map(|b| ("chromium_to_chromium_canvas_loopback", b.p95));
@@ -333,6 +364,18 @@ fn report_first_frames(first_loop: &FirstFrames, first_relay: &FirstFrames) {
     line("  of which → its last packet received", summary(&first_loop.grant_received));
     line(&format!("relay only through coturn (relay seen in coturn's log: {:?})", first_relay.relayed), ff_relay);
     line("  of which → its last packet received", summary(&first_relay.grant_received));
+    for (label, r) in [("loopback", first_loop), ("relay only", first_relay)] {
+        line(&format!("{label}: console → agent → console (list_sources → sources)"), summary(&agent_round_trips(r)));
+        line(&format!("{label}: Chromium ↔ Chromium data-channel round trip, same path"), summary(&r.chromium_rtt));
+    }
+    for (label, r) in [("loopback", first_loop), ("relay only", first_relay)] {
+        println!("  steps seen by the console after the grant ({label}; median ms, runs seen):");
+        let mut steps: Vec<(f64, &String, usize)> = r.steps.iter().filter_map(|(k, v)| summary(v).map(|s| (s.median, k, s.n))).collect();
+        steps.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (median, step, n) in steps {
+            println!("    {median:>7.1}  {step} ({n})");
+        }
+    }
     println!("\nagent join: spawning `agent join CODE` → customer in the console's roster");
     line("loopback: in the roster", summary(&first_loop.join_roster));
     line("loopback: console's peer connected (tag 'connected')", summary(&first_loop.join_connected));
@@ -347,6 +390,16 @@ fn report_first_frames(first_loop: &FirstFrames, first_relay: &FirstFrames) {
     if let Some(s) = ff_relay {
         let t = Some(("<= 400 ms", s.median <= FIRST_FRAME_TARGET.1));
         Figure { group: g, name: "first_frame_relay_median", value: s.median, unit: "ms", baseline: None, target: t }.print();
+    }
+    println!("load average after the first-frame part: {}", load());
+    for (name, r, reference) in [
+        ("agent_round_trip_loopback_median", first_loop, "chromium_to_chromium_dc_round_trip_loopback"),
+        ("agent_round_trip_relay_median", first_relay, "chromium_to_chromium_dc_round_trip_relay"),
+    ] {
+        if let Some(s) = summary(&agent_round_trips(r)) {
+            let baseline = summary(&r.chromium_rtt).map(|b| (reference, b.median));
+            Figure { group: g, name, value: s.median, unit: "ms", baseline, target: None }.print();
+        }
     }
     for (name, v) in
         [("join_to_roster_loopback_median", &first_loop.join_roster), ("join_to_roster_relay_median", &first_relay.join_roster)]
