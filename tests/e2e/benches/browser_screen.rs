@@ -4,6 +4,11 @@
 //!     cargo bench -p e2e --bench browser_screen
 //!     BENCH_MODE=quick cargo bench -p e2e --bench browser_screen
 //!
+//! Environment: `BENCH_MODE=quick` (smoke sizes); `BENCH_ONLY=latency|first_frame` (one part);
+//! `BENCH_AGENT`, `BENCH_SIGNALING` (pin binaries: the shared target directory may be rebuilt
+//! from another tree during a run); `BENCH_TRACE=file` (toggles and frames as JSON);
+//! `AGENT_LOG` (the agent's RUST_LOG).
+//!
 //! Real pieces on loopback: a 1920×1080 Xvfb, release signaling and agent, Debian's headless
 //! Chromium driving the console (bench/*.mjs), coturn for the relay-only runs.
 //!

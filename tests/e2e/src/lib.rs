@@ -62,6 +62,8 @@ pub struct Signaling {
 
 impl Signaling {
     pub fn start(extra: &[String], envs: &[(String, String)]) -> Signaling {
+        // Benchmarks may pin a binary (the shared target directory is rebuilt by others).
+        let exe = std::env::var_os("BENCH_SIGNALING").map(PathBuf::from).unwrap_or_else(|| binary("signaling"));
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("signaling.db").display().to_string();
         for (user, name, admin) in [("alice", "Alice", true), ("bob", "Bob", false)] {
@@ -69,14 +71,13 @@ impl Signaling {
             if admin {
                 args.push("--admin");
             }
-            let mut c =
-                Command::new(binary("signaling")).args(&args).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().expect("signaling");
+            let mut c = Command::new(&exe).args(&args).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().expect("signaling");
             writeln!(c.stdin.take().expect("stdin"), "{PASSWORD}").expect("password written");
             assert!(c.wait().expect("admin command").success(), "cannot create account {user}");
         }
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("signaling.log")).expect("log file");
-        let child = Command::new(binary("signaling"))
+        let child = Command::new(&exe)
             .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db])
             .args(extra)
             .env("RUST_LOG", "info")
