@@ -6,6 +6,8 @@ use media::pipeline::{StreamControls, StreamFrame};
 use rtc::media::Sample;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
+use rtc::rtp::extension::playout_delay_extension::PlayoutDelayExtension;
+use rtc::rtp::extension::HeaderExtension;
 use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind};
 use rtc::rtp_transceiver::PayloadType;
 use std::sync::Arc;
@@ -73,6 +75,16 @@ impl SampleOut {
 
     /// Writes one encoded frame; `Ok(false)` while negotiation has not finished (dropped).
     pub async fn write(&mut self, data: Vec<u8>, at: Instant, duration: Duration) -> Result<bool, webrtc::error::Error> {
+        self.write_with(data, at, duration, None).await
+    }
+
+    async fn write_with(
+        &mut self,
+        data: Vec<u8>,
+        at: Instant,
+        duration: Duration,
+        extension: Option<HeaderExtension>,
+    ) -> Result<bool, webrtc::error::Error> {
         if self.ssrc.is_none() {
             self.ssrc = self.track.ssrcs().await.first().copied();
         }
@@ -81,7 +93,11 @@ impl SampleOut {
         }
         let (Some(ssrc), Some(pt)) = (self.ssrc, self.pt) else { return Ok(false) };
         let sample = Sample { data: Bytes::from(data), duration, ..Sample::new(at) };
-        self.track.sample_writer(ssrc, pt).write_sample(&sample).await?;
+        let writer = self.track.sample_writer(ssrc, pt);
+        match extension {
+            Some(e) => writer.with_extension(e).write_sample(&sample).await?,
+            None => writer.write_sample(&sample).await?,
+        }
         Ok(true)
     }
 
@@ -92,11 +108,17 @@ impl SampleOut {
     /// only its changes, and a refresh after seconds): with timestamps one frame off,
     /// Chromium's jitter buffer held pictures for 0.3–5 s. An empty sample advances the clock
     /// without sending anything; the frame follows with no duration of its own.
+    ///
+    /// Each frame also carries a playout delay of zero (negotiated in `rtc::build_peer`): a
+    /// screen is shown as soon as it is decoded, not smoothed. The browser's adaptive jitter
+    /// buffer otherwise grows with the share's uneven encode times on a busy machine (measured:
+    /// 60–90 ms per frame of a still screen, pictures shown 200 ms after they arrived).
     pub async fn write_at_capture_time(&mut self, data: Vec<u8>, at: Instant, gap: Duration) -> Result<bool, webrtc::error::Error> {
         if !self.write(Vec::new(), at, gap).await? {
             return Ok(false);
         }
-        self.write(data, at, Duration::ZERO).await
+        let now = HeaderExtension::PlayoutDelay(PlayoutDelayExtension::new(0, 0));
+        self.write_with(data, at, Duration::ZERO, Some(now)).await
     }
 }
 

@@ -310,7 +310,6 @@ fn report_latency(l: &Latency) {
     println!("\nscreen latency: repaint on the agent's Xvfb → frame presented by the console's video (rVFC presentationTime)");
     line(&format!("console, still screen ({} never shown themselves)", l.still_missed), still);
     line("  of which repaint → last packet received", summary(&l.still.iter().filter_map(|d| d.received_ms).collect::<Vec<_>>()));
-    line("  repaint → expected display time", summary(&l.still.iter().map(|d| d.expected_ms).collect::<Vec<_>>()));
     line(&format!("console, region scrolling ({} never shown themselves)", l.scrolling_missed), busy);
     line("  of which repaint → last packet received", summary(&l.scrolling.iter().filter_map(|d| d.received_ms).collect::<Vec<_>>()));
     line(&format!("baseline Chromium→Chromium canvas {}px wide ({} never shown themselves)", l.baseline_width, l.baseline_missed), base);
