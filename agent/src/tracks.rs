@@ -73,6 +73,17 @@ impl SampleOut {
         SampleOut { track, sender, ssrc: None, pt: None }
     }
 
+    /// The SSRC and payload type to write with, once negotiation has given them.
+    async fn negotiated(&mut self) -> Option<(u32, PayloadType)> {
+        if self.ssrc.is_none() {
+            self.ssrc = self.track.ssrcs().await.first().copied();
+        }
+        if self.pt.is_none() {
+            self.pt = payload_type(&self.sender).await;
+        }
+        self.ssrc.zip(self.pt)
+    }
+
     /// Writes one encoded frame; `Ok(false)` while negotiation has not finished (dropped).
     pub async fn write(&mut self, data: Vec<u8>, at: Instant, duration: Duration) -> Result<bool, webrtc::error::Error> {
         self.write_with(data, at, duration, None).await
@@ -85,13 +96,7 @@ impl SampleOut {
         duration: Duration,
         extension: Option<HeaderExtension>,
     ) -> Result<bool, webrtc::error::Error> {
-        if self.ssrc.is_none() {
-            self.ssrc = self.track.ssrcs().await.first().copied();
-        }
-        if self.pt.is_none() {
-            self.pt = payload_type(&self.sender).await;
-        }
-        let (Some(ssrc), Some(pt)) = (self.ssrc, self.pt) else { return Ok(false) };
+        let Some((ssrc, pt)) = self.negotiated().await else { return Ok(false) };
         let sample = Sample { data: Bytes::from(data), duration, ..Sample::new(at) };
         let writer = self.track.sample_writer(ssrc, pt);
         match extension {
@@ -144,20 +149,41 @@ pub async fn write_video(
     let mut out = SampleOut::new(track, sender);
     let mut last: Option<Instant> = None;
     let mut ready = false;
-    while let Some(f) = frames.recv().await {
+    // A picture was dropped before negotiation finished: a still screen sends no other until
+    // its refresh (3 s later), so ask for one as soon as the track can carry it.
+    let mut owed = false;
+    loop {
+        let next = if owed {
+            tokio::select! {
+                f = frames.recv() => f,
+                _ = tokio::time::sleep(Duration::from_millis(10)) => {
+                    if out.negotiated().await.is_some() {
+                        owed = false;
+                        controls.request_keyframe();
+                    }
+                    continue;
+                }
+            }
+        } else {
+            frames.recv().await
+        };
+        let Some(f) = next else { break };
         let gap = last.map(|l| f.captured_at.saturating_duration_since(l)).unwrap_or_default();
         last = Some(f.captured_at);
         let keyframe = f.frame.keyframe;
         match out.write_at_capture_time(f.frame.data, f.captured_at, gap).await {
             Ok(true) if !ready => {
-                ready = true;
+                (ready, owed) = (true, false);
                 tracing::debug!(keyframe, "first video frame sent");
                 if !keyframe {
                     controls.request_keyframe();
                 }
             }
             Ok(true) => {}
-            Ok(false) => tracing::debug!("video frame dropped: negotiation not finished"),
+            Ok(false) => {
+                owed = true;
+                tracing::debug!("video frame dropped: negotiation not finished");
+            }
             Err(e) => tracing::debug!(error = %e, "video frame not sent"),
         }
     }
