@@ -4,6 +4,7 @@
 //! scenario drives the console as a CSR would and the real agent through its terminal, and
 //! asserts what a person sees; the Rust test asserts the scenario passed.
 
+pub mod bench_screen;
 mod pieces;
 
 pub use pieces::{AppWindow, Coturn, Xvfb};
@@ -22,14 +23,22 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
 }
 
-/// `target/<profile>/<name>`, built on demand when only this package's tests were built.
-fn binary(name: &str) -> PathBuf {
+/// `target/<profile>/<name>`, built on demand (in the same profile) when only this package's
+/// tests or benches were built.
+pub(crate) fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let dir = exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf();
     let bin = dir.join(name);
     if !bin.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let ok = Command::new(cargo).args(["build", "-p", "signaling", "-p", "agent"]).status().map(|s| s.success()).unwrap_or(false);
+        let release = dir.file_name().is_some_and(|d| d == "release");
+        let profile: &[&str] = if release { &["--release"] } else { &[] };
+        let ok = Command::new(cargo)
+            .args(["build", "-p", "signaling", "-p", "agent"])
+            .args(profile)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
         assert!(ok, "cannot build signaling and agent");
     }
     bin
@@ -56,6 +65,8 @@ pub struct Signaling {
 
 impl Signaling {
     pub fn start(extra: &[String], envs: &[(String, String)]) -> Signaling {
+        // Benchmarks may pin a binary (the shared target directory is rebuilt by others).
+        let exe = std::env::var_os("BENCH_SIGNALING").map(PathBuf::from).unwrap_or_else(|| binary("signaling"));
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("signaling.db").display().to_string();
         for (user, name, admin) in [("alice", "Alice", true), ("bob", "Bob", false)] {
@@ -63,14 +74,13 @@ impl Signaling {
             if admin {
                 args.push("--admin");
             }
-            let mut c =
-                Command::new(binary("signaling")).args(&args).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().expect("signaling");
+            let mut c = Command::new(&exe).args(&args).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().expect("signaling");
             writeln!(c.stdin.take().expect("stdin"), "{PASSWORD}").expect("password written");
             assert!(c.wait().expect("admin command").success(), "cannot create account {user}");
         }
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("signaling.log")).expect("log file");
-        let child = Command::new(binary("signaling"))
+        let child = Command::new(&exe)
             .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db])
             .args(extra)
             .env("RUST_LOG", "info")
@@ -118,7 +128,7 @@ pub fn free_port() -> u16 {
 
 /// Installs playwright-core from the committed package-lock.json once (`npm ci`), under a file
 /// lock so that test processes running at once do not race.
-fn ensure_playwright(dir: &Path) {
+pub(crate) fn ensure_playwright(dir: &Path) {
     if dir.join("node_modules/playwright-core/package.json").exists() {
         return;
     }
