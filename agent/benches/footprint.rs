@@ -11,6 +11,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../../tests/bench/report.rs"]
+mod report;
 #[path = "../../media/tests/common/mod.rs"]
 mod xtest;
 
@@ -21,7 +23,14 @@ use protocol::peer::PeerMessage;
 use protocol::Capability;
 use std::time::{Duration, Instant};
 
-const SECONDS: u64 = 10;
+/// Length of each measuring window (3 s in a quick run).
+fn seconds() -> u64 {
+    if report::quick() {
+        3
+    } else {
+        10
+    }
+}
 
 /// User+system CPU seconds of a process so far.
 fn cpu_seconds(pid: u32) -> f64 {
@@ -49,7 +58,7 @@ async fn cpu_over(pid: u32, secs: u64) -> f64 {
 fn ffmpeg_baseline(display: &str) -> Option<(f64, u64)> {
     let mut child = std::process::Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "fatal", "-f", "x11grab", "-draw_mouse", "0", "-framerate", "30", "-video_size", "1920x1080"])
-        .args(["-t", &SECONDS.to_string(), "-i", display, "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "12", "-threads", "2"])
+        .args(["-t", &seconds().to_string(), "-i", display, "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "12", "-threads", "2"])
         .args(["-b:v", "2500k", "-f", "null", "-"])
         .stdin(std::process::Stdio::null())
         .spawn()
@@ -95,12 +104,12 @@ async fn main() {
     let grant_to_picture = granted.elapsed();
 
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let share_cpu = cpu_over(pid, SECONDS).await;
+    let share_cpu = cpu_over(pid, seconds()).await;
     let share_rss = rss_kib(pid, "VmRSS:");
     let peak_rss = rss_kib(pid, "VmHWM:");
     let ffmpeg = ffmpeg_baseline(&x.display);
 
-    println!("agent footprint (release build, 1920x1080 still screen, {SECONDS} s windows)");
+    println!("agent footprint (release build, 1920x1080 still screen, {} s windows)", seconds());
     println!("  binary size                      {:>8.1} MiB", size as f64 / 1048576.0);
     println!("  idle in a session: CPU           {idle_cpu:>8.2} % of one core, RSS {:.1} MiB", idle_rss as f64 / 1024.0);
     println!(
@@ -121,4 +130,24 @@ async fn main() {
         "  agent join → customer in roster  {:>8.0} ms (signaling start, session, invitation, join by code, CSR peer connected)",
         join_to_roster.as_secs_f64() * 1000.0
     );
+
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    let figures = [
+        ("binary size (release)", size as f64 / 1048576.0, "MiB", None, None),
+        ("idle in a session: CPU", idle_cpu, "% of one core", None, None),
+        ("idle in a session: RSS", mib(idle_rss), "MiB", None, None),
+        (
+            "sharing a still 1080p screen: CPU",
+            share_cpu,
+            "% of one core",
+            ffmpeg.map(|(cpu, _)| ("ffmpeg x11grab+libvpx at 30 fps", cpu)),
+            Some(("< 10 % of one core", share_cpu < 10.0)),
+        ),
+        ("sharing a still 1080p screen: peak RSS", mib(peak_rss), "MiB", ffmpeg.map(|(_, peak)| ("ffmpeg peak RSS", mib(peak))), None),
+        ("grant to first decoded picture (Rust CSR, loopback)", grant_to_picture.as_secs_f64() * 1000.0, "ms", None, None),
+        ("agent join to customer online (Rust CSR)", join_to_roster.as_secs_f64() * 1000.0, "ms", None, None),
+    ];
+    for (name, value, unit, baseline, target) in figures {
+        report::Figure { group: "agent_footprint", name, value, unit, baseline, target }.print();
+    }
 }

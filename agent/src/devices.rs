@@ -111,8 +111,10 @@ impl<U: CustomerUi> Session<U> {
     /// Stops one device track; false when it was not running.
     async fn stop_device(&mut self, csr: &ParticipantId, kind: MediaKind, reason: ErrorCode) -> bool {
         let Some(dev) = self.media.devices.remove(&(csr.clone(), kind)) else { return false };
-        // The thread ends on its own at the next frame (its channel closes).
+        // The thread ends on its own at the next frame (its channel closes). Waiting for the
+        // aborted writer: nothing it was writing goes out after the stop is announced.
         dev.writer.abort();
+        let _ = dev.writer.await;
         if let Some(p) = self.peers.get(csr) {
             let _ = p.pc.remove_track(&dev.sender).await;
         }

@@ -3,6 +3,7 @@
 //! bounded send buffer. Used by the agent and by test consoles, so both speak alike.
 
 use protocol::signal::{IceCandidate, IceServer};
+use rtc::rtp_transceiver::rtp_sender::{RTCRtpHeaderExtensionCapability, RtpCodecKind};
 use std::net::{IpAddr, UdpSocket};
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,6 +44,9 @@ pub fn route_ip(host: &str, port: u16) -> IpAddr {
 pub async fn build_peer(setup: &PeerSetup, handler: Arc<dyn PeerConnectionEventHandler>) -> webrtc::error::Result<Peer> {
     let mut media = MediaEngine::default();
     media.register_default_codecs()?;
+    // Screen pictures ask to be shown on arrival (tracks::SampleOut::write_at_capture_time).
+    let playout_delay = RTCRtpHeaderExtensionCapability { uri: "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay".to_owned() };
+    media.register_header_extension(playout_delay, RtpCodecKind::Video, None)?;
     let registry = register_default_interceptors(Registry::new(), &mut media)?
         .with(rtc::interceptor::Slot::from(crate::keyframes::SLOT), crate::keyframes::KeyframeRequests::default());
     let settings = SettingEngineBuilder::new()

@@ -422,8 +422,10 @@ pub(crate) async fn send_control(channel: &Arc<dyn DataChannel>, msg: &PeerMessa
     }
 }
 
-/// The DTLS fingerprint lines of an SDP, which identify the peer's certificate.
-fn fingerprint(sdp: &str) -> Vec<&str> {
+/// The DTLS fingerprints of an SDP, which identify the peer's certificate. A set: browsers repeat
+/// the line in every media section, so an offer that adds a section (the CSR's camera) is still
+/// the same peer.
+fn fingerprint(sdp: &str) -> std::collections::BTreeSet<&str> {
     sdp.lines().filter(|l| l.starts_with("a=fingerprint:")).map(str::trim).collect()
 }
 
@@ -431,5 +433,18 @@ fn farewell(code: ErrorCode) -> String {
     match code {
         ErrorCode::SessionEnded => "The support session has ended. Nothing is shared any more.".into(),
         other => format!("The session cannot go on: {}", other.message()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fingerprint;
+
+    #[test]
+    fn an_offer_with_one_more_media_section_comes_from_the_same_peer() {
+        let first = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=fingerprint:sha-256 AA:BB\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=fingerprint:sha-256 AA:BB\r\n";
+        let more = format!("{first}m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=fingerprint:sha-256 AA:BB\r\n");
+        assert_eq!(fingerprint(first), fingerprint(&more));
+        assert_ne!(fingerprint(first), fingerprint(&first.replace("AA:BB", "CC:DD")));
     }
 }

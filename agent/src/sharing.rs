@@ -181,9 +181,12 @@ impl<U: CustomerUi> Session<U> {
 
     /// Ends `csr`'s share, if any: both threads, the writer, and any input still held. Gives
     /// back the track's sender for the caller to remove.
-    fn end_share(&mut self, csr: &ParticipantId) -> Option<Arc<dyn RtpSender>> {
+    async fn end_share(&mut self, csr: &ParticipantId) -> Option<Arc<dyn RtpSender>> {
         let Share { stream, writer, sender, .. } = self.media.shares.remove(csr)?;
+        // Waiting for the aborted writer means that no picture, not even one it was writing, goes
+        // out after this: the CSR hears of the stop only then.
         writer.abort();
+        let _ = writer.await;
         // Joining the threads waits for at most one picture: off the session task.
         tokio::task::spawn_blocking(move || stream.stop());
         let releases = self.media.input.set_surface(None);
@@ -194,7 +197,7 @@ impl<U: CustomerUi> Session<U> {
     /// Stops `csr`'s share, telling the console why (`consent_revoked`, or the CSR's own stop);
     /// false when none was running.
     pub(crate) async fn stop_share(&mut self, csr: &ParticipantId, reason: ErrorCode) -> bool {
-        let Some(sender) = self.end_share(csr) else { return false };
+        let Some(sender) = self.end_share(csr).await else { return false };
         if let Some(p) = self.peers.get(csr) {
             let _ = p.pc.remove_track(&sender).await;
         }
@@ -225,7 +228,7 @@ impl<U: CustomerUi> Session<U> {
     /// A CSR's connection is gone: its share ends.
     pub(crate) async fn media_peer_gone(&mut self, csr: &ParticipantId) {
         self.devices_peer_gone(csr);
-        self.end_share(csr);
+        self.end_share(csr).await;
     }
 
     /// The connection to `csr` (re)connected: a fresh keyframe lets its decoder start.

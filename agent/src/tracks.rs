@@ -6,6 +6,8 @@ use media::pipeline::{StreamControls, StreamFrame};
 use rtc::media::Sample;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
+use rtc::rtp::extension::playout_delay_extension::PlayoutDelayExtension;
+use rtc::rtp::extension::HeaderExtension;
 use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind};
 use rtc::rtp_transceiver::PayloadType;
 use std::sync::Arc;
@@ -71,18 +73,57 @@ impl SampleOut {
         SampleOut { track, sender, ssrc: None, pt: None }
     }
 
-    /// Writes one encoded frame; `Ok(false)` while negotiation has not finished (dropped).
-    pub async fn write(&mut self, data: Vec<u8>, at: Instant, duration: Duration) -> Result<bool, webrtc::error::Error> {
+    /// The SSRC and payload type to write with, once negotiation has given them.
+    async fn negotiated(&mut self) -> Option<(u32, PayloadType)> {
         if self.ssrc.is_none() {
             self.ssrc = self.track.ssrcs().await.first().copied();
         }
         if self.pt.is_none() {
             self.pt = payload_type(&self.sender).await;
         }
-        let (Some(ssrc), Some(pt)) = (self.ssrc, self.pt) else { return Ok(false) };
+        self.ssrc.zip(self.pt)
+    }
+
+    /// Writes one encoded frame; `Ok(false)` while negotiation has not finished (dropped).
+    pub async fn write(&mut self, data: Vec<u8>, at: Instant, duration: Duration) -> Result<bool, webrtc::error::Error> {
+        self.write_with(data, at, duration, None).await
+    }
+
+    async fn write_with(
+        &mut self,
+        data: Vec<u8>,
+        at: Instant,
+        duration: Duration,
+        extension: Option<HeaderExtension>,
+    ) -> Result<bool, webrtc::error::Error> {
+        let Some((ssrc, pt)) = self.negotiated().await else { return Ok(false) };
         let sample = Sample { data: Bytes::from(data), duration, ..Sample::new(at) };
-        self.track.sample_writer(ssrc, pt).write_sample(&sample).await?;
+        let writer = self.track.sample_writer(ssrc, pt);
+        match extension {
+            Some(e) => writer.with_extension(e).write_sample(&sample).await?,
+            None => writer.write_sample(&sample).await?,
+        }
         Ok(true)
+    }
+
+    /// Writes one video frame captured `gap` after the previous one, with that capture instant
+    /// as its RTP timestamp. The packetizer stamps a sample with its running clock and only
+    /// then advances it by the sample's duration, so a frame written with the gap before it
+    /// would carry the previous frame's instant. A share sends irregularly (a still screen sends
+    /// only its changes, and a refresh after seconds): with timestamps one frame off,
+    /// Chromium's jitter buffer held pictures for 0.3–5 s. An empty sample advances the clock
+    /// without sending anything; the frame follows with no duration of its own.
+    ///
+    /// Each frame also carries a playout delay of zero (negotiated in `rtc::build_peer`): a
+    /// screen is shown as soon as it is decoded, not smoothed. The browser's adaptive jitter
+    /// buffer otherwise grows with the share's uneven encode times on a busy machine (measured:
+    /// 60–90 ms per frame of a still screen, pictures shown 200 ms after they arrived).
+    pub async fn write_at_capture_time(&mut self, data: Vec<u8>, at: Instant, gap: Duration) -> Result<bool, webrtc::error::Error> {
+        if !self.write(Vec::new(), at, gap).await? {
+            return Ok(false);
+        }
+        let now = HeaderExtension::PlayoutDelay(PlayoutDelayExtension::new(0, 0));
+        self.write_with(data, at, Duration::ZERO, Some(now)).await
     }
 }
 
@@ -108,21 +149,41 @@ pub async fn write_video(
     let mut out = SampleOut::new(track, sender);
     let mut last: Option<Instant> = None;
     let mut ready = false;
-    while let Some(f) = frames.recv().await {
-        let duration =
-            last.map(|l| f.captured_at.saturating_duration_since(l)).unwrap_or(Duration::from_millis(33)).max(Duration::from_millis(1));
+    // A picture was dropped before negotiation finished: a still screen sends no other until
+    // its refresh (3 s later), so ask for one as soon as the track can carry it.
+    let mut owed = false;
+    loop {
+        let next = if owed {
+            tokio::select! {
+                f = frames.recv() => f,
+                _ = tokio::time::sleep(Duration::from_millis(10)) => {
+                    if out.negotiated().await.is_some() {
+                        owed = false;
+                        controls.request_keyframe();
+                    }
+                    continue;
+                }
+            }
+        } else {
+            frames.recv().await
+        };
+        let Some(f) = next else { break };
+        let gap = last.map(|l| f.captured_at.saturating_duration_since(l)).unwrap_or_default();
         last = Some(f.captured_at);
         let keyframe = f.frame.keyframe;
-        match out.write(f.frame.data, f.captured_at, duration).await {
+        match out.write_at_capture_time(f.frame.data, f.captured_at, gap).await {
             Ok(true) if !ready => {
-                ready = true;
+                (ready, owed) = (true, false);
                 tracing::debug!(keyframe, "first video frame sent");
                 if !keyframe {
                     controls.request_keyframe();
                 }
             }
             Ok(true) => {}
-            Ok(false) => tracing::debug!("video frame dropped: negotiation not finished"),
+            Ok(false) => {
+                owed = true;
+                tracing::debug!("video frame dropped: negotiation not finished");
+            }
             Err(e) => tracing::debug!(error = %e, "video frame not sent"),
         }
     }

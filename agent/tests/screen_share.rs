@@ -105,7 +105,10 @@ async fn the_csr_sees_the_granted_screen_controls_only_with_a_grant_and_revocati
         l.alice.peer_msg("share stopped", |m| if let PeerMessage::ShareStopped { reason } = m { Some(reason.code) } else { None }).await;
     let stopped = Instant::now();
     assert_eq!(code, ErrorCode::ConsentRevoked);
-    // One frame interval (33 ms at 30 fps) plus the time a packet in flight takes on loopback.
+    // No picture captured later than one frame interval (33 ms at 30 fps) plus the time a packet
+    // in flight takes on loopback before the stop reached the CSR. Pictures are dated by when the
+    // agent captured them (their RTP timestamps), so one that waited in this busy test process
+    // still counts from when it was sent.
     let grace = Duration::from_millis(33 + 30);
     let mut late = Vec::new();
     let until = tokio::time::Instant::now() + Duration::from_millis(1500);

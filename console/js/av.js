@@ -5,6 +5,19 @@ import { describe, showError } from './api.js';
 
 const SPEAKING_LEVEL = 0.04;
 
+/**
+ * Sends the CSR's camera on a transceiver of its own, offering VP8 only (what the agent decodes).
+ * addTrack would reuse the recvonly video transceiver of the first offer, which the agent's
+ * WebRTC stack then never receives on.
+ */
+function cameraSender(pc, track, stream) {
+  const t = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+  const caps = RTCRtpReceiver.getCapabilities && RTCRtpReceiver.getCapabilities('video');
+  const vp8 = caps ? caps.codecs.filter((c) => /^video\/(vp8|rtx)$/i.test(c.mimeType)) : [];
+  if (vp8.length && t.setCodecPreferences) t.setCodecPreferences(vp8);
+  return t.sender;
+}
+
 export class AvPanel {
   constructor(ctx) {
     this.ctx = ctx;
@@ -153,7 +166,7 @@ export class AvPanel {
     this.localVideo.srcObject = this.cam;
     this.localVideo.hidden = false;
     const track = this.cam.getVideoTracks()[0];
-    this.senders = [...this.ctx.links.values()].filter((l) => l.pc).map((l) => [l, l.pc.addTrack(track, this.cam)]);
+    this.senders = [...this.ctx.links.values()].filter((l) => l.pc).map((l) => [l, cameraSender(l.pc, track, this.cam)]);
     this.videoButton.disabled = true;
     this.videoStop.hidden = false;
     this.videoState.textContent = 'Your video is shown to the customer, who is offered to share theirs back.';
@@ -187,8 +200,21 @@ export class AvPanel {
     this.videoState.textContent = "Starting the customer's camera…";
   }
 
+  /** Shows the customer's camera track `id`, or their live video track when that id is unknown. */
+  showCamera(customer, id) {
+    // The agent's track ids survive only on transceivers the agent's side created; the console
+    // offers them all, so the camera arrives on one of the console's video transceivers.
+    const r = this.remote.get(id)
+      || [...this.remote.values()].reverse().find((e) => e.customer === customer && e.track.kind === 'video' && e.track.readyState === 'live');
+    this.cameraPending = r ? null : customer;
+    if (!r) return;
+    this.remoteVideo.srcObject = new MediaStream([r.track]);
+    this.remoteVideo.hidden = false;
+  }
+
   onTrack(customer, ev) {
     this.remote.set(ev.track.id, { customer, track: ev.track });
+    if (ev.track.kind === 'video' && this.cameraPending === customer) this.showCamera(customer, ev.track.id);
     if (ev.track.kind === 'audio') {
       const stream = new MediaStream([ev.track]);
       const el = h('audio', { autoplay: true });
@@ -201,11 +227,7 @@ export class AvPanel {
 
   onPeer(customer, msg) {
     if (msg.type === 'media_started' && msg.kind === 'camera') {
-      const r = this.remote.get(msg.track);
-      if (r) {
-        this.remoteVideo.srcObject = new MediaStream([r.track]);
-        this.remoteVideo.hidden = false;
-      }
+      this.showCamera(customer, msg.track);
       this.videoState.textContent = `Showing ${this.ctx.name(customer)}'s camera.`;
     } else if (msg.type === 'media_started' && msg.kind === 'microphone') {
       this.audioState.textContent = `You are in the audio conference with ${this.ctx.name(customer)}.`;

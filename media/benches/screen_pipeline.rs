@@ -7,10 +7,13 @@
 //!     SECONDS_PER_RUN=3 cargo bench -p media --bench screen_pipeline
 //!
 //! Prints frames per second, per-frame latency (capture start → encoded), and the ratio
-//! ours ÷ ffmpeg. Results are recorded in docs/performance.md.
+//! ours ÷ ffmpeg, and one `BENCH {json}` line per figure for the suite (tests/bench.sh;
+//! `BENCH_MODE=quick` runs 3 s instead of 8). Results are recorded in docs/performance.md.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../../tests/bench/report.rs"]
+mod report;
 
 use common::draw::Painter;
 use media::capture;
@@ -157,7 +160,8 @@ fn ffmpeg(display: &str, w: u32, h: u32, secs: f64) -> Option<f64> {
 }
 
 fn main() {
-    let secs: f64 = std::env::var("SECONDS_PER_RUN").ok().and_then(|s| s.parse().ok()).unwrap_or(8.0);
+    let quick = report::quick();
+    let secs: f64 = std::env::var("SECONDS_PER_RUN").ok().and_then(|s| s.parse().ok()).unwrap_or(if quick { 3.0 } else { 8.0 });
     println!(
         "screen pipeline benchmark: VP8 speed {},  {THREADS} threads, CBR, scrolling content at {STEP_HZ} steps/s, {secs} s per run",
         speed()
@@ -200,5 +204,32 @@ fn main() {
             "  stages, one after the other (median ms): capture {:.2}, convert {:.2}, encode {:.2}; animation ran {steps} steps",
             st[0], st[1], st[2]
         );
+        let size = format!("{w}x{h}");
+        let fps_met = ff.is_none_or(|f| o.fps >= f) && (h < 1080 || o.fps >= 60.0);
+        let fps_target = if h >= 1080 { ">= 1.0x ffmpeg and >= 60 fps" } else { ">= 1.0x ffmpeg" };
+        let figure = |name: &str, value: f64, unit: &'static str| {
+            report::Figure { group: "screen_pipeline", name: &format!("{size} {name}"), value, unit, baseline: None, target: None }.print()
+        };
+        report::Figure {
+            group: "screen_pipeline",
+            name: &format!("{size} capture+encode frames per second"),
+            value: o.fps,
+            unit: "fps",
+            baseline: ff.map(|f| ("ffmpeg x11grab + libvpx, same settings", f)),
+            target: Some((fps_target, fps_met)),
+        }
+        .print();
+        report::Figure {
+            group: "screen_pipeline",
+            name: &format!("{size} capture to encoded, median"),
+            value: o.median_ms,
+            unit: "ms",
+            baseline: None,
+            target: Some(("< 15 ms", o.median_ms < 15.0)),
+        }
+        .print();
+        figure("capture to encoded, p95", o.p95_ms, "ms");
+        figure("paced at 60 fps: frames per second", paced.fps, "fps");
+        figure("paced at 60 fps: median latency", paced.median_ms, "ms");
     }
 }

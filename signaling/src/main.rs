@@ -12,6 +12,7 @@ mod error;
 mod hub;
 mod live_session;
 mod metrics;
+mod open_files;
 mod pages;
 mod ratelimit;
 mod secrets;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
     init_logs(config.json_logs);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
+            open_files::raise(config.max_connections);
             let state = match app::prepare(config) {
                 Ok(s) => s,
                 Err(e) => {

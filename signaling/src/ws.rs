@@ -26,6 +26,11 @@ const PING_EVERY: Duration = Duration::from_secs(15);
 /// Frames above this are cut by the WebSocket layer itself; between the protocol limit
 /// (64 KiB) and this, the sender gets a `message_too_large` error and the connection stays.
 const FRAME_LIMIT: usize = 1024 * 1024;
+/// Bytes read from the socket at once. tungstenite zero-fills this much of its read buffer
+/// before every read, so the whole of it stays resident for as long as the connection lives:
+/// with its default (128 KiB) an idle participant cost ~133 KiB of RSS; with one page, ~10 KiB
+/// (tests/loadgen, `signaling_scale`). Larger frames still arrive whole, in more reads.
+const READ_BUFFER: usize = 4 * 1024;
 /// A write that cannot complete in this time means the client stopped reading: give up on it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -34,7 +39,7 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 pub async fn upgrade(State(st): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
     // Browsers send Origin; a page of another site must not ride on a CSR's cookie.
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        if origin != st.config.public_url && origin != format!("http://{}", st.config.listen) {
+        if !origin_allowed(origin, &st.config.public_url, st.config.listen) {
             return crate::error::ApiError(ErrorCode::Forbidden).into_response();
         }
     }
@@ -43,13 +48,25 @@ pub async fn upgrade(State(st): State<AppState>, headers: HeaderMap, ws: WebSock
         return crate::error::ApiError(ErrorCode::Unavailable).into_response();
     };
     let cookie = auth::cookie_token(&headers);
-    ws.max_message_size(FRAME_LIMIT).max_frame_size(FRAME_LIMIT).on_upgrade(move |socket: WebSocket| async move {
-        let (sink, stream) = socket.split();
-        st.metrics.connections.fetch_add(1, Relaxed);
-        serve(st.clone(), cookie, sink, stream).await;
-        st.metrics.connections.fetch_sub(1, Relaxed);
-        drop(slot);
-    })
+    ws.max_message_size(FRAME_LIMIT).max_frame_size(FRAME_LIMIT).read_buffer_size(READ_BUFFER).on_upgrade(
+        move |socket: WebSocket| async move {
+            let (sink, stream) = socket.split();
+            st.metrics.connections.fetch_add(1, Relaxed);
+            serve(st.clone(), cookie, sink, stream).await;
+            st.metrics.connections.fetch_sub(1, Relaxed);
+            drop(slot);
+        },
+    )
+}
+
+/// Whether a browser page of `origin` may open a socket: the public URL, the listen address, and
+/// when signaling listens on loopback, the same port under the other loopback names (a CSR who
+/// types `localhost` where the start-up message said 127.0.0.1). Another site never.
+fn origin_allowed(origin: &str, public_url: &str, listen: std::net::SocketAddr) -> bool {
+    if origin == public_url.trim_end_matches('/') || origin == format!("http://{listen}") {
+        return true;
+    }
+    listen.ip().is_loopback() && ["localhost", "127.0.0.1", "[::1]"].iter().any(|host| origin == format!("http://{host}:{}", listen.port()))
 }
 
 /// Serves one participant connection to the end.
@@ -205,4 +222,25 @@ async fn close<Si: Sink<Message> + Unpin>(sink: &mut Si, code: ErrorCode, r#ref:
     sink.send(Message::Text(encode(&ServerMessage::error(code, r#ref)).into())).await?;
     let frame = CloseFrame { code: 4000 + crate::error::status_of(code).as_u16() % 1000, reason: code.code().into() };
     sink.send(Message::Close(Some(frame))).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_allowed;
+
+    #[test]
+    fn pages_of_this_service_may_connect_and_other_sites_may_not() {
+        let loopback = "127.0.0.1:8080".parse().unwrap();
+        for ok in ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"] {
+            assert!(origin_allowed(ok, "http://127.0.0.1:8080", loopback), "{ok}");
+        }
+        for refused in
+            ["http://evil.example", "http://localhost:9090", "https://localhost:8080", "http://localhost.evil.example:8080", "null"]
+        {
+            assert!(!origin_allowed(refused, "http://127.0.0.1:8080", loopback), "{refused}");
+        }
+        let public = "0.0.0.0:8080".parse().unwrap();
+        assert!(origin_allowed("https://support.example.com", "https://support.example.com/", public));
+        assert!(!origin_allowed("http://localhost:8080", "https://support.example.com", public), "not on loopback: no aliases");
+    }
 }

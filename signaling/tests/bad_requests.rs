@@ -103,3 +103,21 @@ async fn a_one_time_password_must_be_changed_before_any_work() {
     let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_another_site_cannot_open_a_socket_but_localhost_can() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let server = Server::start(&[]).await;
+    let port = server.base().rsplit(':').next().unwrap().to_owned();
+    let attempt = |origin: String| {
+        let mut req = server.ws_url().into_client_request().unwrap();
+        req.headers_mut().insert("origin", origin.parse().unwrap());
+        tokio_tungstenite::connect_async(req)
+    };
+    match attempt("http://evil.example".into()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 403),
+        other => panic!("another site's page got a socket: {:?}", other.map(|(_, r)| r.status())),
+    }
+    let (ws, _) = attempt(format!("http://localhost:{port}")).await.expect("the console opened as localhost connects");
+    drop(ws);
+}

@@ -30,7 +30,9 @@ pub enum Seen {
     Peer(PeerMessage),
     FileChannel(String, Arc<dyn DataChannel>),
     ControlOpen,
-    /// A picture of the agent's video track, decoded here, and when it was complete.
+    /// A picture of the agent's video track, decoded here, and when the agent captured it, in this
+    /// process's clock: its RTP timestamp placed by the least-delayed picture so far, so that a
+    /// picture that waited here (a busy test machine) still counts from when it was sent.
     VideoFrame(std::time::Instant, media::I420Frame),
     /// Decoded audio of the agent's microphone track (48 kHz mono).
     Audio(Vec<i16>),
@@ -81,12 +83,14 @@ impl PeerConnectionEventHandler for Handler {
         tokio::spawn(async move {
             let mut builder = SampleBuilder::new(64, Vp8Packet::default(), 90_000);
             let mut decoder = media::vp8::Decoder::new().unwrap();
+            let mut clock = RtpClock::default();
             while let Some(ev) = track.poll().await {
                 let TrackRemoteEvent::OnRtpPacket(p) = ev else { continue };
                 builder.push(std::time::Instant::now(), p);
                 while let Some(sample) = builder.pop(std::time::Instant::now()) {
+                    let captured = clock.place(sample.packet_timestamp, sample.timestamp);
                     if let Ok(Some(pic)) = decoder.decode(&sample.data) {
-                        if seen.send(Seen::VideoFrame(std::time::Instant::now(), pic)).await.is_err() {
+                        if seen.send(Seen::VideoFrame(captured, pic)).await.is_err() {
                             return;
                         }
                     }
@@ -100,6 +104,24 @@ impl PeerConnectionEventHandler for Handler {
         if let Some(id) = label.strip_prefix(FILE_CHANNEL_PREFIX) {
             let _ = self.seen.send(Seen::FileChannel(id.to_owned(), channel)).await;
         }
+    }
+}
+
+/// Maps a video track's 90 kHz RTP timestamps onto this process's clock through the picture that
+/// arrived soonest after its timestamp, the one least delayed on the way.
+#[derive(Default)]
+struct RtpClock {
+    first: Option<u32>,
+    base: Option<std::time::Instant>,
+}
+
+impl RtpClock {
+    fn place(&mut self, rtp: u32, arrived: std::time::Instant) -> std::time::Instant {
+        let first = *self.first.get_or_insert(rtp);
+        let since_first = Duration::from_micros(u64::from(rtp.wrapping_sub(first)) * 1000 / 90);
+        let base = arrived.checked_sub(since_first).unwrap_or(arrived);
+        let base = *self.base.insert(self.base.map_or(base, |b| b.min(base)));
+        base + since_first
     }
 }
 

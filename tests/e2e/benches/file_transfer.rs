@@ -28,10 +28,10 @@ const MIB: u64 = 1 << 20;
 
 fn main() {
     let quick = std::env::var("BENCH_MODE").is_ok_and(|m| m == "quick");
-    let link = match std::env::var("BENCH_LINK").as_deref() {
-        Ok("wan") => Link::Wan(std::env::var("BENCH_WAN_NAME").unwrap_or_else(|_| "fxb".into())),
-        _ => Link::Loopback,
-    };
+    // `BENCH_LINK=wan`, or `-- --link wan` (tests/bench.sh).
+    let wan = std::env::var("BENCH_LINK").is_ok_and(|l| l == "wan")
+        || std::env::args().collect::<Vec<_>>().windows(2).any(|w| w[0] == "--link" && w[1] == "wan");
+    let link = if wan { Link::Wan(std::env::var("BENCH_WAN_NAME").unwrap_or_else(|_| "fxb".into())) } else { Link::Loopback };
     // SCTP on the default emulated link (0.5 % loss, 40 ms RTT) moves well under 1 MiB/s, in
     // the browsers as in the agent: a gigabyte would take half an hour per transfer there.
     let mib = match (&link, quick) {

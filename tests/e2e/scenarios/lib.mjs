@@ -37,9 +37,17 @@ export function log(...args) {
   console.log(`[${new Date().toISOString().slice(11, 23)}]`, ...args);
 }
 
-/** Runs a scenario: a browser with a fresh profile, screenshots on failure, a verdict line. */
-export async function scenario(name, body) {
-  const browser = await chromium.launch({ executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+// Chromium's generated camera and microphone, allowed without a prompt: for the scenarios that
+// use the CSR's own devices (S8, S9) only, since the fake-media-UI flag also changes what ICE
+// candidates look like (shared/notes/webrtc-interop.md, pitfall 3).
+export const FAKE_MEDIA = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+
+/**
+ * Runs a scenario: a browser with a fresh profile, screenshots on failure, a verdict line.
+ * `chromiumArgs` are added to the usual flags (e.g. FAKE_MEDIA).
+ */
+export async function scenario(name, body, { chromiumArgs = [] } = {}) {
+  const browser = await chromium.launch({ executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...chromiumArgs] });
   const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
   const page = await context.newPage();
   const agents = [];

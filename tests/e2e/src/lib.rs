@@ -5,10 +5,11 @@
 //! asserts what a person sees; the Rust test asserts the scenario passed.
 
 pub mod bench_files;
+pub mod bench_screen;
 pub mod netns;
 mod pieces;
 
-pub use pieces::{Coturn, Xvfb};
+pub use pieces::{AppWindow, Coturn, Xvfb};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -24,9 +25,10 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
 }
 
-/// `target/<profile>/<name>`, built on demand when only this package's tests (or benches) were built.
-/// `E2E_BIN_DIR`, when set, holds the binaries instead (the benchmarks copy theirs there).
-pub fn binary(name: &str) -> PathBuf {
+/// `target/<profile>/<name>`, built on demand (in the same profile) when only this package's
+/// tests or benches were built. `E2E_BIN_DIR`, when set, holds the binaries instead (the file
+/// transfer benchmark copies this checkout's there).
+pub(crate) fn binary(name: &str) -> PathBuf {
     if let Some(dir) = std::env::var_os("E2E_BIN_DIR") {
         return PathBuf::from(dir).join(name);
     }
@@ -35,9 +37,14 @@ pub fn binary(name: &str) -> PathBuf {
     let bin = dir.join(name);
     if !bin.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let release = dir.ends_with("release").then_some("--release");
-        let args = ["build", "-p", "signaling", "-p", "agent"].into_iter().chain(release);
-        let ok = Command::new(cargo).args(args).status().map(|s| s.success()).unwrap_or(false);
+        let release = dir.file_name().is_some_and(|d| d == "release");
+        let profile: &[&str] = if release { &["--release"] } else { &[] };
+        let ok = Command::new(cargo)
+            .args(["build", "-p", "signaling", "-p", "agent"])
+            .args(profile)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
         assert!(ok, "cannot build signaling and agent");
     }
     bin
@@ -50,6 +57,9 @@ pub struct Needs {
     pub xvfb: bool,
     /// coturn on loopback; signaling hands out its credentials and both peers use relay only.
     pub turn: bool,
+    /// An application window with this title on the X server (needs `xvfb`), open while the
+    /// scenario runs.
+    pub app_window: Option<&'static str>,
 }
 
 /// A signaling process with its data folder.
@@ -67,6 +77,8 @@ impl Signaling {
     /// Signaling inside network namespace `netns` (`ip netns exec`), listening on its address
     /// `ip`; on loopback when `None`.
     pub fn start_in(place: Option<(&str, &str)>, extra: &[String], envs: &[(String, String)]) -> Signaling {
+        // Benchmarks may pin a binary (the shared target directory is rebuilt by others).
+        let exe = std::env::var_os("BENCH_SIGNALING").map(PathBuf::from).unwrap_or_else(|| binary("signaling"));
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("signaling.db").display().to_string();
         for (user, name, admin) in [("alice", "Alice", true), ("bob", "Bob", false)] {
@@ -74,15 +86,14 @@ impl Signaling {
             if admin {
                 args.push("--admin");
             }
-            let mut c =
-                Command::new(binary("signaling")).args(&args).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().expect("signaling");
+            let mut c = Command::new(&exe).args(&args).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().expect("signaling");
             writeln!(c.stdin.take().expect("stdin"), "{PASSWORD}").expect("password written");
             assert!(c.wait().expect("admin command").success(), "cannot create account {user}");
         }
         let port = free_port();
         let (netns, ip) = place.map_or((None, "127.0.0.1"), |(n, ip)| (Some(n), ip));
         let log = std::fs::File::create(dir.path().join("signaling.log")).expect("log file");
-        let child = netns::command(netns, binary("signaling"))
+        let child = netns::command(netns, &exe)
             .args(["--listen", &format!("{ip}:{port}"), "--database-url", &db])
             .args(extra)
             .env("RUST_LOG", "info")
@@ -130,7 +141,7 @@ pub fn free_port() -> u16 {
 
 /// Installs playwright-core from the committed package-lock.json once (`npm ci`), under a file
 /// lock so that test processes running at once do not race.
-pub fn ensure_playwright(dir: &Path) {
+pub(crate) fn ensure_playwright(dir: &Path) {
     if dir.join("node_modules/playwright-core/package.json").exists() {
         return;
     }
@@ -152,6 +163,7 @@ pub fn run_scenario(name: &str, needs: Needs) {
     let e2e = root().join("tests/e2e");
     ensure_playwright(&e2e);
     let xvfb = needs.xvfb.then(|| Xvfb::start(1280, 720));
+    let _window = needs.app_window.map(|title| xvfb.as_ref().expect("an application window needs xvfb").open_window(title));
     let turn = needs.turn.then(Coturn::start);
     let mut extra = vec![];
     if let Some(t) = &turn {

@@ -6,11 +6,17 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{ChangeGCAux, ConnectionExt, CreateGCAux, Rectangle};
+use x11rb::protocol::xproto::{AtomEnum, ChangeGCAux, ConnectionExt, CreateGCAux, CreateWindowAux, PropMode, Rectangle, WindowClass};
+use x11rb::rust_connection::RustConnection;
+use x11rb::wrapper::ConnectionExt as _;
 
 /// The four colours of the test pattern, quadrant by quadrant (top left, top right, bottom
 /// left, bottom right); `scenarios/lib.mjs` checks the console's video against them.
 pub const PATTERN: [u32; 4] = [0xE0_20_20, 0x20_C0_20, 0x20_40_E0, 0xF0_F0_F0];
+
+/// Colour of the application window [`Xvfb::open_window`] puts up; `scenarios/s12_files_greyed.mjs`
+/// checks the console's video against it.
+pub const APP_WINDOW_COLOUR: u32 = 0x80_40_C0;
 
 /// Xvfb on a display number it picks itself (`-displayfd`), with the test pattern on its root
 /// window.
@@ -42,6 +48,31 @@ impl Xvfb {
         }
         panic!("Xvfb on {} did not accept connections", x.display);
     }
+
+    /// Opens a 480×320 window titled `title` at (200, 150), filled with [`APP_WINDOW_COLOUR`]
+    /// (its background, so no drawing client is needed), for the agent to offer as an
+    /// application (S10, S12).
+    pub fn open_window(&self, title: &str) -> AppWindow {
+        let (conn, screen) = x11rb::connect(Some(&self.display)).expect("connect to Xvfb");
+        let root = conn.setup().roots[screen].root;
+        let open = || -> Result<(), Box<dyn std::error::Error>> {
+            let id = conn.generate_id()?;
+            let aux = CreateWindowAux::new().background_pixel(APP_WINDOW_COLOUR);
+            conn.create_window(x11rb::COPY_DEPTH_FROM_PARENT, id, root, 200, 150, 480, 320, 0, WindowClass::INPUT_OUTPUT, 0, &aux)?;
+            conn.change_property8(PropMode::REPLACE, id, AtomEnum::WM_NAME, AtomEnum::STRING, title.as_bytes())?;
+            conn.map_window(id)?;
+            conn.flush()?;
+            x11rb::wrapper::ConnectionExt::sync(&conn)?;
+            Ok(())
+        };
+        open().expect("application window opened");
+        AppWindow { _conn: conn }
+    }
+}
+
+/// An application window on the test X server, open until dropped (its connection closes).
+pub struct AppWindow {
+    _conn: RustConnection,
 }
 
 /// Fills the root window's quadrants with [`PATTERN`].

@@ -8,5 +8,5 @@ fn the_console_shows_the_customers_desktop_until_the_customer_revokes() {
 
 #[test]
 fn the_desktop_view_also_works_through_the_turn_relay_only() {
-    e2e::run_scenario("view_desktop", e2e::Needs { xvfb: true, turn: true });
+    e2e::run_scenario("view_desktop", e2e::Needs { xvfb: true, turn: true, ..Default::default() });
 }

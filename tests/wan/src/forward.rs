@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 /// Below this wait the thread spins instead of sleeping: a sleep costs about as much.
 const SPIN: Duration = Duration::from_micros(15);
+/// Reads per wake-up at most, so that a flood on the source cannot hold back due packets.
+const MAX_READS: usize = 256;
 /// The longest sleep, so that a stop request is seen promptly on an idle link.
 const MAX_SLEEP: Duration = Duration::from_millis(100);
 
@@ -34,6 +36,9 @@ pub struct Counters {
     /// Sum and maximum of how late packets were written compared to their due time.
     pub late_ns_sum: AtomicU64,
     pub late_ns_max: AtomicU64,
+    /// Packets written more than 100 µs and more than 1 ms after they were due.
+    pub late_over_100us: AtomicU64,
+    pub late_over_1ms: AtomicU64,
 }
 
 /// The two TUN devices one direction joins.
@@ -71,12 +76,11 @@ impl Direction {
     fn run(mut self, stop: &AtomicBool) {
         set_precise_timing();
         let mut buf = vec![0u8; 65536];
-        let (mut late_sum, mut late_max) = (0u64, 0u64);
+        let mut late = Lateness::default();
         while !stop.load(Relaxed) {
             let now = Instant::now();
             while let Some(due) = self.link.next_due().filter(|d| *d <= now) {
-                let late = (now - due).as_nanos() as u64;
-                (late_sum, late_max) = (late_sum + late, late_max.max(late));
+                late.record(now - due);
                 let packet = self.link.poll(now).expect("a packet is due");
                 if (&*self.dst).write(&packet).is_err() {
                     self.counters.write_errors.fetch_add(1, Relaxed);
@@ -87,7 +91,7 @@ impl Direction {
                 eprintln!("wan: reading a TUN device failed, forwarding stops: {e}");
                 return;
             }
-            self.publish(late_sum, late_max);
+            self.publish(&late);
             let wait = self.link.next_due().map_or(MAX_SLEEP, |d| (d + self.coalesce).saturating_duration_since(Instant::now()));
             if wait >= SPIN {
                 wait_readable(self.src.as_raw_fd(), wait.min(MAX_SLEEP));
@@ -97,9 +101,9 @@ impl Direction {
         }
     }
 
-    /// Offers every packet waiting on the source device to the link.
+    /// Offers the packets waiting on the source device (up to [`MAX_READS`]) to the link.
     fn read_available(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        loop {
+        for _ in 0..MAX_READS {
             let n = match (&*self.src).read(buf) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
@@ -111,17 +115,39 @@ impl Direction {
             packet.extend_from_slice(&buf[..n]);
             self.link.offer(Instant::now(), packet);
         }
+        Ok(())
     }
 
-    fn publish(&self, late_sum: u64, late_max: u64) {
+    fn publish(&self, late: &Lateness) {
         let stats = self.link.stats();
         self.counters.offered.store(stats.offered, Relaxed);
         self.counters.lost.store(stats.lost, Relaxed);
         self.counters.queue_full.store(stats.queue_full, Relaxed);
         self.counters.delivered.store(stats.delivered, Relaxed);
         self.counters.delivered_bytes.store(stats.delivered_bytes, Relaxed);
-        self.counters.late_ns_sum.store(late_sum, Relaxed);
-        self.counters.late_ns_max.store(late_max, Relaxed);
+        self.counters.late_ns_sum.store(late.sum_ns, Relaxed);
+        self.counters.late_ns_max.store(late.max_ns, Relaxed);
+        self.counters.late_over_100us.store(late.over_100us, Relaxed);
+        self.counters.late_over_1ms.store(late.over_1ms, Relaxed);
+    }
+}
+
+/// How late packets were written, kept by the forwarding thread and published to [`Counters`].
+#[derive(Default)]
+struct Lateness {
+    sum_ns: u64,
+    max_ns: u64,
+    over_100us: u64,
+    over_1ms: u64,
+}
+
+impl Lateness {
+    fn record(&mut self, late: Duration) {
+        let ns = late.as_nanos() as u64;
+        self.sum_ns += ns;
+        self.max_ns = self.max_ns.max(ns);
+        self.over_100us += u64::from(ns > 100_000);
+        self.over_1ms += u64::from(ns > 1_000_000);
     }
 }
 

@@ -87,13 +87,13 @@ fn run_up(up: &Up) -> Result<(), WanError> {
     let rtt = emulator.wait_reachable(Duration::from_secs(10))?;
     let (a, b) = emulator::namespaces(&up.name);
     eprintln!(
-        "wan: {a} ({}) ⇄ {b} ({}) on {}: delay {} ms, loss {}, rate {} Mbit/s, queue {} ms each way; probe RTT {:.2} ms",
+        "wan: {a} ({}) ⇄ {b} ({}) on {}: delay {} ms, loss {}, rate {}, queue {} ms each way; probe RTT {:.2} ms",
         wan::ADDR_A,
         wan::ADDR_B,
         wan::IFNAME,
         up.delay_ms,
         up.loss,
-        up.rate_mbit,
+        if up.rate_mbit > 0.0 { format!("{} Mbit/s", up.rate_mbit) } else { "unlimited".into() },
         up.queue_ms,
         rtt.as_secs_f64() * 1e3
     );
@@ -124,11 +124,13 @@ fn summary(c: &Counters) -> String {
     let (offered, delivered) = (c.offered.load(Relaxed), c.delivered.load(Relaxed));
     let late_mean = c.late_ns_sum.load(Relaxed) as f64 / delivered.max(1) as f64 / 1e3;
     format!(
-        "{offered} packets offered, {} lost, {} dropped by the full queue, {delivered} delivered ({} bytes), {} write errors; late by {late_mean:.1} µs on average, {:.1} µs at most",
+        "{offered} packets offered, {} lost, {} dropped by the full queue, {delivered} delivered ({} bytes), {} write errors; late by {late_mean:.1} µs on average, {:.1} µs at most, {} packets over 100 µs, {} over 1 ms",
         c.lost.load(Relaxed),
         c.queue_full.load(Relaxed),
         c.delivered_bytes.load(Relaxed),
         c.write_errors.load(Relaxed),
-        c.late_ns_max.load(Relaxed) as f64 / 1e3
+        c.late_ns_max.load(Relaxed) as f64 / 1e3,
+        c.late_over_100us.load(Relaxed),
+        c.late_over_1ms.load(Relaxed)
     )
 }

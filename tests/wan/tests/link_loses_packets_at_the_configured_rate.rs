@@ -1,0 +1,41 @@
+//! UDP datagrams sent from side a to side b are lost at about the configured rate.
+
+mod common;
+
+use common::Wan;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+use wan::netns::within;
+use wan::{ADDR_A, ADDR_B};
+
+#[test]
+fn about_ten_percent_of_datagrams_are_lost_at_loss_0_1() {
+    let wan = Wan::up(&["--delay-ms", "5", "--loss", "0.1", "--rate-mbit", "0", "--seed", "7"]);
+    let rx = within(&wan.b(), || UdpSocket::bind(SocketAddr::from((ADDR_B, 0)))).unwrap();
+    let tx = within(&wan.a(), || UdpSocket::bind(SocketAddr::from((ADDR_A, 0)))).unwrap();
+    rx.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    let to = rx.local_addr().unwrap();
+    // Read while sending: an unread socket buffer holds only a few hundred datagrams.
+    let receiver = std::thread::spawn(move || {
+        let mut buf = [0u8; 4];
+        let mut received = Vec::new();
+        while let Ok(n) = rx.recv(&mut buf) {
+            assert_eq!(n, 4);
+            received.push(u32::from_be_bytes(buf));
+        }
+        received
+    });
+    let sent = 4000u32;
+    for i in 0..sent {
+        tx.send_to(&i.to_be_bytes(), to).unwrap();
+        if i % 100 == 99 {
+            // Paced so that no socket buffer on the way overflows: only the emulator may drop.
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    let received = receiver.join().unwrap();
+    let loss = 1.0 - received.len() as f64 / sent as f64;
+    // 400 expected losses: ±25 % is more than 5 standard deviations.
+    assert!((0.075..0.125).contains(&loss), "lost {:.1} % of datagrams", loss * 100.0);
+    assert!(received.windows(2).all(|w| w[0] < w[1]), "datagrams were reordered");
+}
