@@ -47,12 +47,13 @@ fn main() {
         e2e::bench_files::build_binaries(&link, bin.path());
     }
     let wan = e2e::bench_files::wan_up(&link);
-    let tcp_s = tcp_stream(&link, bytes);
+    let tcp_s = tcp_stream(&link, bytes, None);
+    let cubic_s = tcp_stream(&link, bytes, Some("cubic"));
     let parts = std::env::var("BENCH_PARTS").unwrap_or_else(|_| "c2c,agent".into());
     let transfers = browser_transfers(&link, bytes, &parts);
     drop(wan);
     match transfers {
-        Ok(transfers) => report(&link, bytes, tcp_s, &transfers),
+        Ok(transfers) => report(&link, bytes, tcp_s, cubic_s, &transfers),
         Err(e) => {
             eprintln!("{e}");
             std::process::exit(1);

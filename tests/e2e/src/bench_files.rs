@@ -8,6 +8,7 @@ use crate::{binary, ensure_playwright, netns, root, Signaling, PASSWORD};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -140,9 +141,9 @@ pub fn build_binaries(link: &Link, dir: &Path) {
     unsafe { std::env::set_var("E2E_BIN_DIR", dir) };
 }
 
-/// One TCP stream of `bytes` from side a to side b; returns the seconds from connect to the
-/// receiver's last byte.
-pub fn tcp_stream(link: &Link, bytes: u64) -> f64 {
+/// One TCP stream of `bytes` from side a to side b with congestion control `cc` (the system's
+/// default when `None`); returns the seconds from connect to the receiver's last byte.
+pub fn tcp_stream(link: &Link, bytes: u64, cc: Option<&str>) -> f64 {
     let listener = netns::within(link.side_b().as_deref(), || TcpListener::bind((link.ip_b(), 0))).expect("TCP listener");
     let addr = listener.local_addr().expect("listener address");
     std::thread::scope(|s| {
@@ -161,7 +162,36 @@ pub fn tcp_stream(link: &Link, bytes: u64) -> f64 {
         });
         let started = Instant::now();
         netns::within(link.side_a().as_deref(), || {
-            let mut c = TcpStream::connect(addr).expect("TCP connect");
+            let sock = libc_socket();
+            if let Some(cc) = cc {
+                // SAFETY: setsockopt on a socket we own, with a buffer of the given length.
+                let rc = unsafe {
+                    libc::setsockopt(
+                        sock.as_raw_fd(),
+                        libc::IPPROTO_TCP,
+                        libc::TCP_CONGESTION,
+                        cc.as_ptr().cast(),
+                        cc.len() as libc::socklen_t,
+                    )
+                };
+                assert_eq!(rc, 0, "TCP congestion control {cc}: {}", std::io::Error::last_os_error());
+            }
+            let sa = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: addr.port().to_be(),
+                sin_addr: libc::in_addr { s_addr: u32::from(*ipv4(&addr)).to_be() },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: connects our socket to a valid sockaddr_in of the given size.
+            let rc = unsafe {
+                libc::connect(
+                    sock.as_raw_fd(),
+                    (&sa as *const libc::sockaddr_in).cast(),
+                    std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+                )
+            };
+            assert_eq!(rc, 0, "TCP connect: {}", std::io::Error::last_os_error());
+            let mut c = TcpStream::from(sock);
             let block: Vec<u8> = (0..1 << 20).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
             let mut left = bytes;
             while left > 0 {
@@ -173,6 +203,22 @@ pub fn tcp_stream(link: &Link, bytes: u64) -> f64 {
         let ended = receiver.join().expect("TCP receiver");
         ended.duration_since(started).as_secs_f64()
     })
+}
+
+/// A new IPv4 TCP socket (the congestion control is chosen before connecting).
+fn libc_socket() -> OwnedFd {
+    // SAFETY: socket() returns a new descriptor or -1; a valid one is owned from here on.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    assert!(fd >= 0, "TCP socket: {}", std::io::Error::last_os_error());
+    // SAFETY: `fd` is a fresh descriptor nobody else owns.
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}
+
+fn ipv4(addr: &std::net::SocketAddr) -> &std::net::Ipv4Addr {
+    match addr {
+        std::net::SocketAddr::V4(a) => a.ip(),
+        std::net::SocketAddr::V6(_) => panic!("the links are IPv4"),
+    }
 }
 
 /// A shell script that runs `program` inside `netns`, for programs started by the node script
@@ -242,15 +288,19 @@ pub fn bench_line(group: &str, name: &str, value: f64, unit: &str, baseline: Opt
 }
 
 /// Prints the table and the `BENCH` lines of one run.
-pub fn report(link: &Link, bytes: u64, tcp_s: f64, transfers: &[Transfer]) {
+pub fn report(link: &Link, bytes: u64, tcp_s: f64, cubic_s: f64, transfers: &[Transfer]) {
     let group = format!("file_transfer_{}", link.label());
     let tcp = bytes as f64 / MIB / tcp_s;
+    let cubic = bytes as f64 / MIB / cubic_s;
+    let default_cc = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_congestion_control").unwrap_or_default();
     let find = |part: &str, way: &str| transfers.iter().find(|t| t.part == part && t.way == way);
     let wan = matches!(link, Link::Wan(_));
     println!("\nfile transfer over data channels, {} MiB, link {}", bytes / (1 << 20), link.label());
     println!("  {:<34} {:>9} {:>9} {:>10} {:>10} {:>10}", "", "MiB/s", "× C⇄C", "× TCP", "e2e MiB/s", "prepare s");
-    println!("  {:<34} {:>9.1}", "TCP stream (reference)", tcp);
+    println!("  {:<34} {:>9.1}", format!("TCP stream ({}, the default)", default_cc.trim()), tcp);
+    println!("  {:<34} {:>9.1}", "TCP stream (cubic)", cubic);
     bench_line(&group, "tcp_stream", tcp, "MiB/s", None, None);
+    bench_line(&group, "tcp_stream_cubic", cubic, "MiB/s", None, None);
     // The Chromium pair's way that matches each agent way (same sides of the link).
     for (way, c2c_way, label) in [("agent_to_console", "a_to_b", "agent → console"), ("console_to_agent", "b_to_a", "console → agent")]
     {
@@ -280,6 +330,7 @@ pub fn report(link: &Link, bytes: u64, tcp_s: f64, transfers: &[Transfer]) {
         bench_line(&group, way, v, "MiB/s", pair, c2c.map(|c| ("≥ 1.0× Chromium ⇄ Chromium", v >= c)));
         let tcp_target = wan.then_some(("≥ 0.8× TCP stream on the same link", v >= 0.8 * tcp));
         bench_line(&group, &format!("{way}_vs_tcp"), v, "MiB/s", Some(("tcp_stream", tcp)), tcp_target);
+        bench_line(&group, &format!("{way}_vs_tcp_cubic"), v, "MiB/s", Some(("tcp_stream_cubic", cubic)), None);
         bench_line(&group, &format!("{way}_end_to_end"), e2e, "MiB/s", pair, None);
         let mib = t.bytes as f64 / MIB;
         let cpu_ms = t.cpu_s.unwrap_or(0.0) * 1000.0 / mib;
