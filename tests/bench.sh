@@ -32,7 +32,7 @@ declare -A benches=(
   [file_transfer_wan]="-p e2e --bench file_transfer -- --link wan"
   [signaling_scale]="-p loadgen --bench signaling_scale"
 )
-order=(screen_pipeline footprint browser_screen wan_link file_transfer file_transfer_wan signaling_scale)
+order=(screen_pipeline footprint browser_screen signaling_scale wan_link file_transfer file_transfer_wan)
 selected=(${BENCHES:-${order[@]}})
 
 echo "== building (release)"

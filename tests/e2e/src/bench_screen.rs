@@ -300,32 +300,7 @@ pub fn summary(values: &[f64]) -> Option<Summary> {
     })
 }
 
-/// A figure for the suite runner: one `BENCH {json}` line on stdout.
-pub struct Figure<'a> {
-    pub group: &'a str,
-    pub name: &'a str,
-    pub value: f64,
-    pub unit: &'a str,
-    pub baseline: Option<(&'a str, f64)>,
-    /// The target's text and whether `value` meets it.
-    pub target: Option<(&'a str, bool)>,
-}
-
-impl Figure<'_> {
-    pub fn print(&self) {
-        let round = |v: f64| (v * 100.0).round() / 100.0;
-        let ratio = self.baseline.and_then(|(_, b)| (b != 0.0).then(|| round(self.value / b)));
-        let line = serde_json::json!({
-            "group": self.group,
-            "name": self.name,
-            "value": round(self.value),
-            "unit": self.unit,
-            "baseline": self.baseline.map(|b| b.0),
-            "baseline_value": self.baseline.map(|b| round(b.1)),
-            "ratio": ratio,
-            "target": self.target.map(|t| t.0),
-            "met": self.target.map(|t| t.1),
-        });
-        println!("BENCH {line}");
-    }
-}
+/// A figure for the suite runner: one `BENCH {json}` line on stdout (the suite's shared format).
+#[path = "../../bench/report.rs"]
+mod report;
+pub use report::Figure;
