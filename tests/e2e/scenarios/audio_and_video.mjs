@@ -4,29 +4,13 @@
 // mutes. The CSR's video reaches the agent, which says so; the customer's camera (the agent's
 // test picture on this machine) shows in the console once allowed. Revoking the microphone in
 // the agent ends the "speaking" indication.
-import { scenario, signIn, startSession, inviteAgent, check, shot, tab, log, FAKE_MEDIA, WAIT } from './lib.mjs';
+import { scenario, signIn, startSession, inviteAgent, check, shot, tab, log, FAKE_MEDIA, WAIT, videoPixels } from './lib.mjs';
 
 const customerRow = '#participants li[data-role=customer]';
 
 /** Pixels of the rendered customer video on a 8×6 grid, as [r, g, b]; null before a frame. */
-async function customerVideoPixels(page) {
-  return page.evaluate(() => {
-    const v = document.getElementById('customer-video');
-    if (!v.videoWidth || v.hidden) return null;
-    const c = document.createElement('canvas');
-    c.width = v.videoWidth;
-    c.height = v.videoHeight;
-    const g = c.getContext('2d', { willReadFrequently: true });
-    g.drawImage(v, 0, 0);
-    const px = [];
-    for (let y = 0; y < 6; y++) {
-      for (let x = 0; x < 8; x++) {
-        px.push([...g.getImageData(Math.floor(((x + 0.5) / 8) * c.width), Math.floor(((y + 0.5) / 6) * c.height), 1, 1).data].slice(0, 3));
-      }
-    }
-    return px;
-  });
-}
+const GRID = Array.from({ length: 48 }, (_, i) => [((i % 8) + 0.5) / 8, (Math.floor(i / 8) + 0.5) / 6]);
+const customerVideoPixels = (page) => videoPixels(page, 'customer-video', GRID);
 
 /** The test picture's colour bars: many bright pixels, several distinct colours. */
 function looksLikeAPicture(px) {

@@ -174,6 +174,23 @@ export function makeFile(path, bytes) {
 }
 
 /** Opens a toolbar tab of the session view. */
+/**
+ * Colours ([r, g, b]) of the video element `id` as rendered, at `points` given as fractions of its
+ * width and height; null before its first frame (or while it is hidden).
+ */
+export async function videoPixels(page, id, points) {
+  return page.evaluate(([id, points]) => {
+    const v = document.getElementById(id);
+    if (!v.videoWidth || v.hidden) return null;
+    const c = document.createElement('canvas');
+    c.width = v.videoWidth;
+    c.height = v.videoHeight;
+    const g = c.getContext('2d', { willReadFrequently: true });
+    g.drawImage(v, 0, 0);
+    return points.map(([x, y]) => [...g.getImageData(Math.floor(x * c.width), Math.floor(y * c.height), 1, 1).data].slice(0, 3));
+  }, [id, points]);
+}
+
 export async function tab(page, key) {
   await page.locator(`#tab-${key}`).click();
 }

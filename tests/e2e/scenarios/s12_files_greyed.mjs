@@ -2,25 +2,14 @@
 // is greyed out with the reason; stopping the application share restores it. The agent's X
 // server has one application window (tests/e2e/src/pieces.rs `open_window`), shown in the
 // console after the customer's grant.
-import { scenario, signIn, startSession, inviteAgent, check, shot, tab, WAIT, log } from './lib.mjs';
+import { scenario, signIn, startSession, inviteAgent, check, shot, tab, WAIT, log, videoPixels } from './lib.mjs';
 
 // src/pieces.rs APP_WINDOW_COLOUR
 const WINDOW = [0x80, 0x40, 0xc0];
 const S12 = 'File transfer is not available while an application is viewed or controlled. Stop application sharing first.';
 
 /** The colour at the centre of the rendered share video; null before a frame. */
-async function centre(page) {
-  return page.evaluate(() => {
-    const v = document.getElementById('share-video');
-    if (!v.videoWidth) return null;
-    const c = document.createElement('canvas');
-    c.width = v.videoWidth;
-    c.height = v.videoHeight;
-    const g = c.getContext('2d', { willReadFrequently: true });
-    g.drawImage(v, 0, 0);
-    return [...g.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data].slice(0, 3);
-  });
-}
+const centre = async (page) => (await videoPixels(page, 'share-video', [[0.5, 0.5]]))?.[0] ?? null;
 
 /** Whether the Files tab is greyed out: the reason shown, its controls disabled. */
 async function filesGreyed(page) {

@@ -3,24 +3,13 @@
 // customer's revocation stops it at once. With E2E_RELAY=1 both sides use only TURN relay
 // candidates and coturn's log must show the relay in use.
 import { readFileSync } from 'node:fs';
-import { scenario, signIn, startSession, inviteAgent, check, shot, tab, env, WAIT, log } from './lib.mjs';
+import { scenario, signIn, startSession, inviteAgent, check, shot, tab, env, WAIT, log, videoPixels } from './lib.mjs';
 
 // scenarios/../src/pieces.rs PATTERN: top left, top right, bottom left, bottom right.
 const PATTERN = [[0xe0, 0x20, 0x20], [0x20, 0xc0, 0x20], [0x20, 0x40, 0xe0], [0xf0, 0xf0, 0xf0]];
 
 /** Colours at the centre of each quadrant of the rendered video. */
-async function quadrants(page) {
-  return page.evaluate(() => {
-    const v = document.getElementById('share-video');
-    if (!v.videoWidth) return null;
-    const c = document.createElement('canvas');
-    c.width = v.videoWidth;
-    c.height = v.videoHeight;
-    const g = c.getContext('2d', { willReadFrequently: true });
-    g.drawImage(v, 0, 0);
-    return [[0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75]].map(([x, y]) => [...g.getImageData(Math.floor(x * c.width), Math.floor(y * c.height), 1, 1).data].slice(0, 3));
-  });
-}
+const quadrants = (page) => videoPixels(page, 'share-video', [[0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75]]);
 
 const close = (a, b) => a.every((v, i) => Math.abs(v - b[i]) < 40);
 
