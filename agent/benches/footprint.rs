@@ -58,7 +58,20 @@ async fn cpu_over(pid: u32, secs: u64) -> f64 {
 fn ffmpeg_baseline(display: &str) -> Option<(f64, u64)> {
     let mut child = std::process::Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "fatal", "-f", "x11grab", "-draw_mouse", "0", "-framerate", "30", "-video_size", "1920x1080"])
-        .args(["-t", &seconds().to_string(), "-i", display, "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "12", "-threads", "2"])
+        .args([
+            "-t",
+            &seconds().to_string(),
+            "-i",
+            display,
+            "-c:v",
+            "libvpx",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            &media::vp8::SCREEN_SPEED.to_string(),
+            "-threads",
+            "2",
+        ])
         .args(["-b:v", "2500k", "-f", "null", "-"])
         .stdin(std::process::Stdio::null())
         .spawn()

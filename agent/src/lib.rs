@@ -4,9 +4,11 @@
 
 pub mod capabilities;
 pub mod devices;
+pub mod estimator;
+pub mod feedback;
 pub mod files;
 pub mod join;
-pub mod keyframes;
+pub mod nack_filter;
 pub mod peer;
 pub mod rtc;
 pub mod session;

@@ -45,6 +45,8 @@ pub enum PeerEvent {
 pub struct CsrPeer {
     pub pc: Peer,
     pub control: Option<Arc<dyn DataChannel>>,
+    /// What the path to this CSR carries; the shares towards the CSR follow it.
+    pub estimate: crate::feedback::SendEstimate,
 }
 
 struct Handler {
@@ -167,6 +169,6 @@ async fn read_control(csr: ParticipantId, channel: Arc<dyn DataChannel>, events:
 
 /// A new connection for `csr`.
 pub async fn connect(setup: &PeerSetup, csr: ParticipantId, events: mpsc::Sender<AgentEvent>) -> webrtc::error::Result<CsrPeer> {
-    let pc = rtc::build_peer(setup, Arc::new(Handler { csr, events })).await?;
-    Ok(CsrPeer { pc, control: None })
+    let (pc, estimate) = rtc::build_peer(setup, Arc::new(Handler { csr, events })).await?;
+    Ok(CsrPeer { pc, control: None, estimate })
 }

@@ -2,7 +2,10 @@
 //! peer-reflexive pairs accepted at once, fast ICE checks, browser-sized SCTP messages and a
 //! bounded send buffer. Used by the agent and by test consoles, so both speak alike.
 
+use crate::estimator::QueueDelayEstimator;
+use crate::feedback::{MediaFeedback, SendEstimate};
 use protocol::signal::{IceCandidate, IceServer};
+use rtc::interceptor::{CongestionControlBuilder, Slot, TwccSenderBuilder};
 use rtc::rtp_transceiver::rtp_sender::{RTCRtpHeaderExtensionCapability, RtpCodecKind};
 use std::net::{IpAddr, UdpSocket};
 use std::sync::Arc;
@@ -40,15 +43,37 @@ pub fn route_ip(host: &str, port: u16) -> IpAddr {
     probe().unwrap_or(IpAddr::from([127, 0, 0, 1]))
 }
 
-/// Builds a peer connection with `handler` receiving its events.
-pub async fn build_peer(setup: &PeerSetup, handler: Arc<dyn PeerConnectionEventHandler>) -> webrtc::error::Result<Peer> {
+/// Where the congestion controller starts, bit/s: a 1080p screen's bitrate, so a share starts
+/// sharp on a good path and backs off on a poor one within a round trip of a queue forming.
+pub const ESTIMATE_START_BPS: f64 = 2_500_000.0;
+/// Bounds of the estimate, bit/s.
+pub const ESTIMATE_MIN_BPS: f64 = 100_000.0;
+pub const ESTIMATE_MAX_BPS: f64 = 50_000_000.0;
+
+/// Builds a peer connection with `handler` receiving its events, and the handle on its
+/// send-side bandwidth estimate.
+///
+/// Congestion control: what the agent sends is numbered (transport-wide sequence numbers),
+/// the receiver's feedback (Chromium sends it for `transport-cc`) drives the estimator
+/// ([`crate::estimator`]), and the estimate reaches the shares through [`SendEstimate`]. The crate's pacer is not used: it releases
+/// packets at exactly the estimate, so a keyframe of a 1080p screen (≈ 100 KB) would wait
+/// ≈ 0.3 s at 2.5 Mbit/s, and it drops what overflows its queue; the encoder following the
+/// estimate is what keeps the path uncongested.
+pub async fn build_peer(setup: &PeerSetup, handler: Arc<dyn PeerConnectionEventHandler>) -> webrtc::error::Result<(Peer, SendEstimate)> {
     let mut media = MediaEngine::default();
     media.register_default_codecs()?;
     // Screen pictures ask to be shown on arrival (tracks::SampleOut::write_at_capture_time).
     let playout_delay = RTCRtpHeaderExtensionCapability { uri: "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay".to_owned() };
     media.register_header_extension(playout_delay, RtpCodecKind::Video, None)?;
+    let estimate = SendEstimate::starting_at(ESTIMATE_START_BPS);
+    let estimator = QueueDelayEstimator::new(ESTIMATE_START_BPS, ESTIMATE_MIN_BPS, ESTIMATE_MAX_BPS);
+    // The defaults already offer `transport-cc` and its header extension, and report what
+    // arrives; these two number what leaves and read the reports.
     let registry = register_default_interceptors(Registry::new(), &mut media)?
-        .with(rtc::interceptor::Slot::from(crate::keyframes::SLOT), crate::keyframes::KeyframeRequests::default());
+        .with(Slot::CongestionControl, CongestionControlBuilder::new(estimator).build())
+        .with(Slot::TwccSender, TwccSenderBuilder::new().build())
+        .with(Slot::from(crate::nack_filter::SLOT), crate::nack_filter::NackFilter::new(estimate.clone()))
+        .with(Slot::from(crate::feedback::SLOT), MediaFeedback::new(estimate.clone()));
     let settings = SettingEngineBuilder::new()
         .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
         .with_prflx_acceptance_min_wait(Some(Duration::ZERO))
@@ -78,7 +103,7 @@ pub async fn build_peer(setup: &PeerSetup, handler: Arc<dyn PeerConnectionEventH
         .with_data_channel_send_buffer_limit(SEND_BUFFER_LIMIT)
         .build()
         .await?;
-    Ok(Arc::new(pc))
+    Ok((Arc::new(pc), estimate))
 }
 
 /// Our wire shape of a candidate into the crate's.

@@ -116,7 +116,7 @@ impl<U: CustomerUi> Session<U> {
         if target.is_application() && self.roster.as_ref().is_some_and(|r| r.primary.as_ref() != Some(&self.me)) {
             return self.peer_error(&csr, ErrorCode::NotPrimary).await;
         }
-        let Some(pc) = self.peers.get(&csr).map(|p| p.pc.clone()) else { return };
+        let Some((pc, estimate)) = self.peers.get(&csr).map(|p| (p.pc.clone(), p.estimate.clone())) else { return };
         // A new share replaces the running one.
         self.stop_share(&csr, ErrorCode::ActivityNotActive).await;
         let opened = tokio::task::spawn_blocking(move || {
@@ -167,7 +167,7 @@ impl<U: CustomerUi> Session<U> {
             }
         });
         let controls = stream.controls();
-        let writer = tokio::spawn(crate::tracks::write_video(track, sender.clone(), rx, controls.clone()));
+        let writer = tokio::spawn(crate::tracks::write_video(track, sender.clone(), rx, controls.clone(), estimate));
         let (width, height) = (surface.width, surface.height);
         let input_surface = media::input::Surface { x: surface.x, y: surface.y, width, height, application: target.is_application() };
         self.media
@@ -234,7 +234,7 @@ impl<U: CustomerUi> Session<U> {
     /// The connection to `csr` (re)connected: a fresh keyframe lets its decoder start.
     pub(crate) fn media_peer_connected(&self, csr: &ParticipantId) {
         if let Some(s) = self.media.shares.get(csr) {
-            s.controls.request_keyframe();
+            s.controls.force_keyframe();
         }
     }
 

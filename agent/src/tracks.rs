@@ -1,6 +1,7 @@
 //! Outgoing media tracks: a VP8 or Opus track for a connection, and the task that writes
 //! encoded frames into it once negotiation has given it a payload type.
 
+use crate::feedback::SendEstimate;
 use bytes::Bytes;
 use media::pipeline::{StreamControls, StreamFrame};
 use rtc::media::Sample;
@@ -127,25 +128,51 @@ impl SampleOut {
     }
 }
 
-/// Writes a share's frames into its track. Frames before negotiation finished are dropped, and
-/// the first written frame after that is a keyframe, so the receiver can start decoding.
+/// Share of the path's estimated rate a share's video takes; the rest is for the CSR's
+/// voice, retransmissions and RTCP.
+const VIDEO_SHARE_OF_ESTIMATE: f64 = 0.85;
+
+/// How often a share looks at the estimate (GCC changes it at most every 200 ms).
+const FOLLOW_EVERY: Duration = Duration::from_millis(200);
+
+/// Keeps a share's bitrate within what the path carries: the encoder aims at no more than
+/// [`VIDEO_SHARE_OF_ESTIMATE`] of the congestion controller's estimate.
+async fn follow_estimate(estimate: SendEstimate, controls: StreamControls) {
+    let mut applied = None;
+    loop {
+        let limit = estimate.kbps().map(|k| (k as f64 * VIDEO_SHARE_OF_ESTIMATE) as u32);
+        if limit != applied {
+            controls.limit_bitrate(limit);
+            tracing::debug!(estimate_kbps = ?estimate.kbps(), bitrate_kbps = controls.bitrate_kbps(), "share follows the estimate");
+            applied = limit;
+        }
+        tokio::time::sleep(FOLLOW_EVERY).await;
+    }
+}
+
+/// Writes a share's frames into its track, its bitrate following `estimate`. Frames before
+/// negotiation finished are dropped, and the first written frame after that is a keyframe, so
+/// the receiver can start decoding.
 pub async fn write_video(
     track: Arc<TrackLocalStaticSample>,
     sender: Arc<dyn RtpSender>,
     mut frames: mpsc::Receiver<StreamFrame>,
     controls: StreamControls,
+    estimate: SendEstimate,
 ) {
-    // The receiver's PLI/FIR (see `keyframes`) arrive as events of the sending track.
+    // Both helpers end with this task, also when it is aborted (the share stopped).
+    let _follower = AbortOnDrop(tokio::spawn(follow_estimate(estimate, controls.clone())));
+    // The receiver's PLI/FIR (see `feedback`) arrive as events of the sending track.
     let feedback = track.clone();
     let asks = controls.clone();
-    let listener = tokio::spawn(async move {
+    let _listener = AbortOnDrop(tokio::spawn(async move {
         while let Some(ev) = feedback.poll().await {
             if let webrtc::media_stream::track_local::TrackLocalEvent::OnRtcpPacket(_) = ev {
                 tracing::debug!("the receiver asked for a keyframe");
                 asks.request_keyframe();
             }
         }
-    });
+    }));
     let mut out = SampleOut::new(track, sender);
     let mut last: Option<Instant> = None;
     let mut ready = false;
@@ -159,7 +186,7 @@ pub async fn write_video(
                 _ = tokio::time::sleep(Duration::from_millis(10)) => {
                     if out.negotiated().await.is_some() {
                         owed = false;
-                        controls.request_keyframe();
+                        controls.force_keyframe();
                     }
                     continue;
                 }
@@ -176,7 +203,7 @@ pub async fn write_video(
                 (ready, owed) = (true, false);
                 tracing::debug!(keyframe, "first video frame sent");
                 if !keyframe {
-                    controls.request_keyframe();
+                    controls.force_keyframe();
                 }
             }
             Ok(true) => {}
@@ -187,5 +214,13 @@ pub async fn write_video(
             Err(e) => tracing::debug!(error = %e, "video frame not sent"),
         }
     }
-    listener.abort();
+}
+
+/// A helper task that ends with its owner.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

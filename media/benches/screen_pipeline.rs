@@ -31,7 +31,7 @@ const STEP_HZ: f64 = 240.0;
 
 /// libvpx `cpu-used` for both pipelines (`SPEED=…` to change).
 fn speed() -> i32 {
-    std::env::var("SPEED").ok().and_then(|s| s.parse().ok()).unwrap_or(12)
+    std::env::var("SPEED").ok().and_then(|s| s.parse().ok()).unwrap_or(media::vp8::SCREEN_SPEED)
 }
 
 fn kbps_for(w: u32, h: u32) -> u32 {

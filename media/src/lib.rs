@@ -5,6 +5,7 @@
 //! camera (V4L2, or a test pattern).
 
 pub mod audio;
+pub mod budget;
 pub mod camera;
 pub mod capture;
 pub mod clipboard;

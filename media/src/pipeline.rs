@@ -5,13 +5,14 @@
 //! the next capture to finish just as the encoder finishes (from running averages of both), so
 //! a picture waits for no one and the share shows the newest screen.
 
+use crate::budget::RateBudget;
 use crate::capture::{CaptureError, ScreenCapture};
 use crate::convert::{self, ConvertError};
 use crate::frame::I420Frame;
 use crate::vp8::{CodecError, EncodedFrame, Encoder, EncoderConfig};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -30,7 +31,7 @@ pub struct StreamOptions {
 
 impl Default for StreamOptions {
     fn default() -> Self {
-        StreamOptions { max_fps: Some(30), bitrate_kbps: None, speed: 12, threads: 2, screen_content: true }
+        StreamOptions { max_fps: Some(30), bitrate_kbps: None, speed: crate::vp8::SCREEN_SPEED, threads: 2, screen_content: true }
     }
 }
 
@@ -55,13 +56,24 @@ pub enum StreamError {
     Codec(#[from] CodecError),
 }
 
+/// Lowest bitrate a congestion limit sets, kbit/s: below it a 1080p screen's text is no
+/// longer readable.
+pub const MIN_BITRATE_KBPS: u32 = 100;
+
 /// Longest a still screen goes without a picture (a keyframe) being sent.
 pub const REFRESH: Duration = Duration::from_secs(3);
 
 struct Shared {
     stop: AtomicBool,
     want_keyframe: AtomicBool,
+    /// A keyframe at once, even while the last one may still be on its way.
+    force_keyframe: AtomicBool,
+    /// The bitrate asked for, kbit/s; 0 until the first picture picks one from its size.
     bitrate_kbps: AtomicU32,
+    /// What the network carries, kbit/s (the congestion controller's estimate); 0 for no limit.
+    limit_kbps: AtomicU32,
+    /// Under a limit: the bytes sent against it, which the capture thread waits on.
+    budget: Mutex<Option<RateBudget>>,
     /// Running average of one encode, microseconds.
     encode_us: AtomicU32,
 }
@@ -82,7 +94,10 @@ impl ScreenStream {
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
             want_keyframe: AtomicBool::new(true),
+            force_keyframe: AtomicBool::new(false),
             bitrate_kbps: AtomicU32::new(opts.bitrate_kbps.unwrap_or(0)),
+            limit_kbps: AtomicU32::new(0),
+            budget: Mutex::new(None),
             encode_us: AtomicU32::new(0),
         });
         // Two picture buffers circulate: one being filled, one being encoded.
@@ -134,14 +149,40 @@ impl Drop for ScreenStream {
 pub struct StreamControls(Arc<Shared>);
 
 impl StreamControls {
-    /// The next picture is a keyframe (PLI/FIR from the receiver, a new viewer).
+    /// A keyframe soon (PLI/FIR from the receiver, a new viewer): the next picture, unless the
+    /// last keyframe cannot have arrived yet at the rate the stream may send — then the first
+    /// picture after that. A receiver that asks again while a large keyframe crawls over a
+    /// slow link would otherwise get a new one before the last, and none ever completes.
     pub fn request_keyframe(&self) {
         self.0.want_keyframe.store(true, Ordering::Relaxed);
     }
 
-    /// Follows the congestion controller's estimate.
+    /// The next picture is a keyframe, whenever the last one was (the last one never left:
+    /// pictures before negotiation are dropped).
+    pub fn force_keyframe(&self) {
+        self.0.force_keyframe.store(true, Ordering::Relaxed);
+        self.0.want_keyframe.store(true, Ordering::Relaxed);
+    }
+
+    /// Sets the bitrate the share aims at (the size's default until then).
     pub fn set_bitrate(&self, kbps: u32) {
         self.0.bitrate_kbps.store(kbps, Ordering::Relaxed);
+    }
+
+    /// Follows the congestion controller: from the next picture on, the encoder aims at no more
+    /// than `kbps` (never below [`MIN_BITRATE_KBPS`]), and where even its coarsest pictures are
+    /// larger than that allows (busy content), fewer pictures are taken so that the stream stays
+    /// within `kbps` (see [`crate::budget`]). `None` lifts the limit.
+    pub fn limit_bitrate(&self, kbps: Option<u32>) {
+        self.0.limit_kbps.store(kbps.map_or(0, |k| k.max(MIN_BITRATE_KBPS)), Ordering::Relaxed);
+        if kbps.is_none() {
+            *self.0.budget.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+    }
+
+    /// The bitrate the encoder aims at now, kbit/s (0 before the first picture).
+    pub fn bitrate_kbps(&self) -> u32 {
+        effective_kbps(&self.0)
     }
 }
 
@@ -158,6 +199,10 @@ fn capture_loop(
     let mut last_sent = Instant::now();
     let mut capture_us = 0u32;
     while !shared.stop.load(Ordering::Relaxed) {
+        // Under a congestion limit, a picture is taken only when the last ones are paid for.
+        if wait_for_budget(&shared) {
+            continue;
+        }
         if let Some(iv) = interval {
             let now = Instant::now();
             if next > now {
@@ -222,6 +267,8 @@ fn encode_loop<F>(
 {
     let mut encoder: Option<Encoder> = None;
     let started = Instant::now();
+    // No keyframe on request before this: the last one is still on its way.
+    let mut keyframe_hold: Option<Instant> = None;
     while !shared.stop.load(Ordering::Relaxed) {
         let (pic, captured_at) = match input.recv_timeout(Duration::from_millis(50)) {
             Ok(Ok(p)) => p,
@@ -233,11 +280,14 @@ fn encode_loop<F>(
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         };
         let t = Instant::now();
-        let result = encode_one(&mut encoder, &pic, &opts, &shared, captured_at.duration_since(started));
+        let result = encode_one(&mut encoder, &pic, &opts, &shared, captured_at.duration_since(started), &mut keyframe_hold);
         let took = t.elapsed().as_micros() as u32;
         let avg = shared.encode_us.load(Ordering::Relaxed);
         shared.encode_us.store(if avg == 0 { took } else { (avg * 7 + took) / 8 }, Ordering::Relaxed);
         let _ = recycle.send(pic);
+        if let Ok(Some(f)) = &result {
+            spend(&shared, f.0.data.len());
+        }
         let keep_going = match result {
             Ok(Some(f)) => sink(Ok(StreamFrame { width: f.1, height: f.2, frame: f.0, captured_at, encoded_at: Instant::now() })),
             Ok(None) => true,
@@ -253,12 +303,50 @@ fn encode_loop<F>(
     }
 }
 
+/// Waits (in short steps, so a stop is seen) while the budget is in debt; true when it waited.
+fn wait_for_budget(shared: &Shared) -> bool {
+    let now = Instant::now();
+    let ready = shared.budget.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map_or(now, |b| b.ready_at(now));
+    if ready <= now {
+        return false;
+    }
+    std::thread::sleep((ready - now).min(Duration::from_millis(20)));
+    true
+}
+
+/// Counts an encoded picture against the congestion limit, if there is one.
+fn spend(shared: &Shared, bytes: usize) {
+    let now = Instant::now();
+    let mut budget = shared.budget.lock().unwrap_or_else(|e| e.into_inner());
+    match shared.limit_kbps.load(Ordering::Relaxed) {
+        0 => *budget = None,
+        kbps => {
+            let rate = kbps as f64 * 1000.0;
+            let b = budget.get_or_insert_with(|| RateBudget::new(rate, now));
+            if b.rate() != rate {
+                b.set_rate(rate, now);
+            }
+            b.spend(bytes, now);
+        }
+    }
+}
+
+/// The bitrate asked for, capped by the congestion limit.
+fn effective_kbps(shared: &Shared) -> u32 {
+    let asked = shared.bitrate_kbps.load(Ordering::Relaxed);
+    match shared.limit_kbps.load(Ordering::Relaxed) {
+        0 => asked,
+        limit => asked.min(limit),
+    }
+}
+
 fn encode_one(
     encoder: &mut Option<Encoder>,
     pic: &I420Frame,
     opts: &StreamOptions,
     shared: &Shared,
     at: Duration,
+    keyframe_hold: &mut Option<Instant>,
 ) -> Result<Option<(EncodedFrame, u32, u32)>, StreamError> {
     // A new size (a window was resized) needs a new encoder, which starts with a keyframe.
     if encoder.as_ref().is_none_or(|e| e.size() != (pic.width, pic.height)) {
@@ -273,12 +361,24 @@ fn encode_one(
         *encoder = Some(Encoder::new(cfg)?);
     }
     let Some(enc) = encoder.as_mut() else { return Ok(None) };
-    let kbps = shared.bitrate_kbps.load(Ordering::Relaxed);
+    let kbps = effective_kbps(shared);
     if kbps != enc.bitrate_kbps() {
         enc.set_bitrate(kbps)?;
     }
-    if shared.want_keyframe.swap(false, Ordering::Relaxed) {
+    let now = Instant::now();
+    let forced = shared.force_keyframe.swap(false, Ordering::Relaxed);
+    if forced || (keyframe_hold.is_none_or(|h| now >= h) && shared.want_keyframe.load(Ordering::Relaxed)) {
+        shared.want_keyframe.store(false, Ordering::Relaxed);
         enc.request_keyframe();
     }
-    Ok(enc.encode(pic, at.as_millis() as i64)?.map(|f| (f, pic.width, pic.height)))
+    let out = enc.encode(pic, at.as_millis() as i64)?;
+    if let Some(f) = out.as_ref().filter(|f| f.keyframe) {
+        // As long as the stream takes to send it.
+        let kbps = match shared.limit_kbps.load(Ordering::Relaxed) {
+            0 => shared.bitrate_kbps.load(Ordering::Relaxed),
+            limit => limit,
+        };
+        *keyframe_hold = Some(now + Duration::from_secs_f64(f.data.len() as f64 * 8.0 / (kbps.max(1) as f64 * 1000.0)));
+    }
+    Ok(out.map(|f| (f, pic.width, pic.height)))
 }

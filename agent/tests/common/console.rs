@@ -34,6 +34,8 @@ pub enum Seen {
     /// process's clock: its RTP timestamp placed by the least-delayed picture so far, so that a
     /// picture that waited here (a busy test machine) still counts from when it was sent.
     VideoFrame(std::time::Instant, media::I420Frame),
+    /// A picture of the agent's video that could not be decoded (its reference was lost).
+    Undecodable,
     /// Decoded audio of the agent's microphone track (48 kHz mono).
     Audio(Vec<i16>),
 }
@@ -47,6 +49,8 @@ pub struct Console {
     pub control: Option<Arc<dyn DataChannel>>,
     peer_tx: Arc<tokio::sync::Mutex<Option<Peer>>>,
     customer: Option<ParticipantId>,
+    /// Where this console's peer gathers host candidates.
+    bind_ip: std::net::IpAddr,
 }
 
 struct Handler {
@@ -81,7 +85,9 @@ impl PeerConnectionEventHandler for Handler {
             return;
         }
         tokio::spawn(async move {
-            let mut builder = SampleBuilder::new(64, Vp8Packet::default(), 90_000);
+            // Room for a keyframe of a busy screen (hundreds of packets); a picture missing a
+            // packet is given up after a second of newer ones, as a browser would.
+            let mut builder = SampleBuilder::new(1024, Vp8Packet::default(), 90_000).with_max_time_delay(Duration::from_secs(1));
             let mut decoder = media::vp8::Decoder::new().unwrap();
             let mut clock = RtpClock::default();
             while let Some(ev) = track.poll().await {
@@ -89,10 +95,14 @@ impl PeerConnectionEventHandler for Handler {
                 builder.push(std::time::Instant::now(), p);
                 while let Some(sample) = builder.pop(std::time::Instant::now()) {
                     let captured = clock.place(sample.packet_timestamp, sample.timestamp);
-                    if let Ok(Some(pic)) = decoder.decode(&sample.data) {
-                        if seen.send(Seen::VideoFrame(captured, pic)).await.is_err() {
-                            return;
-                        }
+                    let seen_now = match decoder.decode(&sample.data) {
+                        Ok(Some(pic)) => Seen::VideoFrame(captured, pic),
+                        Ok(None) => continue,
+                        // A picture whose reference was lost: a browser would ask for a keyframe.
+                        Err(_) => Seen::Undecodable,
+                    };
+                    if seen.send(seen_now).await.is_err() {
+                        return;
                     }
                 }
             }
@@ -178,7 +188,10 @@ impl Console {
             }
         });
         let me = tokio::time::timeout(WAIT, me_rx).await.unwrap().unwrap();
-        Console { me, out, seen, seen_tx, pc: None, control: None, peer_tx, customer: None }
+        // Host candidates on the address that leads to signaling, as the browser would gather.
+        let host = base.trim_start_matches("http://").rsplit_once(':').map_or("127.0.0.1", |(h, _)| h).to_owned();
+        let bind_ip = rtc::route_ip(&host, 9);
+        Console { me, out, seen, seen_tx, pc: None, control: None, peer_tx, customer: None, bind_ip }
     }
 
     pub async fn send(&self, m: ClientMessage) {
@@ -221,9 +234,9 @@ impl Console {
     /// agent's hello on it.
     pub async fn connect(&mut self, customer: &ParticipantId) {
         self.customer = Some(customer.clone());
-        let setup = PeerSetup { ice_servers: vec![], bind_ip: [127, 0, 0, 1].into(), relay_only: false };
+        let setup = PeerSetup { ice_servers: vec![], bind_ip: self.bind_ip, relay_only: false };
         let handler = Arc::new(Handler { to: customer.clone(), out: self.out.clone(), seen: self.seen_tx.clone() });
-        let pc = rtc::build_peer(&setup, handler).await.unwrap();
+        let (pc, _) = rtc::build_peer(&setup, handler).await.unwrap();
         *self.peer_tx.lock().await = Some(pc.clone());
         let control =
             pc.create_data_channel(CONTROL_CHANNEL, Some(RTCDataChannelInit { ordered: true, ..Default::default() })).await.unwrap();

@@ -32,11 +32,24 @@ impl Agent {
 
     /// As [`Agent::join`], with extra environment (`DISPLAY` of a test X server).
     pub fn join_with(invitation: &str, server: &str, dirs: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Agent {
+        Agent::join_in(None, invitation, server, dirs, extra, envs)
+    }
+
+    /// As [`Agent::join_with`], inside network namespace `netns` (`ip netns exec`) if given.
+    pub fn join_in(netns: Option<&str>, invitation: &str, server: &str, dirs: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Agent {
         let download_dir = dirs.join("downloads");
         let share_dir = dirs.join("shared");
         std::fs::create_dir_all(&download_dir).unwrap();
         std::fs::create_dir_all(&share_dir).unwrap();
-        let mut child = Command::new(AGENT)
+        let mut command = match netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, AGENT]);
+                c
+            }
+            None => Command::new(AGENT),
+        };
+        let mut child = command
             .args(["join", invitation, "--server", server, "--name", "Dana"])
             .arg("--download-dir")
             .arg(&download_dir)

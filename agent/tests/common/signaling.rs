@@ -13,6 +13,7 @@ pub struct Signaling {
     pub dir: tempfile::TempDir,
     pub base: String,
     db: String,
+    ip: std::net::IpAddr,
     port: u16,
 }
 
@@ -38,6 +39,12 @@ fn binary() -> PathBuf {
 
 impl Signaling {
     pub async fn start(extra: &[&str]) -> Signaling {
+        Signaling::start_on([127, 0, 0, 1].into(), extra).await
+    }
+
+    /// As [`Signaling::start`], listening on `ip` (an address of this thread's network
+    /// namespace).
+    pub async fn start_on(ip: std::net::IpAddr, extra: &[&str]) -> Signaling {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("s.db").display().to_string();
         for (user, name) in [("alice", "Alice"), ("bob", "Bob")] {
@@ -51,19 +58,19 @@ impl Signaling {
             writeln!(c.stdin.take().unwrap(), "{PASSWORD}").unwrap();
             assert!(c.wait().unwrap().success());
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Self::spawn(&dir, &db, port, extra);
-        let base = format!("http://127.0.0.1:{port}");
+        let port = std::net::TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap().port();
+        let child = Self::spawn(&dir, &db, ip, port, extra);
+        let base = format!("http://{ip}:{port}");
         // Owned at once, so the process is killed and reaped on every path (Drop).
-        let sig = Signaling { child, dir, base, db, port };
+        let sig = Signaling { child, dir, base, db, ip, port };
         sig.wait_up().await;
         sig
     }
 
-    fn spawn(dir: &tempfile::TempDir, db: &str, port: u16, extra: &[&str]) -> Child {
+    fn spawn(dir: &tempfile::TempDir, db: &str, ip: std::net::IpAddr, port: u16, extra: &[&str]) -> Child {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.path().join("signaling.log")).unwrap();
         Command::new(binary())
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", db])
+            .args(["--listen", &format!("{ip}:{port}"), "--database-url", db])
             .args(extra)
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -80,7 +87,7 @@ impl Signaling {
     /// Starts it again on the same port and database.
     pub async fn restart(&mut self) {
         self.kill();
-        self.child = Self::spawn(&self.dir, &self.db, self.port, &[]);
+        self.child = Self::spawn(&self.dir, &self.db, self.ip, self.port, &[]);
         self.wait_up().await;
     }
 

@@ -56,6 +56,35 @@ impl Painter {
         id
     }
 
+    /// `count` small rectangles of pseudo-random colours and places over `(0, 0, w, h)` of the
+    /// root window: busy content that costs an encoder as many bits as it is given. `seed`
+    /// picks the pattern.
+    pub fn confetti(&self, seed: u64, count: usize, w: u16, h: u16) {
+        let gc = self.conn.generate_id().unwrap();
+        self.conn.create_gc(gc, self.root, &CreateGCAux::new()).unwrap();
+        let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..count {
+            let (r, c) = (next(), next());
+            let (x, y) = ((r % w as u64) as i16, ((r >> 20) % h as u64) as i16);
+            self.conn.change_gc(gc, &ChangeGCAux::new().foreground((c & 0xff_ffff) as u32)).unwrap();
+            self.conn
+                .poly_fill_rectangle(
+                    self.root,
+                    gc,
+                    &[Rectangle { x, y, width: 3 + (c >> 32) as u16 % 24, height: 3 + (c >> 48) as u16 % 16 }],
+                )
+                .unwrap();
+        }
+        self.conn.free_gc(gc).unwrap();
+        self.sync();
+    }
+
     /// Waits until the server has carried out everything sent so far.
     pub fn sync(&self) {
         self.conn.get_input_focus().unwrap().reply().unwrap();

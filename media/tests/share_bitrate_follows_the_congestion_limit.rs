@@ -1,0 +1,72 @@
+//! A share's bitrate follows the congestion controller: with a limit, a busy screen is encoded
+//! within it; without, at the picture size's bitrate again.
+
+mod common;
+
+use common::draw::Painter;
+use media::pipeline::{ScreenStream, StreamControls, StreamFrame, StreamOptions, MIN_BITRATE_KBPS};
+use protocol::media::ShareTarget;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+/// kbit/s the stream produced over `secs`, after `settle` of adapting.
+fn measure(frames: &mpsc::Receiver<StreamFrame>, settle: Duration, secs: f64) -> f64 {
+    let until = Instant::now() + settle;
+    while Instant::now() < until {
+        let _ = frames.recv_timeout(Duration::from_millis(50));
+    }
+    let (start, mut bytes) = (Instant::now(), 0usize);
+    while start.elapsed().as_secs_f64() < secs {
+        if let Ok(f) = frames.recv_timeout(Duration::from_millis(50)) {
+            bytes += f.frame.data.len();
+        }
+    }
+    bytes as f64 * 8.0 / 1000.0 / start.elapsed().as_secs_f64()
+}
+
+#[test]
+fn a_busy_screen_is_encoded_within_the_limit_and_at_full_rate_once_it_is_lifted() {
+    let x = common::Xvfb::start(1280, 720);
+    // Something new on the whole screen 60 times a second, as a video or fast scrolling would.
+    let stop = Arc::new(AtomicBool::new(false));
+    let painter = {
+        let (display, stop) = (x.display.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let p = Painter::connect(&display);
+            let mut seed = 0;
+            while !stop.load(Ordering::Relaxed) {
+                seed += 1;
+                p.confetti(seed, 400, 1280, 720);
+                std::thread::sleep(Duration::from_millis(16));
+            }
+        })
+    };
+    let cap = media::capture::open(Some(&x.display), ShareTarget::Monitor { index: 0 }).unwrap();
+    let (tx, frames) = mpsc::channel();
+    let stream = ScreenStream::start(cap, StreamOptions::default(), move |f| tx.send(f.expect("the share runs")).is_ok());
+    let controls: StreamControls = stream.controls();
+
+    let free = measure(&frames, Duration::from_secs(2), 3.0);
+    let size_rate = controls.bitrate_kbps() as f64;
+    assert!(free > 0.6 * size_rate, "busy content uses the size's bitrate ({size_rate} kbit/s) without a limit: {free:.0} kbit/s");
+
+    controls.limit_bitrate(Some(300));
+    assert_eq!(controls.bitrate_kbps(), 300);
+    let limited = measure(&frames, Duration::from_secs(2), 4.0);
+    assert!(limited < 300.0 * 1.3, "within the 300 kbit/s limit (CBR, 30 % over allowed): {limited:.0} kbit/s");
+    assert!(limited < free / 2.0, "the limit lowered the bitrate: {free:.0} → {limited:.0} kbit/s");
+
+    controls.limit_bitrate(Some(1));
+    assert_eq!(controls.bitrate_kbps(), MIN_BITRATE_KBPS, "a limit never goes below the floor");
+
+    controls.limit_bitrate(None);
+    assert_eq!(controls.bitrate_kbps() as f64, size_rate);
+    let lifted = measure(&frames, Duration::from_secs(2), 3.0);
+    assert!(lifted > 2.0 * limited, "back to the size's bitrate once lifted: {limited:.0} → {lifted:.0} kbit/s");
+
+    eprintln!("kbit/s: free {free:.0} (size's rate {size_rate}), limited to 300: {limited:.0}, lifted: {lifted:.0}");
+    stop.store(true, Ordering::Relaxed);
+    painter.join().unwrap();
+    stream.stop();
+}
