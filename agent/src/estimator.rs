@@ -12,7 +12,8 @@
 //! last [`RECENT`], above the least ever seen (the empty path). Bursts that drain between
 //! pictures leave no standing queue; a path sent more than it carries does, within a round
 //! trip. Then the rate the receiver got over the last second — with a queue standing, exactly
-//! what the bottleneck carries — sets the estimate, a little below so the queue drains. Without
+//! what the bottleneck carries — sets the estimate, a little below so the queue drains (when
+//! the share sends little, a standing queue is not its own, and changes nothing). Without
 //! a queue and loss, the estimate climbs; it does not climb far past what is being sent, so a
 //! quiet share does not come back at a rate never tried. Loss alone (a lossy radio link) lowers
 //! it in proportion. Sans-IO: every instant comes in as a parameter.
@@ -35,6 +36,13 @@ pub const STEP: Duration = Duration::from_millis(200);
 const CLIMB: f64 = 1.05;
 /// After a back-off, the share of the delivered rate aimed at, so the queue drains.
 const DRAIN: f64 = 0.85;
+/// A standing queue grown by this much over [`GROWTH_OVER`] is being filled.
+const GROWING: f64 = 0.010;
+const GROWTH_OVER: Duration = Duration::from_millis(500);
+/// A standing queue that has not grown for this long is the path's new delay.
+const FLAT_FOR: Duration = Duration::from_secs(5);
+/// A share sending at least this share of the estimate is the one filling a standing queue.
+const BUSY: f64 = 0.5;
 /// How far past what was delivered the estimate may climb.
 const HEADROOM: f64 = 2.0;
 /// How long the least delay of the empty path is remembered (a route may change).
@@ -60,12 +68,27 @@ pub struct QueueDelayEstimator {
     /// The least offset seen, and when.
     base: Option<(f64, Instant)>,
     last_change: Option<Instant>,
+    /// Standing queues measured, to tell a growing one (this share's) from a constant one.
+    queues: VecDeque<(Instant, Duration)>,
+    /// Since when a standing queue has not grown.
+    flat_since: Option<Instant>,
 }
 
 impl QueueDelayEstimator {
     pub fn new(start: f64, min: f64, max: f64) -> QueueDelayEstimator {
         let start = start.clamp(min, max);
-        QueueDelayEstimator { target: start, start, min, max, epoch: None, window: VecDeque::new(), base: None, last_change: None }
+        QueueDelayEstimator {
+            target: start,
+            start,
+            min,
+            max,
+            epoch: None,
+            window: VecDeque::new(),
+            base: None,
+            last_change: None,
+            queues: VecDeque::new(),
+            flat_since: None,
+        }
     }
 
     /// The standing queue: the least delay over the empty path's among recent packets.
@@ -123,16 +146,44 @@ impl QueueDelayEstimator {
         }
     }
 
+    /// How much the standing queue grew over the last [`GROWTH_OVER`].
+    fn growth(&mut self, now: Instant, queue: Duration) -> f64 {
+        self.queues.push_back((now, queue));
+        while self.queues.front().is_some_and(|(t, _)| now.saturating_duration_since(*t) > GROWTH_OVER) {
+            self.queues.pop_front();
+        }
+        let oldest = self.queues.front().map_or(queue, |(_, q)| *q);
+        queue.as_secs_f64() - oldest.as_secs_f64()
+    }
+
     fn decide(&mut self, now: Instant) {
+        let Some(queue) = self.standing_queue() else { return };
+        let growth = self.growth(now, queue);
+        // A queue that stands still for long is the path's delay, not a queue (a relay, a
+        // slower route): it becomes the new empty path.
+        if queue >= QUEUE_HIGH && growth < GROWING {
+            let since = *self.flat_since.get_or_insert(now);
+            if now.saturating_duration_since(since) > FLAT_FOR {
+                self.base = None;
+                self.flat_since = None;
+                return;
+            }
+        } else {
+            self.flat_since = None;
+        }
         if self.last_change.is_some_and(|t| now.saturating_duration_since(t) < STEP) {
             return;
         }
-        let Some(queue) = self.standing_queue() else { return };
         let delivered = self.delivered();
         let loss = self.loss();
         let before = self.target;
         if queue >= QUEUE_HIGH {
-            if let Some(d) = delivered {
+            // Only a queue this share fills is its to drain: one that grows (or overflows)
+            // while the share sends near its estimate. A queue that stands while it sends
+            // little (a still screen) or does not grow (a relay or a route that got slower)
+            // says nothing of the path's rate, and backing off from it would spiral down.
+            let filling = growth >= GROWING || loss >= 0.02;
+            if let Some(d) = delivered.filter(|d| filling && *d >= self.target * BUSY) {
                 self.target = self.target.min(d * DRAIN);
             }
         } else if loss >= 0.1 {

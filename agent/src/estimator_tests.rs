@@ -12,6 +12,8 @@ struct Path {
     loss_every: Option<u64>,
     /// Most the sender has to send, bit/s.
     demand_bps: f64,
+    /// From this second on, every packet takes this much longer (a route change, a relay).
+    delay_step: Option<(f64, f64)>,
 }
 
 struct Run {
@@ -60,7 +62,8 @@ fn simulate(path: &Path, seconds: f64) -> Run {
                 link_free_s = start + 1200.0 * 8.0 / path.capacity_bps;
                 queued_bytes_until.push((1200.0, link_free_s));
                 run.queue_delays.push((now_s, start - now_s));
-                let arrival_s = link_free_s + prop_s;
+                let step = path.delay_step.filter(|(from, _)| now_s >= *from).map_or(0.0, |(_, extra)| extra);
+                let arrival_s = link_free_s + prop_s + step;
                 pending.push((report(Some(Duration::from_secs_f64(1000.0 + arrival_s))), arrival_s));
             }
         } else {
@@ -87,7 +90,8 @@ fn worst_queue_after(run: &Run, from_s: f64) -> f64 {
 
 #[test]
 fn on_a_slow_link_the_estimate_settles_near_the_bottleneck_and_the_queue_stays_short() {
-    let path = Path { capacity_bps: 2_000_000.0, queue_limit_bytes: 250_000.0, loss_every: None, demand_bps: 20_000_000.0 };
+    let path =
+        Path { capacity_bps: 2_000_000.0, queue_limit_bytes: 250_000.0, loss_every: None, demand_bps: 20_000_000.0, delay_step: None };
     let run = simulate(&path, 30.0);
     let tail: Vec<f64> = run.estimates.iter().filter(|(t, _)| *t >= 10.0).map(|(_, e)| *e).collect();
     let (lo, hi) = tail.iter().fold((f64::MAX, 0.0f64), |(l, h), e| (l.min(*e), h.max(*e)));
@@ -99,29 +103,57 @@ fn on_a_slow_link_the_estimate_settles_near_the_bottleneck_and_the_queue_stays_s
 
 #[test]
 fn on_a_fast_path_a_busy_share_is_not_held_back() {
-    let path = Path { capacity_bps: 100_000_000.0, queue_limit_bytes: 1e9, loss_every: None, demand_bps: 10_000_000.0 };
+    let path = Path { capacity_bps: 100_000_000.0, queue_limit_bytes: 1e9, loss_every: None, demand_bps: 10_000_000.0, delay_step: None };
     let run = simulate(&path, 15.0);
     assert!(last_estimate(&run) >= 10_000_000.0, "climbed to what the share needs: {:.0}", last_estimate(&run));
 }
 
 #[test]
 fn a_quiet_share_does_not_climb_far_past_what_it_sends() {
-    let path = Path { capacity_bps: 100_000_000.0, queue_limit_bytes: 1e9, loss_every: None, demand_bps: 200_000.0 };
+    let path = Path { capacity_bps: 100_000_000.0, queue_limit_bytes: 1e9, loss_every: None, demand_bps: 200_000.0, delay_step: None };
     let run = simulate(&path, 20.0);
     assert!(last_estimate(&run) <= START, "no higher than the start while sending little: {:.0}", last_estimate(&run));
 }
 
 #[test]
 fn steady_loss_lowers_the_estimate() {
-    let path = Path { capacity_bps: 100_000_000.0, queue_limit_bytes: 1e9, loss_every: Some(5), demand_bps: 10_000_000.0 };
+    let path =
+        Path { capacity_bps: 100_000_000.0, queue_limit_bytes: 1e9, loss_every: Some(5), demand_bps: 10_000_000.0, delay_step: None };
     let run = simulate(&path, 5.0);
     assert!(last_estimate(&run) < START / 2.0, "a fifth of the packets lost: {:.0}", last_estimate(&run));
 }
 
 #[test]
 fn the_empty_path_delay_is_learnt_whatever_the_clock_offset() {
-    let path = Path { capacity_bps: 100_000_000.0, queue_limit_bytes: 1e9, loss_every: None, demand_bps: 1_000_000.0 };
+    let path = Path { capacity_bps: 100_000_000.0, queue_limit_bytes: 1e9, loss_every: None, demand_bps: 1_000_000.0, delay_step: None };
     let run = simulate(&path, 3.0);
     // No queue on a fast path: the estimate never backed off.
     assert!(run.estimates.iter().all(|(_, e)| *e >= START), "backed off on an empty path");
+}
+
+#[test]
+fn a_quiet_share_keeps_its_estimate_when_the_path_gets_slower() {
+    // A still screen's trickle; at 3 s every packet takes 100 ms longer (a relay, a new route).
+    let path =
+        Path { capacity_bps: 100_000_000.0, queue_limit_bytes: 1e9, loss_every: None, demand_bps: 100_000.0, delay_step: Some((3.0, 0.1)) };
+    let run = simulate(&path, 10.0);
+    assert!(run.estimates.iter().all(|(_, e)| *e >= START * 0.99), "backed off to what a still screen sends: {:.0}", last_estimate(&run));
+}
+
+#[test]
+fn a_busy_share_keeps_its_estimate_when_the_path_gets_slower() {
+    // At 3 s every packet takes 100 ms longer; the share sends near its estimate throughout.
+    let path = Path {
+        capacity_bps: 100_000_000.0,
+        queue_limit_bytes: 1e9,
+        loss_every: None,
+        demand_bps: 20_000_000.0,
+        delay_step: Some((3.0, 0.1)),
+    };
+    let run = simulate(&path, 15.0);
+    let at_step = run.estimates.iter().find(|(t, _)| *t >= 3.0).unwrap().1;
+    let least_after = run.estimates.iter().filter(|(t, _)| *t >= 3.0).map(|(_, e)| *e).fold(f64::MAX, f64::min);
+    // The jump itself looks like a queue forming: one back-off, not a spiral.
+    assert!(least_after > 0.7 * at_step, "a constant extra delay is not a queue to drain: {at_step:.0} → {least_after:.0}");
+    assert!(last_estimate(&run) > at_step, "and the estimate climbs again: {:.0}", last_estimate(&run));
 }

@@ -60,6 +60,9 @@ pub enum StreamError {
 /// longer readable.
 pub const MIN_BITRATE_KBPS: u32 = 100;
 
+/// Longest a keyframe request waits for the last keyframe to arrive.
+pub const KEYFRAME_HOLD_MAX: Duration = Duration::from_secs(1);
+
 /// Longest a still screen goes without a picture (a keyframe) being sent.
 pub const REFRESH: Duration = Duration::from_secs(3);
 
@@ -378,7 +381,8 @@ fn encode_one(
             0 => shared.bitrate_kbps.load(Ordering::Relaxed),
             limit => limit,
         };
-        *keyframe_hold = Some(now + Duration::from_secs_f64(f.data.len() as f64 * 8.0 / (kbps.max(1) as f64 * 1000.0)));
+        let on_its_way = Duration::from_secs_f64(f.data.len() as f64 * 8.0 / (kbps.max(1) as f64 * 1000.0));
+        *keyframe_hold = Some(now + on_its_way.min(KEYFRAME_HOLD_MAX));
     }
     Ok(out.map(|f| (f, pic.width, pic.height)))
 }
