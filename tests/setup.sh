@@ -4,7 +4,7 @@
 
 # chromium and coturn: the console's end-to-end tests (tests/e2e), which run Chromium headless
 # through playwright-core (installed by those tests with `npm ci` from tests/e2e/package-lock.json).
-packages=(pkg-config libvpx-dev xvfb xdotool x11-utils ffmpeg libopus-dev libasound2-dev chromium coturn)
+packages=(pkg-config libvpx-dev xvfb xdotool x11-utils ffmpeg libopus-dev libasound2-dev chromium coturn iproute2)
 
 install_missing() {
   local missing=() p

@@ -39,8 +39,11 @@ fn capability(kind: MediaKind) -> Capability {
 /// One encoded frame from a device thread.
 struct Encoded {
     data: Vec<u8>,
+    /// When it was captured (a picture) or encoded (sound).
     at: Instant,
     duration: Duration,
+    /// A camera picture, stamped with its capture instant (`SampleOut::write_at_capture_time`).
+    video: bool,
 }
 
 impl<U: CustomerUi> Session<U> {
@@ -169,7 +172,7 @@ fn microphone(
             return;
         }
         let Ok(packet) = enc.encode(&frame) else { return };
-        let _ = out.try_send(Encoded { data: packet.to_vec(), at: Instant::now(), duration: frame_time });
+        let _ = out.try_send(Encoded { data: packet.to_vec(), at: Instant::now(), duration: frame_time, video: false });
         if paced {
             if let Some(wait) = (start + frame_time * n).checked_duration_since(Instant::now()) {
                 std::thread::sleep(wait);
@@ -195,8 +198,9 @@ fn camera_loop(
             return;
         }
         let Ok(pic) = camera.next_frame() else { return };
+        let captured = Instant::now();
         if let Ok(Some(f)) = enc.encode(&pic, start.elapsed().as_millis() as i64) {
-            let _ = out.try_send(Encoded { data: f.data, at: Instant::now(), duration: interval });
+            let _ = out.try_send(Encoded { data: f.data, at: captured, duration: interval, video: true });
         }
         if let Some(wait) = (start + interval * n).checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
@@ -205,8 +209,18 @@ fn camera_loop(
 }
 
 async fn write_device(mut out: SampleOut, mut frames: mpsc::Receiver<Encoded>) {
+    let mut last: Option<Instant> = None;
     while let Some(f) = frames.recv().await {
-        if let Err(e) = out.write(f.data, f.at, f.duration).await {
+        let written = if f.video {
+            // RTP timestamps are the capture instants, as for a share (a picture written with
+            // its duration would carry the previous picture's instant).
+            let gap = last.map(|l| f.at.saturating_duration_since(l)).unwrap_or_default();
+            last = Some(f.at);
+            out.write_at_capture_time(f.data, f.at, gap).await
+        } else {
+            out.write(f.data, f.at, f.duration).await
+        };
+        if let Err(e) = written {
             tracing::debug!(error = %e, "device frame not sent");
         }
     }
