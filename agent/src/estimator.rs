@@ -32,8 +32,13 @@ pub const QUEUE_HIGH: Duration = Duration::from_millis(50);
 pub const QUEUE_LOW: Duration = Duration::from_millis(15);
 /// Time between two changes, so each is seen in the feedback before the next.
 pub const STEP: Duration = Duration::from_millis(200);
-/// Climb per step (≈ ×1.3 per second).
+/// Climb per step (≈ ×1.3 per second) once the path has shown a limit.
 const CLIMB: f64 = 1.05;
+/// Climb per step while the share is held back by the estimate and the path has shown no limit
+/// for [`LIMIT_MEMORY`] (≈ ×3 per second): a busy share on a fast path gets what it needs in a
+/// second or two instead of ten.
+const CLIMB_FAST: f64 = 1.25;
+const LIMIT_MEMORY: Duration = Duration::from_secs(10);
 /// After a back-off, the share of the delivered rate aimed at, so the queue drains.
 const DRAIN: f64 = 0.85;
 /// A standing queue grown by this much over [`GROWTH_OVER`] is being filled.
@@ -72,6 +77,8 @@ pub struct QueueDelayEstimator {
     queues: VecDeque<(Instant, Duration)>,
     /// Since when a standing queue has not grown.
     flat_since: Option<Instant>,
+    /// The last back-off from a queue this share filled.
+    last_backoff: Option<Instant>,
 }
 
 impl QueueDelayEstimator {
@@ -88,6 +95,7 @@ impl QueueDelayEstimator {
             last_change: None,
             queues: VecDeque::new(),
             flat_since: None,
+            last_backoff: None,
         }
     }
 
@@ -185,13 +193,17 @@ impl QueueDelayEstimator {
             let filling = growth >= GROWING || loss >= 0.02;
             if let Some(d) = delivered.filter(|d| filling && *d >= self.target * BUSY) {
                 self.target = self.target.min(d * DRAIN);
+                self.last_backoff = Some(now);
             }
         } else if loss >= 0.1 {
             self.target *= 1.0 - loss / 2.0;
         } else if queue <= QUEUE_LOW && loss < 0.02 {
             let ceiling = delivered.map_or(self.start, |d| (d * HEADROOM).max(self.start));
+            let held_back = delivered.is_some_and(|d| d >= self.target * BUSY);
+            let no_limit_seen = self.last_backoff.is_none_or(|t| now.saturating_duration_since(t) > LIMIT_MEMORY);
+            let climb = if held_back && no_limit_seen { CLIMB_FAST } else { CLIMB };
             if self.target < ceiling {
-                self.target = (self.target * CLIMB).min(ceiling);
+                self.target = (self.target * climb).min(ceiling);
             }
         }
         self.target = self.target.clamp(self.min, self.max);

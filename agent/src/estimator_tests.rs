@@ -90,8 +90,17 @@ fn worst_queue_after(run: &Run, from_s: f64) -> f64 {
 
 #[test]
 fn on_a_slow_link_the_estimate_settles_near_the_bottleneck_and_the_queue_stays_short() {
-    let path =
-        Path { capacity_bps: 2_000_000.0, queue_limit_bytes: 250_000.0, loss_every: None, demand_bps: 20_000_000.0, delay_step: None };
+    settles(2_000_000.0);
+}
+
+#[test]
+fn a_bottleneck_above_the_start_is_found_and_the_queue_stays_short() {
+    settles(8_000_000.0);
+}
+
+/// A bottleneck of `capacity_bps` with a one-second queue, a share that could send far more.
+fn settles(capacity_bps: f64) {
+    let path = Path { capacity_bps, queue_limit_bytes: capacity_bps / 8.0, loss_every: None, demand_bps: 20_000_000.0, delay_step: None };
     let run = simulate(&path, 30.0);
     let tail: Vec<f64> = run.estimates.iter().filter(|(t, _)| *t >= 10.0).map(|(_, e)| *e).collect();
     let (lo, hi) = tail.iter().fold((f64::MAX, 0.0f64), |(l, h), e| (l.min(*e), h.max(*e)));
@@ -105,7 +114,9 @@ fn on_a_slow_link_the_estimate_settles_near_the_bottleneck_and_the_queue_stays_s
 fn on_a_fast_path_a_busy_share_is_not_held_back() {
     let path = Path { capacity_bps: 100_000_000.0, queue_limit_bytes: 1e9, loss_every: None, demand_bps: 10_000_000.0, delay_step: None };
     let run = simulate(&path, 15.0);
-    assert!(last_estimate(&run) >= 10_000_000.0, "climbed to what the share needs: {:.0}", last_estimate(&run));
+    let reached = run.estimates.iter().find(|(_, e)| *e >= 10_000_000.0).map(|(t, _)| *t);
+    assert!(reached.is_some_and(|t| t < 3.0), "climbed to what the share needs within 3 s: {reached:?}");
+    assert!(last_estimate(&run) >= 10_000_000.0, "and stays there: {:.0}", last_estimate(&run));
 }
 
 #[test]
