@@ -132,6 +132,9 @@ impl SampleOut {
 /// voice, retransmissions and RTCP.
 const VIDEO_SHARE_OF_ESTIMATE: f64 = 0.85;
 
+/// When the first picture of a share is repeated as a keyframe.
+const SECOND_KEYFRAME_AFTER: Duration = Duration::from_millis(300);
+
 /// How often a share looks at the estimate (GCC changes it at most every 200 ms).
 const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 
@@ -174,6 +177,7 @@ pub async fn write_video(
         }
     }));
     let mut out = SampleOut::new(track, sender);
+    let mut _second_chance: Option<AbortOnDrop> = None;
     let mut last: Option<Instant> = None;
     let mut ready = false;
     // A picture was dropped before negotiation finished: a still screen sends no other until
@@ -197,7 +201,7 @@ pub async fn write_video(
         let Some(f) = next else { break };
         let gap = last.map(|l| f.captured_at.saturating_duration_since(l)).unwrap_or_default();
         last = Some(f.captured_at);
-        let keyframe = f.frame.keyframe;
+        let (keyframe, len) = (f.frame.keyframe, f.frame.data.len());
         match out.write_at_capture_time(f.frame.data, f.captured_at, gap).await {
             Ok(true) if !ready => {
                 (ready, owed) = (true, false);
@@ -205,7 +209,17 @@ pub async fn write_video(
                 if !keyframe {
                     controls.force_keyframe();
                 }
+                // A second chance: the first picture can arrive before the console has applied
+                // the answer that names this track, and then it is dropped without a word (no
+                // PLI: the receiver has no stream yet). A still screen would show nothing until
+                // its refresh (measured: 1 grant in 4 through a TURN relay waited 3.2 s).
+                let again = controls.clone();
+                _second_chance = Some(AbortOnDrop(tokio::spawn(async move {
+                    tokio::time::sleep(SECOND_KEYFRAME_AFTER).await;
+                    again.force_keyframe();
+                })));
             }
+            Ok(true) if keyframe => tracing::debug!(bytes = len, "keyframe sent"),
             Ok(true) => {}
             Ok(false) => {
                 owed = true;
