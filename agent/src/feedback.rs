@@ -8,14 +8,12 @@
 //! `rtc::build_peer`) off the feedback packets that carry it into a [`SendEstimate`] the
 //! shares follow.
 
-use rtc::interceptor::{Attribute, Interceptor, Packet, StreamInfo, TaggedPacket};
+use crate::read_filter::OnRead;
+use rtc::interceptor::{Attribute, Packet, TaggedPacket};
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
-use rtc::sansio::Protocol;
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Slot after the default interceptors and the congestion controller.
 pub const SLOT: usize = 14_000;
@@ -49,13 +47,11 @@ impl SendEstimate {
 
 pub struct MediaFeedback {
     estimate: SendEstimate,
-    inbound: VecDeque<TaggedPacket>,
-    outbound: VecDeque<TaggedPacket>,
 }
 
 impl MediaFeedback {
     pub fn new(estimate: SendEstimate) -> MediaFeedback {
-        MediaFeedback { estimate, inbound: VecDeque::new(), outbound: VecDeque::new() }
+        MediaFeedback { estimate }
     }
 }
 
@@ -64,14 +60,8 @@ fn asks_for_keyframe(p: &dyn rtc::rtcp::Packet) -> bool {
     any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>()
 }
 
-impl Protocol<TaggedPacket, TaggedPacket, ()> for MediaFeedback {
-    type Rout = TaggedPacket;
-    type Wout = TaggedPacket;
-    type Eout = ();
-    type Error = rtc::shared::error::Error;
-    type Time = Instant;
-
-    fn handle_read(&mut self, mut msg: TaggedPacket) -> Result<(), Self::Error> {
+impl OnRead for MediaFeedback {
+    fn on_read(&mut self, mut msg: TaggedPacket) -> Option<TaggedPacket> {
         let estimate = msg.message.get(&Attribute::TargetBitrateChanged { bits_per_second: 0.0 });
         if let Some(Attribute::TargetBitrateChanged { bits_per_second }) = estimate {
             tracing::debug!(kbps = bits_per_second / 1000.0, "send-side bandwidth estimate");
@@ -83,35 +73,11 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for MediaFeedback {
             if wanted.is_empty() {
                 // Reports and NACKs were already acted on by the interceptors before this one;
                 // a packet with the estimate goes on, for the connection's statistics.
-                if carries_estimate {
-                    self.inbound.push_back(msg);
-                }
-                return Ok(());
+                return carries_estimate.then_some(msg);
             }
             msg.message.packet = Packet::Rtcp(wanted);
             msg.message.add(Attribute::DeliverToApplication);
         }
-        self.inbound.push_back(msg);
-        Ok(())
+        Some(msg)
     }
-
-    fn poll_read(&mut self) -> Option<Self::Rout> {
-        self.inbound.pop_front()
-    }
-
-    fn handle_write(&mut self, msg: TaggedPacket) -> Result<(), Self::Error> {
-        self.outbound.push_back(msg);
-        Ok(())
-    }
-
-    fn poll_write(&mut self) -> Option<Self::Wout> {
-        self.outbound.pop_front()
-    }
-}
-
-impl Interceptor for MediaFeedback {
-    fn bind_local_stream(&mut self, _info: &StreamInfo) {}
-    fn unbind_local_stream(&mut self, _info: &StreamInfo) {}
-    fn bind_remote_stream(&mut self, _info: &StreamInfo) {}
-    fn unbind_remote_stream(&mut self, _info: &StreamInfo) {}
 }

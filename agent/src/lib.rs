@@ -10,6 +10,7 @@ pub mod files;
 pub mod join;
 pub mod nack_filter;
 pub mod peer;
+pub mod read_filter;
 pub mod rtc;
 pub mod session;
 pub mod sharing;

@@ -9,11 +9,11 @@
 //! Chromium's sender limits its retransmissions.
 
 use crate::feedback::SendEstimate;
+use crate::read_filter::OnRead;
 use media::budget::RateBudget;
-use rtc::interceptor::{Interceptor, Packet, StreamInfo, TaggedPacket};
+use rtc::interceptor::{Packet, TaggedPacket};
 use rtc::rtcp::transport_feedbacks::transport_layer_nack::{nack_pairs_from_sequence_numbers, TransportLayerNack};
-use rtc::sansio::Protocol;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// Wire-ward of the crate's NACK responder (4 000), application-ward of the pacer slot.
@@ -42,13 +42,11 @@ pub struct NackFilter {
     /// Last resend and how many so far, by stream and sequence number.
     resent: HashMap<(u32, u16), (Instant, u8)>,
     last_sweep: Option<Instant>,
-    inbound: VecDeque<TaggedPacket>,
-    outbound: VecDeque<TaggedPacket>,
 }
 
 impl NackFilter {
     pub fn new(estimate: SendEstimate) -> NackFilter {
-        NackFilter { estimate, budget: None, resent: HashMap::new(), last_sweep: None, inbound: VecDeque::new(), outbound: VecDeque::new() }
+        NackFilter { estimate, budget: None, resent: HashMap::new(), last_sweep: None }
     }
 
     /// The sequence numbers of `nack` to resend now, remembered as resent at `now`.
@@ -92,14 +90,8 @@ impl NackFilter {
     }
 }
 
-impl Protocol<TaggedPacket, TaggedPacket, ()> for NackFilter {
-    type Rout = TaggedPacket;
-    type Wout = TaggedPacket;
-    type Eout = ();
-    type Error = rtc::shared::error::Error;
-    type Time = Instant;
-
-    fn handle_read(&mut self, mut msg: TaggedPacket) -> Result<(), Self::Error> {
+impl OnRead for NackFilter {
+    fn on_read(&mut self, mut msg: TaggedPacket) -> Option<TaggedPacket> {
         let now = msg.now;
         if let Packet::Rtcp(packets) = &msg.message.packet {
             if packets.iter().any(|p| p.as_any().is::<TransportLayerNack>()) {
@@ -120,29 +112,8 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for NackFilter {
                 msg.message.packet = Packet::Rtcp(kept);
             }
         }
-        self.inbound.push_back(msg);
-        Ok(())
+        Some(msg)
     }
-
-    fn poll_read(&mut self) -> Option<Self::Rout> {
-        self.inbound.pop_front()
-    }
-
-    fn handle_write(&mut self, msg: TaggedPacket) -> Result<(), Self::Error> {
-        self.outbound.push_back(msg);
-        Ok(())
-    }
-
-    fn poll_write(&mut self) -> Option<Self::Wout> {
-        self.outbound.pop_front()
-    }
-}
-
-impl Interceptor for NackFilter {
-    fn bind_local_stream(&mut self, _info: &StreamInfo) {}
-    fn unbind_local_stream(&mut self, _info: &StreamInfo) {}
-    fn bind_remote_stream(&mut self, _info: &StreamInfo) {}
-    fn unbind_remote_stream(&mut self, _info: &StreamInfo) {}
 }
 
 #[cfg(test)]

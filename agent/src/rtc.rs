@@ -4,6 +4,7 @@
 
 use crate::estimator::QueueDelayEstimator;
 use crate::feedback::{MediaFeedback, SendEstimate};
+use crate::read_filter::ReadFilter;
 use protocol::signal::{IceCandidate, IceServer};
 use rtc::interceptor::{CongestionControlBuilder, Slot, TwccSenderBuilder};
 use rtc::rtp_transceiver::rtp_sender::{RTCRtpHeaderExtensionCapability, RtpCodecKind};
@@ -72,8 +73,8 @@ pub async fn build_peer(setup: &PeerSetup, handler: Arc<dyn PeerConnectionEventH
     let registry = register_default_interceptors(Registry::new(), &mut media)?
         .with(Slot::CongestionControl, CongestionControlBuilder::new(estimator).build())
         .with(Slot::TwccSender, TwccSenderBuilder::new().build())
-        .with(Slot::from(crate::nack_filter::SLOT), crate::nack_filter::NackFilter::new(estimate.clone()))
-        .with(Slot::from(crate::feedback::SLOT), MediaFeedback::new(estimate.clone()));
+        .with(Slot::from(crate::nack_filter::SLOT), ReadFilter::new(crate::nack_filter::NackFilter::new(estimate.clone())))
+        .with(Slot::from(crate::feedback::SLOT), ReadFilter::new(MediaFeedback::new(estimate.clone())));
     let settings = SettingEngineBuilder::new()
         .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
         .with_prflx_acceptance_min_wait(Some(Duration::ZERO))

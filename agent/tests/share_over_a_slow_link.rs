@@ -17,11 +17,10 @@ use common::*;
 use protocol::media::ShareTarget;
 use protocol::peer::PeerMessage;
 use protocol::Capability;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use wan::{Emulator, LinkConfig};
-use xtest::draw::Painter;
+use xtest::draw::BusyScreen;
 
 const RATE_BPS: u64 = 2_000_000;
 
@@ -58,19 +57,7 @@ fn a_busy_screen_shared_over_a_slow_link_keeps_up() {
     let (side_a, side_b) = wan::emulator::namespaces(&name);
 
     // The customer's screen changes all over, 60 times a second.
-    let stop = Arc::new(AtomicBool::new(false));
-    let painter = {
-        let (display, stop) = (x.display.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let p = Painter::connect(&display);
-            let mut seed = 0;
-            while !stop.load(Ordering::Relaxed) {
-                seed += 1;
-                p.confetti(seed, 400, 1280, 720);
-                std::thread::sleep(Duration::from_millis(16));
-            }
-        })
-    };
+    let busy = BusyScreen::start(&x.display, 1280, 720);
 
     // Signaling and the CSR's console on side b, the customer's agent on side a: everything
     // between them crosses the bottleneck.
@@ -101,8 +88,7 @@ fn a_busy_screen_shared_over_a_slow_link_keeps_up() {
         }))
     })
     .expect("the CSR's side of the link");
-    stop.store(true, Ordering::Relaxed);
-    painter.join().unwrap();
+    drop(busy);
 
     let pct = |p: usize| lags.get((lags.len() * p / 100).min(lags.len().saturating_sub(1))).copied().unwrap_or(Duration::MAX);
     eprintln!(

@@ -3,11 +3,10 @@
 
 mod common;
 
-use common::draw::Painter;
+use common::draw::BusyScreen;
 use media::pipeline::{ScreenStream, StreamControls, StreamFrame, StreamOptions, MIN_BITRATE_KBPS};
 use protocol::media::ShareTarget;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// kbit/s the stream produced over `secs`, after `settle` of adapting.
@@ -29,19 +28,7 @@ fn measure(frames: &mpsc::Receiver<StreamFrame>, settle: Duration, secs: f64) ->
 fn a_busy_screen_is_encoded_within_the_limit_and_at_full_rate_once_it_is_lifted() {
     let x = common::Xvfb::start(1280, 720);
     // Something new on the whole screen 60 times a second, as a video or fast scrolling would.
-    let stop = Arc::new(AtomicBool::new(false));
-    let painter = {
-        let (display, stop) = (x.display.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let p = Painter::connect(&display);
-            let mut seed = 0;
-            while !stop.load(Ordering::Relaxed) {
-                seed += 1;
-                p.confetti(seed, 400, 1280, 720);
-                std::thread::sleep(Duration::from_millis(16));
-            }
-        })
-    };
+    let busy = BusyScreen::start(&x.display, 1280, 720);
     let cap = media::capture::open(Some(&x.display), ShareTarget::Monitor { index: 0 }).unwrap();
     let (tx, frames) = mpsc::channel();
     let stream = ScreenStream::start(cap, StreamOptions::default(), move |f| tx.send(f.expect("the share runs")).is_ok());
@@ -66,7 +53,6 @@ fn a_busy_screen_is_encoded_within_the_limit_and_at_full_rate_once_it_is_lifted(
     assert!(lifted > 2.0 * limited, "back to the size's bitrate once lifted: {limited:.0} → {lifted:.0} kbit/s");
 
     eprintln!("kbit/s: free {free:.0} (size's rate {size_rate}), limited to 300: {limited:.0}, lifted: {lifted:.0}");
-    stop.store(true, Ordering::Relaxed);
-    painter.join().unwrap();
+    drop(busy);
     stream.stop();
 }

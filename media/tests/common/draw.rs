@@ -90,3 +90,36 @@ impl Painter {
         self.conn.get_input_focus().unwrap().reply().unwrap();
     }
 }
+
+/// A screen as busy as a video: [`Painter::confetti`] of 400 rectangles over `(0, 0, w, h)`
+/// 60 times a second, from its own connection and thread, until dropped.
+pub struct BusyScreen {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BusyScreen {
+    pub fn start(display: &str, w: u16, h: u16) -> BusyScreen {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (display, flag) = (display.to_owned(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let p = Painter::connect(&display);
+            let mut seed = 0;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                seed += 1;
+                p.confetti(seed, 400, w, h);
+                std::thread::sleep(std::time::Duration::from_millis(16));
+            }
+        });
+        BusyScreen { stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for BusyScreen {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
