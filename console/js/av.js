@@ -203,18 +203,22 @@ export class AvPanel {
   /** Shows the customer's camera track `id`, or their live video track when that id is unknown. */
   showCamera(customer, id) {
     // The agent's track ids survive only on transceivers the agent's side created; the console
-    // offers them all, so the camera arrives on one of the console's video transceivers.
+    // offers them all, so the camera arrives on one of the console's video transceivers, named
+    // by the agent's stream id (`agent-<track>`, its answer's msid).
     const r = this.remote.get(id)
-      || [...this.remote.values()].reverse().find((e) => e.customer === customer && e.track.kind === 'video' && e.track.readyState === 'live');
+      || [...this.remote.values()].find((e) => e.stream && e.stream.id === `agent-${id}` && e.track.readyState === 'live')
+      || [...this.remote.values()].reverse().find((e) => e.customer === customer && e.track.kind === 'video' && e.track.readyState === 'live'
+        && !(e.stream && e.stream.id.startsWith('agent-') && e.stream.id !== `agent-${id}`));
     this.cameraPending = r ? null : customer;
+    this.cameraTrack = id;
     if (!r) return;
     this.remoteVideo.srcObject = new MediaStream([r.track]);
     this.remoteVideo.hidden = false;
   }
 
   onTrack(customer, ev) {
-    this.remote.set(ev.track.id, { customer, track: ev.track });
-    if (ev.track.kind === 'video' && this.cameraPending === customer) this.showCamera(customer, ev.track.id);
+    this.remote.set(ev.track.id, { customer, track: ev.track, stream: ev.streams[0] });
+    if (ev.track.kind === 'video' && this.cameraPending === customer) this.showCamera(customer, this.cameraTrack);
     if (ev.track.kind === 'audio') {
       const stream = new MediaStream([ev.track]);
       const el = h('audio', { autoplay: true });

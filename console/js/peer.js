@@ -2,6 +2,8 @@
 // offerer (docs/protocol.md): it creates the `control` data channel, a sendrecv audio and a
 // recvonly video transceiver from the first offer (so the agent's tracks map onto them), and
 // makes a new offer whenever the agent says `renegotiation_needed` or a local track is added.
+// The agent, as answerer, can only send on sections the console offered: each offer holds as
+// many recvonly video sections as the agent has video tracks at once (screen and camera).
 
 import { Sha256 } from './sha256.js';
 
@@ -32,6 +34,7 @@ export class AgentLink {
     this.negotiating = false;
     this.again = false;
     this.queue = [];
+    this.agentVideo = { share: null, camera: null }; // the agent's video tracks now running
   }
 
   start() {
@@ -57,6 +60,7 @@ export class AgentLink {
       } else if (msg.type === 'renegotiation_needed') {
         this.negotiate();
       }
+      this.noteAgentVideo(msg);
       this.onMessage(msg);
     };
     control.onclose = () => { this.ready = false; this.onState('closed'); };
@@ -76,6 +80,7 @@ export class AgentLink {
     }
     this.negotiating = true;
     try {
+      this.offerVideoSections();
       const offer = await this.pc.createOffer();
       await this.pc.setLocalDescription(offer);
       this.signal({ kind: 'offer', sdp: this.pc.localDescription.sdp });
@@ -84,6 +89,21 @@ export class AgentLink {
       this.onState('failed');
       throw e;
     }
+  }
+
+  /** Keeps the agent's running video tracks (one share, one camera at most) from its messages. */
+  noteAgentVideo(msg) {
+    if (msg.type === 'share_started') this.agentVideo.share = msg.track;
+    else if (msg.type === 'share_stopped') this.agentVideo.share = null;
+    else if (msg.type === 'media_started' && msg.kind === 'camera') this.agentVideo.camera = msg.track;
+    else if (msg.type === 'media_stopped' && msg.kind === 'camera') this.agentVideo.camera = null;
+  }
+
+  /** One recvonly video section per running agent video track (sections are reused). */
+  offerVideoSections() {
+    const receiving = this.pc.getTransceivers().filter((t) => t.currentDirection !== 'stopped' && t.receiver.track.kind === 'video' && t.direction === 'recvonly');
+    const running = Object.values(this.agentVideo).filter(Boolean).length;
+    for (let n = receiving.length; n < running; n++) this.pc.addTransceiver('video', { direction: 'recvonly' });
   }
 
   async onSignal(payload) {

@@ -162,10 +162,14 @@ export class SharePanel {
 
   attachVideo() {
     if (!this.share || this.share.pending) return;
-    let entry = this.streams.get(this.share.track);
+    // On the console's own transceivers the track id is the browser's; the agent's stream id
+    // (`agent-<track>`, from its answer's msid) names the share.
+    let entry = this.streams.get(this.share.track)
+      || [...this.streams.values()].find((e) => e.stream.id === `agent-${this.share.track}` && e.track.readyState === 'live');
     if (!entry) {
       // The agent's track id did not survive (older browsers): the customer's live video track.
-      entry = [...this.streams.values()].reverse().find((e) => e.customer === this.share.customer && e.track.readyState === 'live');
+      entry = [...this.streams.values()].reverse().find((e) => e.customer === this.share.customer && e.track.readyState === 'live'
+        && !(e.stream.id.startsWith('agent-') && e.stream.id !== `agent-${this.share.track}`));
     }
     if (entry && this.video.srcObject !== entry.stream) {
       this.video.srcObject = new MediaStream([entry.track]);
