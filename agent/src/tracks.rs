@@ -135,7 +135,7 @@ const VIDEO_SHARE_OF_ESTIMATE: f64 = 0.85;
 /// When the first picture of a share is repeated as a keyframe.
 const SECOND_KEYFRAME_AFTER: Duration = Duration::from_millis(300);
 
-/// How often a share looks at the estimate (GCC changes it at most every 200 ms).
+/// How often a share looks at the estimate (the estimator changes it at most every 200 ms).
 const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 
 /// Keeps a share's bitrate within what the path carries: the encoder aims at no more than
