@@ -201,3 +201,33 @@ export function pointer() {
   const m = /x:(\d+) y:(\d+)/.exec(out);
   return { x: Number(m[1]), y: Number(m[2]) };
 }
+
+/** The pattern on the agent's Xvfb (src/pieces.rs PATTERN): top left, top right, bottom left, bottom right. */
+export const PATTERN = [[0xe0, 0x20, 0x20], [0x20, 0xc0, 0x20], [0x20, 0x40, 0xe0], [0xf0, 0xf0, 0xf0]];
+
+/** Colours at the centre of each quadrant of the rendered video `id`. */
+export const quadrants = (page, id) => videoPixels(page, id, [[0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75]]);
+
+/** Whether quadrant colours `px` are the pattern's. */
+export const isPattern = (px) => !!px && px.every((c, i) => c.every((v, j) => Math.abs(v - PATTERN[i][j]) < 40));
+
+/**
+ * The CSR asks to view the customer's screen, the customer says yes in the agent, and the
+ * console's share video shows the pattern (checked); returns the colours seen.
+ */
+export async function viewScreen(page, agent) {
+  await tab(page, 'share');
+  await page.locator('#share-screen_view').click();
+  await page.locator('#share-state', { hasText: "waiting for the customer's permission" }).waitFor();
+  await agent.expect('asks to see your screen');
+  agent.type('y');
+  const deadline = Date.now() + WAIT;
+  let seen = null;
+  while (Date.now() < deadline) {
+    seen = await quadrants(page, 'share-video');
+    if (isPattern(seen)) break;
+    await page.waitForTimeout(200);
+  }
+  check(isPattern(seen), `the video shows the pattern (saw ${JSON.stringify(seen)})`);
+  return seen;
+}

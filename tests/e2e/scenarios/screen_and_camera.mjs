@@ -2,13 +2,7 @@
 // pattern on the agent's Xvfb), then asks for the camera (the agent's test picture): both show,
 // each in its own place — the console offers a second video section for the camera, and tells
 // the two apart by the agent's stream ids.
-import { scenario, signIn, startSession, inviteAgent, check, shot, tab, WAIT, log, videoPixels } from './lib.mjs';
-
-// scenarios/../src/pieces.rs PATTERN: top left, top right, bottom left, bottom right.
-const PATTERN = [[0xe0, 0x20, 0x20], [0x20, 0xc0, 0x20], [0x20, 0x40, 0xe0], [0xf0, 0xf0, 0xf0]];
-const CENTRES = [[0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75]];
-const close = (a, b) => a.every((v, i) => Math.abs(v - b[i]) < 40);
-const isPattern = (px) => !!px && px.every((c, i) => close(c, PATTERN[i]));
+import { scenario, signIn, startSession, inviteAgent, check, shot, tab, WAIT, log, videoPixels, viewScreen, quadrants, isPattern } from './lib.mjs';
 
 /** The camera's test picture: colour bars, several distinct bright colours across a row. */
 const ROW = Array.from({ length: 8 }, (_, i) => [(i + 0.5) / 8, 0.3]);
@@ -35,12 +29,7 @@ scenario('screen_and_camera', async (t) => {
   await startSession(page);
   const agent = await inviteAgent(t);
 
-  await tab(page, 'share');
-  await page.locator('#share-screen_view').click();
-  await agent.expect('asks to see your screen');
-  agent.type('y');
-  const screen = () => videoPixels(page, 'share-video', CENTRES);
-  await until('the screen view shows the pattern', screen, isPattern);
+  await viewScreen(page, agent);
   log('the console shows the customer\'s screen');
 
   await tab(page, 'av');
@@ -50,11 +39,11 @@ scenario('screen_and_camera', async (t) => {
   await page.locator('#video-state', { hasText: "Showing Dana's camera." }).waitFor({ timeout: WAIT });
   const camera = () => videoPixels(page, 'customer-video', ROW);
   await until('the camera view shows the test picture', camera, looksLikeBars);
-  check(!isPattern(await videoPixels(page, 'customer-video', CENTRES)), 'the camera view is not the screen');
+  check(!isPattern(await quadrants(page, 'customer-video')), 'the camera view is not the screen');
   log('the console shows the customer\'s camera beside the screen');
   await shot(page, 'screen-and-camera');
 
   await tab(page, 'share');
-  check(isPattern(await screen()), 'the screen view still shows the screen, not the camera');
+  check(isPattern(await quadrants(page, 'share-video')), 'the screen view still shows the screen, not the camera');
   log('both pictures show at once, each in its place');
 });
