@@ -31,12 +31,9 @@ impl SendEstimate {
         e
     }
 
-    /// kbit/s, or `None` before the first feedback changed the estimate.
-    pub fn kbps(&self) -> Option<u32> {
-        match self.0.load(Ordering::Relaxed) {
-            0 => None,
-            k => Some(k),
-        }
+    /// kbit/s (the starting point until feedback changes it).
+    pub fn kbps(&self) -> u32 {
+        self.0.load(Ordering::Relaxed)
     }
 
     fn set(&self, bits_per_second: f64) {

@@ -51,7 +51,7 @@ impl NackFilter {
 
     /// The sequence numbers of `nack` to resend now, remembered as resent at `now`.
     fn admit(&mut self, now: Instant, nack: &TransportLayerNack) -> Vec<u16> {
-        let rate = self.estimate.kbps().unwrap_or(0) as f64 * 1000.0 * RETRANSMIT_SHARE_OF_ESTIMATE;
+        let rate = self.estimate.kbps() as f64 * 1000.0 * RETRANSMIT_SHARE_OF_ESTIMATE;
         let budget = self.budget.get_or_insert_with(|| RateBudget::new(rate, now));
         if budget.rate() != rate.max(1.0) {
             budget.set_rate(rate, now);

@@ -143,11 +143,11 @@ const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 async fn follow_estimate(estimate: SendEstimate, controls: StreamControls) {
     let mut applied = None;
     loop {
-        let limit = estimate.kbps().map(|k| (k as f64 * VIDEO_SHARE_OF_ESTIMATE) as u32);
-        if limit != applied {
-            controls.limit_bitrate(limit);
-            tracing::debug!(estimate_kbps = ?estimate.kbps(), bitrate_kbps = controls.bitrate_kbps(), "share follows the estimate");
-            applied = limit;
+        let limit = (estimate.kbps() as f64 * VIDEO_SHARE_OF_ESTIMATE) as u32;
+        if applied != Some(limit) {
+            controls.limit_bitrate(Some(limit));
+            tracing::debug!(estimate_kbps = estimate.kbps(), bitrate_kbps = controls.bitrate_kbps(), "share follows the estimate");
+            applied = Some(limit);
         }
         tokio::time::sleep(FOLLOW_EVERY).await;
     }

@@ -23,8 +23,6 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{ConnectionExt, CreateGCAux, Rectangle};
 
 const THREADS: u32 = 2;
 const STEP_HZ: f64 = 240.0;
@@ -38,44 +36,11 @@ fn kbps_for(w: u32, h: u32) -> u32 {
     media::vp8::EncoderConfig::screen(w, h).bitrate_kbps
 }
 
-/// Scrolls a browser-sized region up by 4 px per step at `STEP_HZ`, drawing a new line of
-/// word-like blocks at its bottom: what a customer scrolling a web page looks like.
+/// The scrolling page of `common::draw::scroll_page` on a light grey desktop, at `STEP_HZ`.
 fn animate(display: String, w: u16, h: u16, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
-    std::thread::spawn(move || {
-        let p = Painter::connect(&display);
-        p.fill(p.root, 0, 0, w, h, 0xf0f0f0);
-        let (rx, ry, rw, rh) = ((w / 6) as i16, (h / 10) as i16, w * 2 / 3, h * 8 / 10);
-        p.fill(p.root, rx, ry, rw, rh, 0xffffff);
-        let ink = p.conn.generate_id().unwrap();
-        p.conn.create_gc(ink, p.root, &CreateGCAux::new().foreground(0x202020)).unwrap();
-        let paper = p.conn.generate_id().unwrap();
-        p.conn.create_gc(paper, p.root, &CreateGCAux::new().foreground(0xffffff)).unwrap();
-        let (mut steps, mut seed) = (0u64, 12345u32);
-        let start = Instant::now();
-        while !stop.load(Ordering::Relaxed) {
-            p.conn.copy_area(p.root, p.root, ink, rx, ry + 4, rx, ry, rw, rh - 4).unwrap();
-            let line_y = ry + rh as i16 - 4;
-            p.conn.poly_fill_rectangle(p.root, paper, &[Rectangle { x: rx, y: line_y, width: rw, height: 4 }]).unwrap();
-            if steps.is_multiple_of(4) {
-                let mut x = rx + 20;
-                let mut words = Vec::new();
-                while x < rx + rw as i16 - 80 {
-                    seed = seed.wrapping_mul(1103515245).wrapping_add(12345);
-                    let len = 12 + (seed >> 16) % 60;
-                    words.push(Rectangle { x, y: line_y, width: len as u16, height: 4 });
-                    x += len as i16 + 8;
-                }
-                p.conn.poly_fill_rectangle(p.root, ink, &words).unwrap();
-            }
-            p.sync();
-            steps += 1;
-            let due = start + Duration::from_secs_f64(steps as f64 / STEP_HZ);
-            if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                std::thread::sleep(wait);
-            }
-        }
-        steps
-    })
+    let p = Painter::connect(&display);
+    p.fill(p.root, 0, 0, w, h, 0xf0f0f0);
+    common::draw::scroll_page(&display, w, h, STEP_HZ, stop)
 }
 
 struct Ours {

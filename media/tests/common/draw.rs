@@ -123,3 +123,54 @@ impl Drop for BusyScreen {
         }
     }
 }
+
+/// Scrolls a browser-sized region of a `w`×`h` screen (two thirds of the width, eight tenths of
+/// the height, right of centre) up by 4 px per step at `hz` steps/s, drawing a new line of
+/// word-like blocks at its bottom every fourth step — what a customer scrolling a web page looks
+/// like — until `stop`; returns the steps drawn. Used by the screen benchmarks of `media` and
+/// `e2e`.
+pub fn scroll_page(
+    display: &str,
+    w: u16,
+    h: u16,
+    hz: f64,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<u64> {
+    let display = display.to_owned();
+    std::thread::spawn(move || {
+        let p = Painter::connect(&display);
+        let (rx, ry, rw, rh) = ((w / 6) as i16, (h / 10) as i16, w * 2 / 3, h * 8 / 10);
+        p.fill(p.root, rx, ry, rw, rh, 0xffffff);
+        let gc = |rgb: u32| {
+            let id = p.conn.generate_id().unwrap();
+            p.conn.create_gc(id, p.root, &CreateGCAux::new().foreground(rgb)).unwrap();
+            id
+        };
+        let (ink, paper) = (gc(0x202020), gc(0xffffff));
+        let (mut steps, mut seed) = (0u64, 12345u32);
+        let start = std::time::Instant::now();
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            p.conn.copy_area(p.root, p.root, ink, rx, ry + 4, rx, ry, rw, rh - 4).unwrap();
+            let line_y = ry + rh as i16 - 4;
+            p.conn.poly_fill_rectangle(p.root, paper, &[Rectangle { x: rx, y: line_y, width: rw, height: 4 }]).unwrap();
+            if steps.is_multiple_of(4) {
+                let mut x = rx + 20;
+                let mut words = Vec::new();
+                while x < rx + rw as i16 - 80 {
+                    seed = seed.wrapping_mul(1103515245).wrapping_add(12345);
+                    let len = 12 + (seed >> 16) % 60;
+                    words.push(Rectangle { x, y: line_y, width: len as u16, height: 4 });
+                    x += len as i16 + 8;
+                }
+                p.conn.poly_fill_rectangle(p.root, ink, &words).unwrap();
+            }
+            p.sync();
+            steps += 1;
+            let due = start + std::time::Duration::from_secs_f64(steps as f64 / hz);
+            if let Some(wait) = due.checked_duration_since(std::time::Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+        steps
+    })
+}

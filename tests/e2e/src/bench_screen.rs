@@ -6,7 +6,7 @@
 use crate::{binary, ensure_playwright, root, Coturn, Signaling, Xvfb, PASSWORD};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use x11rb::connection::Connection;
@@ -167,49 +167,10 @@ impl Square {
     }
 }
 
-/// Scrolls a browser-sized region (right of the square) up by 4 px per step at `hz` steps/s,
-/// drawing a new line of word-like blocks at its bottom, as media/benches/screen_pipeline.rs
-/// does, until `stop`; returns the steps drawn.
+/// Scrolls a browser-sized region (right of the square) as media/benches/screen_pipeline.rs
+/// does (`draw::scroll_page`), at `hz` steps/s until `stop`; returns the steps drawn.
 pub fn scroll(display: &str, hz: f64, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
-    let display = display.to_owned();
-    std::thread::spawn(move || {
-        let (conn, screen) = x11rb::connect(Some(&display)).expect("X connection");
-        let root = conn.setup().roots[screen].root;
-        let (w, h) = SCREEN;
-        let (rx, ry, rw, rh) = ((w / 6) as i16, (h / 10) as i16, w * 2 / 3, h * 8 / 10);
-        let gc = |rgb: u32| {
-            let id = conn.generate_id().expect("id");
-            conn.create_gc(id, root, &CreateGCAux::new().foreground(rgb)).expect("gc");
-            id
-        };
-        let (ink, paper) = (gc(0x202020), gc(0xffffff));
-        conn.poly_fill_rectangle(root, paper, &[Rectangle { x: rx, y: ry, width: rw, height: rh }]).expect("fill");
-        let (mut steps, mut seed) = (0u64, 12345u32);
-        let start = Instant::now();
-        while !stop.load(Ordering::Relaxed) {
-            conn.copy_area(root, root, ink, rx, ry + 4, rx, ry, rw, rh - 4).expect("copy");
-            let line_y = ry + rh as i16 - 4;
-            conn.poly_fill_rectangle(root, paper, &[Rectangle { x: rx, y: line_y, width: rw, height: 4 }]).expect("fill");
-            if steps.is_multiple_of(4) {
-                let mut x = rx + 20;
-                let mut words = Vec::new();
-                while x < rx + rw as i16 - 80 {
-                    seed = seed.wrapping_mul(1103515245).wrapping_add(12345);
-                    let len = 12 + (seed >> 16) % 60;
-                    words.push(Rectangle { x, y: line_y, width: len as u16, height: 4 });
-                    x += len as i16 + 8;
-                }
-                conn.poly_fill_rectangle(root, ink, &words).expect("fill");
-            }
-            x11rb::wrapper::ConnectionExt::sync(&conn).expect("sync");
-            steps += 1;
-            let due = start + Duration::from_secs_f64(steps as f64 / hz);
-            if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                std::thread::sleep(wait);
-            }
-        }
-        steps
-    })
+    draw::scroll_page(display, SCREEN.0, SCREEN.1, hz, stop)
 }
 
 /// One frame the console's video presented, as `bench/common.mjs` `probeFrames` records it.
@@ -301,6 +262,8 @@ pub fn summary(values: &[f64]) -> Option<Summary> {
 }
 
 /// A figure for the suite runner: one `BENCH {json}` line on stdout (the suite's shared format).
+#[path = "../../../media/tests/common/draw.rs"]
+mod draw;
 #[path = "../../bench/report.rs"]
 mod report;
 pub use report::Figure;
