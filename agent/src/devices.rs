@@ -4,19 +4,18 @@
 //! the camera) and tells the customer why. Each device runs on a thread of its own that reads
 //! the grant snapshot before every frame, so revocation stops the next frame.
 
-use crate::session::Session;
+use crate::events::Grants;
+use crate::peer::CsrPeer;
 use crate::tracks::{self, SampleOut};
-use crate::ui::{CustomerUi, Notice};
 use media::audio::{open_microphone, AudioSource, Origin, FRAME_SAMPLES};
 use media::camera::{CameraSource, TestPatternCamera};
 use media::vp8::{Encoder, EncoderConfig};
 use protocol::media::MediaKind;
-use protocol::peer::PeerMessage;
 use protocol::{Capability, ErrorCode, ParticipantId};
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::rtp_transceiver::RtpSender;
 
@@ -24,7 +23,7 @@ const CAMERA_SIZE: (u32, u32) = (640, 480);
 const CAMERA_FPS: u64 = 15;
 
 /// One device track towards one CSR.
-pub(crate) struct DeviceTrack {
+struct DeviceTrack {
     sender: Arc<dyn RtpSender>,
     writer: tokio::task::JoinHandle<()>,
 }
@@ -46,108 +45,79 @@ struct Encoded {
     video: bool,
 }
 
-impl<U: CustomerUi> Session<U> {
-    pub(crate) async fn on_device_media(&mut self, csr: ParticipantId, msg: PeerMessage) {
-        match msg {
-            PeerMessage::StartMedia { kind } => self.start_device(csr, kind).await,
-            PeerMessage::StopMedia { kind } => {
-                if !self.stop_device(&csr, kind, ErrorCode::ActivityNotActive).await {
-                    self.peer_error(&csr, ErrorCode::ActivityNotActive).await;
-                }
-            }
-            _ => self.peer_error(&csr, ErrorCode::InvalidMessage).await,
-        }
-    }
+/// The device tracks running, one per CSR and kind.
+#[derive(Default)]
+pub struct Devices {
+    running: HashMap<(ParticipantId, MediaKind), DeviceTrack>,
+}
 
-    async fn start_device(&mut self, csr: ParticipantId, kind: MediaKind) {
-        if let Err(code) = self.gate.check(capability(kind)) {
-            return self.peer_error(&csr, code).await;
-        }
-        if self.media.devices.contains_key(&(csr.clone(), kind)) {
-            return self.peer_error(&csr, ErrorCode::ActivityActive).await;
-        }
-        let Some(pc) = self.peers.get(&csr).map(|p| p.pc.clone()) else { return };
-        self.media.next_track += 1;
-        let id = format!("{}-{}", if kind == MediaKind::Camera { "camera" } else { "mic" }, self.media.next_track);
+impl Devices {
+    /// Starts `kind` towards `csr` on a thread of its own (the core checked the grant). Returns
+    /// what to tell the customer (no such device, a stand-in is used) besides the result.
+    pub async fn start(
+        &mut self,
+        csr: &ParticipantId,
+        kind: MediaKind,
+        track_id: &str,
+        peer: &CsrPeer,
+        grants: Grants,
+        fallback: media::audio::MicrophoneFallback,
+    ) -> (Result<String, ErrorCode>, Option<String>) {
         let track = match kind {
-            MediaKind::Camera => tracks::video_track(&id),
-            MediaKind::Microphone => tracks::audio_track(&id),
+            MediaKind::Camera => tracks::video_track(track_id),
+            MediaKind::Microphone => tracks::audio_track(track_id),
         };
-        let Ok(track) = track.map(Arc::new) else { return self.peer_error(&csr, ErrorCode::Internal).await };
-        let Ok(sender) = pc.add_track(track.clone() as Arc<dyn TrackLocal>).await else {
-            return self.peer_error(&csr, ErrorCode::Internal).await;
-        };
+        let Ok(track) = track.map(Arc::new) else { return (Err(ErrorCode::Internal), None) };
+        let Ok(sender) = peer.pc.add_track(track.clone() as Arc<dyn TrackLocal>).await else { return (Err(ErrorCode::Internal), None) };
         let (tx, rx) = mpsc::channel::<Encoded>(8);
-        let grants = self.grants.subscribe();
-        let cap = capability(kind);
+        let mut said = None;
+        let allowed = (csr.clone(), capability(kind));
         let started = match kind {
             MediaKind::Microphone => {
-                let mic = open_microphone(self.opts.mic_fallback.clone());
+                let mic = open_microphone(fallback);
                 if let Origin::Fallback { reason } = &mic.origin {
-                    self.ui.show(Notice::Info(format!("No microphone is used: {reason}")));
+                    said = Some(format!("No microphone is used: {reason}"));
                 }
-                std::thread::Builder::new().name("microphone".into()).spawn(move || microphone(mic.source, mic.origin, grants, cap, tx))
+                std::thread::Builder::new().name("microphone".into()).spawn(move || microphone(mic.source, mic.origin, grants, allowed, tx))
             }
             MediaKind::Camera => {
                 let camera: Box<dyn CameraSource + Send> = match media::camera::open_camera(CAMERA_SIZE.0, CAMERA_SIZE.1) {
                     Ok(c) => c,
                     Err(e) => {
-                        self.ui.show(Notice::Info(format!("No camera is used ({e}); a test picture is sent instead.")));
+                        said = Some(format!("No camera is used ({e}); a test picture is sent instead."));
                         match TestPatternCamera::new(CAMERA_SIZE.0, CAMERA_SIZE.1) {
                             Ok(p) => Box::new(p),
-                            Err(_) => return self.peer_error(&csr, ErrorCode::DeviceUnavailable).await,
+                            Err(_) => return (Err(ErrorCode::DeviceUnavailable), said),
                         }
                     }
                 };
-                std::thread::Builder::new().name("camera".into()).spawn(move || camera_loop(camera, grants, cap, tx))
+                std::thread::Builder::new().name("camera".into()).spawn(move || camera_loop(camera, grants, allowed, tx))
             }
         };
         if started.is_err() {
-            return self.peer_error(&csr, ErrorCode::Internal).await;
+            let _ = peer.pc.remove_track(&sender).await;
+            return (Err(ErrorCode::Internal), said);
         }
         let writer = tokio::spawn(write_device(SampleOut::new(track, sender.clone()), rx));
-        self.media.devices.insert((csr.clone(), kind), DeviceTrack { sender, writer });
-        self.to_peer(&csr, &PeerMessage::MediaStarted { kind, track: id }).await;
-        self.to_peer(&csr, &PeerMessage::RenegotiationNeeded).await;
+        self.running.insert((csr.clone(), kind), DeviceTrack { sender, writer });
+        (Ok(track_id.to_owned()), said)
     }
 
-    /// Stops one device track; false when it was not running.
-    async fn stop_device(&mut self, csr: &ParticipantId, kind: MediaKind, reason: ErrorCode) -> bool {
-        let Some(dev) = self.media.devices.remove(&(csr.clone(), kind)) else { return false };
+    /// Stops one device track: when this returns nothing of it is sent any more.
+    pub async fn stop(&mut self, csr: &ParticipantId, kind: MediaKind, peer: Option<&CsrPeer>) {
+        let Some(dev) = self.running.remove(&(csr.clone(), kind)) else { return };
         // The thread ends on its own at the next frame (its channel closes). Waiting for the
         // aborted writer: nothing it was writing goes out after the stop is announced.
         dev.writer.abort();
         let _ = dev.writer.await;
-        if let Some(p) = self.peers.get(csr) {
+        if let Some(p) = peer {
             let _ = p.pc.remove_track(&dev.sender).await;
         }
-        self.to_peer(csr, &PeerMessage::MediaStopped { kind, reason: reason.into() }).await;
-        self.to_peer(csr, &PeerMessage::RenegotiationNeeded).await;
-        true
-    }
-
-    /// Devices whose grant is gone stop now.
-    pub(crate) async fn devices_grants_changed(&mut self) {
-        let lost: Vec<(ParticipantId, MediaKind)> =
-            self.media.devices.keys().filter(|(_, k)| self.gate.check(capability(*k)).is_err()).cloned().collect();
-        for (csr, kind) in lost {
-            self.stop_device(&csr, kind, ErrorCode::ConsentRevoked).await;
-        }
-    }
-
-    /// A CSR's connection is gone: its device tracks end.
-    pub(crate) fn devices_peer_gone(&mut self, csr: &ParticipantId) {
-        self.media.devices.retain(|(c, _), d| {
-            if c == csr {
-                d.writer.abort();
-            }
-            c != csr
-        });
     }
 }
 
-fn granted(grants: &watch::Receiver<BTreeSet<Capability>>, cap: Capability) -> bool {
-    grants.borrow().contains(&cap)
+fn granted(grants: &Grants, allowed: &(ParticipantId, Capability)) -> bool {
+    grants.borrow().contains(allowed)
 }
 
 /// Reads 20 ms frames, encodes them with Opus; a generated source is paced here, a device
@@ -155,8 +125,8 @@ fn granted(grants: &watch::Receiver<BTreeSet<Capability>>, cap: Capability) -> b
 fn microphone(
     mut source: Box<dyn AudioSource + Send>,
     origin: Origin,
-    grants: watch::Receiver<BTreeSet<Capability>>,
-    cap: Capability,
+    grants: Grants,
+    allowed: (ParticipantId, Capability),
     out: mpsc::Sender<Encoded>,
 ) {
     let Ok(mut enc) = media::audio::opus::OpusEncoder::new(Default::default()) else { return };
@@ -165,7 +135,7 @@ fn microphone(
     let start = Instant::now();
     let mut frame = [0i16; FRAME_SAMPLES];
     for n in 1u32.. {
-        if !granted(&grants, cap) || out.is_closed() {
+        if !granted(&grants, &allowed) || out.is_closed() {
             return;
         }
         if source.next_frame(&mut frame).is_err() {
@@ -182,19 +152,14 @@ fn microphone(
 }
 
 /// Captures camera pictures (or the test pattern) and encodes them with VP8.
-fn camera_loop(
-    mut camera: Box<dyn CameraSource + Send>,
-    grants: watch::Receiver<BTreeSet<Capability>>,
-    cap: Capability,
-    out: mpsc::Sender<Encoded>,
-) {
+fn camera_loop(mut camera: Box<dyn CameraSource + Send>, grants: Grants, allowed: (ParticipantId, Capability), out: mpsc::Sender<Encoded>) {
     let (w, h) = camera.size();
     let cfg = EncoderConfig { bitrate_kbps: 800, screen_content: false, keyframe_interval: 90, ..EncoderConfig::screen(w, h) };
     let Ok(mut enc) = Encoder::new(cfg) else { return };
     let interval = Duration::from_millis(1000 / CAMERA_FPS);
     let start = Instant::now();
     for n in 1u32.. {
-        if !granted(&grants, cap) || out.is_closed() {
+        if !granted(&grants, &allowed) || out.is_closed() {
             return;
         }
         let Ok(pic) = camera.next_frame() else { return };

@@ -3,42 +3,31 @@
 //! Both look at the grant snapshot before every chunk, so a revocation stops a transfer
 //! within one chunk (S21); what arrived stays as a partial file to resume from.
 
-use crate::session::AgentEvent;
+use crate::events::{AgentEvent, Grants};
+use agent_core::agent::{Input, TransferEnd};
 use agent_core::transfer::{Incoming, Outgoing};
 use bytes::BytesMut;
 use protocol::peer::{TransferId, CHUNK_BYTES};
-use protocol::{Capability, ErrorCode};
-use std::collections::BTreeSet;
+use protocol::{Capability, ErrorCode, ParticipantId};
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
-
-/// The capabilities granted right now, published by the session task after every change.
-pub type Grants = watch::Receiver<BTreeSet<Capability>>;
-
-/// How a transfer task ended.
-#[derive(Debug)]
-pub enum TransferEnd {
-    Received { saved_as: PathBuf },
-    Sent,
-    Failed(ErrorCode),
-}
 
 /// Receives into `incoming` until complete, the channel closes, or the needed grant ends.
 pub async fn receive(
     transfer: TransferId,
     incoming: Incoming,
     channel: Arc<dyn DataChannel>,
-    needs: Option<Capability>,
+    needs: Option<(ParticipantId, Capability)>,
     grants: Grants,
     events: mpsc::Sender<AgentEvent>,
 ) {
-    let allowed = |g: &Grants| needs.is_none_or(|c| g.borrow().contains(&c));
+    let allowed = |g: &Grants| needs.as_ref().is_none_or(|n| g.borrow().contains(n));
     // A resumed partial may already hold every byte (or the file is empty).
     let end = if incoming.is_complete() { finish(incoming).await } else { receive_chunks(incoming, &channel, allowed, &grants).await };
     let _ = channel.close().await;
-    let _ = events.send(AgentEvent::TransferEnded { transfer, end }).await;
+    let _ = events.send(AgentEvent::Done(Input::TransferEnded { transfer, end })).await;
 }
 
 async fn finish(incoming: Incoming) -> TransferEnd {
@@ -107,15 +96,20 @@ pub async fn send(
     transfer: TransferId,
     mut outgoing: Outgoing,
     channel: Arc<dyn DataChannel>,
-    needs: Capability,
+    needs: (ParticipantId, Capability),
     grants: Grants,
     events: mpsc::Sender<AgentEvent>,
 ) {
-    let end = send_all(&mut outgoing, &channel, needs, &grants).await;
-    let _ = events.send(AgentEvent::TransferEnded { transfer, end }).await;
+    let end = send_all(&mut outgoing, &channel, &needs, &grants).await;
+    let _ = events.send(AgentEvent::Done(Input::TransferEnded { transfer, end })).await;
 }
 
-async fn send_all(outgoing: &mut Outgoing, channel: &Arc<dyn DataChannel>, needs: Capability, grants: &Grants) -> TransferEnd {
+async fn send_all(
+    outgoing: &mut Outgoing,
+    channel: &Arc<dyn DataChannel>,
+    needs: &(ParticipantId, Capability),
+    grants: &Grants,
+) -> TransferEnd {
     // Wait for the channel to open.
     loop {
         match channel.poll().await {
@@ -126,7 +120,7 @@ async fn send_all(outgoing: &mut Outgoing, channel: &Arc<dyn DataChannel>, needs
     }
     let mut buf = vec![0u8; CHUNK_BYTES];
     loop {
-        if !grants.borrow().contains(&needs) {
+        if !grants.borrow().contains(needs) {
             return TransferEnd::Failed(ErrorCode::ConsentRevoked);
         }
         let n = match outgoing.next_chunk(&mut buf) {

@@ -1,14 +1,16 @@
 //! The customer's support agent. It joins a session with an invitation, keeps one WebRTC
 //! peer connection with each CSR, and lets nothing reach into the customer's computer
-//! without the customer's yes in this program (S21), enforced by `agent_core::consent`.
+//! without the customer's yes in this program (S21), decided by the sans-IO core `agent_core::agent` and carried out by `session`.
 
-pub mod capabilities;
+pub mod commands;
 pub mod devices;
 pub mod estimator;
+pub mod events;
 pub mod feedback;
 pub mod files;
 pub mod join;
 pub mod nack_filter;
+pub mod negotiation;
 pub mod peer;
 pub mod read_filter;
 pub mod rtc;
@@ -17,4 +19,5 @@ pub mod sharing;
 pub mod signaling;
 pub mod sysreport;
 pub mod tracks;
+pub mod transfers;
 pub mod ui;

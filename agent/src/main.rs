@@ -1,7 +1,8 @@
 //! `agent join <code-or-link> [--server URL]`: the customer's side of a support session.
 
+use agent::events::AgentEvent;
 use agent::join::{self, Invitation};
-use agent::session::{AgentEvent, Options, Session};
+use agent::session::{Options, Session};
 use agent::signaling;
 use agent::ui::terminal::TerminalUi;
 use agent::ui::UiInput;

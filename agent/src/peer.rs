@@ -2,14 +2,13 @@
 //! channel); the agent answers. Events of the connection and its channels are forwarded to
 //! the session task, which owns every decision.
 
+use crate::events::{AgentEvent, PeerEvent};
 use crate::rtc::{self, Peer, PeerSetup};
-use crate::session::AgentEvent;
 use ::rtc::media::io::sample_builder::SampleBuilder;
 use ::rtc::rtp::codec::vp8::Vp8Packet;
 use ::rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use media::audio::AudioSink;
-use protocol::peer::{TransferId, CONTROL_CHANNEL, FILE_CHANNEL_PREFIX};
-use protocol::signal::IceCandidate;
+use protocol::peer::{CONTROL_CHANNEL, FILE_CHANNEL_PREFIX};
 use protocol::ParticipantId;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,29 +16,6 @@ use tokio::sync::mpsc;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use webrtc::peer_connection::{PeerConnectionEventHandler, RTCPeerConnectionIceEvent, RTCPeerConnectionState};
-
-/// What a peer connection reports.
-pub enum PeerEvent {
-    /// A local ICE candidate to send to the CSR through signaling.
-    Candidate(IceCandidate),
-    State(RTCPeerConnectionState),
-    /// The control channel opened (the session says hello on it).
-    ControlOpen(Arc<dyn DataChannel>),
-    /// A text message on the control channel.
-    Control(String),
-    /// Something other than text arrived on the control channel.
-    ControlGarbage,
-    ControlClosed,
-    /// The CSR opened the channel of a transfer.
-    FileChannel {
-        transfer: TransferId,
-        channel: Arc<dyn DataChannel>,
-    },
-    /// A decoded picture of the CSR's video (S9).
-    RemoteVideo(media::I420Frame),
-    /// The CSR started or stopped speaking (S8); their audio is played (or metered).
-    RemoteSpeaking(bool),
-}
 
 /// The session task's handle on one CSR's connection.
 pub struct CsrPeer {
@@ -171,4 +147,11 @@ async fn read_control(csr: ParticipantId, channel: Arc<dyn DataChannel>, events:
 pub async fn connect(setup: &PeerSetup, csr: ParticipantId, events: mpsc::Sender<AgentEvent>) -> webrtc::error::Result<CsrPeer> {
     let (pc, estimate) = rtc::build_peer(setup, Arc::new(Handler { csr, events })).await?;
     Ok(CsrPeer { pc, control: None, estimate })
+}
+
+/// Sends one message on a control channel; a closed channel drops it (the CSR is gone).
+pub async fn send_control(channel: &Arc<dyn DataChannel>, msg: &protocol::peer::PeerMessage) {
+    if let Ok(text) = serde_json::to_string(msg) {
+        let _ = channel.send_text(&text).await;
+    }
 }

@@ -77,34 +77,8 @@ fn installed_packages() -> Option<u64> {
     Some(status.lines().filter(|l| *l == "Status: install ok installed").count() as u64)
 }
 
-/// The report as the customer reads it before it is sent.
-pub fn summary(r: &SystemReport) -> String {
-    use crate::ui::size;
-    let mut s = format!(
-        "  Computer: {} — {} {} (kernel {})\n  CPU: {} ({} cores)\n  Memory: {} used of {}\n  Up for: {} h\n",
-        r.host_name,
-        r.os_name,
-        r.os_version,
-        r.kernel_version,
-        r.cpu_model,
-        r.cpu_cores,
-        size(r.memory_used_bytes),
-        size(r.memory_total_bytes),
-        r.uptime_secs / 3600
-    );
-    for d in &r.disks {
-        s += &format!("  Disk {} ({}): {} free of {}\n", d.mount_point, d.file_system, size(d.free_bytes), size(d.total_bytes));
-    }
-    for n in &r.networks {
-        s += &format!("  Network {} ({}): {}\n", n.name, n.mac, n.addresses.join(", "));
-    }
-    let names = |ps: &[ProcessInfo]| ps.iter().map(|p| p.name.clone()).collect::<Vec<_>>().join(", ");
-    s += &format!("  Busiest programs: {}\n  Largest programs: {}\n", names(&r.top_cpu), names(&r.top_memory));
-    if let Some(n) = r.installed_packages {
-        s += &format!("  Installed packages: {n}\n");
-    }
-    s
-}
+/// What the customer is shown before the report is sent (S14).
+pub use agent_core::customer::report_summary as summary;
 
 #[cfg(test)]
 mod tests {

@@ -51,9 +51,9 @@ impl Capability {
     pub fn asks_to(self) -> &'static str {
         match self {
             Capability::ScreenView => "see your screen",
-            Capability::RemoteControl => "control your computer",
+            Capability::RemoteControl => "see and control your screen",
             Capability::ApplicationView => "see one of your application windows",
-            Capability::ApplicationControl => "control one of your application windows",
+            Capability::ApplicationControl => "see and control one of your application windows",
             Capability::CsrScreenShare => "show you their screen",
             Capability::AdvancedFileTransfer => "open file transfer with your computer",
             Capability::FileTransferItem => "transfer a file",

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod media;
 pub mod peer;
+pub mod policy;
 pub mod rules;
 pub mod signal;
 

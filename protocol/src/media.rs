@@ -44,7 +44,7 @@ impl ShareTarget {
 }
 
 /// The customer's own media the CSR may ask for (S8, S9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MediaKind {
     Microphone,

@@ -8,6 +8,7 @@
 use crate::capability::{Activity, Capability, SiteFeatures};
 use crate::error::ErrorCode;
 use crate::ids::{ParticipantId, RequestId, SessionId};
+use crate::policy::{self, GrantScope};
 use crate::signal::{Roster, RosterEntry};
 use serde::{Deserialize, Serialize};
 
@@ -30,23 +31,48 @@ pub struct Member {
     pub seq: u64,
 }
 
-/// The state of one customer's consent to one capability.
+/// The state of one customer's consent to one capability for one CSR.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum GrantState {
-    /// Asked, not answered yet.
-    Pending { request: RequestId, asked_by: ParticipantId },
+    /// Asked, not answered yet. `carry_over_from` names the former host when the new host
+    /// asks to carry on what they ran (S18, S21).
+    Pending {
+        request: RequestId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        carry_over_from: Option<ParticipantId>,
+    },
     /// Granted and not revoked.
-    Granted { request: RequestId },
+    Granted {
+        request: RequestId,
+        #[serde(default)]
+        scope: GrantScope,
+    },
 }
 
-/// One customer's consent to one capability.
+/// One customer's consent to one capability, given to one CSR by name (S21).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     pub customer: ParticipantId,
     pub capability: Capability,
+    /// The CSR who asked and to whom it is given; only their activities run under it.
+    pub csr: ParticipantId,
     #[serde(flatten)]
     pub state: GrantState,
+}
+
+impl Grant {
+    pub fn is_granted(&self) -> bool {
+        matches!(self.state, GrantState::Granted { .. })
+    }
+    fn request(&self) -> &RequestId {
+        match &self.state {
+            GrantState::Pending { request, .. } | GrantState::Granted { request, .. } => request,
+        }
+    }
+    fn is_pending(&self, r: &RequestId) -> bool {
+        matches!(&self.state, GrantState::Pending { request, .. } if request == r)
+    }
 }
 
 /// An activity that is running now.
@@ -67,6 +93,8 @@ pub enum StopReason {
     ParticipantLeft,
     PrimaryChanged,
     SessionEnded,
+    /// Control passed to another CSR (S18): what the former host ran stops.
+    HostChanged,
 }
 
 /// Something a participant does, as seen by the rules.
@@ -78,7 +106,7 @@ pub enum Input {
     Promote { by: ParticipantId, customer: ParticipantId },
     TransferControl { by: ParticipantId, to: ParticipantId },
     RequestConsent { by: ParticipantId, customer: ParticipantId, capability: Capability, request: RequestId },
-    AnswerConsent { by: ParticipantId, request: RequestId, granted: bool },
+    AnswerConsent { by: ParticipantId, request: RequestId, granted: bool, scope: GrantScope },
     Revoke { by: ParticipantId, capability: Capability },
     Start { by: ParticipantId, activity: Activity, customer: Option<ParticipantId> },
     Stop { by: ParticipantId, activity: Activity, customer: Option<ParticipantId> },
@@ -89,18 +117,87 @@ pub enum Input {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "event")]
 pub enum Event {
-    Joined { id: ParticipantId, role: Role },
-    Left { id: ParticipantId },
-    PresenceChanged { id: ParticipantId, online: bool },
-    HostChanged { from: ParticipantId, to: ParticipantId },
-    PrimaryChanged { from: Option<ParticipantId>, to: Option<ParticipantId> },
-    ConsentRequested { request: RequestId, by: ParticipantId, customer: ParticipantId, capability: Capability },
-    ConsentGranted { request: RequestId, customer: ParticipantId, capability: Capability },
-    ConsentDenied { request: RequestId, customer: ParticipantId, capability: Capability },
-    ConsentRevoked { customer: ParticipantId, capability: Capability },
-    ActivityStarted { activity: Activity, customer: Option<ParticipantId>, by: ParticipantId },
-    ActivityStopped { activity: Activity, customer: Option<ParticipantId>, reason: StopReason },
-    Ended { by: ParticipantId },
+    Joined {
+        id: ParticipantId,
+        role: Role,
+    },
+    Left {
+        id: ParticipantId,
+    },
+    PresenceChanged {
+        id: ParticipantId,
+        online: bool,
+    },
+    HostChanged {
+        from: ParticipantId,
+        to: ParticipantId,
+    },
+    PrimaryChanged {
+        from: Option<ParticipantId>,
+        to: Option<ParticipantId>,
+    },
+    ConsentRequested {
+        request: RequestId,
+        by: ParticipantId,
+        customer: ParticipantId,
+        capability: Capability,
+    },
+    ConsentGranted {
+        request: RequestId,
+        customer: ParticipantId,
+        capability: Capability,
+        #[serde(default)]
+        csr: ParticipantId,
+        #[serde(default)]
+        scope: GrantScope,
+    },
+    ConsentDenied {
+        request: RequestId,
+        customer: ParticipantId,
+        capability: Capability,
+        #[serde(default)]
+        csr: ParticipantId,
+    },
+    ConsentRevoked {
+        customer: ParticipantId,
+        capability: Capability,
+    },
+    /// A grant ended without a revocation: an "Allow once" grant whose activity stopped, or the
+    /// former host's grants at a hand-over (S18, S21).
+    ConsentEnded {
+        customer: ParticipantId,
+        capability: Capability,
+        csr: ParticipantId,
+    },
+    /// A question not answered yet can no longer be answered: whoever asked lost control (S18).
+    ConsentWithdrawn {
+        request: RequestId,
+        customer: ParticipantId,
+        capability: Capability,
+        csr: ParticipantId,
+    },
+    /// S18, S21: the new host asks the customer, in one question, to carry on what the former
+    /// host was allowed; the customer answers `request` like any consent request.
+    CarryOverRequested {
+        request: RequestId,
+        customer: ParticipantId,
+        from: ParticipantId,
+        to: ParticipantId,
+        capabilities: Vec<Capability>,
+    },
+    ActivityStarted {
+        activity: Activity,
+        customer: Option<ParticipantId>,
+        by: ParticipantId,
+    },
+    ActivityStopped {
+        activity: Activity,
+        customer: Option<ParticipantId>,
+        reason: StopReason,
+    },
+    Ended {
+        by: ParticipantId,
+    },
 }
 
 /// One live (or ended) session's rule state.
@@ -150,9 +247,9 @@ impl Session {
         self.members.iter().find(|m| &m.id == id)
     }
 
-    /// Whether `customer` holds a live grant of `capability` (S21).
-    pub fn is_granted(&self, customer: &ParticipantId, capability: Capability) -> bool {
-        self.grants.iter().any(|g| &g.customer == customer && g.capability == capability && matches!(g.state, GrantState::Granted { .. }))
+    /// Whether `customer` gave `csr` a live grant that covers `capability` (S21).
+    pub fn is_granted(&self, customer: &ParticipantId, capability: Capability, csr: &ParticipantId) -> bool {
+        self.grants.iter().any(|g| &g.customer == customer && &g.csr == csr && g.is_granted() && policy::covers(g.capability, capability))
     }
 
     /// Checks that a chat message's sender and recipients are in the session (S7).
@@ -182,7 +279,7 @@ impl Session {
             Input::Promote { by, customer } => self.promote(&by, &customer),
             Input::TransferControl { by, to } => self.transfer_control(&by, &to),
             Input::RequestConsent { by, customer, capability, request } => self.request_consent(&by, &customer, capability, request),
-            Input::AnswerConsent { by, request, granted } => self.answer_consent(&by, &request, granted),
+            Input::AnswerConsent { by, request, granted, scope } => self.answer_consent(&by, &request, granted, scope),
             Input::Revoke { by, capability } => self.revoke(&by, capability),
             Input::Start { by, activity, customer } => self.start_activity(&by, activity, customer),
             Input::Stop { by, activity, customer } => self.stop_activity(&by, activity, customer),
@@ -224,12 +321,9 @@ impl Session {
         self.members.iter().any(|m| m.role == Role::Customer)
     }
 
-    fn app_sharing_active(&self) -> bool {
-        self.running.iter().any(|r| r.activity.consent().is_some_and(Capability::is_application_sharing))
-    }
-
-    fn file_transfer_active(&self) -> bool {
-        self.running.iter().any(|r| r.activity.is_file_transfer())
+    /// S12 and friends: the refusal of `wanted` by what runs now.
+    fn blocked(&self, wanted: Activity) -> Result<(), ErrorCode> {
+        policy::blocked_by(self.running.iter().map(|r| r.activity), wanted).map_or(Ok(()), Err)
     }
 
     fn join(&mut self, id: ParticipantId, name: String, role: Role) -> Outcome {
@@ -256,14 +350,15 @@ impl Session {
         Ok(vec![Event::PresenceChanged { id: id.clone(), online }])
     }
 
-    /// A participant leaves for good (S18, S19). The host must hand over control first.
+    /// A participant leaves for good (S18, S19). The host must hand over control first. Grants
+    /// given by a customer who leaves, or to a CSR who leaves, go with them.
     fn leave(&mut self, id: &ParticipantId) -> Outcome {
         self.require_member(id)?;
         if id == &self.host {
             return Err(ErrorCode::HostCannotLeave);
         }
         let mut events = self.stop_where(|r| r.customer.as_ref() == Some(id) || &r.by == id, StopReason::ParticipantLeft);
-        self.grants.retain(|g| &g.customer != id);
+        self.grants.retain(|g| &g.customer != id && &g.csr != id);
         self.members.retain(|m| &m.id != id);
         events.push(Event::Left { id: id.clone() });
         if self.primary.as_ref() == Some(id) {
@@ -291,7 +386,10 @@ impl Session {
         Ok(events)
     }
 
-    /// S18: control passes to another CSR who is connected; the former host stays a CSR.
+    /// S18, S21: control passes to another CSR who is connected; the former host stays a CSR.
+    /// A grant belongs to the CSR who asked: the former host's grants end and what they ran
+    /// stops, and each customer who had granted them something is asked once whether the new
+    /// host may carry it on.
     fn transfer_control(&mut self, by: &ParticipantId, to: &ParticipantId) -> Outcome {
         self.require_host(by)?;
         let target = self.member(to).ok_or(ErrorCode::UnknownParticipant)?;
@@ -305,7 +403,43 @@ impl Session {
             return Err(ErrorCode::ParticipantOffline);
         }
         let from = std::mem::replace(&mut self.host, to.clone());
-        Ok(vec![Event::HostChanged { from, to: to.clone() }])
+        let mut events = vec![Event::HostChanged { from: from.clone(), to: to.clone() }];
+        events.extend(self.stop_where(|r| r.by == from && r.activity.consent().is_some(), StopReason::HostChanged));
+        let (former, kept): (Vec<Grant>, Vec<Grant>) = std::mem::take(&mut self.grants).into_iter().partition(|g| g.csr == from);
+        self.grants = kept;
+        let mut carry: Vec<(ParticipantId, Vec<Capability>)> = vec![];
+        for g in former {
+            if !g.is_granted() {
+                let request = g.request().clone();
+                events.push(Event::ConsentWithdrawn { request, customer: g.customer, capability: g.capability, csr: from.clone() });
+                continue;
+            }
+            events.push(Event::ConsentEnded { customer: g.customer.clone(), capability: g.capability, csr: from.clone() });
+            // A transfer's one-shot grant does not carry over: each transfer is asked anew.
+            if g.capability.is_one_shot()
+                || self.grants.iter().any(|n| n.customer == g.customer && &n.csr == to && n.capability == g.capability)
+            {
+                continue;
+            }
+            match carry.iter_mut().find(|(c, _)| c == &g.customer) {
+                Some((_, caps)) => caps.push(g.capability),
+                None => carry.push((g.customer.clone(), vec![g.capability])),
+            }
+        }
+        for (customer, capabilities) in carry {
+            let request = RequestId(format!("carry-{}-{}", self.next_seq, customer.0));
+            self.next_seq += 1;
+            for &capability in &capabilities {
+                self.grants.push(Grant {
+                    customer: customer.clone(),
+                    capability,
+                    csr: to.clone(),
+                    state: GrantState::Pending { request: request.clone(), carry_over_from: Some(from.clone()) },
+                });
+            }
+            events.push(Event::CarryOverRequested { request, customer, from: from.clone(), to: to.clone(), capabilities });
+        }
+        Ok(events)
     }
 
     /// S10, S21: only the host asks; the customer answers.
@@ -318,61 +452,77 @@ impl Session {
         if capability.is_application_sharing() && self.primary.as_ref() != Some(&target.id) {
             return Err(ErrorCode::NotPrimary);
         }
-        if Activity::Capability(capability).is_file_transfer() && self.app_sharing_active() {
-            return Err(ErrorCode::ApplicationSharingActive);
-        }
+        self.blocked(Activity::Capability(capability))?;
         if let Some(needed) = capability.requires() {
-            if !self.is_granted(customer, needed) {
+            if !self.is_granted(customer, needed, by) {
                 return Err(ErrorCode::ConsentRequired);
             }
         }
-        if self.grants.iter().any(|g| matches!(&g.state, GrantState::Pending { request: r, .. } if r == &request)) {
+        if self.grants.iter().any(|g| g.request() == &request) {
             return Err(ErrorCode::AlreadyExists);
         }
-        match self.grants.iter().find(|g| &g.customer == customer && g.capability == capability) {
-            Some(Grant { state: GrantState::Pending { .. }, .. }) => return Err(ErrorCode::ConsentPending),
-            Some(Grant { state: GrantState::Granted { .. }, .. }) => return Err(ErrorCode::AlreadyGranted),
-            None => {}
+        if self.is_granted(customer, capability, by) {
+            return Err(ErrorCode::AlreadyGranted);
+        }
+        if self.grants.iter().any(|g| &g.customer == customer && &g.csr == by && g.capability == capability && !g.is_granted()) {
+            return Err(ErrorCode::ConsentPending);
         }
         self.grants.push(Grant {
             customer: customer.clone(),
             capability,
-            state: GrantState::Pending { request: request.clone(), asked_by: by.clone() },
+            csr: by.clone(),
+            state: GrantState::Pending { request: request.clone(), carry_over_from: None },
         });
         Ok(vec![Event::ConsentRequested { request, by: by.clone(), customer: customer.clone(), capability }])
     }
 
-    fn answer_consent(&mut self, by: &ParticipantId, request: &RequestId, granted: bool) -> Outcome {
+    /// The customer answers one request (a carry-over request covers several capabilities).
+    fn answer_consent(&mut self, by: &ParticipantId, request: &RequestId, granted: bool, scope: GrantScope) -> Outcome {
         self.require_member(by)?;
-        let idx = self
-            .grants
-            .iter()
-            .position(|g| &g.customer == by && matches!(&g.state, GrantState::Pending { request: r, .. } if r == request))
-            .ok_or(ErrorCode::UnknownRequest)?;
-        let capability = self.grants[idx].capability;
-        let customer = by.clone();
-        if granted {
-            self.grants[idx].state = GrantState::Granted { request: request.clone() };
-            Ok(vec![Event::ConsentGranted { request: request.clone(), customer, capability }])
-        } else {
-            self.grants.remove(idx);
-            Ok(vec![Event::ConsentDenied { request: request.clone(), customer, capability }])
+        let mut events = vec![];
+        let mut kept = Vec::with_capacity(self.grants.len());
+        for mut g in std::mem::take(&mut self.grants) {
+            if &g.customer != by || !g.is_pending(request) {
+                kept.push(g);
+                continue;
+            }
+            let (customer, capability, csr) = (g.customer.clone(), g.capability, g.csr.clone());
+            if granted {
+                // A replaced grant of the same capability to the same CSR goes (scope may change).
+                kept.retain(|o: &Grant| !(o.customer == customer && o.csr == csr && o.capability == capability));
+                g.state = GrantState::Granted { request: request.clone(), scope };
+                events.push(Event::ConsentGranted { request: request.clone(), customer, capability, csr, scope });
+                kept.push(g);
+            } else {
+                events.push(Event::ConsentDenied { request: request.clone(), customer, capability, csr });
+            }
         }
+        self.grants = kept;
+        if events.is_empty() {
+            return Err(ErrorCode::UnknownRequest);
+        }
+        Ok(events)
     }
 
-    /// S21: revocation takes effect at once; what depends on the grant stops with it.
+    /// S21: revocation takes effect at once, for every CSR; what depends on the grant stops
+    /// with it, and revoking either of "see" and "control" ends both.
     fn revoke(&mut self, by: &ParticipantId, capability: Capability) -> Outcome {
         self.require_customer(by).map_err(|e| if e == ErrorCode::UnknownParticipant { ErrorCode::NotInSession } else { e })?;
-        if !self.grants.iter().any(|g| &g.customer == by && g.capability == capability) {
+        let gone = policy::revoked_with(capability);
+        if !self.grants.iter().any(|g| &g.customer == by && gone.contains(&g.capability)) {
             return Err(ErrorCode::NotFound);
         }
-        let gone = |c: Capability| c == capability || c.requires() == Some(capability);
         let mut events = vec![];
-        for g in self.grants.iter().filter(|g| &g.customer == by && gone(g.capability)) {
-            events.push(Event::ConsentRevoked { customer: by.clone(), capability: g.capability });
+        for c in &gone {
+            if self.grants.iter().any(|g| &g.customer == by && g.capability == *c) {
+                events.push(Event::ConsentRevoked { customer: by.clone(), capability: *c });
+            }
         }
-        self.grants.retain(|g| !(&g.customer == by && gone(g.capability)));
-        events.extend(self.stop_where(|r| r.customer.as_ref() == Some(by) && r.activity.consent().is_some_and(gone), StopReason::Revoked));
+        self.grants.retain(|g| !(&g.customer == by && gone.contains(&g.capability)));
+        events.extend(self.stop_where(
+            |r| r.customer.as_ref() == Some(by) && r.activity.consent().is_some_and(|c| gone.contains(&c)),
+            StopReason::Revoked,
+        ));
         Ok(events)
     }
 
@@ -386,27 +536,23 @@ impl Session {
         if activity.is_video() && !self.has_customer() {
             return Err(ErrorCode::NoCustomerJoined);
         }
-        if activity.is_file_transfer() && self.app_sharing_active() {
-            return Err(ErrorCode::ApplicationSharingActive);
-        }
         let customer = match activity.consent() {
             Some(capability) => {
                 let c = customer.ok_or(ErrorCode::NotACustomer)?;
                 self.require_customer(&c)?;
-                if capability.is_application_sharing() {
-                    if self.primary.as_ref() != Some(&c) {
-                        return Err(ErrorCode::NotPrimary);
-                    }
-                    if self.file_transfer_active() {
-                        return Err(ErrorCode::FileTransferActive);
-                    }
+                if capability.is_application_sharing() && self.primary.as_ref() != Some(&c) {
+                    return Err(ErrorCode::NotPrimary);
                 }
-                if !self.is_granted(&c, capability) {
+                self.blocked(activity)?;
+                if !self.is_granted(&c, capability, by) {
                     return Err(ErrorCode::ConsentRequired);
                 }
                 Some(c)
             }
-            None => None,
+            None => {
+                self.blocked(activity)?;
+                None
+            }
         };
         if self.running.iter().any(|r| r.activity == activity && r.customer == customer) {
             return Err(ErrorCode::ActivityActive);
@@ -423,13 +569,40 @@ impl Session {
         if role == Role::Customer && customer.as_ref() != Some(by) {
             return Err(ErrorCode::NotACsr);
         }
-        self.running.remove(idx);
-        if let (Activity::Capability(c), Some(cust)) = (activity, &customer) {
-            if c.is_one_shot() {
-                self.grants.retain(|g| !(&g.customer == cust && g.capability == c));
-            }
+        let r = self.running.remove(idx);
+        let mut events = vec![Event::ActivityStopped { activity, customer, reason: StopReason::Stopped }];
+        events.extend(self.end_once_grants(&r));
+        Ok(events)
+    }
+
+    /// "Allow once" (and each transfer's one-shot grant) ends with the activity it allowed.
+    fn end_once_grants(&mut self, stopped: &Running) -> Vec<Event> {
+        let (Some(capability), Some(customer)) = (stopped.activity.consent(), &stopped.customer) else { return vec![] };
+        let mine = |g: &Grant| &g.customer == customer && g.csr == stopped.by;
+        let once = |g: &Grant| {
+            mine(g)
+                && policy::covers(g.capability, capability)
+                && (g.capability.is_one_shot() || matches!(g.state, GrantState::Granted { scope: GrantScope::Once, .. }))
+        };
+        let gone: Vec<Capability> = self.grants.iter().filter(|g| once(g)).map(|g| g.capability).collect();
+        // What lives inside an ended grant ends with it (each transfer inside the activity).
+        let ends = |g: &Grant| once(g) || (mine(g) && g.capability.requires().is_some_and(|r| gone.contains(&r)));
+        let mut ended = vec![];
+        for g in self.grants.iter().filter(|g| ends(g)) {
+            ended.push(match &g.state {
+                GrantState::Granted { .. } => {
+                    Event::ConsentEnded { customer: g.customer.clone(), capability: g.capability, csr: g.csr.clone() }
+                }
+                GrantState::Pending { request, .. } => Event::ConsentWithdrawn {
+                    request: request.clone(),
+                    customer: g.customer.clone(),
+                    capability: g.capability,
+                    csr: g.csr.clone(),
+                },
+            });
         }
-        Ok(vec![Event::ActivityStopped { activity, customer, reason: StopReason::Stopped }])
+        self.grants.retain(|g| !ends(g));
+        ended
     }
 
     /// S19: only the host ends; customers leave instead.
@@ -449,7 +622,16 @@ impl Session {
     fn stop_where(&mut self, pred: impl Fn(&Running) -> bool, reason: StopReason) -> Vec<Event> {
         let (stopped, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.running).into_iter().partition(|r| pred(r));
         self.running = kept;
-        stopped.into_iter().map(|r| Event::ActivityStopped { activity: r.activity, customer: r.customer, reason }).collect()
+        let mut events = vec![];
+        for r in stopped {
+            events.push(Event::ActivityStopped { activity: r.activity, customer: r.customer.clone(), reason });
+            // At the end every grant goes anyway; at a hand-over the former host's grants are
+            // offered to the new host whole (`transfer_control`).
+            if !matches!(reason, StopReason::SessionEnded | StopReason::HostChanged) {
+                events.extend(self.end_once_grants(&r));
+            }
+        }
+        events
     }
 
     /// The view every participant gets pushed on each change.
@@ -496,16 +678,18 @@ impl Session {
         for r in &self.running {
             if let Some(c) = r.activity.consent() {
                 let Some(cust) = &r.customer else { return Some("consent activity without customer".into()) };
-                if !self.is_granted(cust, c) {
-                    return Some(format!("{c:?} running without a live grant"));
+                if !self.is_granted(cust, c, &r.by) {
+                    return Some(format!("{c:?} running without a live grant to the CSR who runs it"));
                 }
                 if c.is_application_sharing() && self.primary.as_ref() != Some(cust) {
                     return Some("application shared by a secondary customer".into());
                 }
             }
         }
-        if self.app_sharing_active() && self.file_transfer_active() {
-            return Some("file transfer during application sharing".into());
+        for r in &self.running {
+            if policy::blocked_by(self.running.iter().map(|o| o.activity), r.activity).is_some() {
+                return Some("file transfer during application sharing".into());
+            }
         }
         if self.ended && !(self.running.is_empty() && self.grants.is_empty()) {
             return Some("something still runs after the end".into());

@@ -68,7 +68,7 @@ fn asking(customer: &str, capability: Capability, request: &str) -> Input {
 }
 
 fn answering(by: &str, request: &str, granted: bool) -> Input {
-    Input::AnswerConsent { by: id(by), request: req(request), granted }
+    Input::AnswerConsent { by: id(by), request: req(request), granted, scope: GrantScope::Session }
 }
 
 fn revoking(by: &str, capability: Capability) -> Input {
@@ -285,13 +285,22 @@ fn s22_grant_denial_and_revocation_are_each_reported() {
     let (c, cust) = (SystemInfo, id("cust1"));
     ok(&mut s, asking("cust1", c, "r1"));
     let denied = ok(&mut s, answering("cust1", "r1", false));
-    assert_eq!(denied, vec![Event::ConsentDenied { request: req("r1"), customer: cust.clone(), capability: c }]);
+    assert_eq!(denied, vec![Event::ConsentDenied { request: req("r1"), customer: cust.clone(), capability: c, csr: id(HOST) }]);
     // S21: a denial grants nothing and closes the request; asking again is allowed.
     assert!(s.grants().is_empty());
     refused(&mut s, answering("cust1", "r1", true), ErrorCode::UnknownRequest);
     ok(&mut s, asking("cust1", c, "r2"));
     let granted = ok(&mut s, answering("cust1", "r2", true));
-    assert_eq!(granted, vec![Event::ConsentGranted { request: req("r2"), customer: cust.clone(), capability: c }]);
+    assert_eq!(
+        granted,
+        vec![Event::ConsentGranted {
+            request: req("r2"),
+            customer: cust.clone(),
+            capability: c,
+            csr: id(HOST),
+            scope: GrantScope::Session
+        }]
+    );
     let revoked = ok(&mut s, revoking("cust1", c));
     assert_eq!(revoked, vec![Event::ConsentRevoked { customer: cust, capability: c }]);
 }
@@ -333,9 +342,9 @@ fn s21_revocation_stops_running_activity_at_once() {
     let events = ok(&mut s, revoking("cust1", RemoteControl));
     let revoked = Event::ConsentRevoked { customer: id("cust1"), capability: RemoteControl };
     assert_eq!(events, vec![revoked, stopped(RemoteControl, "cust1", StopReason::Revoked)]);
-    assert!(!s.is_granted(&id("cust1"), RemoteControl));
+    assert!(!s.is_granted(&id("cust1"), RemoteControl, &id(HOST)));
     // Other grants, and what runs on them, stay.
-    assert!(s.is_granted(&id("cust1"), Microphone));
+    assert!(s.is_granted(&id("cust1"), Microphone, &id(HOST)));
     assert_eq!(s.running().len(), 1);
 }
 
@@ -361,7 +370,7 @@ fn s19_s21_customer_leaves_at_any_time_and_its_grants_go_with_it() {
     assert!(s.grants().is_empty() && s.running().is_empty());
     // Joining again does not bring the old grant back.
     ok(&mut s, join("cust2", Role::Customer));
-    assert!(!s.is_granted(&id("cust2"), ScreenView));
+    assert!(!s.is_granted(&id("cust2"), ScreenView, &id(HOST)));
 }
 
 // --- S11, S12, S13: file transfer ---
@@ -386,12 +395,13 @@ fn s12_file_transfer_refused_while_application_viewed() {
     let mut s = session_with_helper(1);
     grant(&mut s, "cust1", AdvancedFileTransfer);
     grant(&mut s, "cust1", ApplicationView);
-    // Whichever CSR views the application.
-    ok(&mut s, using(HELPER, ApplicationView, "cust1"));
+    ok(&mut s, using(HOST, ApplicationView, "cust1"));
+    // Whichever CSR would transfer files.
+    refused(&mut s, starting(HELPER, Activity::BasicFileTransfer, None), ErrorCode::ApplicationSharingActive);
     refused(&mut s, starting(HOST, Activity::BasicFileTransfer, None), ErrorCode::ApplicationSharingActive);
     refused(&mut s, using(HOST, AdvancedFileTransfer, "cust1"), ErrorCode::ApplicationSharingActive);
     // Application sharing must stop first.
-    ok(&mut s, stopping(HELPER, cap(ApplicationView), Some("cust1")));
+    ok(&mut s, stopping(HOST, cap(ApplicationView), Some("cust1")));
     ok(&mut s, starting(HOST, Activity::BasicFileTransfer, None));
     ok(&mut s, using(HOST, AdvancedFileTransfer, "cust1"));
 }
@@ -432,8 +442,8 @@ fn s13_each_transfer_needs_its_own_grant() {
     refused(&mut s, asking("cust1", FileTransferItem, "again"), ErrorCode::AlreadyGranted);
     ok(&mut s, stopping(HOST, cap(FileTransferItem), Some("cust1")));
     // The item grant is used up by its transfer; the grant of the activity stays.
-    assert!(!s.is_granted(&id("cust1"), FileTransferItem));
-    assert!(s.is_granted(&id("cust1"), AdvancedFileTransfer));
+    assert!(!s.is_granted(&id("cust1"), FileTransferItem, &id(HOST)));
+    assert!(s.is_granted(&id("cust1"), AdvancedFileTransfer, &id(HOST)));
     refused(&mut s, using(HOST, FileTransferItem, "cust1"), ErrorCode::ConsentRequired);
     grant(&mut s, "cust1", FileTransferItem);
     ok(&mut s, using(HOST, FileTransferItem, "cust1"));
@@ -503,14 +513,72 @@ fn host_cannot_leave() {
 }
 
 #[test]
-fn a_csr_who_leaves_stops_what_it_ran_but_not_the_grants() {
+fn s21_a_grant_serves_only_the_csr_it_was_given_to() {
     let mut s = session_with_helper(1);
     grant(&mut s, "cust1", ScreenView);
-    ok(&mut s, using(HELPER, ScreenView, "cust1"));
+    refused(&mut s, using(HELPER, ScreenView, "cust1"), ErrorCode::ConsentRequired);
+    ok(&mut s, using(HOST, ScreenView, "cust1"));
     ok(&mut s, leave(HELPER));
+    assert_eq!(s.running().len(), 1);
+    assert!(s.is_granted(&id("cust1"), ScreenView, &id(HOST)));
+    assert!(!s.is_granted(&id("cust1"), ScreenView, &id(HELPER)));
+}
+
+#[test]
+fn s18_s21_a_hand_over_ends_the_former_hosts_grants_and_asks_once_to_carry_on() {
+    let mut s = session_with_helper(1);
+    grant(&mut s, "cust1", RemoteControl);
+    grant(&mut s, "cust1", Microphone);
+    ok(&mut s, using(HOST, RemoteControl, "cust1"));
+    let events = ok(&mut s, transfer(HOST, HELPER));
+    assert_eq!(events[0], Event::HostChanged { from: id(HOST), to: id(HELPER) });
+    assert!(events.contains(&stopped(RemoteControl, "cust1", StopReason::HostChanged)));
+    let Some(Event::CarryOverRequested { request, customer, from, to, capabilities }) = events.last().cloned() else {
+        panic!("{events:?}")
+    };
+    assert_eq!((customer, from, to), (id("cust1"), id(HOST), id(HELPER)));
+    assert_eq!(capabilities, vec![RemoteControl, Microphone]);
+    // Nothing runs and nothing is granted until the customer answers, for anyone.
     assert!(s.running().is_empty());
-    // The customer granted the session, not one CSR: the grant stays.
-    assert!(s.is_granted(&id("cust1"), ScreenView));
+    refused(&mut s, using(HELPER, RemoteControl, "cust1"), ErrorCode::ConsentRequired);
+    refused(&mut s, using(HOST, RemoteControl, "cust1"), ErrorCode::ConsentRequired);
+    let granted = ok(&mut s, answering("cust1", request.as_str(), true));
+    assert_eq!(granted.len(), 2, "one answer, both grants: {granted:?}");
+    ok(&mut s, using(HELPER, RemoteControl, "cust1"));
+    assert!(!s.is_granted(&id("cust1"), ScreenView, &id(HOST)));
+}
+
+#[test]
+fn s18_a_denied_carry_on_leaves_the_new_host_to_ask_again() {
+    let mut s = session_with_helper(1);
+    grant(&mut s, "cust1", ScreenView);
+    let events = ok(&mut s, transfer(HOST, HELPER));
+    let Some(Event::CarryOverRequested { request, .. }) = events.last().cloned() else { panic!("{events:?}") };
+    ok(&mut s, answering("cust1", request.as_str(), false));
+    refused(&mut s, using(HELPER, ScreenView, "cust1"), ErrorCode::ConsentRequired);
+    ok(&mut s, Input::RequestConsent { by: id(HELPER), customer: id("cust1"), capability: ScreenView, request: req("again") });
+}
+
+#[test]
+fn s21_allow_once_ends_with_the_activity_it_allowed() {
+    let mut s = session(1);
+    ok(&mut s, asking("cust1", RemoteControl, "r1"));
+    ok(&mut s, Input::AnswerConsent { by: id("cust1"), request: req("r1"), granted: true, scope: GrantScope::Once });
+    ok(&mut s, using(HOST, ScreenView, "cust1"));
+    let events = ok(&mut s, stopping(HOST, cap(ScreenView), Some("cust1")));
+    assert!(events.contains(&Event::ConsentEnded { customer: id("cust1"), capability: RemoteControl, csr: id(HOST) }));
+    refused(&mut s, using(HOST, RemoteControl, "cust1"), ErrorCode::ConsentRequired);
+}
+
+#[test]
+fn s21_control_includes_seeing_and_revoking_the_screen_stops_control() {
+    let mut s = session(1);
+    grant(&mut s, "cust1", RemoteControl);
+    refused(&mut s, asking("cust1", ScreenView, "r9"), ErrorCode::AlreadyGranted);
+    ok(&mut s, using(HOST, RemoteControl, "cust1"));
+    let events = ok(&mut s, revoking("cust1", ScreenView));
+    assert!(events.contains(&stopped(RemoteControl, "cust1", StopReason::Revoked)), "{events:?}");
+    assert!(!s.is_granted(&id("cust1"), RemoteControl, &id(HOST)));
 }
 
 // --- S19: ending and leaving ---
@@ -594,7 +662,7 @@ fn a_customer_stops_only_what_reaches_into_its_own_computer() {
     ok(&mut s, stopping("cust1", cap(ScreenView), Some("cust1")));
     refused(&mut s, stopping(HOST, cap(ScreenView), Some("cust1")), ErrorCode::ActivityNotActive);
     // Stopping keeps the grant: only revocation takes it back.
-    assert!(s.is_granted(&id("cust1"), ScreenView));
+    assert!(s.is_granted(&id("cust1"), ScreenView, &id(HOST)));
 }
 
 #[test]

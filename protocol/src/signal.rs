@@ -25,8 +25,13 @@ pub enum ClientMessage {
     Signal { to: ParticipantId, payload: SignalPayload },
     /// Host CSR asks a customer for a capability (S10, S21).
     ConsentRequest { request: RequestId, customer: ParticipantId, capability: Capability },
-    /// The customer's answer (S21).
-    ConsentAnswer { request: RequestId, granted: bool },
+    /// The customer's answer (S21): "Allow once", "Allow for this session" or "Deny".
+    ConsentAnswer {
+        request: RequestId,
+        granted: bool,
+        #[serde(default)]
+        scope: crate::policy::GrantScope,
+    },
     /// The customer takes a grant back (S21); it ends at once.
     ConsentRevoke { capability: Capability },
     /// A CSR starts using a granted capability, or a consent-free activity.

@@ -36,7 +36,9 @@ const FIELDS: [&str; 18] = [
 ];
 
 /// Fields a client message may leave out.
-const OPTIONAL: [(&str, &str); 6] = [
+const OPTIONAL: [(&str, &str); 7] = [
+    // Older agents answer without a scope: "for this session".
+    ("consent_answer", "scope"),
     ("hello", "session"),
     ("hello", "token"),
     ("activity_start", "customer"),
@@ -152,7 +154,7 @@ fn client_message() -> impl Strategy<Value = ClientMessage> {
             customer,
             capability
         }),
-        (request(), any::<bool>()).prop_map(|(request, granted)| ConsentAnswer { request, granted }),
+        (request(), any::<bool>()).prop_map(|(request, granted)| ConsentAnswer { request, granted, scope: Default::default() }),
         capability().prop_map(|capability| ConsentRevoke { capability }),
         (activity(), prop::option::of(participant())).prop_map(|(activity, customer)| ActivityStart { activity, customer }),
         (activity(), prop::option::of(participant())).prop_map(|(activity, customer)| ActivityStop { activity, customer }),
@@ -352,7 +354,7 @@ fn one_of_each_client_message() -> Vec<ClientMessage> {
         Hello { protocol_version: protocol::PROTOCOL_VERSION, session: Some("s1".into()), token: None },
         Signal { to: id("p2"), payload: SignalPayload::Offer { sdp: "v=0\r\n".into() } },
         ConsentRequest { request: "r1".into(), customer: id("c1"), capability: Capability::ScreenView },
-        ConsentAnswer { request: "r1".into(), granted: true },
+        ConsentAnswer { request: "r1".into(), granted: true, scope: Default::default() },
         ConsentRevoke { capability: Capability::RemoteControl },
         ActivityStart { activity: Activity::Capability(Capability::ScreenView), customer: Some(id("c1")) },
         ActivityStop { activity: Activity::BasicFileTransfer, customer: None },
@@ -456,8 +458,8 @@ fn one_of_each_event() -> Vec<Event> {
         Event::PrimaryChanged { from: None, to: Some(id("c1")) },
         Event::PrimaryChanged { from: Some(id("c1")), to: None },
         Event::ConsentRequested { request: r.clone(), by: id("h"), customer: id("c1"), capability: c },
-        Event::ConsentGranted { request: r.clone(), customer: id("c1"), capability: c },
-        Event::ConsentDenied { request: r, customer: id("c1"), capability: c },
+        Event::ConsentGranted { request: r.clone(), customer: id("c1"), capability: c, csr: id("a1"), scope: Default::default() },
+        Event::ConsentDenied { request: r, customer: id("c1"), capability: c, csr: id("a1") },
         Event::ConsentRevoked { customer: id("c1"), capability: c },
         Event::ActivityStarted { activity: Activity::Capability(c), customer: Some(id("c1")), by: id("h") },
         Event::ActivityStarted { activity: Activity::CsrVideo, customer: None, by: id("h") },
@@ -503,7 +505,7 @@ fn other_server_messages_round_trip() {
     let inputs = [
         Input::Join { id: id("c1"), name: "Carl".into(), role: Role::Customer },
         ask(Capability::ScreenView, "r1"),
-        Input::AnswerConsent { by: id("c1"), request: "r1".into(), granted: true },
+        Input::AnswerConsent { by: id("c1"), request: "r1".into(), granted: true, scope: Default::default() },
         ask(Capability::SystemInfo, "r2"),
         Input::Start { by: id("h"), activity: Activity::Capability(Capability::ScreenView), customer: Some(id("c1")) },
         Input::Start { by: id("h"), activity: Activity::BasicFileTransfer, customer: None },

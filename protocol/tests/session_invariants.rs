@@ -12,6 +12,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
+use protocol::policy::GrantScope;
 use protocol::rules::{Event, GrantState, Input, Role, Running, Session, StopReason};
 use protocol::signal::ServerMessage;
 use protocol::{decode_server, Activity, Capability, ErrorCode, ParticipantId, RequestId, SiteFeatures};
@@ -108,8 +109,8 @@ fn input() -> impl Strategy<Value = Input> {
         12 => (csr(), customer(), capability(), request()).prop_map(|(by, customer, capability, request)| {
             Input::RequestConsent { by, customer, capability, request }
         }),
-        12 => (customer(), request(), prop::bool::weighted(0.8))
-            .prop_map(|(by, request, granted)| Input::AnswerConsent { by, request, granted }),
+        12 => (customer(), request(), prop::bool::weighted(0.8), scope())
+            .prop_map(|(by, request, granted, scope)| Input::AnswerConsent { by, request, granted, scope }),
         4 => (customer(), capability()).prop_map(|(by, capability)| Input::Revoke { by, capability }),
         12 => (csr(), activity(), prop::option::weighted(0.9, customer()))
             .prop_map(|(by, activity, customer)| Input::Start { by, activity, customer }),
@@ -145,7 +146,8 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         12 => input().prop_map(Action::Any),
         3 => (any::<Index>(), capability()).prop_map(|(n, capability)| Action::Ask(n, capability)),
-        2 => any::<Index>().prop_map(Action::AskWithin),
+        // Grants end at every hand-over (S18): transfers are asked more often to be reached.
+        5 => any::<Index>().prop_map(Action::AskWithin),
         3 => (any::<Index>(), prop::bool::weighted(0.8)).prop_map(|(n, granted)| Action::Answer(n, granted)),
         3 => (any::<Index>(), prop::bool::weighted(0.8)).prop_map(|(n, host)| Action::Use(n, host)),
         1 => (any::<Index>(), prop::bool::weighted(0.8)).prop_map(|(n, starter)| Action::Stop(n, starter)),
@@ -167,7 +169,7 @@ impl Action {
             Action::AskWithin(n) => {
                 let inside = |c: Capability| Capability::ALL.into_iter().find(|i| i.requires() == Some(c));
                 let outer: Vec<_> =
-                    s.grants().iter().filter(|g| matches!(g.state, GrantState::Granted { .. }) && inside(g.capability).is_some()).collect();
+                    s.grants().iter().filter(|g| g.is_granted() && &g.csr == s.host() && inside(g.capability).is_some()).collect();
                 let g = outer.get(pick(n, outer.len())?)?;
                 let capability = inside(g.capability)?;
                 let (by, customer) = (s.host().clone(), g.customer.clone());
@@ -183,7 +185,8 @@ impl Action {
                     })
                     .collect();
                 let (by, request) = open.get(pick(n, open.len())?)?.clone();
-                Some(Input::AnswerConsent { by, request, granted })
+                let scope = if n.index(3) == 0 { GrantScope::Once } else { GrantScope::Session };
+                Some(Input::AnswerConsent { by, request, granted, scope })
             }
             Action::Use(n, host) => {
                 let granted: Vec<_> = s.grants().iter().filter(|g| matches!(g.state, GrantState::Granted { .. })).collect();
@@ -215,6 +218,10 @@ fn unused_request(s: &Session) -> RequestId {
 /// One random case: site features, the opening, then the actions.
 fn case() -> impl Strategy<Value = (SiteFeatures, Vec<Input>, Vec<Action>)> {
     (features(), opening(), prop::collection::vec(action(), 1..60))
+}
+
+fn scope() -> impl Strategy<Value = GrantScope> {
+    prop_oneof![Just(GrantScope::Once), Just(GrantScope::Session)]
 }
 
 fn features() -> impl Strategy<Value = SiteFeatures> {
@@ -259,28 +266,32 @@ fn check_invariants(s: &Session) -> Result<(), TestCaseError> {
     for g in s.grants() {
         prop_assert!(customers.contains(&&g.customer), "grant of {} who is not a customer here", g.customer);
         if let Some(needed) = g.capability.requires() {
-            prop_assert!(s.is_granted(&g.customer, needed), "{:?} without {:?}", g.capability, needed);
+            prop_assert!(s.is_granted(&g.customer, needed, &g.csr), "{:?} without {:?}", g.capability, needed);
         }
     }
+    // An open request id is one question: one customer, one CSR (a hand-over's carry-on
+    // question covers several capabilities).
     let mut open: Vec<_> = s
         .grants()
         .iter()
         .filter_map(|g| match &g.state {
-            GrantState::Pending { request, .. } => Some(request),
+            GrantState::Pending { request, .. } => Some((request, &g.customer, &g.csr)),
             GrantState::Granted { .. } => None,
         })
         .collect();
-    let count = open.len();
     open.sort();
     open.dedup();
-    prop_assert_eq!(open.len(), count, "two open requests share an id");
+    let mut ids: Vec<_> = open.iter().map(|(r, ..)| *r).collect();
+    let count = ids.len();
+    ids.dedup();
+    prop_assert_eq!(ids.len(), count, "two open questions share an id");
     // Nothing runs without a live grant (S21); application sharing only by the primary (S6),
     // never together with a file transfer (S12); whoever runs something is a CSR here.
     for r in s.running() {
         prop_assert_eq!(s.member(&r.by).map(|m| m.role), Some(Role::Csr));
         if let Some(c) = r.activity.consent() {
             let customer = r.customer.as_ref().expect("consent activity without customer");
-            prop_assert!(s.is_granted(customer, c), "{:?} runs without a live grant", c);
+            prop_assert!(s.is_granted(customer, c, &r.by), "{:?} runs without a live grant to the CSR who runs it", c);
             if c.is_application_sharing() {
                 prop_assert_eq!(Some(customer), s.primary());
             }
@@ -302,6 +313,9 @@ fn check_reported(before: &Session, after: &Session, events: &[Event]) -> Result
                 | Event::ConsentGranted { .. }
                 | Event::ConsentDenied { .. }
                 | Event::ConsentRevoked { .. }
+                | Event::ConsentEnded { .. }
+                | Event::ConsentWithdrawn { .. }
+                | Event::CarryOverRequested { .. }
                 | Event::ActivityStopped { .. }
                 | Event::Left { .. }
                 | Event::Ended { .. }
@@ -333,29 +347,43 @@ fn step(s: &mut Session, input: Input) -> Result<(), TestCaseError> {
         Ok(events) => check_reported(&before, s, events)?,
     }
     if outcome.is_ok() {
-        check_accepted(s, &input)?;
+        check_accepted(&before, s, &input)?;
     }
     check_invariants(s)
 }
 
 /// What an accepted input promises beyond the invariants.
-fn check_accepted(s: &Session, input: &Input) -> Result<(), TestCaseError> {
+fn check_accepted(before: &Session, s: &Session, input: &Input) -> Result<(), TestCaseError> {
     match input {
-        // S21: revocation takes effect at once, for the grant and what depends on it.
+        // S21: revocation takes effect at once, for the grant, what it implies and what depends
+        // on it ("see" and "control" end together).
         Input::Revoke { by, capability } => {
-            let gone = |c: Capability| c == *capability || c.requires() == Some(*capability);
+            let revoked = protocol::policy::revoked_with(*capability);
+            let gone = |c: Capability| revoked.contains(&c);
             prop_assert!(s.grants().iter().all(|g| &g.customer != by || !gone(g.capability)));
             let on_grant = |r: &&Running| r.customer.as_ref() == Some(by) && r.activity.consent().is_some_and(gone);
             prop_assert!(s.running().iter().find(on_grant).is_none(), "{:?} runs after its revocation", capability);
         }
         // S13: a transfer's grant is used up by that transfer.
-        Input::Stop { activity: Activity::Capability(c), customer: Some(customer), .. } if c.is_one_shot() => {
-            prop_assert!(!s.is_granted(customer, *c), "{:?} grant reused", c);
+        Input::Stop { activity: Activity::Capability(c), customer: Some(customer), .. } => {
+            let runner = before.running().iter().find(|r| r.activity == Activity::Capability(*c) && r.customer.as_ref() == Some(customer));
+            let once =
+                |g: &protocol::rules::Grant| c.is_one_shot() || matches!(g.state, GrantState::Granted { scope: GrantScope::Once, .. });
+            if let Some(r) = runner {
+                let left =
+                    s.grants().iter().any(|g| &g.customer == customer && g.csr == r.by && g.capability == *c && g.is_granted() && once(g));
+                prop_assert!(!left, "{:?}: a one-shot or 'allow once' grant outlived its activity", c);
+            }
+        }
+        // S18, S21: the former host's grants end and what they ran under them stops.
+        Input::TransferControl { by, .. } => {
+            prop_assert!(s.grants().iter().all(|g| &g.csr != by), "a grant stayed with the former host");
+            prop_assert!(s.running().iter().all(|r| &r.by != by || r.activity.consent().is_none()), "the former host still runs something");
         }
         // S19: a participant who left is gone, with its grants and whatever it ran.
         Input::Leave { id } => {
             prop_assert!(s.member(id).is_none());
-            prop_assert!(s.grants().iter().all(|g| &g.customer != id));
+            prop_assert!(s.grants().iter().all(|g| &g.customer != id && &g.csr != id));
             prop_assert!(s.running().iter().all(|r| &r.by != id && r.customer.as_ref() != Some(id)));
         }
         _ => {}

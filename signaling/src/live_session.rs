@@ -166,7 +166,7 @@ impl LiveSession {
             ClientMessage::ConsentRequest { request, customer, capability } => {
                 Input::RequestConsent { by: from.clone(), customer, capability, request }
             }
-            ClientMessage::ConsentAnswer { request, granted } => Input::AnswerConsent { by: from.clone(), request, granted },
+            ClientMessage::ConsentAnswer { request, granted, scope } => Input::AnswerConsent { by: from.clone(), request, granted, scope },
             ClientMessage::ConsentRevoke { capability } => Input::Revoke { by: from.clone(), capability },
             ClientMessage::ActivityStart { activity, customer } => Input::Start { by: from.clone(), activity, customer },
             ClientMessage::ActivityStop { activity, customer } => Input::Stop { by: from.clone(), activity, customer },
@@ -253,7 +253,10 @@ impl LiveSession {
             Event::ConsentRequested { customer, .. }
             | Event::ConsentGranted { customer, .. }
             | Event::ConsentDenied { customer, .. }
-            | Event::ConsentRevoked { customer, .. } => Some(customer),
+            | Event::ConsentRevoked { customer, .. }
+            | Event::ConsentEnded { customer, .. }
+            | Event::ConsentWithdrawn { customer, .. }
+            | Event::CarryOverRequested { customer, .. } => Some(customer),
             Event::ActivityStarted { customer, .. } | Event::ActivityStopped { customer, .. } => customer.as_ref(),
             _ => None,
         };

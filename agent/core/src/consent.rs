@@ -1,18 +1,41 @@
-//! The consent gate (S21, S22): the one place in the agent that decides whether a capability
-//! may run. A capability counts as granted only when the customer said yes *in this agent*;
-//! what signaling or a CSR claims grants nothing. Sans-IO: the driver feeds it what arrives
-//! (requests from signaling, descriptions from the control channel, the customer's answers)
-//! and carries out what it returns (prompts, answers and revocations to send, stops).
+//! The consent gate (S21, S22): what the customer allowed, to whom, for how long. A grant
+//! counts only when the customer said yes *in this agent*, and only for the CSR who asked;
+//! signaling or a CSR can take grants away but never add one. Sans-IO: [`crate::agent::Agent`]
+//! feeds it and carries out what it returns.
 
+use protocol::policy::{self, GrantScope};
 use protocol::{Capability, ErrorCode, ParticipantId, RequestId};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// How the customer answered a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Deny,
+    /// Ends when the activity it allowed stops.
+    Once,
+    /// Until revoked or the session ends.
+    ForSession,
+}
+
+impl Answer {
+    fn scope(self) -> Option<GrantScope> {
+        match self {
+            Answer::Deny => None,
+            Answer::Once => Some(GrantScope::Once),
+            Answer::ForSession => Some(GrantScope::Session),
+        }
+    }
+}
 
 /// A question put to the customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prompt {
     pub request: RequestId,
-    pub capability: Capability,
-    /// "Alice (support) asks to see your screen. Allow? [y/N]"
+    /// Who asks.
+    pub csr: ParticipantId,
+    /// What the answer allows (several for a hand-over's carry-on question).
+    pub capabilities: Vec<Capability>,
+    /// "Alice (support) asks to see and control your screen."
     pub text: String,
 }
 
@@ -21,14 +44,21 @@ pub struct Prompt {
 pub enum GateInput {
     /// Signaling relayed a consent request addressed to this customer.
     Requested { request: RequestId, capability: Capability, by: ParticipantId, by_name: String },
+    /// S18: the new host asks to carry on what the former host was allowed.
+    CarryOver { request: RequestId, capabilities: Vec<Capability>, to: ParticipantId, to_name: String, from_name: String },
     /// The control channel described what a per-transfer request is about ("send you
     /// report.pdf, 2.1 MB"). Per-transfer prompts wait for it, so the customer always sees
     /// exactly what they allow.
     Described { request: RequestId, what: String },
     /// The customer answered a prompt.
-    Answered { request: RequestId, granted: bool },
-    /// The customer takes a grant back.
+    Answered { request: RequestId, answer: Answer },
+    /// The customer takes a capability back from everyone (with what it implies, S21).
     Revoked { capability: Capability },
+    /// Signaling ended grants of `csr` (a hand-over, an "allow once" whose activity stopped):
+    /// `None` ends all of them.
+    Withdrawn { csr: ParticipantId, capability: Option<Capability> },
+    /// An activity of `csr` under `capability` stopped: an "Allow once" grant covering it ends.
+    ActivityEnded { csr: ParticipantId, capability: Capability },
     /// The session ended or the customer left: every grant ends.
     Ended,
 }
@@ -38,62 +68,98 @@ pub enum GateInput {
 pub enum GateOutput {
     /// Ask the customer.
     Ask(Prompt),
+    /// A question can no longer be answered (its asker lost control, the session ended).
+    Withdraw { request: RequestId },
     /// Tell signaling the customer's answer (it is recorded there, S22).
-    SendAnswer { request: RequestId, granted: bool },
+    SendAnswer { request: RequestId, granted: bool, scope: GrantScope },
     /// Tell signaling about a revocation (recorded, S22).
     SendRevoke { capability: Capability },
-    /// Stop this capability now: the next frame, event or chunk must not go out.
-    Stop { capability: Capability },
 }
 
 #[derive(Debug, Clone)]
 struct Pending {
-    capability: Capability,
-    by_name: String,
+    capabilities: Vec<Capability>,
+    csr: ParticipantId,
+    /// The sentence of the prompt, without what the transfer is.
+    asker: String,
     /// For per-transfer requests: what the transfer is, once the control channel said so.
     what: Option<String>,
     asked: bool,
+}
+
+/// One grant as the customer sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantEntry {
+    pub csr: ParticipantId,
+    pub capability: Capability,
+    pub scope: GrantScope,
 }
 
 /// Grants the customer gave in this agent, and the questions still open.
 #[derive(Debug, Default)]
 pub struct ConsentGate {
     pending: BTreeMap<RequestId, Pending>,
-    granted: BTreeSet<Capability>,
-    /// One-shot grants for single transfers (S13), by request id.
-    transfers: BTreeSet<RequestId>,
+    granted: BTreeMap<(ParticipantId, Capability), GrantScope>,
+    /// One-shot grants for single transfers (S13): request → the CSR it was given to.
+    transfers: BTreeMap<RequestId, ParticipantId>,
     /// Descriptions that arrived before their request.
     early: BTreeMap<RequestId, String>,
     ended: bool,
 }
+
+/// Most questions open at once, and most early descriptions kept: a CSR cannot grow either.
+const MAX_OPEN: usize = 64;
 
 impl ConsentGate {
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Whether `capability` may run now. Every capability handler calls this first.
-    pub fn check(&self, capability: Capability) -> Result<(), ErrorCode> {
-        if !self.ended && self.granted.contains(&capability) {
+    /// Whether `csr` may use `capability` now. Every capability handler calls this first.
+    pub fn check(&self, csr: &ParticipantId, capability: Capability) -> Result<(), ErrorCode> {
+        let covered = self.granted.keys().any(|(c, g)| c == csr && policy::covers(*g, capability));
+        if !self.ended && covered {
             Ok(())
         } else {
             Err(ErrorCode::ConsentRequired)
         }
     }
 
-    /// Uses up the one-shot grant of one transfer; the advanced activity must be granted too.
-    pub fn take_transfer(&mut self, request: &RequestId) -> Result<(), ErrorCode> {
-        self.check(Capability::AdvancedFileTransfer)?;
-        if self.transfers.remove(request) {
-            Ok(())
-        } else {
-            Err(ErrorCode::ConsentRequired)
+    /// Uses up the one-shot grant of one transfer of `csr`; the advanced activity must be
+    /// granted to them too.
+    pub fn take_transfer(&mut self, csr: &ParticipantId, request: &RequestId) -> Result<(), ErrorCode> {
+        self.check(csr, Capability::AdvancedFileTransfer)?;
+        match self.transfers.get(request) {
+            Some(owner) if owner == csr => {
+                self.transfers.remove(request);
+                Ok(())
+            }
+            _ => Err(ErrorCode::ConsentRequired),
         }
     }
 
-    /// The capabilities granted now, for display and for the transfer loops' snapshot.
-    pub fn granted(&self) -> Vec<Capability> {
-        self.granted.iter().copied().collect()
+    /// The grants in force, for display.
+    pub fn grants(&self) -> Vec<GrantEntry> {
+        self.granted
+            .iter()
+            .map(|((csr, capability), scope)| GrantEntry { csr: csr.clone(), capability: *capability, scope: *scope })
+            .collect()
+    }
+
+    /// Every (CSR, capability) allowed now, with what each grant includes: the snapshot that
+    /// frame and chunk loops read before each send.
+    pub fn snapshot(&self) -> BTreeSet<(ParticipantId, Capability)> {
+        let mut out = BTreeSet::new();
+        if self.ended {
+            return out;
+        }
+        for (csr, c) in self.granted.keys() {
+            out.insert((csr.clone(), *c));
+            for i in policy::includes(*c) {
+                out.insert((csr.clone(), *i));
+            }
+        }
+        out
     }
 
     /// The prompts not answered yet, oldest first.
@@ -106,20 +172,18 @@ impl ConsentGate {
             return vec![];
         }
         match input {
-            GateInput::Requested { request, capability, by_name, .. } => {
-                if self.pending.contains_key(&request) {
-                    return vec![];
-                }
-                let what = self.early.remove(&request);
-                let mut p = Pending { capability, by_name, what, asked: false };
-                let out = self.maybe_ask(&request, &mut p);
-                self.pending.insert(request, p);
-                out
+            GateInput::Requested { request, capability, by, by_name } => {
+                let asker = format!("{by_name} (support) asks to");
+                self.add(request, Pending { capabilities: vec![capability], csr: by, asker, what: None, asked: false })
+            }
+            GateInput::CarryOver { request, capabilities, to, to_name, from_name } => {
+                let asker = format!("{to_name} (support) has taken over from {from_name}. Let {to_name} carry on:");
+                self.add(request, Pending { capabilities, csr: to, asker, what: None, asked: false })
             }
             GateInput::Described { request, what } => match self.pending.remove(&request) {
-                Some(mut p) if p.capability == Capability::FileTransferItem && p.what.is_none() => {
+                Some(mut p) if p.capabilities == [Capability::FileTransferItem] && p.what.is_none() => {
                     p.what = Some(what);
-                    let out = self.maybe_ask(&request, &mut p);
+                    let out = maybe_ask(&request, &mut p);
                     self.pending.insert(request, p);
                     out
                 }
@@ -128,157 +192,98 @@ impl ConsentGate {
                     vec![]
                 }
                 None => {
-                    // Bounded: a CSR cannot grow this without limit.
-                    if self.early.len() < 64 {
+                    if self.early.len() < MAX_OPEN {
                         self.early.insert(request, what);
                     }
                     vec![]
                 }
             },
-            GateInput::Answered { request, granted } => {
+            GateInput::Answered { request, answer } => {
                 let Some(p) = self.pending.get(&request).filter(|p| p.asked) else { return vec![] };
-                let capability = p.capability;
+                let p = p.clone();
                 self.pending.remove(&request);
-                if granted {
-                    if capability == Capability::FileTransferItem {
-                        self.transfers.insert(request.clone());
-                    } else {
-                        self.granted.insert(capability);
+                let scope = answer.scope();
+                if let Some(scope) = scope {
+                    for c in &p.capabilities {
+                        if c.is_one_shot() {
+                            self.transfers.insert(request.clone(), p.csr.clone());
+                        } else {
+                            self.granted.insert((p.csr.clone(), *c), scope);
+                        }
                     }
                 }
-                vec![GateOutput::SendAnswer { request, granted }]
+                vec![GateOutput::SendAnswer { request, granted: scope.is_some(), scope: scope.unwrap_or_default() }]
             }
             GateInput::Revoked { capability } => {
-                let mut out = vec![];
-                let mut gone = vec![capability];
-                if capability == Capability::AdvancedFileTransfer {
+                let gone = policy::revoked_with(capability);
+                let before = self.granted.len() + self.transfers.len();
+                self.granted.retain(|(_, c), _| !gone.contains(c));
+                if gone.contains(&Capability::FileTransferItem) {
                     self.transfers.clear();
-                    gone.push(Capability::FileTransferItem);
                 }
-                if self.granted.remove(&capability) || gone.len() > 1 {
-                    out.push(GateOutput::SendRevoke { capability });
+                if self.granted.len() + self.transfers.len() < before {
+                    vec![GateOutput::SendRevoke { capability }]
+                } else {
+                    vec![]
                 }
-                out.extend(gone.into_iter().map(|capability| GateOutput::Stop { capability }));
-                out
+            }
+            GateInput::Withdrawn { csr, capability } => {
+                let gone = capability.map(policy::revoked_with);
+                self.granted.retain(|(c, g), _| !(c == &csr && gone.as_ref().is_none_or(|gone| gone.contains(g))));
+                if capability.is_none() {
+                    self.transfers.retain(|_, c| c != &csr);
+                    let withdrawn: Vec<RequestId> = self.pending.iter().filter(|(_, p)| p.csr == csr).map(|(r, _)| r.clone()).collect();
+                    return withdrawn
+                        .into_iter()
+                        .filter_map(|request| self.pending.remove(&request).filter(|p| p.asked).map(|_| GateOutput::Withdraw { request }))
+                        .collect();
+                }
+                vec![]
+            }
+            GateInput::ActivityEnded { csr, capability } => {
+                self.granted.retain(|(c, g), scope| !(c == &csr && *scope == GrantScope::Once && policy::covers(*g, capability)));
+                vec![]
             }
             GateInput::Ended => {
                 self.ended = true;
-                let stops = self.granted.iter().map(|&capability| GateOutput::Stop { capability }).collect();
                 self.granted.clear();
                 self.transfers.clear();
+                let open: Vec<RequestId> = self.pending.iter().filter(|(_, p)| p.asked).map(|(r, _)| r.clone()).collect();
                 self.pending.clear();
-                stops
+                open.into_iter().map(|request| GateOutput::Withdraw { request }).collect()
             }
         }
     }
 
-    fn maybe_ask(&self, request: &RequestId, p: &mut Pending) -> Vec<GateOutput> {
-        let ready = p.capability != Capability::FileTransferItem || p.what.is_some();
-        if p.asked || !ready {
+    fn add(&mut self, request: RequestId, mut p: Pending) -> Vec<GateOutput> {
+        if self.pending.contains_key(&request) || self.pending.len() >= MAX_OPEN {
             return vec![];
         }
-        p.asked = true;
-        vec![GateOutput::Ask(prompt(request, p))]
+        p.what = self.early.remove(&request);
+        let out = maybe_ask(&request, &mut p);
+        self.pending.insert(request, p);
+        out
     }
+}
+
+fn maybe_ask(request: &RequestId, p: &mut Pending) -> Vec<GateOutput> {
+    let ready = p.capabilities != [Capability::FileTransferItem] || p.what.is_some();
+    if p.asked || !ready {
+        return vec![];
+    }
+    p.asked = true;
+    vec![GateOutput::Ask(prompt(request, p))]
 }
 
 fn prompt(request: &RequestId, p: &Pending) -> Prompt {
-    let ask = match (&p.what, p.capability) {
-        (Some(what), _) => what.clone(),
-        (None, c) => c.asks_to().to_owned(),
+    let what = match &p.what {
+        Some(what) => what.clone(),
+        None => p.capabilities.iter().map(|c| c.asks_to()).collect::<Vec<_>>().join(", "),
     };
-    Prompt { request: request.clone(), capability: p.capability, text: format!("{} (support) asks to {ask}. Allow? [y/N]", p.by_name) }
+    let end = if p.asker.ends_with(':') { "?" } else { "." };
+    Prompt { request: request.clone(), csr: p.csr.clone(), capabilities: p.capabilities.clone(), text: format!("{} {what}{end}", p.asker) }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn req(gate: &mut ConsentGate, id: &str, c: Capability) -> Vec<GateOutput> {
-        gate.handle(GateInput::Requested { request: id.into(), capability: c, by: "csr".into(), by_name: "Alice".into() })
-    }
-
-    #[test]
-    fn s21_nothing_runs_without_the_customers_yes() {
-        let mut g = ConsentGate::new();
-        for c in Capability::ALL {
-            assert_eq!(g.check(c), Err(ErrorCode::ConsentRequired));
-        }
-        let out = req(&mut g, "r1", Capability::ScreenView);
-        let GateOutput::Ask(p) = &out[0] else { panic!("{out:?}") };
-        assert_eq!(p.text, "Alice (support) asks to see your screen. Allow? [y/N]");
-        assert_eq!(g.check(Capability::ScreenView), Err(ErrorCode::ConsentRequired), "asked is not granted");
-        assert_eq!(
-            g.handle(GateInput::Answered { request: "r1".into(), granted: true }),
-            vec![GateOutput::SendAnswer { request: "r1".into(), granted: true }]
-        );
-        assert_eq!(g.check(Capability::ScreenView), Ok(()));
-    }
-
-    #[test]
-    fn a_denial_grants_nothing_and_an_unknown_answer_is_ignored() {
-        let mut g = ConsentGate::new();
-        req(&mut g, "r1", Capability::SystemInfo);
-        g.handle(GateInput::Answered { request: "r1".into(), granted: false });
-        assert!(g.check(Capability::SystemInfo).is_err());
-        assert!(g.handle(GateInput::Answered { request: "forged".into(), granted: true }).is_empty());
-        assert!(g.granted().is_empty());
-    }
-
-    #[test]
-    fn s21_revocation_stops_at_once_and_is_reported() {
-        let mut g = ConsentGate::new();
-        req(&mut g, "r1", Capability::RemoteControl);
-        g.handle(GateInput::Answered { request: "r1".into(), granted: true });
-        let out = g.handle(GateInput::Revoked { capability: Capability::RemoteControl });
-        assert_eq!(
-            out,
-            vec![
-                GateOutput::SendRevoke { capability: Capability::RemoteControl },
-                GateOutput::Stop { capability: Capability::RemoteControl }
-            ]
-        );
-        assert!(g.check(Capability::RemoteControl).is_err());
-    }
-
-    #[test]
-    fn s13_each_transfer_is_asked_with_what_it_is_and_used_once() {
-        let mut g = ConsentGate::new();
-        req(&mut g, "a", Capability::AdvancedFileTransfer);
-        g.handle(GateInput::Answered { request: "a".into(), granted: true });
-        // The request comes first, the description later: the prompt waits for it.
-        assert!(req(&mut g, "t1", Capability::FileTransferItem).is_empty());
-        let out = g.handle(GateInput::Described { request: "t1".into(), what: "send you report.pdf (2.0 MiB)".into() });
-        let GateOutput::Ask(p) = &out[0] else { panic!("{out:?}") };
-        assert_eq!(p.text, "Alice (support) asks to send you report.pdf (2.0 MiB). Allow? [y/N]");
-        g.handle(GateInput::Answered { request: "t1".into(), granted: true });
-        assert_eq!(g.take_transfer(&"t1".into()), Ok(()));
-        assert_eq!(g.take_transfer(&"t1".into()), Err(ErrorCode::ConsentRequired), "one grant, one transfer");
-        // Description first, request later.
-        g.handle(GateInput::Described { request: "t2".into(), what: "copy notes.txt from your computer".into() });
-        assert!(matches!(req(&mut g, "t2", Capability::FileTransferItem)[0], GateOutput::Ask(_)));
-    }
-
-    #[test]
-    fn transfers_need_the_advanced_grant_alive() {
-        let mut g = ConsentGate::new();
-        req(&mut g, "a", Capability::AdvancedFileTransfer);
-        g.handle(GateInput::Answered { request: "a".into(), granted: true });
-        req(&mut g, "t1", Capability::FileTransferItem);
-        g.handle(GateInput::Described { request: "t1".into(), what: "x".into() });
-        g.handle(GateInput::Answered { request: "t1".into(), granted: true });
-        let out = g.handle(GateInput::Revoked { capability: Capability::AdvancedFileTransfer });
-        assert!(out.contains(&GateOutput::Stop { capability: Capability::FileTransferItem }));
-        assert_eq!(g.take_transfer(&"t1".into()), Err(ErrorCode::ConsentRequired));
-    }
-
-    #[test]
-    fn after_the_end_every_grant_is_gone_and_nothing_is_asked() {
-        let mut g = ConsentGate::new();
-        req(&mut g, "r1", Capability::Microphone);
-        g.handle(GateInput::Answered { request: "r1".into(), granted: true });
-        assert_eq!(g.handle(GateInput::Ended), vec![GateOutput::Stop { capability: Capability::Microphone }]);
-        assert!(g.check(Capability::Microphone).is_err());
-        assert!(req(&mut g, "r2", Capability::Camera).is_empty());
-    }
-}
+#[path = "consent_tests.rs"]
+mod tests;
