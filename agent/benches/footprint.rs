@@ -110,7 +110,7 @@ async fn main() {
     let granted = Instant::now();
     l.agent.type_line("y");
     l.alice.answer("view").await;
-    l.alice.to_agent(&PeerMessage::StartShare { target: ShareTarget::Monitor { index: 0 } }).await;
+    l.alice.start_share(&l.customer, Capability::ScreenView, ShareTarget::Monitor { index: 0 }).await;
     l.alice.peer_msg("renegotiation asked", |m| matches!(m, PeerMessage::RenegotiationNeeded).then_some(())).await;
     l.alice.renegotiate().await;
     l.alice.until("the first picture", |s| matches!(s, Seen::VideoFrame(..)).then_some(())).await;

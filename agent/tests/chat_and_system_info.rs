@@ -63,7 +63,14 @@ async fn system_information_is_sent_only_after_the_customer_allows_and_confirms_
 
     // A denial at the prompt: still nothing.
     assert!(
-        !consent(&mut l, Capability::SystemInfo, "r1", "Alice (support) asks to read your system information. Allow? [y/N]", "n").await
+        !consent(
+            &mut l,
+            Capability::SystemInfo,
+            "r1",
+            "Alice (support) asks to read your system information. Allow? [y] for this session, [once] until it stops, [N]o",
+            "n"
+        )
+        .await
     );
     l.alice.to_agent(&PeerMessage::SystemInfoRequest).await;
     let code = l.alice.peer_msg("refusal", |m| if let PeerMessage::Error { error } = m { Some(error.code) } else { None }).await;

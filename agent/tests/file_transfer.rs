@@ -40,7 +40,7 @@ async fn basic_transfer_of_200_mib_arrives_intact_under_the_offered_name() {
     let sha = make_file(&src, BIG_MIB);
     let size = (BIG_MIB * 1024 * 1024) as u64;
     offer(&mut l, "t1", "manual.pdf", size, &sha).await;
-    l.agent.expect("Alice (support) offers file 1: manual.pdf (200.0 MiB). Download it? [y/N]");
+    l.agent.expect("Alice (support) offers file 1: manual.pdf (200.0 MiB), saved to your download folder. Download it? [y/N]");
     l.agent.type_line("y");
     assert_eq!(accepted(&mut l.alice, "t1").await, 0);
     let t0 = std::time::Instant::now();
@@ -188,7 +188,7 @@ async fn advanced_transfer_moves_200_mib_each_way_with_a_yes_for_each_file() {
     let sha = make_file(&src, BIG_MIB);
     let size = (BIG_MIB * 1024 * 1024) as u64;
     push(&mut l, "p1", "c1", "driver.run", size, &sha).await;
-    l.agent.expect("Alice (support) asks to send you driver.run (200.0 MiB) into your shared folder. Allow? [y/N]");
+    l.agent.expect("Alice (support) asks to send you driver.run (200.0 MiB) into your shared folder. Allow? [y] for this session, [once] until it stops, [N]o");
     l.agent.type_line("y");
     assert_eq!(started(&mut l.alice, "p1").await, Ok(0));
     item_activity(&mut l, true).await;
@@ -202,7 +202,7 @@ async fn advanced_transfer_moves_200_mib_each_way_with_a_yes_for_each_file() {
     // Customer → CSR.
     l.alice.ask(&l.customer, Capability::FileTransferItem, "c2").await;
     l.alice.to_agent(&PeerMessage::PullFile { transfer: "g1".into(), consent: "c2".into(), path: "logs.bin".into() }).await;
-    l.agent.expect("asks to copy logs.bin (200.0 MiB) from your computer. Allow? [y/N]");
+    l.agent.expect("asks to copy logs.bin (200.0 MiB) from your computer. Allow? [y] for this session, [once] until it stops, [N]o");
     l.agent.type_line("y");
     let (name, psize, psha) = l
         .alice
@@ -229,7 +229,7 @@ async fn advanced_transfer_moves_200_mib_each_way_with_a_yes_for_each_file() {
         .agent
         .drain()
         .iter()
-        .any(|line| line.contains("Allow?") && line.contains("logs.bin") && !line.contains("200.0 MiB) from your computer. Allow? [y/N]")));
+        .any(|line| line.contains("Allow?") && line.contains("logs.bin") && !line.contains("200.0 MiB) from your computer. Allow?")));
     // A path outside the shared folder is refused whatever was granted.
     l.alice.ask(&l.customer, Capability::FileTransferItem, "c3").await;
     l.alice.to_agent(&PeerMessage::PullFile { transfer: "g3".into(), consent: "c3".into(), path: "../../etc/passwd".into() }).await;

@@ -52,7 +52,7 @@ async fn the_csr_sees_the_granted_screen_controls_only_with_a_grant_and_revocati
     assert_eq!(refused, ErrorCode::ConsentRequired);
 
     assert!(consent(&mut l, Capability::ScreenView, "view", "asks to see your screen", "y").await);
-    l.alice.to_agent(&PeerMessage::StartShare { target: ShareTarget::Monitor { index: 0 } }).await;
+    l.alice.start_share(&l.customer, Capability::ScreenView, ShareTarget::Monitor { index: 0 }).await;
     let size = l
         .alice
         .peer_msg("share started", |m| if let PeerMessage::ShareStarted { width, height, .. } = m { Some((*width, *height)) } else { None })
@@ -75,7 +75,7 @@ async fn the_csr_sees_the_granted_screen_controls_only_with_a_grant_and_revocati
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(pointer(&painter), before, "input without the control grant moved the pointer");
 
-    assert!(consent(&mut l, Capability::RemoteControl, "control", "asks to control your computer", "y").await);
+    assert!(consent(&mut l, Capability::RemoteControl, "control", "asks to see and control your screen", "y").await);
     l.alice.to_agent(&PeerMessage::Input { event: InputEvent::PointerMove { x: 0.1, y: 0.1 } }).await;
     let deadline = Instant::now() + Duration::from_secs(5);
     while pointer(&painter) != (64, 48) && Instant::now() < deadline {

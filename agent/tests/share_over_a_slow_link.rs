@@ -80,7 +80,7 @@ fn a_busy_screen_shared_over_a_slow_link_keeps_up() {
             let mut l = Live { sig, alice, agent, customer, session, cookie, dirs };
 
             assert!(consent(&mut l, Capability::ScreenView, "view", "asks to see your screen", "y").await);
-            l.alice.to_agent(&PeerMessage::StartShare { target: ShareTarget::Monitor { index: 0 } }).await;
+            l.alice.start_share(&l.customer, Capability::ScreenView, ShareTarget::Monitor { index: 0 }).await;
             l.alice.peer_msg("renegotiation asked", |m| matches!(m, PeerMessage::RenegotiationNeeded).then_some(())).await;
             l.alice.renegotiate().await;
             // Ten seconds to find the rate, then what the CSR sees for ten.

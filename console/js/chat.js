@@ -1,4 +1,5 @@
 // S7: chat with everyone or chosen participants, with unread counts on the tab.
+import { displayable } from './policy.js';
 import { h, fill, fmtClock } from './dom.js';
 
 export class ChatPanel {
@@ -46,7 +47,7 @@ export class ChatPanel {
     const to = msg.to.length ? ' → ' + msg.to.map((t) => this.ctx.name(t)).join(', ') : ' → everyone';
     this.log.append(h('li', { class: msg.from === this.ctx.me ? 'mine' : 'theirs' },
       h('span', { class: 'meta', text: `${fmtClock(msg.at_ms)} ${from}${to}` }),
-      h('span', { class: 'text', text: msg.text })));
+      h('span', { class: 'text', text: displayable(msg.text, true) })));
     this.log.scrollTop = this.log.scrollHeight;
     if (msg.from !== this.ctx.me && (this.ctx.active !== 'chat' || document.hidden)) {
       this.unread += 1;

@@ -6,6 +6,7 @@ import { h, fill, fmtBytes, fmtDuration } from './dom.js';
 import { describe, showError } from './api.js';
 import { sha256Hex, WHOLE_HASH_BYTES } from './peer.js';
 import { Sha256 } from './sha256.js';
+import { isDeceptiveFileName, visibleFileName } from './policy.js';
 
 /** A pull is kept in Blobs of this many bytes while it arrives. */
 const SEGMENT_BYTES = 16 * 1024 * 1024;
@@ -87,7 +88,7 @@ export class FilesPanel {
     const pct = t.size ? Math.round((100 * (t.done || 0)) / t.size) : 0;
     const bar = h('progress', { max: 100, value: pct, 'aria-label': `${pct} %` });
     fill(t.row,
-      h('td', { class: 'fname', text: t.name }),
+      h('td', { class: 'fname', text: visibleFileName(t.name) }),
       h('td', { text: t.toCustomer ? 'to customer' : 'from customer' }),
       h('td', { text: fmtBytes(t.size) }),
       h('td', { class: 'permission', text: t.permission }),
@@ -174,7 +175,7 @@ export class FilesPanel {
     }
     const join = (name) => (msg.path ? `${msg.path}/${name}` : name);
     const rows = msg.entries.map((e) => h('tr', { dataset: { name: e.name } },
-      h('td', {}, e.kind === 'dir' ? h('button', { class: 'link', onclick: () => this.browse(join(e.name)) }, `${e.name}/`) : e.name),
+      h('td', {}, e.kind === 'dir' ? h('button', { class: 'link', onclick: () => this.browse(join(e.name)) }, `${visibleFileName(e.name)}/`) : visibleFileName(e.name)),
       h('td', { text: e.kind === 'file' ? fmtBytes(e.size) : '' }),
       h('td', { text: e.modified ? new Date(e.modified * 1000).toLocaleString() : '' }),
       h('td', {}, e.kind === 'file' ? h('button', { class: 'small', onclick: () => this.pull(join(e.name), e) }, 'Copy to me') : null)));
@@ -324,6 +325,10 @@ export class FilesPanel {
     const sha = t.hash ? t.hash.hex() : await sha256Hex(blob);
     if (sha !== t.sha256) {
       this.finish(t, false, 'the file arrived damaged (SHA-256 differs); copy it again');
+      return;
+    }
+    if (isDeceptiveFileName(t.name)) {
+      this.finish(t, false, `the name ${visibleFileName(t.name)} hides what the file is; it is not offered for saving`);
       return;
     }
     const a = h('a', { href: URL.createObjectURL(blob), download: t.name, class: 'save-link', text: `Save ${t.name}` });

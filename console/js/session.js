@@ -11,6 +11,7 @@ import { FilesPanel } from './files.js';
 import { SystemInfoPanel } from './sysinfo.js';
 import { AvPanel } from './av.js';
 import { RecordingPanel } from './recording.js';
+import { blockedBy, covers, displayable } from './policy.js';
 
 const CAPABILITY_NAMES = {
   screen_view: 'view desktop', remote_control: 'control desktop', application_view: 'view application',
@@ -248,6 +249,17 @@ export class SessionView {
         }
         break;
       }
+      case 'consent_withdrawn': {
+        const w = this.consents.get(ev.request);
+        if (w) {
+          this.consents.delete(ev.request);
+          w.reject({ code: 'consent_withdrawn', message: 'The question was withdrawn: control of the session changed hands. Ask again if you hold control.' });
+        }
+        break;
+      }
+      case 'carry_over_requested':
+        if (ev.to === this.me) toast(`${this.name(ev.customer)} is asked whether you may carry on what ${this.name(ev.from)} was allowed.`);
+        break;
       case 'host_changed':
         if (ev.to === this.me) toast('You now hold control of this session.');
         else if (ev.from === this.me) toast(`${this.name(ev.to)} now holds control. You can leave; ending the session needs control back.`);
@@ -328,7 +340,7 @@ export class SessionView {
   name(id) {
     if (id === this.me) return 'you';
     const p = this.participant(id);
-    return p ? p.name : id;
+    return p ? displayable(p.name) : id;
   }
 
   isHost() {
@@ -350,17 +362,24 @@ export class SessionView {
     return l && l.ready ? l : null;
   }
 
+  /** This CSR's grant from `customer` covering `capability` (S21: a grant is the asker's own). */
   grant(customer, capability) {
-    return this.roster ? this.roster.grants.find((g) => g.customer === customer && g.capability === capability) : null;
+    return this.roster ? this.roster.grants.find((g) => g.customer === customer && g.csr === this.me && covers(g.capability, capability)) : null;
   }
 
   running(activity, customer) {
     return this.roster ? this.roster.running.find((r) => r.activity === activity && (customer === undefined || r.customer === customer)) : null;
   }
 
-  applicationShared() {
-    return !!this.roster && this.roster.running.some((r) => r.activity === 'application_view' || r.activity === 'application_control');
+  /** The S12 refusal code of `activity` while what runs now runs, or null (shared policy). */
+  blocked(activity) {
+    return this.roster ? blockedBy(this.roster.running.map((r) => r.activity), activity) : null;
   }
+
+  applicationShared() {
+    return this.blocked('basic_file_transfer') === 'application_sharing_active';
+  }
+
 
   /**
    * Asks the customer for a capability (S21) unless it is already granted; resolves true on a

@@ -157,7 +157,7 @@ impl<W: Write + Send> CustomerUi for TerminalUi<W> {
             }
             Notice::Ask { request, text, .. } => {
                 self.questions.push_back(Question::Consent(request));
-                self.say(&format!("{text} Allow for this session [y], allow once [once], or deny [N]?"));
+                self.say(&format!("{text} Allow? [y] for this session, [once] until it stops, [N]o"));
             }
             Notice::Withdrawn { request, text } => {
                 self.questions.retain(|q| q != &Question::Consent(request.clone()));

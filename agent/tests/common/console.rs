@@ -286,6 +286,14 @@ impl Console {
     }
 
     /// Asks the customer for a capability through signaling (S21).
+    /// Starts a share as the console does: signaling is told of the activity (it may refuse,
+    /// S12), the agent is asked for the picture; the agent starts only once signaling accepted.
+    pub async fn start_share(&self, customer: &ParticipantId, capability: Capability, target: protocol::media::ShareTarget) {
+        let activity = protocol::Activity::Capability(capability);
+        self.send(ClientMessage::ActivityStart { activity, customer: Some(customer.clone()) }).await;
+        self.to_agent(&PeerMessage::StartShare { target }).await;
+    }
+
     pub async fn ask(&self, customer: &ParticipantId, capability: Capability, request: &str) {
         self.send(ClientMessage::ConsentRequest { request: request.into(), customer: customer.clone(), capability }).await;
     }

@@ -9,7 +9,7 @@ scenario('control', async (t) => {
   const agent = await inviteAgent(t);
   await tab(page, 'share');
   await page.locator('#share-remote_control').click();
-  await agent.expect('asks to control your computer');
+  await agent.expect('asks to see and control your screen');
   agent.type('y');
   await page.locator('#share-surface.control').waitFor({ timeout: WAIT });
   await page.waitForFunction(() => document.getElementById('share-video').videoWidth > 0, null, { timeout: WAIT });

@@ -16,7 +16,7 @@ scenario('files', async (t) => {
   const manual = join(env.work, 'manual.pdf');
   const manualSha = makeFile(manual, 3 * MIB + 123);
   await page.locator('#offer-files').setInputFiles(manual);
-  await agent.expect('Alice (support) offers file 1: manual.pdf (3.0 MiB). Download it? [y/N]');
+  await agent.expect('Alice (support) offers file 1: manual.pdf (3.0 MiB), saved to your download folder. Download it? [y/N]');
   agent.type('y');
   const basicRow = page.locator('#transfers tr', { hasText: 'manual.pdf' });
   await basicRow.locator('.state.done').waitFor({ timeout: WAIT });
@@ -32,7 +32,7 @@ scenario('files', async (t) => {
   const entry = page.locator('#listing tr[data-name="logs.bin"]');
   await entry.waitFor({ timeout: WAIT });
   await entry.getByRole('button', { name: 'Copy to me' }).click();
-  await agent.expect('asks to copy logs.bin (2.0 MiB) from your computer. Allow? [y/N]');
+  await agent.expect('asks to copy logs.bin (2.0 MiB) from your computer. Allow? [y] for this session, [once] until it stops, [N]o');
   agent.type('y');
   const pullRow = page.locator('#transfers tr', { hasText: 'logs.bin' });
   await pullRow.locator('.state.done').waitFor({ timeout: WAIT });
@@ -46,7 +46,7 @@ scenario('files', async (t) => {
   const driver = join(env.work, 'driver.run');
   const driverSha = makeFile(driver, 1 * MIB + 5);
   await page.locator('#push-file').setInputFiles(driver);
-  await agent.expect('asks to send you driver.run (1.0 MiB) into your shared folder. Allow? [y/N]');
+  await agent.expect('asks to send you driver.run (1.0 MiB) into your shared folder. Allow? [y] for this session, [once] until it stops, [N]o');
   agent.type('y');
   const pushRow = page.locator('#transfers tr', { hasText: 'driver.run' });
   await pushRow.locator('.state.done').waitFor({ timeout: WAIT });

@@ -11,7 +11,7 @@ scenario('notes_history', async (t) => {
   // A refused request, so the consent log has something to show (S22).
   await tab(page, 'sysinfo');
   await page.locator('#sysinfo-request').click();
-  await agent.expect('asks to read your system information. Allow? [y/N]');
+  await agent.expect('asks to read your system information. Allow? [y] for this session, [once] until it stops, [N]o');
   agent.type('n');
   await page.locator('#sysinfo-state', { hasText: 'The customer said no.' }).waitFor({ timeout: WAIT });
 

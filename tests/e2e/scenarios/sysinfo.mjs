@@ -11,7 +11,7 @@ scenario('sysinfo', async (t) => {
   await tab(page, 'sysinfo');
   await page.locator('#sysinfo-request').click();
   await page.locator('#sysinfo-state', { hasText: "Waiting for the customer's permission" }).waitFor();
-  await agent.expect('Alice (support) asks to read your system information. Allow? [y/N]');
+  await agent.expect('Alice (support) asks to read your system information. Allow? [y] for this session, [once] until it stops, [N]o');
   check((await page.locator('#sysinfo').textContent()) === '', 'nothing is shown before the grant');
   agent.type('y');
   await agent.expect('Send it? [y/N]');

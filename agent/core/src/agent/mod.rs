@@ -355,8 +355,10 @@ impl Agent {
                 }
                 GateOutput::SendRevoke { capability } => {
                     self.out.push_back(Command::Signal(ClientMessage::ConsentRevoke { capability }));
-                    let also: Vec<&str> = policy::revoked_with(capability).into_iter().map(|c| c.asks_to()).collect();
-                    self.show(Notice::Info(format!("Stopped: support can no longer {}.", also.join(" or "))));
+                    // Named by the widest of what ended ("see and control your screen").
+                    let family = policy::revoked_with(capability);
+                    let widest = family.iter().copied().find(|w| family.iter().all(|c| policy::covers(*w, *c))).unwrap_or(capability);
+                    self.show(Notice::Info(format!("Stopped: support may no longer {}.", widest.asks_to())));
                 }
             }
         }

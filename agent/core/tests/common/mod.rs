@@ -76,3 +76,5 @@ pub fn pump(outgoing: &mut Outgoing, incoming: &mut Incoming, limit: u64, mut af
     }
     moved
 }
+
+pub mod pair;
