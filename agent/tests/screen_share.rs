@@ -2,6 +2,7 @@
 //! the CSR over a real peer connection as VP8 and decodes to the same picture; input without
 //! a control grant changes nothing, with it the pointer moves; when the customer revokes, the
 //! frames stop within one frame interval.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 #[path = "../../media/tests/common/mod.rs"]
