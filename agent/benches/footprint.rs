@@ -8,6 +8,7 @@
 //! -framerate 30 … -c:v libvpx -deadline realtime` capturing the same screen for the same time
 //! (what a naive "grab and encode every frame" sharer costs); and the time from the customer's
 //! grant to the first decoded picture at the CSR, and from `agent join` to the roster.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/common/mod.rs"]
 mod common;

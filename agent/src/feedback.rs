@@ -2,7 +2,7 @@
 //! chain: keyframe requests (RTCP PLI and FIR) and the send-side bandwidth estimate.
 //!
 //! The crate's interceptors consume inbound RTCP; without this one, a browser that lost a
-//! picture asks in vain (shared/notes/webrtc-interop.md, pitfall 7). It sits last in the chain,
+//! picture asks in vain (docs/webrtc-interop.md, pitfall 7). It sits last in the chain,
 //! marks keyframe requests for delivery to the sending track, and reads the congestion
 //! controller's estimate (GCC over the receiver's transport-wide feedback, set up in
 //! `rtc::build_peer`) off the feedback packets that carry it into a [`SendEstimate`] the

@@ -1,4 +1,4 @@
-//! Peer-connection setup, tuned as shared/notes/webrtc-interop.md measured: no mDNS socket,
+//! Peer-connection setup, tuned as docs/webrtc-interop.md measured: no mDNS socket,
 //! peer-reflexive pairs accepted at once, fast ICE checks, browser-sized SCTP messages and a
 //! bounded send buffer. Used by the agent and by test consoles, so both speak alike.
 

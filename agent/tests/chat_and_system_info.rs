@@ -1,6 +1,7 @@
 //! The agent joined by code and answered at its prompt: chat both ways and to one recipient
 //! only (S7); system information only after the customer's yes, shown before it is sent, and
 //! nothing on a denial (S14, S21).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

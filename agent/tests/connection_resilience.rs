@@ -1,6 +1,7 @@
 //! Losing signaling does not end the session: peer-to-peer data keeps flowing and the agent
 //! reconnects with its token. An ICE restart renegotiates the same connection; a second CSR
 //! gets a connection of their own.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::console::Console;

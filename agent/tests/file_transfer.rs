@@ -1,6 +1,7 @@
 //! File transfer through the real agent (S11–S13): basic and advanced transfers of 200 MiB
 //! both ways with matching SHA-256, an interrupted transfer that resumes, a hostile file name
 //! that lands safely, revocation mid-transfer, and the S12 refusal.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::console::{Console, Seen};

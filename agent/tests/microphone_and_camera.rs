@@ -2,6 +2,7 @@
 //! machine there is neither, so the agent sends its stand-ins (a tone it was told to send, a
 //! test picture) and says so; the CSR decodes them over a real peer connection. Revoking stops
 //! them. The other way, the CSR's video and voice reach the customer, decoded.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::console::Seen;

@@ -1,6 +1,7 @@
 //! With every grant absent, no capability produces a byte (S21): each request is refused by
 //! the agent's own consent gate, whatever signaling or the console claims. A peer that sends
 //! garbage gets an error and the agent goes on.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::console::Seen;

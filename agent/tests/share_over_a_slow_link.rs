@@ -7,6 +7,7 @@
 //! bitrate it needs several times the link (measured: with the share not following the
 //! estimate, no picture at all got through in 10 s and 26 000 packets were dropped at the
 //! queue). Needs root (namespaces, TUN), as the test command runs it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 #[path = "../../media/tests/common/mod.rs"]

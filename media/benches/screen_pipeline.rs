@@ -9,6 +9,7 @@
 //! Prints frames per second, per-frame latency (capture start → encoded), and the ratio
 //! ours ÷ ffmpeg, and one `BENCH {json}` line per figure for the suite (tests/bench.sh;
 //! `BENCH_MODE=quick` runs 3 s instead of 8). Results are recorded in docs/performance.md.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/common/mod.rs"]
 mod common;

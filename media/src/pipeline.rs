@@ -54,6 +54,9 @@ pub enum StreamError {
     Convert(#[from] ConvertError),
     #[error(transparent)]
     Codec(#[from] CodecError),
+    /// The share's capture or encoder thread could not be started.
+    #[error("could not start a share thread: {0}")]
+    Thread(#[source] std::io::Error),
 }
 
 /// Lowest bitrate a congestion limit sets, kbit/s: below it a 1080p screen's text is no
@@ -92,8 +95,10 @@ pub struct ScreenStream {
 
 impl ScreenStream {
     /// Starts sharing what `capture` shows; every encoded picture, or the error that ended the
-    /// share, goes to `sink` on the encoder thread. `sink` returns `false` to stop.
-    pub fn start<F>(capture: Box<dyn ScreenCapture>, opts: StreamOptions, sink: F) -> ScreenStream
+    /// share, goes to `sink` on the encoder thread. `sink` returns `false` to stop. Where a
+    /// thread cannot be started, `sink` hears why ([`StreamError::Thread`]) on the calling
+    /// thread and the stream returned is already stopped.
+    pub fn start<F>(capture: Box<dyn ScreenCapture>, opts: StreamOptions, mut sink: F) -> ScreenStream
     where
         F: FnMut(Result<StreamFrame, StreamError>) -> bool + Send + 'static,
     {
@@ -112,17 +117,38 @@ impl ScreenStream {
         for _ in 0..2 {
             let _ = to_capture.send(I420Frame::new(2, 2));
         }
+        // The sink goes to the encoder thread only once both threads run, so that a thread
+        // which cannot be started is still reported to it.
+        let (give_sink, take_sink) = mpsc::channel::<F>();
         let s = shared.clone();
-        let capturer = std::thread::Builder::new()
-            .name("share-capture".into())
-            .spawn(move || capture_loop(capture, opts, s, free, to_encoder))
-            .expect("spawn the capture thread");
+        let encoder = std::thread::Builder::new().name("share-encode".into()).spawn(move || {
+            if let Ok(sink) = take_sink.recv() {
+                encode_loop(opts, s, from_capture, to_capture, sink);
+            }
+        });
         let s = shared.clone();
-        let encoder = std::thread::Builder::new()
-            .name("share-encode".into())
-            .spawn(move || encode_loop(opts, s, from_capture, to_capture, sink))
-            .expect("spawn the encoder thread");
-        ScreenStream { shared, threads: vec![capturer, encoder] }
+        let capturer =
+            std::thread::Builder::new().name("share-capture".into()).spawn(move || capture_loop(capture, opts, s, free, to_encoder));
+        let mut threads = Vec::with_capacity(2);
+        let mut failed = None;
+        for spawned in [encoder, capturer] {
+            match spawned {
+                Ok(thread) => threads.push(thread),
+                Err(e) => failed = failed.or(Some(e)),
+            }
+        }
+        match failed {
+            None => {
+                // The encoder thread waits for it; it is gone only if that thread is.
+                let _ = give_sink.send(sink);
+            }
+            Some(e) => {
+                shared.stop.store(true, Ordering::Relaxed);
+                drop(give_sink);
+                sink(Err(StreamError::Thread(e)));
+            }
+        }
+        ScreenStream { shared, threads }
     }
 
     /// A handle that asks for keyframes and sets the bitrate from other tasks.

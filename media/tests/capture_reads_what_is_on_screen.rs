@@ -1,5 +1,6 @@
 //! A pattern drawn on a real X server (Xvfb) is what capture returns, for a whole monitor and
 //! for one application window alone; an unchanged screen is reported unchanged.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

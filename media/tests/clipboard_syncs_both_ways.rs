@@ -1,5 +1,6 @@
 //! Clipboard text moves both ways: what the CSR copies can be pasted by the customer's
 //! applications, and what the customer copies in an application reaches the agent.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

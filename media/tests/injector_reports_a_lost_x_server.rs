@@ -1,5 +1,6 @@
 //! When the customer's X server goes away (log out, crash), injecting reports it instead of
 //! pretending the input arrived, and opening an injector on a missing display says what is wrong.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

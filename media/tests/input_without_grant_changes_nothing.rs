@@ -1,6 +1,7 @@
 //! Without a control grant (S21) the CSR's input changes nothing on the customer's computer:
 //! the pointer stays, applications receive no events, and the gate counts what it dropped.
 //! Application control does not reach outside the shared window.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 mod input_harness;

@@ -1,5 +1,6 @@
 //! S8: the customer's window shows who is speaking from the level of the audio played, even on
 //! a machine with nothing to play it on.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use media::audio::{AudioFrame, AudioSink, AudioSource, LevelSink, ToneSource, FRAME_SAMPLES};
 

@@ -1,6 +1,7 @@
 //! S8 on a machine without a sound card (like CI): opening the microphone does not fail the
 //! conference; a stand-in source takes its place and the reason is there to show the customer.
 //! The speaker likewise becomes a level meter.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use media::audio::{open_microphone, open_speaker, tone_frequency, AudioFrame, MicrophoneFallback, Origin, FRAME_SAMPLES, SAMPLE_RATE};
 

@@ -1,5 +1,6 @@
 //! S8: a muted or silent participant costs almost nothing on the wire: after a few frames of
 //! silence, DTX makes every packet a tiny marker the sender may skip.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use media::audio::opus::{OpusConfig, OpusDecoder, OpusEncoder, DTX_PACKET_MAX_BYTES, MAX_DECODED_SAMPLES};
 use media::audio::{rms_level, AudioSource, ToneSource, FRAME_SAMPLES};

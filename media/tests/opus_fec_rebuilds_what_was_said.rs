@@ -1,5 +1,6 @@
 //! S8 on a lossy network: when the packet that carries a change in the voice is lost, FEC
 //! rebuilds the change from the next packet; concealment could only guess from the past.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use media::audio::opus::{OpusConfig, OpusDecoder, OpusEncoder, MAX_DECODED_SAMPLES};
 use media::audio::{tone_frequency, AudioSource, ToneSource, FRAME_SAMPLES, SAMPLE_RATE};

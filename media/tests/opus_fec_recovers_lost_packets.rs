@@ -1,6 +1,7 @@
 //! S8 on a lossy network: with every fifth packet lost, the decoder rebuilds the gaps (from the
 //! FEC copy in the following packet, or by concealment when that has not arrived) and the
 //! listener still hears the tone, at its pitch, without holes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use media::audio::opus::{OpusConfig, OpusDecoder, OpusEncoder, MAX_DECODED_SAMPLES};
 use media::audio::{rms_level, tone_frequency, AudioSource, ToneSource, FRAME_SAMPLES, SAMPLE_RATE};

@@ -1,5 +1,6 @@
 //! S8: a tone sent through the VoIP encoder and decoder in 20 ms frames comes out at the same
 //! pitch and about the same loudness.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use media::audio::opus::{OpusConfig, OpusDecoder, OpusEncoder, MAX_DECODED_SAMPLES};
 use media::audio::{rms_level, tone_frequency, AudioSource, ToneSource, FRAME_SAMPLES, SAMPLE_RATE};

@@ -1,5 +1,6 @@
 //! With control granted, the CSR's pointer moves, clicks, wheel, keys and typed text reach the
 //! customer's X server where and as the CSR meant them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 mod input_harness;

@@ -1,5 +1,6 @@
 //! A share's bitrate follows the congestion controller: with a limit, a busy screen is encoded
 //! within it; without, at the picture size's bitrate again.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

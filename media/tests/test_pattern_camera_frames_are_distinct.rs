@@ -1,5 +1,6 @@
 //! S9 without a camera: the test pattern gives frames of the asked size, each different from the
 //! one before and carrying its own number, so a receiver can tell them apart.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use media::camera::{open_camera, CameraError, CameraSource, TestPatternCamera};
 

@@ -1,6 +1,7 @@
 //! A WAV file can stand in for the microphone (demos, machines without one): 16-bit PCM at
 //! 48 kHz is played in a loop, stereo mixed to mono, and any other format is refused with a
 //! message that says what was found and what is needed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use media::audio::{tone_frequency, AudioError, AudioFrame, AudioSource, WavFileSource, FRAME_SAMPLES, SAMPLE_RATE};
 use std::f64::consts::TAU;

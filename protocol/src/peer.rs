@@ -29,7 +29,7 @@ pub enum PeerMessage {
         participant: ParticipantId,
     },
     /// The sender is closing the peer connection on purpose (the crate notices a closed browser
-    /// only after seconds, see shared/notes/webrtc-interop.md).
+    /// only after seconds, see docs/webrtc-interop.md).
     Bye,
     Error {
         #[serde(flatten)]

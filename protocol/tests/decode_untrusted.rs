@@ -4,6 +4,7 @@
 //! → `invalid_message`; more than `MAX_MESSAGE_BYTES` → `message_too_large`. The sender's `ref`
 //! comes back with every refusal of an object that carries one. Server messages, including the
 //! flattened `event` and `error`, survive the trip through JSON and `decode_server`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
 use protocol::rules::{Event, Input, Role, Session, StopReason};

@@ -7,6 +7,7 @@
 //! is present (S6), nothing running without a live grant (S21), no file transfer during
 //! application sharing (S12), every change reported (S22), a refused input changes nothing,
 //! and nothing happens after the end (S19).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
 use proptest::sample::Index;

@@ -1,5 +1,6 @@
 //! A file damaged on the way is not kept: the receiver says `checksum_mismatch`, nothing takes
 //! the final name, and no partial is left for a retry to resume from.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Whatever name a peer offers, the file lands inside the folder it was sent to, under a plain
 //! visible name, and nothing is created anywhere else.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

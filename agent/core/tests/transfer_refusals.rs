@@ -1,5 +1,6 @@
 //! Offers the customer's computer cannot or will not take are refused before a single byte is
 //! written: too large for the limit, too large for the disk, or malformed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! A transfer cut off half-way resumes from what arrived: only the missing bytes flow again,
 //! the whole file is still checked, and until then nothing carries the final name.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! A file sent chunk by chunk arrives intact under the name it was offered with, and never
 //! replaces a file already there (S11).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

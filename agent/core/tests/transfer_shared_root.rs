@@ -1,5 +1,6 @@
 //! Advanced transfer (S11) reaches only the folder the customer shares: the CSR lists it,
 //! pulls files from it and pushes files into it, and no path or symbolic link leads out.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

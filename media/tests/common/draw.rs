@@ -153,7 +153,7 @@ pub fn scroll_page(
             p.conn.copy_area(p.root, p.root, ink, rx, ry + 4, rx, ry, rw, rh - 4).unwrap();
             let line_y = ry + rh as i16 - 4;
             p.conn.poly_fill_rectangle(p.root, paper, &[Rectangle { x: rx, y: line_y, width: rw, height: 4 }]).unwrap();
-            if steps.is_multiple_of(4) {
+            if steps % 4 == 0 {
                 let mut x = rx + 20;
                 let mut words = Vec::new();
                 while x < rx + rw as i16 - 80 {

@@ -24,6 +24,7 @@
 //! - Time to first frame: from the customer's "y" (written to the agent's terminal) to the
 //!   first frame presented, over several grants, on loopback and relay-only through coturn; and
 //!   from spawning `agent join CODE` to the customer in the roster.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use e2e::bench_screen::{frames, match_toggles, scroll, summary, wall_ms, Delay, Figure, Frame, Script, Square, Stack, Summary, SCREEN};
 use serde_json::{json, Value};

@@ -21,6 +21,7 @@
 //! It first builds the release agent and signaling of this checkout and runs copies of them (the
 //! target directory may be shared with other checkouts, whose builds replace
 //! `target/release/agent`); `BENCH_BUILD=0` skips that and runs `target/release/*` as they are.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use e2e::bench_files::{browser_transfers, report, tcp_stream, Link};
 

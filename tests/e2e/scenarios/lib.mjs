@@ -20,7 +20,7 @@ export const env = {
 };
 
 // Flags this machine needs (loopback only, no GPU, no sandbox in containers): see
-// shared/notes/webrtc-interop.md.
+// docs/webrtc-interop.md.
 const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--allow-loopback-in-peer-connection',
@@ -39,7 +39,7 @@ export function log(...args) {
 
 // Chromium's generated camera and microphone, allowed without a prompt: for the scenarios that
 // use the CSR's own devices (S8, S9) only, since the fake-media-UI flag also changes what ICE
-// candidates look like (shared/notes/webrtc-interop.md, pitfall 3).
+// candidates look like (docs/webrtc-interop.md, pitfall 3).
 export const FAKE_MEDIA = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
 
 /**

@@ -3,6 +3,7 @@
 //! runs one Playwright scenario (`scenarios/<name>.mjs`) in Debian's headless Chromium. The
 //! scenario drives the console as a CSR would and the real agent through its terminal, and
 //! asserts what a person sees; the Rust test asserts the scenario passed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod bench_files;
 pub mod bench_screen;

@@ -10,6 +10,7 @@
 //! sessions. Then the same load against `relay-floor`, a WebSocket relay on the same stack
 //! (tokio + axum `ws`) that does nothing else: what any Rust relay costs here. Prints one
 //! `BENCH {json}` line per figure and a table.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../bench/report.rs"]
 mod report;

@@ -7,6 +7,7 @@
 //!     BENCH_MODE=quick cargo bench -p wan --bench link  # ~30 s
 //!
 //! It prints a table on stderr and one `BENCH {json}` line per figure on stdout.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/common/mod.rs"]
 mod common;

@@ -4,6 +4,7 @@
 //!
 //! [`link`] holds the rules (sans-IO, tested on a made-up clock); [`forward`] drives them with
 //! threads and TUN devices; [`emulator`] sets up and tears down the namespaces.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod emulator;
 pub mod error;

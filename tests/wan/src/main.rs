@@ -1,4 +1,5 @@
 //! `wan up --name N …` / `wan down --name N`: see README.md.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;

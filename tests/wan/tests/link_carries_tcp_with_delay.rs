@@ -1,5 +1,6 @@
 //! A TCP connection from side a to side b of a real `wan up` takes at least one round trip to
 //! set up and per request/answer, and carries a few megabytes intact.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! UDP datagrams sent from side a to side b are lost at about the configured rate.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! SIGTERM makes `wan up` exit cleanly and remove both namespaces by itself.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

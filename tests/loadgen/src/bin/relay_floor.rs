@@ -7,6 +7,7 @@
 //! later text frame goes unchanged to the connection that said `"id":"b1"`.
 //!
 //!     relay-floor --listen 127.0.0.1:9000 [--read-buffer 4096]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;

@@ -6,6 +6,7 @@
 //!
 //!     LOADGEN_PASSWORD=… loadgen signaling --base http://127.0.0.1:8080 --server-pid 1234 --sessions 5000
 //!     loadgen floor --base http://127.0.0.1:9000 --server-pid 1235 --sessions 5000
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod peers;
 mod relay;
