@@ -1,6 +1,7 @@
 //! S18, S21 through the real agent on a real Xvfb: a grant is the CSR's who asked, so after a
 //! hand-over the new host is asked before anything runs for them; revoking the screen also
 //! ends control; application sharing starts only after signaling accepted it (S12).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 #[path = "../../media/tests/common/mod.rs"]

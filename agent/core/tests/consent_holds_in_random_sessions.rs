@@ -6,6 +6,7 @@
 //! are reported to their own CSR only, and nothing runs after the end.
 //!
 //! At least 10,000 steps per run. `AGENT_CORE_SEED=<n>` replays one walk; a failure prints it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
