@@ -317,6 +317,16 @@ impl MediaTable {
         }
     }
 
+    /// `csr` lost control of the session (S18): their share and devices end, and they are told
+    /// why (not a revocation by the customer).
+    pub(super) fn host_lost(&mut self, csr: &ParticipantId, out: &mut VecDeque<Command>) {
+        self.end_share(csr, ErrorCode::NotHost, out);
+        let kinds: Vec<MediaKind> = self.devices.keys().filter(|(c, _)| c == csr).map(|(_, k)| *k).collect();
+        for kind in kinds {
+            self.stop_device(csr, kind, ErrorCode::NotHost, out);
+        }
+    }
+
     /// The CSR's connection is gone: what ran on it ends without a word to it.
     pub(super) fn peer_gone(&mut self, csr: &ParticipantId, out: &mut VecDeque<Command>) {
         if let Some(s) = self.shares.remove(csr) {

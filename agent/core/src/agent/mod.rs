@@ -229,6 +229,7 @@ impl Agent {
                 // S18: the former host's support activity ends; their grants were theirs.
                 let (from_name, to_name) = (self.name_of(&from), self.name_of(&to));
                 self.show(Notice::Info(format!("{to_name} (support) has taken over the session from {from_name}.")));
+                self.media.host_lost(&from, &mut self.out);
                 self.gate_do(GateInput::Withdrawn { csr: from, capability: None });
             }
             Event::ConsentEnded { customer, capability, csr } if customer == self.me => {

@@ -1,0 +1,109 @@
+//! Scenarios of the agent's core against the real session rules, on the pair harness (no
+//! sockets, one fake clock): what a customer would see when features meet.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use agent_core::consent::Answer;
+use agent_core::customer::{CustomerAction, Notice};
+use common::pair::{id, Pair, ALICE, BOB};
+use protocol::media::ShareTarget;
+use protocol::peer::PeerMessage;
+use protocol::policy::GrantScope;
+use protocol::{rules, Activity, Capability, ErrorCode};
+
+const DESKTOP: ShareTarget = ShareTarget::Monitor { index: 0 };
+
+fn granted(p: &mut Pair, csr: &str, c: Capability, a: Answer) {
+    p.ask(csr, c).expect("signaling accepts the question");
+    assert!(p.answer(a));
+}
+
+fn started(p: &mut Pair, csr: &str) -> bool {
+    p.take(csr).iter().any(|m| matches!(m, PeerMessage::ShareStarted { .. }))
+}
+
+#[test]
+fn a_revocation_while_the_capture_opens_means_no_picture_ever() {
+    let mut p = Pair::new();
+    granted(&mut p, ALICE, Capability::ScreenView, Answer::ForSession);
+    p.start_share(ALICE, Capability::ScreenView, DESKTOP).unwrap();
+    assert!(p.running.shares.is_empty(), "nothing runs before the capture opened");
+    p.customer(CustomerAction::Revoke(Capability::ScreenView));
+    p.deliver_all();
+    assert!(p.running.shares.is_empty(), "the capture opened after the revocation was dropped");
+    assert!(!started(&mut p, ALICE));
+}
+
+#[test]
+fn allow_once_ends_when_the_csr_stops_sharing() {
+    let mut p = Pair::new();
+    granted(&mut p, ALICE, Capability::ScreenView, Answer::Once);
+    assert_eq!(p.scope_of(ALICE, Capability::ScreenView), Some(GrantScope::Once));
+    p.start_share(ALICE, Capability::ScreenView, DESKTOP).unwrap();
+    p.deliver_all();
+    assert!(started(&mut p, ALICE));
+    p.stop_share(ALICE, Capability::ScreenView);
+    assert!(p.running.shares.is_empty());
+    assert_eq!(p.scope_of(ALICE, Capability::ScreenView), None, "'once' ended with its share");
+    p.start_share(ALICE, Capability::ScreenView, DESKTOP).unwrap_err();
+    assert!(p.take(ALICE).iter().any(|m| matches!(m, PeerMessage::Error { error } if error.code == ErrorCode::ConsentRequired)));
+}
+
+#[test]
+fn a_share_signaling_refuses_never_starts_and_is_given_up() {
+    let mut p = Pair::new();
+    granted(&mut p, ALICE, Capability::ApplicationView, Answer::ForSession);
+    p.signal(rules::Input::Start { by: id(ALICE), activity: Activity::BasicFileTransfer, customer: None }).unwrap();
+    let refused = p.start_share(ALICE, Capability::ApplicationView, ShareTarget::Window { id: 9 });
+    assert_eq!(refused, Err(ErrorCode::FileTransferActive));
+    p.deliver_all();
+    assert!(p.running.shares.is_empty() && !started(&mut p, ALICE));
+    assert!(!p.shown_text().iter().any(|t| t.contains("now sees")), "the customer was told of a share that never ran");
+    p.tick(16_000);
+    p.tick(300);
+    assert!(p.take(ALICE).iter().any(|m| matches!(m, PeerMessage::Error { error } if error.code == ErrorCode::ActivityNotActive)));
+}
+
+#[test]
+fn after_a_hand_over_the_new_host_runs_nothing_until_the_customer_lets_them_carry_on() {
+    let mut p = Pair::new();
+    granted(&mut p, ALICE, Capability::RemoteControl, Answer::ForSession);
+    p.start_share(ALICE, Capability::RemoteControl, DESKTOP).unwrap();
+    p.deliver_all();
+    assert_eq!(p.running.shares.len(), 1);
+    p.signal(rules::Input::TransferControl { by: id(ALICE), to: id(BOB) }).unwrap();
+    assert!(p.running.shares.is_empty(), "the former host's control ended with the hand-over");
+    let asked = p.shown.iter().rev().find_map(|n| if let Notice::Ask { text, .. } = n { Some(text.clone()) } else { None });
+    assert_eq!(asked.as_deref(), Some("Bob (support) has taken over from Alice. Let Bob carry on: see and control your screen?"));
+    assert_eq!(p.start_share(BOB, Capability::RemoteControl, DESKTOP), Err(ErrorCode::ConsentRequired));
+    p.deliver_all();
+    assert!(p.running.shares.is_empty());
+    assert!(p.answer(Answer::ForSession));
+    p.take(BOB);
+    p.start_share(BOB, Capability::RemoteControl, DESKTOP).unwrap();
+    p.deliver_all();
+    assert!(started(&mut p, BOB));
+    assert!(p.agent.gate().check(&id(ALICE), Capability::ScreenView).is_err());
+}
+
+#[test]
+fn a_transfer_is_reported_to_its_own_csr_only() {
+    let mut p = Pair::new();
+    granted(&mut p, ALICE, Capability::AdvancedFileTransfer, Answer::ForSession);
+    let consent = p.ask(ALICE, Capability::FileTransferItem).unwrap();
+    p.peer(
+        ALICE,
+        PeerMessage::PushFile { transfer: "t1".into(), consent, dir: String::new(), name: "fix.sh".into(), size: 10, sha256: "00".into() },
+    );
+    assert!(p.answer(Answer::ForSession));
+    p.deliver_all();
+    p.feed(agent_core::agent::Input::FileChannel { csr: id(ALICE), transfer: "t1".into() });
+    assert_eq!(p.running.transfers.len(), 1);
+    // Alice hands over: her grant ends, her transfer stops, and only she hears of it.
+    p.signal(rules::Input::TransferControl { by: id(ALICE), to: id(BOB) }).unwrap();
+    p.deliver_all();
+    assert!(p.running.transfers.is_empty());
+    assert!(p.take(ALICE).iter().any(|m| matches!(m, PeerMessage::TransferFailed { transfer, .. } if transfer == "t1")));
+    assert!(!p.take(BOB).iter().any(|m| matches!(m, PeerMessage::TransferFailed { .. } | PeerMessage::TransferDone { .. })));
+}
