@@ -1,6 +1,7 @@
 //! `signaling admin …`: manage CSR accounts directly in the database (works while the
 //! service is stopped).
 
+use crate::clock::Clock;
 use crate::config::{AdminAction, Config};
 use crate::{api_accounts, db, secrets};
 use std::io::BufRead;
@@ -27,8 +28,9 @@ pub fn run(config: &Config, action: AdminAction) -> Result<(), String> {
             let (password, generated) = password_from_stdin()?;
             let hash = secrets::hash_password(&password);
             let display = name.unwrap_or_else(|| username.clone());
-            let created =
-                db.blocking(|c| db::accounts::create(c, &username, &display, &hash, admin, generated)).map_err(|e| e.to_string())?;
+            let created = db
+                .blocking(|c| db::accounts::create(c, &username, &display, &hash, admin, generated, Clock::System.now_ms()))
+                .map_err(|e| e.to_string())?;
             if created.is_none() {
                 return Err(format!("an account named `{username}` already exists"));
             }

@@ -14,7 +14,6 @@ use axum::Json;
 use protocol::{ErrorCode, SiteFeatures};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::time::Instant;
 
 pub const MIN_PASSWORD: usize = 10;
 
@@ -25,7 +24,7 @@ pub struct Login {
 }
 
 pub async fn login(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<Login>) -> ApiResult<impl IntoResponse> {
-    let now = Instant::now();
+    let now = st.clock.now();
     let user_key = body.username.to_lowercase();
     if !st.limits.login_by_address.try_take(&ip, now) || !st.limits.login_by_user.try_take(&user_key, now) {
         st.metrics.refused(ErrorCode::RateLimited);
@@ -46,8 +45,8 @@ pub async fn login(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b
     };
     st.limits.login_by_address.refund(&ip);
     st.limits.login_by_user.refund(&user_key);
-    let id = account.id;
-    let token = st.db.call(move |c| accounts::create_login(c, id, auth::LOGIN_TTL_SECS * 1000)).await?;
+    let (id, now) = (account.id, st.clock.now_ms());
+    let token = st.db.call(move |c| accounts::create_login(c, id, now, auth::LOGIN_TTL_SECS * 1000)).await?;
     let cookie = auth::set_cookie(&token, st.config.public_url.starts_with("https://"));
     Ok(([(header::SET_COOKIE, cookie)], Json(account)))
 }
@@ -89,12 +88,12 @@ pub async fn change_password(
         return Err(ErrorCode::BadCredentials.into());
     }
     let new_hash = hash_blocking(body.new).await;
-    let id = a.id;
+    let (id, now) = (a.id, st.clock.now_ms());
     let token = st
         .db
         .call(move |c| {
             accounts::set_password(c, id, &new_hash, false)?;
-            accounts::create_login(c, id, auth::LOGIN_TTL_SECS * 1000)
+            accounts::create_login(c, id, now, auth::LOGIN_TTL_SECS * 1000)
         })
         .await?;
     let cookie = auth::set_cookie(&token, st.config.public_url.starts_with("https://"));
@@ -132,8 +131,8 @@ pub async fn create_account(State(st): State<AppState>, _: Admin, ApiJson(body):
     };
     let hash = hash_blocking(password.clone()).await;
     let display = body.display_name.unwrap_or_else(|| username.clone());
-    let is_admin = body.is_admin;
-    let created = st.db.call(move |c| accounts::create(c, &username, &display, &hash, is_admin, generated)).await?;
+    let (is_admin, now) = (body.is_admin, st.clock.now_ms());
+    let created = st.db.call(move |c| accounts::create(c, &username, &display, &hash, is_admin, generated, now)).await?;
     let account = created.ok_or(ErrorCode::AlreadyExists)?;
     let mut out = json!({"account": account});
     if generated {

@@ -74,8 +74,8 @@ pub async fn upload(
             return Err(code.into());
         }
     };
-    let (sid, rid, actor) = (session.clone(), id.clone(), seat.id.clone());
-    st.db.call(move |c| store::recording_saved(c, &sid, &actor, &rid, bytes)).await?;
+    let (sid, rid, actor, now) = (session.clone(), id.clone(), seat.id.clone(), st.clock.now_ms());
+    st.db.call(move |c| store::recording_saved(c, &sid, &actor, &rid, bytes, now)).await?;
     tracing::info!(session = %session, recording = %id, bytes, "recording stored");
     Ok(Json(json!({"recording": id, "bytes": bytes})))
 }

@@ -8,6 +8,7 @@ mod api_recordings;
 mod api_sessions;
 pub mod app;
 mod auth;
+pub mod clock;
 pub mod config;
 mod console;
 pub mod db;
@@ -23,7 +24,8 @@ pub mod state;
 mod turn;
 mod ws;
 
-pub use app::{prepare, serve};
+pub use app::{prepare, serve, spawn, Running, StartError};
+pub use clock::{Clock, ManualClock};
 pub use config::{Cli, Config, Settings};
 
 use config::Command;
@@ -42,7 +44,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             open_files::raise(config.max_connections);
-            let state = match app::prepare(config) {
+            let state = match app::prepare(config, Clock::System) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("error: cannot open the database: {e}");

@@ -1,7 +1,6 @@
 //! One live session: a task that owns the rule state and the participants' outbound queues,
 //! applies every action through `protocol::rules`, records it (S22), and fans out the result.
 
-use crate::db::now_ms;
 use crate::db::sessions::{self as store, RecordEntry};
 use crate::hub::Hub;
 use protocol::rules::{Event, Input, Role, Session};
@@ -183,7 +182,7 @@ impl LiveSession {
         if text.trim().is_empty() {
             return Err(ErrorCode::InvalidMessage);
         }
-        let at_ms = now_ms();
+        let at_ms = self.hub.clock.now_ms();
         let entry =
             RecordEntry { at_ms, kind: "chat".into(), actor: Some(from.0.clone()), detail: serde_json::json!({"to": to, "text": text}) };
         self.persist(vec![entry]).await?;
@@ -205,7 +204,8 @@ impl LiveSession {
         }
         if let (Some(notes), true) = (notes, self.rules.host() == by) {
             let (id, actor) = (self.id.0.clone(), by.0.clone());
-            self.hub.db.call(move |c| store::save_notes(c, &id, &notes, &actor)).await.map_err(|_| ErrorCode::Internal)?;
+            let now = self.hub.clock.now_ms();
+            self.hub.db.call(move |c| store::save_notes(c, &id, &notes, &actor, now)).await.map_err(|_| ErrorCode::Internal)?;
         }
         self.apply(Input::End { by: by.clone() }, by).await?;
         for (_, c) in self.conns.drain() {
@@ -222,7 +222,7 @@ impl LiveSession {
         if events.is_empty() {
             return Ok(());
         }
-        let at_ms = now_ms();
+        let at_ms = self.hub.clock.now_ms();
         let entries = events.iter().map(|e| record_entry(e, actor, at_ms)).collect();
         if let Err(code) = self.persist(entries).await {
             self.rules = before;

@@ -91,7 +91,7 @@ where
         &st.config.turn_urls,
         st.config.turn_secret.as_deref(),
         participant.as_str(),
-        crate::db::now_ms() as u64 / 1000,
+        st.clock.now_unix_secs(),
         st.config.turn_ttl,
     );
     let conn = Connection { id: conn_id, tx, kick: kick_tx };

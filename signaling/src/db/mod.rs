@@ -147,8 +147,3 @@ fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     }
     Ok(())
 }
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}

@@ -1,6 +1,6 @@
 //! Sessions, participants, invitations and the session record (S22).
 
-use super::{now_ms, DbError};
+use super::DbError;
 use crate::secrets;
 use protocol::rules::{Role, Session};
 use protocol::ErrorCode;
@@ -36,11 +36,10 @@ pub struct NewSession<'a> {
     pub host_name: &'a str,
 }
 
-/// Stores a newly started session with its host participant.
-pub fn create(c: &mut Connection, new: NewSession<'_>, state: &Session) -> Result<(), DbError> {
+/// Stores a newly started session (at `now`, ms) with its host participant.
+pub fn create(c: &mut Connection, new: NewSession<'_>, state: &Session, now: i64) -> Result<(), DbError> {
     let NewSession { id, type_id, tracking, account_id, host_id, host_name } = new;
     let tx = c.transaction()?;
-    let now = now_ms();
     tx.execute(
         "INSERT INTO sessions(id, session_type_id, tracking_code, started_by, started_at, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![id, type_id, tracking, account_id, now, serde_json::to_string(state).unwrap_or_default()],
@@ -103,10 +102,10 @@ pub fn save(c: &mut Connection, session: &str, state: &Session, entries: &[Recor
     Ok(())
 }
 
-pub fn save_notes(c: &mut Connection, session: &str, notes: &str, actor: &str) -> Result<(), DbError> {
+pub fn save_notes(c: &mut Connection, session: &str, notes: &str, actor: &str, now: i64) -> Result<(), DbError> {
     let tx = c.transaction()?;
     tx.execute("UPDATE sessions SET notes = ?2 WHERE id = ?1", params![session, notes])?;
-    append(&tx, session, now_ms(), "notes_saved", Some(actor), &serde_json::json!({"length": notes.chars().count()}))?;
+    append(&tx, session, now, "notes_saved", Some(actor), &serde_json::json!({"length": notes.chars().count()}))?;
     tx.commit()?;
     Ok(())
 }
@@ -121,22 +120,26 @@ pub fn recording_granted(c: &Connection, session: &str) -> Result<bool, DbError>
 }
 
 /// Notes a stored recording in the session record.
-pub fn recording_saved(c: &Connection, session: &str, actor: &str, id: &str, bytes: u64) -> Result<(), DbError> {
-    append(c, session, now_ms(), "recording_saved", Some(actor), &serde_json::json!({"recording": id, "bytes": bytes}))
+pub fn recording_saved(c: &Connection, session: &str, actor: &str, id: &str, bytes: u64, now: i64) -> Result<(), DbError> {
+    append(c, session, now, "recording_saved", Some(actor), &serde_json::json!({"recording": id, "bytes": bytes}))
 }
 
-pub fn add_participant(
-    c: &Connection,
-    session: &str,
-    id: &str,
-    role: Role,
-    account_id: Option<i64>,
-    name: &str,
-    token: Option<&str>,
-) -> Result<(), DbError> {
+/// A participant being seated: CSRs by account, customers by token.
+pub struct NewParticipant<'a> {
+    pub session: &'a str,
+    pub id: &'a str,
+    pub role: Role,
+    pub account_id: Option<i64>,
+    pub name: &'a str,
+    pub token: Option<&'a str>,
+}
+
+/// Stores a participant who joined at `now` (ms).
+pub fn add_participant(c: &Connection, p: NewParticipant<'_>, now: i64) -> Result<(), DbError> {
+    let NewParticipant { session, id, role, account_id, name, token } = p;
     c.execute(
         "INSERT INTO participants(id, session_id, role, account_id, name, token_hash, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![id, session, role_name(role), account_id, name, token.map(secrets::hash_secret), now_ms()],
+        params![id, session, role_name(role), account_id, name, token.map(secrets::hash_secret), now],
     )?;
     Ok(())
 }
@@ -195,8 +198,8 @@ pub struct NewInvitation {
     pub expires_at: i64,
 }
 
-pub fn create_invitation(c: &Connection, session: &str, created_by: i64, ttl_ms: i64) -> Result<NewInvitation, DbError> {
-    let now = now_ms();
+/// A customer invitation created at `now` (ms), valid for `ttl_ms`.
+pub fn create_invitation(c: &Connection, session: &str, created_by: i64, now: i64, ttl_ms: i64) -> Result<NewInvitation, DbError> {
     // A code is unique among invitations that can still be redeemed.
     let code = loop {
         let code = secrets::invitation_code();
@@ -218,13 +221,13 @@ pub fn create_invitation(c: &Connection, session: &str, created_by: i64, ttl_ms:
     Ok(inv)
 }
 
-pub fn revoke_invitation(c: &Connection, session: &str, id: &str) -> Result<bool, DbError> {
+pub fn revoke_invitation(c: &Connection, session: &str, id: &str, now: i64) -> Result<bool, DbError> {
     let n = c.execute(
         "UPDATE invitations SET revoked_at = ?3 WHERE id = ?1 AND session_id = ?2 AND revoked_at IS NULL AND used_at IS NULL",
-        params![id, session, now_ms()],
+        params![id, session, now],
     )?;
     if n > 0 {
-        append(c, session, now_ms(), "invitation_revoked", None, &serde_json::json!({"invitation": id}))?;
+        append(c, session, now, "invitation_revoked", None, &serde_json::json!({"invitation": id}))?;
     }
     Ok(n > 0)
 }
@@ -235,8 +238,8 @@ pub enum Presented<'a> {
     Link(&'a str),
 }
 
-/// Whether a presented invitation can be used now: (invitation id, session id) or the reason.
-pub fn check_invitation(c: &Connection, presented: &Presented<'_>) -> Result<Result<(String, String), ErrorCode>, DbError> {
+/// Whether a presented invitation can be used at `now` (ms): (invitation id, session id) or the reason.
+pub fn check_invitation(c: &Connection, presented: &Presented<'_>, now: i64) -> Result<Result<(String, String), ErrorCode>, DbError> {
     let (col, secret) = match presented {
         Presented::Code(code) => ("code_hash", *code),
         Presented::Link(link) => ("link_hash", *link),
@@ -258,7 +261,7 @@ pub fn check_invitation(c: &Connection, presented: &Presented<'_>) -> Result<Res
         Err(ErrorCode::InvitationUsed)
     } else if revoked.is_some() {
         Err(ErrorCode::InvitationRevoked)
-    } else if expires_at <= now_ms() {
+    } else if expires_at <= now {
         Err(ErrorCode::InvitationExpired)
     } else {
         Ok((inv, session))
@@ -273,14 +276,16 @@ pub fn redeem(
     participant: &str,
     name: &str,
     token: &str,
+    now: i64,
 ) -> Result<Result<String, ErrorCode>, DbError> {
     let tx = c.transaction()?;
-    let (inv, session) = match check_invitation(&tx, &presented)? {
+    let (inv, session) = match check_invitation(&tx, &presented, now)? {
         Ok(found) => found,
         Err(code) => return Ok(Err(code)),
     };
-    tx.execute("UPDATE invitations SET used_at = ?2, used_by = ?3 WHERE id = ?1", params![inv, now_ms(), participant])?;
-    add_participant(&tx, &session, participant, Role::Customer, None, name, Some(token))?;
+    tx.execute("UPDATE invitations SET used_at = ?2, used_by = ?3 WHERE id = ?1", params![inv, now, participant])?;
+    let seat = NewParticipant { session: &session, id: participant, role: Role::Customer, account_id: None, name, token: Some(token) };
+    add_participant(&tx, seat, now)?;
     tx.commit()?;
     Ok(Ok(session))
 }
