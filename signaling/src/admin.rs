@@ -26,7 +26,7 @@ pub fn run(config: &Config, action: AdminAction) -> Result<(), String> {
     match action {
         AdminAction::AddCsr { username, name, admin } => {
             let (password, generated) = password_from_stdin()?;
-            let hash = secrets::hash_password(&password);
+            let hash = secrets::hash_password(&password).map_err(|e| e.to_string())?;
             let display = name.unwrap_or_else(|| username.clone());
             let created = db
                 .blocking(|c| db::accounts::create(c, &username, &display, &hash, admin, generated, Clock::System.now_ms()))
@@ -41,7 +41,7 @@ pub fn run(config: &Config, action: AdminAction) -> Result<(), String> {
         }
         AdminAction::ResetPassword { username } => {
             let (password, generated) = password_from_stdin()?;
-            let hash = secrets::hash_password(&password);
+            let hash = secrets::hash_password(&password).map_err(|e| e.to_string())?;
             let found = db.blocking(|c| db::accounts::by_username(c, &username)).map_err(|e| e.to_string())?;
             let (account, _) = found.ok_or_else(|| format!("no account named `{username}`"))?;
             db.blocking(|c| db::accounts::set_password(c, account.id, &hash, generated)).map_err(|e| e.to_string())?;

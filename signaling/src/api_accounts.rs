@@ -34,11 +34,10 @@ pub async fn login(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b
     let found = st.db.call(move |c| accounts::by_username(c, &username)).await?;
     // Verify against a dummy hash when the user does not exist, so timing tells nothing.
     let (account, hash) = match found {
-        Some((a, h)) if !a.disabled => (Some(a), h),
-        _ => (None, DUMMY_HASH.clone()),
+        Some((a, h)) if !a.disabled => (Some(a), Some(h)),
+        _ => (None, None),
     };
-    let password = body.password;
-    let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash)).await.unwrap_or(false);
+    let ok = verify_blocking(body.password, hash).await?;
     let Some(account) = account.filter(|_| ok) else {
         st.metrics.refused(ErrorCode::BadCredentials);
         return Err(ErrorCode::BadCredentials.into());
@@ -52,7 +51,32 @@ pub async fn login(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b
 }
 
 /// A hash of a random password, verified against when a user name is unknown.
-static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| secrets::hash_password(&secrets::generated_password()));
+static DUMMY_HASH: std::sync::LazyLock<Result<String, secrets::PasswordError>> =
+    std::sync::LazyLock::new(|| secrets::hash_password(&secrets::generated_password()));
+
+/// Checks a password on a blocking thread, against the dummy hash when `stored` is `None`.
+/// An unreadable stored hash or a failed task is an internal error, not a wrong password.
+async fn verify_blocking(password: String, stored: Option<String>) -> Result<bool, ApiError> {
+    let checked = tokio::task::spawn_blocking(move || {
+        let hash = match stored {
+            Some(h) => h,
+            None => DUMMY_HASH.clone()?,
+        };
+        secrets::verify_password(&password, &hash)
+    })
+    .await;
+    match checked {
+        Ok(Ok(ok)) => Ok(ok),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "cannot verify a password");
+            Err(ErrorCode::Internal.into())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "password check task failed");
+            Err(ErrorCode::Internal.into())
+        }
+    }
+}
 
 pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<impl IntoResponse> {
     if let Some(token) = auth::cookie_token(&headers) {
@@ -83,11 +107,10 @@ pub async fn change_password(
     }
     let username = a.username.clone();
     let (_, hash) = st.db.call(move |c| accounts::by_username(c, &username)).await?.ok_or(ErrorCode::Unauthenticated)?;
-    let current = body.current;
-    if !tokio::task::spawn_blocking(move || secrets::verify_password(&current, &hash)).await.unwrap_or(false) {
+    if !verify_blocking(body.current, Some(hash)).await? {
         return Err(ErrorCode::BadCredentials.into());
     }
-    let new_hash = hash_blocking(body.new).await;
+    let new_hash = hash_blocking(body.new).await?;
     let (id, now) = (a.id, st.clock.now_ms());
     let token = st
         .db
@@ -100,8 +123,19 @@ pub async fn change_password(
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({"changed": true}))))
 }
 
-async fn hash_blocking(password: String) -> String {
-    tokio::task::spawn_blocking(move || secrets::hash_password(&password)).await.unwrap_or_default()
+/// Hashes on a blocking thread; a failure is an internal error, never an empty hash.
+async fn hash_blocking(password: String) -> Result<String, ApiError> {
+    match tokio::task::spawn_blocking(move || secrets::hash_password(&password)).await {
+        Ok(Ok(hash)) => Ok(hash),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "cannot hash a password");
+            Err(ErrorCode::Internal.into())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "password hashing task failed");
+            Err(ErrorCode::Internal.into())
+        }
+    }
 }
 
 pub async fn list_accounts(State(st): State<AppState>, _: Admin) -> ApiResult<Json<Vec<Account>>> {
@@ -129,7 +163,7 @@ pub async fn create_account(State(st): State<AppState>, _: Admin, ApiJson(body):
         Some(p) => (p, false),
         None => (secrets::generated_password(), true),
     };
-    let hash = hash_blocking(password.clone()).await;
+    let hash = hash_blocking(password.clone()).await?;
     let display = body.display_name.unwrap_or_else(|| username.clone());
     let (is_admin, now) = (body.is_admin, st.clock.now_ms());
     let created = st.db.call(move |c| accounts::create(c, &username, &display, &hash, is_admin, generated, now)).await?;
@@ -164,7 +198,7 @@ pub async fn update_account(
 
 pub async fn reset_password(State(st): State<AppState>, _: Admin, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Value>> {
     let password = secrets::generated_password();
-    let hash = hash_blocking(password.clone()).await;
+    let hash = hash_blocking(password.clone()).await?;
     let found = st
         .db
         .call(move |c| {

@@ -58,11 +58,11 @@ pub fn router(state: AppState) -> Router {
 
 /// Opens the database and creates the first site admin when there is no account. `clock`
 /// is the time for expiry: [`Clock::System`] in service, a manual clock in tests.
-pub fn prepare(config: Config, clock: Clock) -> Result<AppState, DbError> {
+pub fn prepare(config: Config, clock: Clock) -> Result<AppState, StartError> {
     let db = Db::open(&config.database_path)?;
     if db.blocking(|c| accounts::count(c))? == 0 {
         let password = secrets::generated_password();
-        let hash = secrets::hash_password(&password);
+        let hash = secrets::hash_password(&password)?;
         db.blocking(|c| accounts::create(c, "admin", "Site admin", &hash, true, true, clock.now_ms()))?;
         // Printed once, on the terminal of whoever started the service; never logged.
         println!("First start: created site admin `admin` with one-time password {password}");
@@ -77,8 +77,10 @@ pub fn prepare(config: Config, clock: Clock) -> Result<AppState, DbError> {
 /// Why the service could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot load the live sessions: {0}")]
+    #[error("{0}")]
     Db(#[from] DbError),
+    #[error("cannot create the first site admin: {0}")]
+    Password(#[from] secrets::PasswordError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }

@@ -47,7 +47,7 @@ pub fn run(cli: Cli) -> ExitCode {
             let state = match app::prepare(config, Clock::System) {
                 Ok(s) => s,
                 Err(e) => {
-                    eprintln!("error: cannot open the database: {e}");
+                    eprintln!("error: cannot start: {e}");
                     return ExitCode::FAILURE;
                 }
             };

@@ -370,7 +370,7 @@ impl InProcess {
         adjust(&mut settings);
         let clock = signaling::ManualClock::new();
         let state = signaling::prepare(settings.resolve().unwrap(), clock.clone().into()).unwrap();
-        let hash = signaling::secrets::hash_password(PASSWORD);
+        let hash = signaling::secrets::hash_password(PASSWORD).unwrap();
         let now = state.clock.now_ms();
         for (user, name, admin) in [("alice", "Alice", true), ("bob", "Bob", false), ("carol", "Carol", false)] {
             state.db.blocking(|c| signaling::db::accounts::create(c, user, name, &hash, admin, false, now)).unwrap();
