@@ -12,6 +12,7 @@ use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 use protocol::SessionId;
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -86,14 +87,27 @@ pub enum StartError {
 }
 
 /// Starts the tasks of the sessions that were live when the service stopped; returns how
-/// many were resumed.
+/// many were resumed. A session whose saved state cannot be read is reported (error log with
+/// its id, `signaling_unreadable_sessions` in /metrics) and marked in the database; the
+/// others go on.
 pub async fn resume_live_sessions(state: &AppState) -> Result<usize, DbError> {
     let live = state.db.call(|c| store::live(c)).await?;
-    let n = live.len();
-    for (id, rules) in live {
-        state.hub.spawn(SessionId(id), rules);
+    let mut resumed = 0;
+    for saved in live {
+        match saved.state {
+            Ok(rules) => {
+                state.hub.spawn(SessionId(saved.id), rules);
+                resumed += 1;
+            }
+            Err(error) => {
+                tracing::error!(session = %saved.id, %error, "the saved state of a live session cannot be read: not resumed, marked in the database");
+                state.metrics.unreadable_sessions.fetch_add(1, Relaxed);
+                let now = state.clock.now_ms();
+                state.db.call(move |c| store::mark_unreadable(c, &saved.id, &error, now)).await?;
+            }
+        }
     }
-    Ok(n)
+    Ok(resumed)
 }
 
 /// Serves on `listener` until `shutdown` completes, then closes every participant connection

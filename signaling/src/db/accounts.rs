@@ -168,11 +168,14 @@ pub fn update_session_type(c: &Connection, id: i64, tracking_required: bool) -> 
 /// The site admin's switches (all on until changed).
 pub fn features(c: &Connection) -> Result<SiteFeatures, DbError> {
     let json: Option<String> = c.query_row("SELECT json FROM site_features WHERE id = 1", [], |r| r.get(0)).optional()?;
-    Ok(json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default())
+    match json {
+        None => Ok(SiteFeatures::default()),
+        Some(j) => serde_json::from_str(&j).map_err(|e| DbError::Decode("site features", e)),
+    }
 }
 
 pub fn set_features(c: &Connection, f: &SiteFeatures) -> Result<(), DbError> {
-    let json = serde_json::to_string(f).unwrap_or_default();
+    let json = serde_json::to_string(f).map_err(|e| DbError::Encode("site features", e))?;
     c.execute("INSERT INTO site_features(id, json) VALUES (1, ?1) ON CONFLICT(id) DO UPDATE SET json = excluded.json", [json])?;
     Ok(())
 }

@@ -17,6 +17,10 @@ pub enum DbError {
     Folder(String, std::io::Error),
     #[error("database task failed")]
     Join,
+    #[error("cannot encode {0} for the database: {1}")]
+    Encode(&'static str, serde_json::Error),
+    #[error("stored {0} cannot be read: {1}")]
+    Decode(&'static str, serde_json::Error),
 }
 
 impl DbError {
@@ -32,7 +36,8 @@ pub struct Db {
     conn: Arc<Mutex<Connection>>,
 }
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE accounts(
   id INTEGER PRIMARY KEY,
   username TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -98,7 +103,15 @@ CREATE TABLE record(
   actor TEXT,
   detail TEXT NOT NULL);
 CREATE INDEX record_session ON record(session_id, id);
-"#];
+"#,
+    // The saved rule state carries the version of its format; rows from before are version 1.
+    // A live session whose state cannot be read at start is marked, not dropped.
+    r#"
+ALTER TABLE sessions ADD COLUMN state_version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE sessions ADD COLUMN state_error TEXT;
+ALTER TABLE sessions ADD COLUMN state_error_at INTEGER;
+"#,
+];
 
 impl Db {
     /// Opens (creating folder and file when missing) and migrates the database.
@@ -139,7 +152,7 @@ impl Db {
 
 fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
