@@ -15,8 +15,10 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     #[error("cannot create database folder {0}: {1}")]
     Folder(String, std::io::Error),
-    #[error("database task failed")]
-    Join,
+    #[error("database task failed: {0}")]
+    Join(String),
+    #[error("the database is at schema version {0}, newer than this build knows ({1}); use a newer signaling")]
+    NewerSchema(i64, usize),
     #[error("cannot encode {0} for the database: {1}")]
     Encode(&'static str, serde_json::Error),
     #[error("stored {0} cannot be read: {1}")]
@@ -140,7 +142,7 @@ impl Db {
             f(&mut guard)
         })
         .await
-        .map_err(|_| DbError::Join)?
+        .map_err(|e| DbError::Join(e.to_string()))?
     }
 
     /// Runs `f` on the calling thread (for the admin CLI and start-up).
@@ -152,7 +154,9 @@ impl Db {
 
 fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+    let applied =
+        usize::try_from(version).ok().filter(|v| *v <= MIGRATIONS.len()).ok_or(DbError::NewerSchema(version, MIGRATIONS.len()))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
