@@ -78,7 +78,13 @@ pub fn run(cli: Cli) -> ExitCode {
 
 /// Logs go to standard error, human-readable or JSON; levels come from RUST_LOG.
 pub fn init_logs(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let filter = match std::env::var(tracing_subscriber::EnvFilter::DEFAULT_ENV) {
+        Ok(spec) if !spec.trim().is_empty() => tracing_subscriber::EnvFilter::try_new(&spec).unwrap_or_else(|e| {
+            eprintln!("warning: RUST_LOG `{spec}` is not valid ({e}); logging at info");
+            "info".into()
+        }),
+        _ => "info".into(),
+    };
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.json().init();
