@@ -14,7 +14,6 @@ use axum::Json;
 use protocol::{ErrorCode, SiteFeatures};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::time::Instant;
 
 pub const MIN_PASSWORD: usize = 10;
 
@@ -25,7 +24,7 @@ pub struct Login {
 }
 
 pub async fn login(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<Login>) -> ApiResult<impl IntoResponse> {
-    let now = Instant::now();
+    let now = st.clock.now();
     let user_key = body.username.to_lowercase();
     if !st.limits.login_by_address.try_take(&ip, now) || !st.limits.login_by_user.try_take(&user_key, now) {
         st.metrics.refused(ErrorCode::RateLimited);
@@ -35,25 +34,49 @@ pub async fn login(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b
     let found = st.db.call(move |c| accounts::by_username(c, &username)).await?;
     // Verify against a dummy hash when the user does not exist, so timing tells nothing.
     let (account, hash) = match found {
-        Some((a, h)) if !a.disabled => (Some(a), h),
-        _ => (None, DUMMY_HASH.clone()),
+        Some((a, h)) if !a.disabled => (Some(a), Some(h)),
+        _ => (None, None),
     };
-    let password = body.password;
-    let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash)).await.unwrap_or(false);
+    let ok = verify_blocking(body.password, hash).await?;
     let Some(account) = account.filter(|_| ok) else {
         st.metrics.refused(ErrorCode::BadCredentials);
         return Err(ErrorCode::BadCredentials.into());
     };
     st.limits.login_by_address.refund(&ip);
     st.limits.login_by_user.refund(&user_key);
-    let id = account.id;
-    let token = st.db.call(move |c| accounts::create_login(c, id, auth::LOGIN_TTL_SECS * 1000)).await?;
+    let (id, now) = (account.id, st.clock.now_ms());
+    let token = st.db.call(move |c| accounts::create_login(c, id, now, auth::LOGIN_TTL_SECS * 1000)).await?;
     let cookie = auth::set_cookie(&token, st.config.public_url.starts_with("https://"));
     Ok(([(header::SET_COOKIE, cookie)], Json(account)))
 }
 
 /// A hash of a random password, verified against when a user name is unknown.
-static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| secrets::hash_password(&secrets::generated_password()));
+static DUMMY_HASH: std::sync::LazyLock<Result<String, secrets::PasswordError>> =
+    std::sync::LazyLock::new(|| secrets::hash_password(&secrets::generated_password()));
+
+/// Checks a password on a blocking thread, against the dummy hash when `stored` is `None`.
+/// An unreadable stored hash or a failed task is an internal error, not a wrong password.
+async fn verify_blocking(password: String, stored: Option<String>) -> Result<bool, ApiError> {
+    let checked = tokio::task::spawn_blocking(move || {
+        let hash = match stored {
+            Some(h) => h,
+            None => DUMMY_HASH.clone()?,
+        };
+        secrets::verify_password(&password, &hash)
+    })
+    .await;
+    match checked {
+        Ok(Ok(ok)) => Ok(ok),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "cannot verify a password");
+            Err(ErrorCode::Internal.into())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "password check task failed");
+            Err(ErrorCode::Internal.into())
+        }
+    }
+}
 
 pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<impl IntoResponse> {
     if let Some(token) = auth::cookie_token(&headers) {
@@ -84,25 +107,35 @@ pub async fn change_password(
     }
     let username = a.username.clone();
     let (_, hash) = st.db.call(move |c| accounts::by_username(c, &username)).await?.ok_or(ErrorCode::Unauthenticated)?;
-    let current = body.current;
-    if !tokio::task::spawn_blocking(move || secrets::verify_password(&current, &hash)).await.unwrap_or(false) {
+    if !verify_blocking(body.current, Some(hash)).await? {
         return Err(ErrorCode::BadCredentials.into());
     }
-    let new_hash = hash_blocking(body.new).await;
-    let id = a.id;
+    let new_hash = hash_blocking(body.new).await?;
+    let (id, now) = (a.id, st.clock.now_ms());
     let token = st
         .db
         .call(move |c| {
             accounts::set_password(c, id, &new_hash, false)?;
-            accounts::create_login(c, id, auth::LOGIN_TTL_SECS * 1000)
+            accounts::create_login(c, id, now, auth::LOGIN_TTL_SECS * 1000)
         })
         .await?;
     let cookie = auth::set_cookie(&token, st.config.public_url.starts_with("https://"));
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({"changed": true}))))
 }
 
-async fn hash_blocking(password: String) -> String {
-    tokio::task::spawn_blocking(move || secrets::hash_password(&password)).await.unwrap_or_default()
+/// Hashes on a blocking thread; a failure is an internal error, never an empty hash.
+async fn hash_blocking(password: String) -> Result<String, ApiError> {
+    match tokio::task::spawn_blocking(move || secrets::hash_password(&password)).await {
+        Ok(Ok(hash)) => Ok(hash),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "cannot hash a password");
+            Err(ErrorCode::Internal.into())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "password hashing task failed");
+            Err(ErrorCode::Internal.into())
+        }
+    }
 }
 
 pub async fn list_accounts(State(st): State<AppState>, _: Admin) -> ApiResult<Json<Vec<Account>>> {
@@ -130,10 +163,10 @@ pub async fn create_account(State(st): State<AppState>, _: Admin, ApiJson(body):
         Some(p) => (p, false),
         None => (secrets::generated_password(), true),
     };
-    let hash = hash_blocking(password.clone()).await;
+    let hash = hash_blocking(password.clone()).await?;
     let display = body.display_name.unwrap_or_else(|| username.clone());
-    let is_admin = body.is_admin;
-    let created = st.db.call(move |c| accounts::create(c, &username, &display, &hash, is_admin, generated)).await?;
+    let (is_admin, now) = (body.is_admin, st.clock.now_ms());
+    let created = st.db.call(move |c| accounts::create(c, &username, &display, &hash, is_admin, generated, now)).await?;
     let account = created.ok_or(ErrorCode::AlreadyExists)?;
     let mut out = json!({"account": account});
     if generated {
@@ -165,7 +198,7 @@ pub async fn update_account(
 
 pub async fn reset_password(State(st): State<AppState>, _: Admin, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Value>> {
     let password = secrets::generated_password();
-    let hash = hash_blocking(password.clone()).await;
+    let hash = hash_blocking(password.clone()).await?;
     let found = st
         .db
         .call(move |c| {

@@ -70,20 +70,24 @@ pub async fn upload(
     let bytes = match receive(body, &dir, &path, limit).await {
         Ok(n) => n,
         Err(code) => {
-            let _ = std::fs::remove_file(&path);
+            if let Err(e) = std::fs::remove_file(&path) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::error!(path = %path.display(), error = %e, "cannot remove a refused recording");
+                }
+            }
             return Err(code.into());
         }
     };
-    let (sid, rid, actor) = (session.clone(), id.clone(), seat.id.clone());
-    st.db.call(move |c| store::recording_saved(c, &sid, &actor, &rid, bytes)).await?;
+    let (sid, rid, actor, now) = (session.clone(), id.clone(), seat.id.clone(), st.clock.now_ms());
+    st.db.call(move |c| store::recording_saved(c, &sid, &actor, &rid, bytes, now)).await?;
     tracing::info!(session = %session, recording = %id, bytes, "recording stored");
     Ok(Json(json!({"recording": id, "bytes": bytes})))
 }
 
 /// Streams the body into `path`, at most `limit` bytes.
 async fn receive(body: Body, dir: &std::path::Path, path: &std::path::Path, limit: u64) -> Result<u64, ErrorCode> {
-    std::fs::create_dir_all(dir).map_err(|_| ErrorCode::Internal)?;
-    let mut file = Some(std::fs::File::create(path).map_err(|_| ErrorCode::Internal)?);
+    std::fs::create_dir_all(dir).map_err(|e| io_failed(dir, &e))?;
+    let mut file = Some(std::fs::File::create(path).map_err(|e| io_failed(path, &e))?);
     let mut stream = body.into_data_stream();
     let (mut total, mut batch) = (0u64, Vec::with_capacity(WRITE_BATCH));
     loop {
@@ -100,7 +104,11 @@ async fn receive(body: Body, dir: &std::path::Path, path: &std::path::Path, limi
         if batch.len() >= WRITE_BATCH || (last && !batch.is_empty()) {
             let (mut f, data) = (file.take().ok_or(ErrorCode::Internal)?, std::mem::take(&mut batch));
             let f = tokio::task::spawn_blocking(move || f.write_all(&data).map(|_| f)).await;
-            file = Some(f.map_err(|_| ErrorCode::Internal)?.map_err(|_| ErrorCode::Internal)?);
+            let written = f.map_err(|e| {
+                tracing::error!(error = %e, "recording write task failed");
+                ErrorCode::Internal
+            })?;
+            file = Some(written.map_err(|e| io_failed(path, &e))?);
         }
         if last {
             break;
@@ -110,6 +118,16 @@ async fn receive(body: Body, dir: &std::path::Path, path: &std::path::Path, limi
         return Err(ErrorCode::InvalidMessage);
     }
     Ok(total)
+}
+
+/// Reports a file-system failure; the client learns only that it was internal.
+fn io_failed(path: &std::path::Path, e: &std::io::Error) -> ErrorCode {
+    tracing::error!(path = %path.display(), error = %e, "recording storage failed");
+    if e.raw_os_error() == Some(libc::ENOSPC) {
+        ErrorCode::Unavailable
+    } else {
+        ErrorCode::Internal
+    }
 }
 
 /// `GET /api/sessions/{id}/recordings/{rec}`: the file, for CSRs who took part and site admins.
@@ -122,8 +140,15 @@ pub async fn download(State(st): State<AppState>, Csr(a): Csr, ApiPath((session,
         return Err(ErrorCode::NotInSession.into());
     }
     let path = folder(&st, &session).join(format!("{rec}.webm"));
-    let data = tokio::task::spawn_blocking(move || std::fs::read(path)).await.map_err(|_| ErrorCode::Internal)?;
-    let data = data.map_err(|_| ErrorCode::NotFound)?;
+    let read = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || std::fs::read(path)).await
+    };
+    let data = read.map_err(|e| {
+        tracing::error!(error = %e, "recording read task failed");
+        ErrorCode::Internal
+    })?;
+    let data = data.map_err(|e| if e.kind() == std::io::ErrorKind::NotFound { ErrorCode::NotFound } else { io_failed(&path, &e) })?;
     let disposition = format!("attachment; filename=\"{session}-{rec}.webm\"");
     Ok((
         StatusCode::OK,

@@ -14,7 +14,6 @@ use protocol::rules::{Role, Session};
 use protocol::{ErrorCode, ParticipantId, SessionId};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::time::Instant;
 
 /// Longest notes accepted (S15, S20).
 pub const MAX_NOTES: usize = 64 * 1024;
@@ -59,10 +58,11 @@ pub async fn start(State(st): State<AppState>, Csr(a): Csr, ApiJson(b): ApiJson<
     let host = ParticipantId(secrets::id("csr"));
     let rules = Session::start(host.clone(), a.display_name.clone(), features);
     let (sid, hid, name, snapshot) = (session_id.0.clone(), host.0.clone(), a.display_name.clone(), rules.clone());
+    let now = st.clock.now_ms();
     st.db
         .call(move |c| {
             let new = store::NewSession { id: &sid, type_id, tracking: tracking.as_deref(), account_id, host_id: &hid, host_name: &name };
-            store::create(c, new, &snapshot)
+            store::create(c, new, &snapshot, now)
         })
         .await?;
     st.hub.spawn(session_id.clone(), rules);
@@ -88,13 +88,13 @@ pub struct InvitationOut {
 /// S5: a customer invitation with a code and a link; each admits one customer.
 pub async fn invite_customer(State(st): State<AppState>, Csr(a): Csr, ApiPath(session): ApiPath<String>) -> ApiResult<Json<InvitationOut>> {
     seat(&st, &session, &a).await?;
-    let ttl = st.config.invitation_ttl as i64 * 1000;
-    let (sid, aid) = (session.clone(), a.id);
+    let ttl = i64::try_from(st.config.invitation_ttl.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let (sid, aid, now) = (session.clone(), a.id, st.clock.now_ms());
     let inv = st
         .db
         .call(move |c| {
             let live = store::summary(c, &sid)?.is_some_and(|s| s.ended_at.is_none());
-            Ok(if live { Some(store::create_invitation(c, &sid, aid, ttl)?) } else { None })
+            Ok(if live { Some(store::create_invitation(c, &sid, aid, now, ttl)?) } else { None })
         })
         .await?
         .ok_or(ErrorCode::SessionEnded)?;
@@ -114,8 +114,8 @@ pub async fn revoke_invitation(
 ) -> ApiResult<Json<Value>> {
     seat(&st, &session, &a).await?;
     let sid = session.clone();
-    let inv2 = inv.clone();
-    if !st.db.call(move |c| store::revoke_invitation(c, &sid, &inv2)).await? {
+    let (inv2, now) = (inv.clone(), st.clock.now_ms());
+    if !st.db.call(move |c| store::revoke_invitation(c, &sid, &inv2, now)).await? {
         return Err(ErrorCode::NotFound.into());
     }
     Ok(Json(json!({"revoked": inv})))
@@ -161,9 +161,14 @@ async fn add_participant(
     account: Option<i64>,
     name: &str,
 ) -> Result<(), ApiError> {
-    let (s, p, n) = (sid.0.clone(), pid.0.clone(), name.to_owned());
+    let (s, p, n, now) = (sid.0.clone(), pid.0.clone(), name.to_owned(), st.clock.now_ms());
     if role == Role::Csr {
-        st.db.call(move |c| store::add_participant(c, &s, &p, role, account, &n, None)).await?;
+        st.db
+            .call(move |c| {
+                let seat = store::NewParticipant { session: &s, id: &p, role, account_id: account, name: &n, token: None };
+                store::add_participant(c, seat, now)
+            })
+            .await?;
     }
     let joined = st.hub.ask(sid, |reply| Command::Join { id: pid.clone(), name: name.to_owned(), role, reply }).await.and_then(|r| r);
     if let Err(code) = joined {
@@ -195,7 +200,7 @@ pub struct Joined {
 /// S2: a customer exchanges an invitation for a participant token. Rate-limited per
 /// address, and codes also across all addresses (docs/security.md).
 pub async fn join(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b): ApiJson<Join>) -> ApiResult<Json<Joined>> {
-    let now = Instant::now();
+    let now = st.clock.now();
     let presented = match (&b.code, &b.link) {
         (Some(code), None) => Secret::Code(secrets::normalize_code(code)),
         (None, Some(link)) => Secret::Link(link.trim().rsplit('/').next().unwrap_or_default().to_owned()),
@@ -210,12 +215,12 @@ pub async fn join(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b)
     let name = if name.is_empty() { "Customer".to_owned() } else { name };
     let pid = secrets::id("cus");
     let token = secrets::token();
-    let (p2, n2, t2) = (pid.clone(), name.clone(), token.clone());
+    let (p2, n2, t2, at) = (pid.clone(), name.clone(), token.clone(), st.clock.now_ms());
     let redeemed = st
         .db
         .call(move |c| match &presented {
-            Secret::Code(code) => store::redeem(c, Presented::Code(code), &p2, &n2, &t2),
-            Secret::Link(link) => store::redeem(c, Presented::Link(link), &p2, &n2, &t2),
+            Secret::Code(code) => store::redeem(c, Presented::Code(code), &p2, &n2, &t2, at),
+            Secret::Link(link) => store::redeem(c, Presented::Link(link), &p2, &n2, &t2, at),
         })
         .await?;
     let session = match redeemed {
@@ -260,8 +265,8 @@ pub async fn save_notes(
     if !live {
         return Err(ErrorCode::SessionEnded.into());
     }
-    let (sid, notes) = (session.clone(), b.notes);
-    st.db.call(move |c| store::save_notes(c, &sid, &notes, &me.id)).await?;
+    let (sid, notes, now) = (session.clone(), b.notes, st.clock.now_ms());
+    st.db.call(move |c| store::save_notes(c, &sid, &notes, &me.id, now)).await?;
     Ok(Json(json!({"saved": true})))
 }
 

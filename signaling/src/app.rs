@@ -1,5 +1,6 @@
 //! The router, start-up (database, first admin, resumed sessions) and graceful shutdown.
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{accounts, sessions as store, Db, DbError};
 use crate::hub::Hub;
@@ -11,6 +12,7 @@ use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 use protocol::SessionId;
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -55,56 +57,153 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Opens the database, creates the first site admin when there is no account, and resumes
-/// the sessions that were live.
-pub fn prepare(config: Config) -> Result<AppState, DbError> {
+/// Opens the database and creates the first site admin when there is no account. `clock`
+/// is the time for expiry: [`Clock::System`] in service, a manual clock in tests.
+pub fn prepare(config: Config, clock: Clock) -> Result<AppState, StartError> {
     let db = Db::open(&config.database_path)?;
     if db.blocking(|c| accounts::count(c))? == 0 {
         let password = secrets::generated_password();
-        let hash = secrets::hash_password(&password);
-        db.blocking(|c| accounts::create(c, "admin", "Site admin", &hash, true, true))?;
+        let hash = secrets::hash_password(&password)?;
+        db.blocking(|c| accounts::create(c, "admin", "Site admin", &hash, true, true, clock.now_ms()))?;
         // Printed once, on the terminal of whoever started the service; never logged.
         println!("First start: created site admin `admin` with one-time password {password}");
         println!("Sign in and choose a new password.");
     }
     let metrics = Arc::new(Metrics::default());
-    let hub = Hub::new(db.clone(), metrics.clone());
+    let hub = Hub::new(db.clone(), metrics.clone(), clock.clone());
     let ws_slots = Arc::new(Semaphore::new(config.max_connections));
-    Ok(Arc::new(App { config, db, hub, metrics, limits: Limits::default(), ws_slots }))
+    Ok(Arc::new(App { config, clock, db, hub, metrics, limits: Limits::default(), ws_slots }))
 }
 
-/// Serves until Ctrl-C or SIGTERM, then closes every participant connection with
-/// `unavailable` (they reconnect to the next instance) and drains HTTP handlers.
-pub async fn serve(state: AppState) -> std::io::Result<()> {
-    let live = state.db.call(|c| store::live(c)).await.map_err(std::io::Error::other)?;
-    for (id, rules) in live {
-        state.hub.spawn(SessionId(id), rules);
+/// Why the service could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Db(#[from] DbError),
+    #[error("cannot create the first site admin: {0}")]
+    Password(#[from] secrets::PasswordError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Starts the tasks of the sessions that were live when the service stopped; returns how
+/// many were resumed. A session whose saved state cannot be read is reported (error log with
+/// its id, `signaling_unreadable_sessions` in /metrics) and marked in the database; the
+/// others go on.
+pub async fn resume_live_sessions(state: &AppState) -> Result<usize, DbError> {
+    let live = state.db.call(|c| store::live(c)).await?;
+    let mut resumed = 0;
+    for saved in live {
+        match saved.state {
+            Ok(rules) => {
+                state.hub.spawn(SessionId(saved.id), rules);
+                resumed += 1;
+            }
+            Err(error) => {
+                tracing::error!(session = %saved.id, %error, "the saved state of a live session cannot be read: not resumed, marked in the database");
+                state.metrics.unreadable_sessions.fetch_add(1, Relaxed);
+                let now = state.clock.now_ms();
+                state.db.call(move |c| store::mark_unreadable(c, &saved.id, &error, now)).await?;
+            }
+        }
     }
-    let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
-    let addr = listener.local_addr()?;
-    println!("Signaling listening on {addr}");
-    println!("Console: {}/", state.config.public_url);
-    tracing::info!(%addr, "listening");
+    Ok(resumed)
+}
+
+/// Serves on `listener` until `shutdown` completes, then closes every participant connection
+/// with `unavailable` (they reconnect to the next instance) and drains HTTP handlers.
+async fn serve_on(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let hub = state.hub.clone();
     axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            shutdown.await;
             tracing::info!("shutting down");
             hub.shutdown().await;
         })
         .await
 }
 
+/// Resumes the live sessions, listens on `config.listen` and serves until Ctrl-C or SIGTERM.
+pub async fn serve(state: AppState) -> Result<(), StartError> {
+    resume_live_sessions(&state).await?;
+    let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
+    let addr = listener.local_addr()?;
+    println!("Signaling listening on {addr}");
+    println!("Console: {}/", state.config.public_url);
+    tracing::info!(%addr, "listening");
+    Ok(serve_on(state, listener, shutdown_signal()).await?)
+}
+
+/// The service running in this process (for tests): its address and a way to stop it.
+pub struct Running {
+    addr: SocketAddr,
+    /// The shared state: database, clock, metrics, live sessions.
+    pub state: AppState,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Like [`serve`], but in a task of the current runtime and without signal handling:
+/// resumes the live sessions, listens on `config.listen` (port 0 picks a free port) and
+/// returns once the service accepts connections.
+pub async fn spawn(state: AppState) -> Result<Running, StartError> {
+    resume_live_sessions(&state).await?;
+    let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(serve_on(state.clone(), listener, async move {
+        // A dropped sender stops the service as well.
+        let _ = stopped.await;
+    }));
+    Ok(Running { addr, state, stop, task })
+}
+
+impl Running {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops gracefully (participants are told `unavailable`) and waits for the end.
+    pub async fn stop(self) -> Result<(), StartError> {
+        // The receiver is gone only when the server task already ended; its result follows.
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(r) => Ok(r?),
+            Err(e) => Err(StartError::Io(std::io::Error::other(e))),
+        }
+    }
+}
+
 async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return std::future::pending().await,
-        };
-        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! { r = ctrl_c => log_signal_error(r), _ = term.recv() => {} }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM; stopping on Ctrl-C only");
+                log_signal_error(ctrl_c.await);
+            }
+        }
     }
     #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    log_signal_error(ctrl_c.await);
+}
+
+/// Without a Ctrl-C handler the service cannot be stopped gracefully; say so and stop now.
+fn log_signal_error(r: std::io::Result<()>) {
+    if let Err(e) = r {
+        tracing::error!(error = %e, "cannot listen for Ctrl-C; stopping");
+    }
 }

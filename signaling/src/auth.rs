@@ -32,7 +32,8 @@ pub fn set_cookie(token: &str, secure: bool) -> String {
 /// Looks up the signed-in account behind a request's cookie.
 pub async fn account_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Account, ApiError> {
     let token = cookie_token(headers).ok_or(ErrorCode::Unauthenticated)?;
-    let account = state.db.call(move |c| accounts::account_for_login(c, &token)).await?;
+    let now = state.clock.now_ms();
+    let account = state.db.call(move |c| accounts::account_for_login(c, &token, now)).await?;
     account.ok_or(ApiError(ErrorCode::Unauthenticated))
 }
 

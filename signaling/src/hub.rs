@@ -2,6 +2,7 @@
 //! that owns its rule state and its participants' connections; everything else talks to it
 //! through its command channel.
 
+use crate::clock::Clock;
 use crate::db::Db;
 use crate::live_session::{self, Command};
 use crate::metrics::Metrics;
@@ -19,11 +20,12 @@ pub struct Hub {
     sessions: Mutex<HashMap<SessionId, mpsc::Sender<Command>>>,
     pub db: Db,
     pub metrics: Arc<Metrics>,
+    pub clock: Clock,
 }
 
 impl Hub {
-    pub fn new(db: Db, metrics: Arc<Metrics>) -> Arc<Self> {
-        Arc::new(Self { sessions: Mutex::new(HashMap::new()), db, metrics })
+    pub fn new(db: Db, metrics: Arc<Metrics>, clock: Clock) -> Arc<Self> {
+        Arc::new(Self { sessions: Mutex::new(HashMap::new()), db, metrics, clock })
     }
 
     /// Starts the task of a live session (new, or resumed after a restart).

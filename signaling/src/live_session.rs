@@ -1,19 +1,21 @@
 //! One live session: a task that owns the rule state and the participants' outbound queues,
 //! applies every action through `protocol::rules`, records it (S22), and fans out the result.
 
-use crate::db::now_ms;
 use crate::db::sessions::{self as store, RecordEntry};
+use crate::error::ApiError;
 use crate::hub::Hub;
 use protocol::rules::{Event, Input, Role, Session};
 use protocol::signal::{ClientMessage, IceServer, ServerMessage};
 use protocol::{ErrorCode, ParticipantId, SessionId};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// Messages queued for one connection before it counts as a slow consumer and is dropped.
 pub const OUTBOUND_QUEUE: usize = 256;
+/// How long to wait before saving again a presence change whose save failed.
+const SAVE_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The session task's side of one participant's WebSocket.
 pub struct Connection {
@@ -65,21 +67,55 @@ struct LiveSession {
     conns: HashMap<ParticipantId, Connection>,
     /// Connections dropped while sending; their presence change is applied after the command.
     dropped: Vec<ParticipantId>,
+    /// Participants gone offline whose presence change could not be saved: a disconnect
+    /// cannot be refused, so the save is retried.
+    unsaved_offline: BTreeSet<ParticipantId>,
     hub: Arc<Hub>,
+}
+
+/// Why an input was not applied.
+#[derive(Debug, Clone, Copy)]
+enum ApplyError {
+    /// The rules refuse it.
+    Refused(ErrorCode),
+    /// The rules allow it but the state and record could not be saved; nothing changed.
+    NotSaved(ErrorCode),
+}
+
+impl From<ApplyError> for ErrorCode {
+    fn from(e: ApplyError) -> Self {
+        match e {
+            ApplyError::Refused(code) | ApplyError::NotSaved(code) => code,
+        }
+    }
 }
 
 pub async fn run(id: SessionId, mut rules: Session, mut rx: mpsc::Receiver<Command>, hub: Arc<Hub>) {
     // After a restart nobody is connected yet; presence comes back as they reconnect.
     let ids: Vec<_> = rules.members().iter().map(|m| m.id.clone()).collect();
     for p in ids {
-        let _ = rules.handle(Input::Presence { id: p, online: false });
+        if let Err(code) = rules.handle(Input::Presence { id: p.clone(), online: false }) {
+            tracing::warn!(session = %id, participant = %p, %code, "presence of a resumed participant refused");
+        }
     }
-    let mut s = LiveSession { id, rules, conns: HashMap::new(), dropped: vec![], hub };
-    while let Some(cmd) = rx.recv().await {
+    let mut s = LiveSession { id, rules, conns: HashMap::new(), dropped: vec![], unsaved_offline: BTreeSet::new(), hub };
+    loop {
+        let cmd = if s.unsaved_offline.is_empty() {
+            rx.recv().await
+        } else {
+            tokio::select! {
+                cmd = rx.recv() => cmd,
+                _ = tokio::time::sleep(SAVE_RETRY) => {
+                    s.retry_unsaved().await;
+                    continue;
+                }
+            }
+        };
+        let Some(cmd) = cmd else { break };
         s.command(cmd).await;
         while let Some(p) = s.dropped.pop() {
             if !s.conns.contains_key(&p) {
-                let _ = s.apply(Input::Presence { id: p.clone(), online: false }, &p).await;
+                s.went_offline(p).await;
             }
         }
         if s.rules.is_ended() {
@@ -100,7 +136,7 @@ impl LiveSession {
             Command::Disconnect { participant, conn_id } => {
                 if self.conns.get(&participant).is_some_and(|c| c.id == conn_id) {
                     self.conns.remove(&participant);
-                    let _ = self.apply(Input::Presence { id: participant.clone(), online: false }, &participant).await;
+                    self.went_offline(participant).await;
                 }
             }
             Command::Message { participant, r#ref, msg } => {
@@ -110,7 +146,7 @@ impl LiveSession {
                 }
             }
             Command::Join { id, name, role, reply } => {
-                let r = self.apply(Input::Join { id: id.clone(), name, role }, &id).await;
+                let r = self.apply(Input::Join { id: id.clone(), name, role }, &id).await.map_err(ErrorCode::from);
                 let _ = reply.send(r);
             }
             Command::End { by, notes, reply } => {
@@ -127,6 +163,34 @@ impl LiveSession {
         }
     }
 
+    /// A participant's connection is gone: saves them as offline, or keeps retrying the save.
+    async fn went_offline(&mut self, p: ParticipantId) {
+        match self.apply(Input::Presence { id: p.clone(), online: false }, &p).await {
+            Ok(()) => {
+                self.unsaved_offline.remove(&p);
+            }
+            Err(ApplyError::NotSaved(_)) => {
+                tracing::warn!(session = %self.id, participant = %p, "going offline not saved; retrying");
+                self.unsaved_offline.insert(p);
+            }
+            Err(ApplyError::Refused(code)) => {
+                // Someone who left or was never seated has no presence to save.
+                tracing::debug!(session = %self.id, participant = %p, %code, "offline presence refused");
+                self.unsaved_offline.remove(&p);
+            }
+        }
+    }
+
+    async fn retry_unsaved(&mut self) {
+        let pending: Vec<_> = std::mem::take(&mut self.unsaved_offline).into_iter().collect();
+        for p in pending {
+            // A participant who came back meanwhile is online again; nothing to save.
+            if !self.conns.contains_key(&p) {
+                self.went_offline(p).await;
+            }
+        }
+    }
+
     async fn connect(&mut self, p: ParticipantId, conn: Connection, ice_servers: Vec<IceServer>, ice_ttl: u64) -> Result<(), ErrorCode> {
         let role = self.rules.member(&p).ok_or(ErrorCode::NotInSession)?.role;
         let welcome = ServerMessage::Welcome {
@@ -139,9 +203,15 @@ impl LiveSession {
         };
         // A reconnect replaces the old connection of the same participant.
         self.conns.insert(p.clone(), conn);
+        self.unsaved_offline.remove(&p);
         self.send(&p, &welcome);
         self.send(&p, &ServerMessage::Roster { roster: self.rules.roster(&self.id) });
-        self.apply(Input::Presence { id: p.clone(), online: true }, &p).await
+        if let Err(e) = self.apply(Input::Presence { id: p.clone(), online: true }, &p).await {
+            // Not online after all: the participant is told why and may reconnect.
+            self.conns.remove(&p);
+            return Err(e.into());
+        }
+        Ok(())
     }
 
     async fn message(&mut self, from: &ParticipantId, msg: ClientMessage) -> Result<(), ErrorCode> {
@@ -174,7 +244,7 @@ impl LiveSession {
             ClientMessage::TransferControl { to } => Input::TransferControl { by: from.clone(), to },
             ClientMessage::Leave => Input::Leave { id: from.clone() },
         };
-        self.apply(input, &from).await
+        Ok(self.apply(input, &from).await?)
     }
 
     /// S7: delivered to the chosen recipients and the sender, and kept in the record.
@@ -183,14 +253,14 @@ impl LiveSession {
         if text.trim().is_empty() {
             return Err(ErrorCode::InvalidMessage);
         }
-        let at_ms = now_ms();
-        let entry =
-            RecordEntry { at_ms, kind: "chat".into(), actor: Some(from.0.clone()), detail: serde_json::json!({"to": to, "text": text}) };
-        self.persist(vec![entry]).await?;
+        let at_ms = self.hub.clock.now_ms();
         let recipients: Vec<ParticipantId> =
             if to.is_empty() { self.rules.members().iter().map(|m| m.id.clone()).collect() } else { to.clone() };
-        let msg = ServerMessage::Chat { from: from.clone(), to, text, at_ms: at_ms as u64 };
-        let json = encode(&msg);
+        let detail = serde_json::json!({"to": to, "text": text});
+        let msg = ServerMessage::Chat { from: from.clone(), to, text, at_ms: u64::try_from(at_ms).unwrap_or(0) };
+        let json = encode(&msg).ok_or(ErrorCode::Internal)?;
+        let entry = RecordEntry { at_ms, kind: "chat".into(), actor: Some(from.0.clone()), detail };
+        self.persist(vec![entry]).await?;
         for r in recipients.iter().chain(std::iter::once(&from)).collect::<std::collections::BTreeSet<_>>() {
             self.send_raw(r, json.clone());
             self.hub.metrics.messages_relayed.fetch_add(1, Relaxed);
@@ -205,7 +275,8 @@ impl LiveSession {
         }
         if let (Some(notes), true) = (notes, self.rules.host() == by) {
             let (id, actor) = (self.id.0.clone(), by.0.clone());
-            self.hub.db.call(move |c| store::save_notes(c, &id, &notes, &actor)).await.map_err(|_| ErrorCode::Internal)?;
+            let now = self.hub.clock.now_ms();
+            self.hub.db.call(move |c| store::save_notes(c, &id, &notes, &actor, now)).await.map_err(|e| ApiError::from(e).0)?;
         }
         self.apply(Input::End { by: by.clone() }, by).await?;
         for (_, c) in self.conns.drain() {
@@ -215,21 +286,32 @@ impl LiveSession {
     }
 
     /// Runs one input through the rules; on success records and broadcasts what changed.
-    /// When the record cannot be written, the state is rolled back: nothing half-happens.
-    async fn apply(&mut self, input: Input, actor: &ParticipantId) -> Result<(), ErrorCode> {
+    /// When the state and record cannot be saved, the state is rolled back and the input
+    /// refused: nothing half-happens.
+    async fn apply(&mut self, input: Input, actor: &ParticipantId) -> Result<(), ApplyError> {
         let before = self.rules.clone();
-        let events = self.rules.handle(input)?;
+        let events = self.rules.handle(input).map_err(ApplyError::Refused)?;
         if events.is_empty() {
             return Ok(());
         }
-        let at_ms = now_ms();
-        let entries = events.iter().map(|e| record_entry(e, actor, at_ms)).collect();
+        let at_ms = self.hub.clock.now_ms();
+        let prepared = events
+            .iter()
+            .map(|e| {
+                let json = encode(&ServerMessage::Event { at_ms: u64::try_from(at_ms).unwrap_or(0), event: e.clone() });
+                Some((record_entry(e, actor, at_ms)?, json?))
+            })
+            .collect::<Option<Vec<_>>>();
+        let Some(prepared) = prepared else {
+            self.rules = before;
+            return Err(ApplyError::NotSaved(ErrorCode::Internal));
+        };
+        let (entries, jsons): (Vec<_>, Vec<_>) = prepared.into_iter().unzip();
         if let Err(code) = self.persist(entries).await {
             self.rules = before;
-            return Err(code);
+            return Err(ApplyError::NotSaved(code));
         }
-        for event in &events {
-            let json = encode(&ServerMessage::Event { at_ms: at_ms as u64, event: event.clone() });
+        for (event, json) in events.iter().zip(jsons) {
             let audience: Vec<_> = self.conns.keys().filter(|p| self.may_see(p, event)).cloned().collect();
             for p in audience {
                 self.send_raw(&p, json.clone());
@@ -266,7 +348,8 @@ impl LiveSession {
     async fn persist(&self, entries: Vec<RecordEntry>) -> Result<(), ErrorCode> {
         let (id, state) = (self.id.0.clone(), self.rules.clone());
         self.hub.db.call(move |c| store::save(c, &id, &state, &entries)).await.map_err(|e| {
-            tracing::error!(session = %self.id, error = %e, "cannot write the session record");
+            self.hub.metrics.state_save_failures.fetch_add(1, Relaxed);
+            tracing::error!(session = %self.id, error = %e, "cannot save the session state and record; the change is not made");
             if e.is_transient() {
                 ErrorCode::Unavailable
             } else {
@@ -276,7 +359,7 @@ impl LiveSession {
     }
 
     fn broadcast(&mut self, msg: &ServerMessage) {
-        let json = encode(msg);
+        let Some(json) = encode(msg) else { return };
         let ids: Vec<_> = self.conns.keys().cloned().collect();
         for p in ids {
             self.send_raw(&p, json.clone());
@@ -284,7 +367,9 @@ impl LiveSession {
     }
 
     fn send(&mut self, to: &ParticipantId, msg: &ServerMessage) {
-        self.send_raw(to, encode(msg));
+        if let Some(json) = encode(msg) {
+            self.send_raw(to, json);
+        }
     }
 
     /// Queues without waiting: a participant that cannot keep up is disconnected instead of
@@ -305,13 +390,27 @@ impl LiveSession {
     }
 }
 
-fn encode(msg: &ServerMessage) -> Arc<str> {
-    serde_json::to_string(msg).unwrap_or_default().into()
+/// The message as JSON; `None` (reported) when it cannot be encoded.
+fn encode(msg: &ServerMessage) -> Option<Arc<str>> {
+    match serde_json::to_string(msg) {
+        Ok(json) => Some(json.into()),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode a server message");
+            None
+        }
+    }
 }
 
-/// The record entry for one event: its tag as kind, the whole event as detail.
-fn record_entry(event: &Event, actor: &ParticipantId, at_ms: i64) -> RecordEntry {
-    let detail = serde_json::to_value(event).unwrap_or_default();
+/// The record entry for one event: its tag as kind, the whole event as detail; `None`
+/// (reported) when the event cannot be encoded.
+fn record_entry(event: &Event, actor: &ParticipantId, at_ms: i64) -> Option<RecordEntry> {
+    let detail = match serde_json::to_value(event) {
+        Ok(detail) => detail,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode an event for the session record");
+            return None;
+        }
+    };
     let kind = detail.get("event").and_then(|v| v.as_str()).unwrap_or("event").to_owned();
-    RecordEntry { at_ms, kind, actor: Some(actor.0.clone()), detail }
+    Some(RecordEntry { at_ms, kind, actor: Some(actor.0.clone()), detail })
 }

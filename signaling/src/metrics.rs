@@ -12,6 +12,12 @@ pub struct Metrics {
     pub live_sessions: AtomicI64,
     pub messages_relayed: AtomicU64,
     pub messages_received: AtomicU64,
+    /// Live sessions found at start whose saved state could not be read (marked in the
+    /// database, not resumed).
+    pub unreadable_sessions: AtomicU64,
+    /// Saves of a live session's state and record that failed (the change was refused or is
+    /// being retried).
+    pub state_save_failures: AtomicU64,
     refusals: Mutex<BTreeMap<ErrorCode, u64>>,
 }
 
@@ -46,6 +52,20 @@ impl Metrics {
             "Messages received from participants.",
             "counter",
             self.messages_received.load(Relaxed).to_string(),
+        );
+        gauge(
+            &mut out,
+            "signaling_unreadable_sessions",
+            "Live sessions whose saved state could not be read at start (marked in the database, not resumed).",
+            "gauge",
+            self.unreadable_sessions.load(Relaxed).to_string(),
+        );
+        gauge(
+            &mut out,
+            "signaling_state_save_failures_total",
+            "Failed saves of a live session's state and record.",
+            "counter",
+            self.state_save_failures.load(Relaxed).to_string(),
         );
         let _ = writeln!(
             out,

@@ -12,6 +12,7 @@ pub fn raise(max_connections: usize) {
     // SAFETY: getrlimit and setrlimit only read and write the struct they are given.
     let raised = unsafe {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            tracing::warn!(error = %std::io::Error::last_os_error(), "cannot read the open-files limit");
             return;
         }
         let want = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };

@@ -21,8 +21,8 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
 /// The page an invitation link opens: plain words on how to get and start the agent, with
 /// the link already in the command. It does not use up the invitation.
 pub async fn join_page(State(st): State<AppState>, Path(token): Path<String>) -> Response {
-    let t = token.clone();
-    let state = st.db.call(move |c| store::check_invitation(c, &Presented::Link(&t))).await;
+    let (t, now) = (token.clone(), st.clock.now_ms());
+    let state = st.db.call(move |c| store::check_invitation(c, &Presented::Link(&t), now)).await;
     let link = format!("{}/join/{}", st.config.public_url, html_escape(&token));
     let body = match state {
         Ok(Ok(_)) => format!(

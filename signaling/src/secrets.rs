@@ -39,14 +39,27 @@ pub fn hash_secret(secret: &str) -> String {
     base64::engine::general_purpose::STANDARD_NO_PAD.encode(digest)
 }
 
+/// Hashing failed, or a stored hash cannot be read: never a reason to store or accept an
+/// empty hash.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("password hash: {0}")]
+pub struct PasswordError(pub argon2::password_hash::Error);
+
 /// argon2id with the crate's default (OWASP-recommended) parameters.
-pub fn hash_password(password: &str) -> String {
+pub fn hash_password(password: &str) -> Result<String, PasswordError> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).unwrap_or_default()
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(PasswordError)?.to_string())
 }
 
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+/// Whether `password` matches the stored hash; an error when the stored hash is unreadable
+/// (a damaged account row), which is not the same as a wrong password.
+pub fn verify_password(password: &str, stored: &str) -> Result<bool, PasswordError> {
+    let hash = PasswordHash::new(stored).map_err(PasswordError)?;
+    match Argon2::default().verify_password(password.as_bytes(), &hash) {
+        Ok(()) => Ok(true),
+        Err(argon2::password_hash::Error::Password) => Ok(false),
+        Err(e) => Err(PasswordError(e)),
+    }
 }
 
 /// A generated password for first start and resets: 16 characters from 56, ≈ 93 bits.
@@ -69,10 +82,11 @@ mod tests {
 
     #[test]
     fn password_hash_is_argon2id_and_verifies() {
-        let h = hash_password("correct horse battery");
+        let h = hash_password("correct horse battery").unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery", &h));
-        assert!(!verify_password("wrong", &h));
-        assert!(!verify_password("x", "not a hash"));
+        assert!(verify_password("correct horse battery", &h).unwrap());
+        assert!(!verify_password("wrong", &h).unwrap());
+        assert!(verify_password("x", "not a hash").is_err(), "an unreadable hash is an error, not a mismatch");
+        assert!(verify_password("x", "").is_err());
     }
 }

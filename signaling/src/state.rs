@@ -1,5 +1,6 @@
 //! What every handler shares: configuration, database, live sessions, limits.
 
+use crate::clock::Clock;
 use crate::config::{effective_features, Config};
 use crate::db::{accounts, Db, DbError};
 use crate::hub::Hub;
@@ -14,6 +15,8 @@ pub type AppState = Arc<App>;
 
 pub struct App {
     pub config: Config,
+    /// The time for expiry and the record; a manual clock in tests.
+    pub clock: Clock,
     pub db: Db,
     pub hub: Arc<Hub>,
     pub metrics: Arc<Metrics>,

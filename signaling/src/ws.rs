@@ -86,14 +86,22 @@ where
     let (tx, mut rx) = mpsc::channel(OUTBOUND_QUEUE);
     let (kick_tx, mut kick) = oneshot::channel();
     let conn_id = NEXT_CONN.fetch_add(1, Relaxed);
-    let ice_servers = turn::ice_servers(
+    let ice_servers = match turn::ice_servers(
         &st.config.stun_urls,
         &st.config.turn_urls,
         st.config.turn_secret.as_deref(),
         participant.as_str(),
-        crate::db::now_ms() as u64 / 1000,
+        st.clock.now_unix_secs(),
         st.config.turn_ttl,
-    );
+    ) {
+        Ok(servers) => servers,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot make TURN credentials");
+            st.metrics.refused(ErrorCode::Internal);
+            let _ = close(&mut sink, ErrorCode::Internal, None).await;
+            return;
+        }
+    };
     let conn = Connection { id: conn_id, tx, kick: kick_tx };
     let connected = st
         .hub
@@ -138,14 +146,16 @@ where
                                 st.metrics.refused(e.code);
                                 tracing::debug!(participant = %participant, error = %e, "refused message");
                                 let msg = ServerMessage::error(e.code, e.r#ref);
-                                if sink.send(Message::Text(encode(&msg).into())).await.is_err() { break None }
+                                let Some(json) = encode(&msg) else { continue };
+                                if sink.send(Message::Text(json.into())).await.is_err() { break None }
                             }
                         }
                     }
                     Some(Ok(Message::Binary(_))) => {
                         st.metrics.refused(ErrorCode::MalformedMessage);
                         let msg = ServerMessage::error(ErrorCode::MalformedMessage, None);
-                        if sink.send(Message::Text(encode(&msg).into())).await.is_err() { break None }
+                        let Some(json) = encode(&msg) else { continue };
+                        if sink.send(Message::Text(json.into())).await.is_err() { break None }
                     }
                     Some(Ok(Message::Close(_))) | None => break None,
                     Some(Ok(_)) => {}
@@ -190,7 +200,7 @@ where
             .db
             .call(move |c| store::participant_by_token(c, &token))
             .await
-            .map_err(|_| ErrorCode::Internal)?
+            .map_err(|e| crate::error::ApiError::from(e).0)?
             .ok_or(ErrorCode::TokenInvalid)?,
         (None, Some(session)) => {
             let mut headers = HeaderMap::new();
@@ -205,7 +215,7 @@ where
             st.db
                 .call(move |c| store::csr_participant(c, &sid, account.id))
                 .await
-                .map_err(|_| ErrorCode::Internal)?
+                .map_err(|e| crate::error::ApiError::from(e).0)?
                 .ok_or(ErrorCode::NotInSession)?
         }
         (None, None) => return Err(ErrorCode::Unauthenticated),
@@ -213,13 +223,22 @@ where
     Ok((SessionId(row.session_id), ParticipantId(row.id)))
 }
 
-fn encode(msg: &ServerMessage) -> String {
-    serde_json::to_string(msg).unwrap_or_default()
+/// The message as JSON; `None` (reported) when it cannot be encoded.
+fn encode(msg: &ServerMessage) -> Option<String> {
+    match serde_json::to_string(msg) {
+        Ok(json) => Some(json),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode a server message");
+            None
+        }
+    }
 }
 
 /// Sends the error as a message, then a close frame carrying the code.
 async fn close<Si: Sink<Message> + Unpin>(sink: &mut Si, code: ErrorCode, r#ref: Option<String>) -> Result<(), Si::Error> {
-    sink.send(Message::Text(encode(&ServerMessage::error(code, r#ref)).into())).await?;
+    if let Some(json) = encode(&ServerMessage::error(code, r#ref)) {
+        sink.send(Message::Text(json.into())).await?;
+    }
     let frame = CloseFrame { code: 4000 + crate::error::status_of(code).as_u16() % 1000, reason: code.code().into() };
     sink.send(Message::Close(Some(frame))).await
 }

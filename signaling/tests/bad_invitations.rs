@@ -1,5 +1,6 @@
 //! Invitations that cannot be used: expired, revoked, reused, unknown, of an ended session;
 //! and guessing is cut off by the rate limit. Each gives its own code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,5 +1,6 @@
 //! Bad input on the WebSocket: each gets a typed error, the connection (where it can) and the
 //! session go on, and nothing stored is lost.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

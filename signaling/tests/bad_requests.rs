@@ -1,5 +1,6 @@
 //! Bad input over HTTP: wrong credentials, missing login, missing rights, malformed bodies,
 //! oversized bodies, unknown routes — each answered with a typed error, never a crash.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,5 +1,6 @@
 //! `cargo run -p signaling` on a fresh machine: the database folder is created, a site admin
 //! with a one-time password is printed (never logged), and the console URL is shown.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

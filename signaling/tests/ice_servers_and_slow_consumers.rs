@@ -1,6 +1,7 @@
 //! Each participant gets STUN/TURN servers with its own short-lived TURN credential in
 //! coturn's `use-auth-secret` convention; and a participant that stops reading is dropped
 //! without stalling anyone else.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use base64::Engine;

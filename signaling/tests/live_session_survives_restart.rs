@@ -1,6 +1,7 @@
 //! A restart of signaling loses nothing: the live session goes on, participants reconnect
 //! with their credentials (cookie, participant token) and get the roster back, grants and
 //! all. A dropped WebSocket shows as offline and comes back online on reconnect.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

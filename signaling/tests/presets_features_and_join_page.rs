@@ -1,5 +1,6 @@
 //! S3 one-click starts from a saved preset, S11 feature switches set by the site admin, and
 //! the join page an invitation link opens.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

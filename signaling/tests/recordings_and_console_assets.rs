@@ -1,6 +1,7 @@
 //! The console's files as signaling serves them (content types, a strict CSP, revalidation by
 //! ETag), and S16 recordings uploaded by the console: stored with the session only after the
 //! customer allowed recording, within the size limit, and readable from the record.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

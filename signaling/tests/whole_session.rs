@@ -2,6 +2,7 @@
 //! start with type and tracking code, two customers join by code and by link, promotion,
 //! consent request → grant → revoke, the S12 and S9 refusals, CSR invite, control transfer,
 //! end with notes, and the record read back after signaling restarted.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

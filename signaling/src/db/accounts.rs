@@ -41,10 +41,11 @@ pub fn create(
     password_hash: &str,
     is_admin: bool,
     must_change: bool,
+    now_ms: i64,
 ) -> Result<Option<Account>, DbError> {
     let n = c.execute(
         "INSERT INTO accounts(username, display_name, password_hash, is_admin, must_change_password, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(username) DO NOTHING",
-        params![username, display_name, password_hash, is_admin, must_change, super::now_ms()],
+        params![username, display_name, password_hash, is_admin, must_change, now_ms],
     )?;
     if n == 0 {
         return Ok(None);
@@ -98,10 +99,9 @@ pub fn update_flags(
     by_id(c, id)
 }
 
-/// Starts a login; returns the cookie token (only its hash is stored).
-pub fn create_login(c: &Connection, account_id: i64, ttl_ms: i64) -> Result<String, DbError> {
+/// Starts a login at `now` (ms) lasting `ttl_ms`; returns the cookie token (only its hash is stored).
+pub fn create_login(c: &Connection, account_id: i64, now: i64, ttl_ms: i64) -> Result<String, DbError> {
     let token = secrets::token();
-    let now = super::now_ms();
     c.execute("DELETE FROM logins WHERE expires_at < ?1", [now])?;
     c.execute(
         "INSERT INTO logins(token_hash, account_id, expires_at) VALUES (?1, ?2, ?3)",
@@ -110,11 +110,12 @@ pub fn create_login(c: &Connection, account_id: i64, ttl_ms: i64) -> Result<Stri
     Ok(token)
 }
 
-pub fn account_for_login(c: &Connection, token: &str) -> Result<Option<Account>, DbError> {
+/// The account of a login that has not expired at `now` (ms).
+pub fn account_for_login(c: &Connection, token: &str, now: i64) -> Result<Option<Account>, DbError> {
     let cols = ACCOUNT_COLS.split(", ").map(|col| format!("a.{col}")).collect::<Vec<_>>().join(", ");
     Ok(c.query_row(
         &format!("SELECT {cols} FROM logins l JOIN accounts a ON a.id = l.account_id WHERE l.token_hash = ?1 AND l.expires_at > ?2 AND a.disabled = 0"),
-        params![secrets::hash_secret(token), super::now_ms()],
+        params![secrets::hash_secret(token), now],
         account_row,
     )
     .optional()?)
@@ -167,11 +168,14 @@ pub fn update_session_type(c: &Connection, id: i64, tracking_required: bool) -> 
 /// The site admin's switches (all on until changed).
 pub fn features(c: &Connection) -> Result<SiteFeatures, DbError> {
     let json: Option<String> = c.query_row("SELECT json FROM site_features WHERE id = 1", [], |r| r.get(0)).optional()?;
-    Ok(json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default())
+    match json {
+        None => Ok(SiteFeatures::default()),
+        Some(j) => serde_json::from_str(&j).map_err(|e| DbError::Decode("site features", e)),
+    }
 }
 
 pub fn set_features(c: &Connection, f: &SiteFeatures) -> Result<(), DbError> {
-    let json = serde_json::to_string(f).unwrap_or_default();
+    let json = serde_json::to_string(f).map_err(|e| DbError::Encode("site features", e))?;
     c.execute("INSERT INTO site_features(id, json) VALUES (1, ?1) ON CONFLICT(id) DO UPDATE SET json = excluded.json", [json])?;
     Ok(())
 }

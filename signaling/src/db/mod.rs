@@ -15,8 +15,14 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     #[error("cannot create database folder {0}: {1}")]
     Folder(String, std::io::Error),
-    #[error("database task failed")]
-    Join,
+    #[error("database task failed: {0}")]
+    Join(String),
+    #[error("the database is at schema version {0}, newer than this build knows ({1}); use a newer signaling")]
+    NewerSchema(i64, usize),
+    #[error("cannot encode {0} for the database: {1}")]
+    Encode(&'static str, serde_json::Error),
+    #[error("stored {0} cannot be read: {1}")]
+    Decode(&'static str, serde_json::Error),
 }
 
 impl DbError {
@@ -32,7 +38,8 @@ pub struct Db {
     conn: Arc<Mutex<Connection>>,
 }
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE accounts(
   id INTEGER PRIMARY KEY,
   username TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -98,7 +105,15 @@ CREATE TABLE record(
   actor TEXT,
   detail TEXT NOT NULL);
 CREATE INDEX record_session ON record(session_id, id);
-"#];
+"#,
+    // The saved rule state carries the version of its format; rows from before are version 1.
+    // A live session whose state cannot be read at start is marked, not dropped.
+    r#"
+ALTER TABLE sessions ADD COLUMN state_version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE sessions ADD COLUMN state_error TEXT;
+ALTER TABLE sessions ADD COLUMN state_error_at INTEGER;
+"#,
+];
 
 impl Db {
     /// Opens (creating folder and file when missing) and migrates the database.
@@ -127,7 +142,7 @@ impl Db {
             f(&mut guard)
         })
         .await
-        .map_err(|_| DbError::Join)?
+        .map_err(|e| DbError::Join(e.to_string()))?
     }
 
     /// Runs `f` on the calling thread (for the admin CLI and start-up).
@@ -139,16 +154,13 @@ impl Db {
 
 fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+    let applied =
+        usize::try_from(version).ok().filter(|v| *v <= MIGRATIONS.len()).ok_or(DbError::NewerSchema(version, MIGRATIONS.len()))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
     }
     Ok(())
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

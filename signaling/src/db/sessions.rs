@@ -1,11 +1,19 @@
 //! Sessions, participants, invitations and the session record (S22).
 
-use super::{now_ms, DbError};
+use super::DbError;
 use crate::secrets;
 use protocol::rules::{Role, Session};
 use protocol::ErrorCode;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
+
+/// The format of the saved rule state (`sessions.state`), stored beside it in
+/// `sessions.state_version`. Rows saved before versions were stored are version 1.
+pub const STATE_VERSION: i64 = 1;
+
+fn encode_state(state: &Session) -> Result<String, DbError> {
+    serde_json::to_string(state).map_err(|e| DbError::Encode("session state", e))
+}
 
 /// A participant as stored: who they are and how they authenticate.
 #[derive(Debug, Clone, Serialize)]
@@ -36,14 +44,13 @@ pub struct NewSession<'a> {
     pub host_name: &'a str,
 }
 
-/// Stores a newly started session with its host participant.
-pub fn create(c: &mut Connection, new: NewSession<'_>, state: &Session) -> Result<(), DbError> {
+/// Stores a newly started session (at `now`, ms) with its host participant.
+pub fn create(c: &mut Connection, new: NewSession<'_>, state: &Session, now: i64) -> Result<(), DbError> {
     let NewSession { id, type_id, tracking, account_id, host_id, host_name } = new;
     let tx = c.transaction()?;
-    let now = now_ms();
     tx.execute(
-        "INSERT INTO sessions(id, session_type_id, tracking_code, started_by, started_at, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![id, type_id, tracking, account_id, now, serde_json::to_string(state).unwrap_or_default()],
+        "INSERT INTO sessions(id, session_type_id, tracking_code, started_by, started_at, state, state_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![id, type_id, tracking, account_id, now, encode_state(state)?, STATE_VERSION],
     )?;
     tx.execute(
         "INSERT INTO participants(id, session_id, role, account_id, name, joined_at) VALUES (?1, ?2, 'csr', ?3, ?4, ?5)",
@@ -54,11 +61,45 @@ pub fn create(c: &mut Connection, new: NewSession<'_>, state: &Session) -> Resul
     Ok(())
 }
 
-/// Sessions that were live when the service stopped, with their last rule state.
-pub fn live(c: &Connection) -> Result<Vec<(String, Session)>, DbError> {
-    let mut st = c.prepare("SELECT id, state FROM sessions WHERE ended_at IS NULL")?;
-    let rows: Vec<(String, String)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    Ok(rows.into_iter().filter_map(|(id, s)| serde_json::from_str(&s).ok().map(|s| (id, s))).collect())
+/// A session that was live when the service stopped, with its last rule state or why that
+/// state cannot be read.
+#[derive(Debug)]
+pub struct SavedLive {
+    pub id: String,
+    pub state: Result<Session, String>,
+}
+
+/// Sessions that were live when the service stopped, oldest first. A state of an unknown
+/// version or that does not parse is returned as an error for its session, never skipped.
+pub fn live(c: &Connection) -> Result<Vec<SavedLive>, DbError> {
+    let mut st = c.prepare("SELECT id, state, state_version FROM sessions WHERE ended_at IS NULL ORDER BY started_at, id")?;
+    let rows: Vec<(String, String, i64)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, state, version)| {
+            let state = if version == STATE_VERSION {
+                serde_json::from_str(&state).map_err(|e| format!("state version {version} does not parse: {e}"))
+            } else {
+                Err(format!("state version {version} is not known to this build (it reads version {STATE_VERSION})"))
+            };
+            SavedLive { id, state }
+        })
+        .collect())
+}
+
+/// Marks a live session whose saved state cannot be read, so that it is visible in the
+/// database (`state_error`, `state_error_at`) rather than silently dropped. Returns whether
+/// it was newly marked.
+pub fn mark_unreadable(c: &Connection, session: &str, error: &str, now: i64) -> Result<bool, DbError> {
+    let first =
+        c.execute("UPDATE sessions SET state_error_at = ?3 WHERE id = ?1 AND state_error IS NULL", params![session, error, now])? > 0;
+    c.execute("UPDATE sessions SET state_error = ?2 WHERE id = ?1", params![session, error])?;
+    Ok(first)
+}
+
+/// Why a session's saved state could not be read at the last start, if it could not.
+pub fn state_error(c: &Connection, session: &str) -> Result<Option<String>, DbError> {
+    Ok(c.query_row("SELECT state_error FROM sessions WHERE id = ?1", [session], |r| r.get(0)).optional()?.flatten())
 }
 
 /// One entry of the session record.
@@ -82,7 +123,10 @@ fn append(c: &Connection, session: &str, at: i64, kind: &str, actor: Option<&str
 /// one without the other.
 pub fn save(c: &mut Connection, session: &str, state: &Session, entries: &[RecordEntry]) -> Result<(), DbError> {
     let tx = c.transaction()?;
-    tx.execute("UPDATE sessions SET state = ?2 WHERE id = ?1", params![session, serde_json::to_string(state).unwrap_or_default()])?;
+    tx.execute(
+        "UPDATE sessions SET state = ?2, state_version = ?3, state_error = NULL, state_error_at = NULL WHERE id = ?1",
+        params![session, encode_state(state)?, STATE_VERSION],
+    )?;
     for e in entries {
         append(&tx, session, e.at_ms, &e.kind, e.actor.as_deref(), &e.detail)?;
         if e.kind == "left" {
@@ -103,10 +147,10 @@ pub fn save(c: &mut Connection, session: &str, state: &Session, entries: &[Recor
     Ok(())
 }
 
-pub fn save_notes(c: &mut Connection, session: &str, notes: &str, actor: &str) -> Result<(), DbError> {
+pub fn save_notes(c: &mut Connection, session: &str, notes: &str, actor: &str, now: i64) -> Result<(), DbError> {
     let tx = c.transaction()?;
     tx.execute("UPDATE sessions SET notes = ?2 WHERE id = ?1", params![session, notes])?;
-    append(&tx, session, now_ms(), "notes_saved", Some(actor), &serde_json::json!({"length": notes.chars().count()}))?;
+    append(&tx, session, now, "notes_saved", Some(actor), &serde_json::json!({"length": notes.chars().count()}))?;
     tx.commit()?;
     Ok(())
 }
@@ -121,22 +165,26 @@ pub fn recording_granted(c: &Connection, session: &str) -> Result<bool, DbError>
 }
 
 /// Notes a stored recording in the session record.
-pub fn recording_saved(c: &Connection, session: &str, actor: &str, id: &str, bytes: u64) -> Result<(), DbError> {
-    append(c, session, now_ms(), "recording_saved", Some(actor), &serde_json::json!({"recording": id, "bytes": bytes}))
+pub fn recording_saved(c: &Connection, session: &str, actor: &str, id: &str, bytes: u64, now: i64) -> Result<(), DbError> {
+    append(c, session, now, "recording_saved", Some(actor), &serde_json::json!({"recording": id, "bytes": bytes}))
 }
 
-pub fn add_participant(
-    c: &Connection,
-    session: &str,
-    id: &str,
-    role: Role,
-    account_id: Option<i64>,
-    name: &str,
-    token: Option<&str>,
-) -> Result<(), DbError> {
+/// A participant being seated: CSRs by account, customers by token.
+pub struct NewParticipant<'a> {
+    pub session: &'a str,
+    pub id: &'a str,
+    pub role: Role,
+    pub account_id: Option<i64>,
+    pub name: &'a str,
+    pub token: Option<&'a str>,
+}
+
+/// Stores a participant who joined at `now` (ms).
+pub fn add_participant(c: &Connection, p: NewParticipant<'_>, now: i64) -> Result<(), DbError> {
+    let NewParticipant { session, id, role, account_id, name, token } = p;
     c.execute(
         "INSERT INTO participants(id, session_id, role, account_id, name, token_hash, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![id, session, role_name(role), account_id, name, token.map(secrets::hash_secret), now_ms()],
+        params![id, session, role_name(role), account_id, name, token.map(secrets::hash_secret), now],
     )?;
     Ok(())
 }
@@ -195,8 +243,8 @@ pub struct NewInvitation {
     pub expires_at: i64,
 }
 
-pub fn create_invitation(c: &Connection, session: &str, created_by: i64, ttl_ms: i64) -> Result<NewInvitation, DbError> {
-    let now = now_ms();
+/// A customer invitation created at `now` (ms), valid for `ttl_ms`.
+pub fn create_invitation(c: &Connection, session: &str, created_by: i64, now: i64, ttl_ms: i64) -> Result<NewInvitation, DbError> {
     // A code is unique among invitations that can still be redeemed.
     let code = loop {
         let code = secrets::invitation_code();
@@ -218,13 +266,13 @@ pub fn create_invitation(c: &Connection, session: &str, created_by: i64, ttl_ms:
     Ok(inv)
 }
 
-pub fn revoke_invitation(c: &Connection, session: &str, id: &str) -> Result<bool, DbError> {
+pub fn revoke_invitation(c: &Connection, session: &str, id: &str, now: i64) -> Result<bool, DbError> {
     let n = c.execute(
         "UPDATE invitations SET revoked_at = ?3 WHERE id = ?1 AND session_id = ?2 AND revoked_at IS NULL AND used_at IS NULL",
-        params![id, session, now_ms()],
+        params![id, session, now],
     )?;
     if n > 0 {
-        append(c, session, now_ms(), "invitation_revoked", None, &serde_json::json!({"invitation": id}))?;
+        append(c, session, now, "invitation_revoked", None, &serde_json::json!({"invitation": id}))?;
     }
     Ok(n > 0)
 }
@@ -235,8 +283,8 @@ pub enum Presented<'a> {
     Link(&'a str),
 }
 
-/// Whether a presented invitation can be used now: (invitation id, session id) or the reason.
-pub fn check_invitation(c: &Connection, presented: &Presented<'_>) -> Result<Result<(String, String), ErrorCode>, DbError> {
+/// Whether a presented invitation can be used at `now` (ms): (invitation id, session id) or the reason.
+pub fn check_invitation(c: &Connection, presented: &Presented<'_>, now: i64) -> Result<Result<(String, String), ErrorCode>, DbError> {
     let (col, secret) = match presented {
         Presented::Code(code) => ("code_hash", *code),
         Presented::Link(link) => ("link_hash", *link),
@@ -258,7 +306,7 @@ pub fn check_invitation(c: &Connection, presented: &Presented<'_>) -> Result<Res
         Err(ErrorCode::InvitationUsed)
     } else if revoked.is_some() {
         Err(ErrorCode::InvitationRevoked)
-    } else if expires_at <= now_ms() {
+    } else if expires_at <= now {
         Err(ErrorCode::InvitationExpired)
     } else {
         Ok((inv, session))
@@ -273,14 +321,16 @@ pub fn redeem(
     participant: &str,
     name: &str,
     token: &str,
+    now: i64,
 ) -> Result<Result<String, ErrorCode>, DbError> {
     let tx = c.transaction()?;
-    let (inv, session) = match check_invitation(&tx, &presented)? {
+    let (inv, session) = match check_invitation(&tx, &presented, now)? {
         Ok(found) => found,
         Err(code) => return Ok(Err(code)),
     };
-    tx.execute("UPDATE invitations SET used_at = ?2, used_by = ?3 WHERE id = ?1", params![inv, now_ms(), participant])?;
-    add_participant(&tx, &session, participant, Role::Customer, None, name, Some(token))?;
+    tx.execute("UPDATE invitations SET used_at = ?2, used_by = ?3 WHERE id = ?1", params![inv, now, participant])?;
+    let seat = NewParticipant { session: &session, id: participant, role: Role::Customer, account_id: None, name, token: Some(token) };
+    add_participant(&tx, seat, now)?;
     tx.commit()?;
     Ok(Ok(session))
 }
@@ -334,16 +384,16 @@ pub fn took_part(c: &Connection, session: &str, account_id: i64) -> Result<bool,
 }
 
 pub fn record(c: &Connection, session: &str) -> Result<Vec<RecordEntry>, DbError> {
-    let mut st = c.prepare("SELECT at_ms, kind, actor, detail FROM record WHERE session_id = ?1 ORDER BY id")?;
+    let mut st = c.prepare("SELECT at_ms, kind, actor, detail, id FROM record WHERE session_id = ?1 ORDER BY id")?;
     let rows = st
         .query_map([session], |r| {
-            let detail: String = r.get(3)?;
-            Ok(RecordEntry {
-                at_ms: r.get(0)?,
-                kind: r.get(1)?,
-                actor: r.get(2)?,
-                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
-            })
+            let (raw, entry): (String, i64) = (r.get(3)?, r.get(4)?);
+            // A damaged entry is shown as it is stored, and reported; the rest still reads.
+            let detail = serde_json::from_str(&raw).unwrap_or_else(|e| {
+                tracing::error!(session, entry, error = %e, "a record entry does not parse");
+                serde_json::json!({ "unreadable": raw })
+            });
+            Ok(RecordEntry { at_ms: r.get(0)?, kind: r.get(1)?, actor: r.get(2)?, detail })
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)

@@ -1,5 +1,6 @@
 //! Shared harness: runs the real `signaling` binary on loopback with its own database, and
-//! talks to it as the console and the agent do — over HTTP and WebSocket.
+//! talks to it as the console and the agent do — over HTTP and WebSocket. [`InProcess`] runs
+//! the same service inside the test on a manual clock.
 #![allow(dead_code)]
 
 use futures_util::{SinkExt, StreamExt};
@@ -145,7 +146,12 @@ pub struct Http {
 
 impl Http {
     pub fn anonymous(s: &Server) -> Http {
-        Http { base: s.base(), cookie: None, client: reqwest::Client::new() }
+        Http::at(s.base())
+    }
+
+    /// A client without a login for the service at `base`.
+    pub fn at(base: String) -> Http {
+        Http { base, cookie: None, client: reqwest::Client::new() }
     }
 
     async fn send(&mut self, req: reqwest::RequestBuilder) -> (u16, Value) {
@@ -221,7 +227,12 @@ pub const WAIT: Duration = Duration::from_secs(10);
 impl Peer {
     /// Opens the socket (with the cookie, for CSRs) without saying hello.
     pub async fn open(s: &Server, cookie: Option<&str>) -> Peer {
-        let mut req = s.ws_url().into_client_request().unwrap();
+        Peer::open_at(&s.ws_url(), cookie).await
+    }
+
+    /// Opens the socket at `ws_url` without saying hello.
+    pub async fn open_at(ws_url: &str, cookie: Option<&str>) -> Peer {
+        let mut req = ws_url.into_client_request().unwrap();
         if let Some(c) = cookie {
             req.headers_mut().insert("cookie", c.parse().unwrap());
         }
@@ -335,4 +346,78 @@ impl Peer {
 /// The entry for `id` in a roster value.
 pub fn entry<'a>(roster: &'a Value, id: &str) -> &'a Value {
     roster["participants"].as_array().unwrap().iter().find(|p| p["id"] == id).unwrap_or(&Value::Null)
+}
+
+/// The service in this process, on a manual clock, with its own database and the same
+/// accounts as [`Server::start`]: `alice` (site admin), `bob` and `carol`.
+pub struct InProcess {
+    pub running: signaling::Running,
+    pub clock: signaling::ManualClock,
+    pub dir: PathBuf,
+}
+
+impl InProcess {
+    /// Starts with default settings changed by `adjust`.
+    pub async fn start(adjust: impl FnOnce(&mut signaling::Settings)) -> InProcess {
+        let dir = std::env::temp_dir().join(format!("signaling-inproc-{}-{}", std::process::id(), rand_suffix()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut settings = signaling::Settings {
+            // A fixed port, so that links (made from the public URL) point here.
+            listen: Some(free_port()),
+            database_url: Some(dir.join("signaling.db").display().to_string()),
+            ..Default::default()
+        };
+        adjust(&mut settings);
+        let clock = signaling::ManualClock::new();
+        let state = signaling::prepare(settings.resolve().unwrap(), clock.clone().into()).unwrap();
+        let hash = signaling::secrets::hash_password(PASSWORD).unwrap();
+        let now = state.clock.now_ms();
+        for (user, name, admin) in [("alice", "Alice", true), ("bob", "Bob", false), ("carol", "Carol", false)] {
+            state.db.blocking(|c| signaling::db::accounts::create(c, user, name, &hash, admin, false, now)).unwrap();
+        }
+        let running = signaling::spawn(state).await.unwrap();
+        InProcess { running, clock, dir }
+    }
+
+    /// Starts again on the database of `dir` (a restart), on a fresh manual clock.
+    pub async fn restart_on(dir: PathBuf) -> InProcess {
+        let settings = signaling::Settings {
+            // A fixed port, so that links (made from the public URL) point here.
+            listen: Some(free_port()),
+            database_url: Some(dir.join("signaling.db").display().to_string()),
+            ..Default::default()
+        };
+        let clock = signaling::ManualClock::new();
+        let state = signaling::prepare(settings.resolve().unwrap(), clock.clone().into()).unwrap();
+        let running = signaling::spawn(state).await.unwrap();
+        InProcess { running, clock, dir }
+    }
+
+    pub fn base(&self) -> String {
+        self.running.url()
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.running.addr())
+    }
+
+    pub fn http(&self) -> Http {
+        Http::at(self.base())
+    }
+
+    /// Signs in and returns a client carrying the login cookie.
+    pub async fn login(&self, user: &str) -> Http {
+        let mut h = self.http();
+        let (status, body) = h.post("/api/login", json!({"username": user, "password": PASSWORD})).await;
+        assert_eq!(status, 200, "login {user}: {body}");
+        h
+    }
+
+    pub fn advance(&self, secs: u64) {
+        self.clock.advance(Duration::from_secs(secs));
+    }
+}
+
+fn free_port() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
 }

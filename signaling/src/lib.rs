@@ -1,0 +1,94 @@
+//! `signaling` as a library: the service (router, start-up, graceful shutdown) and its admin
+//! commands. `main.rs` parses the command line and calls [`run`]; tests build the app in
+//! process with [`app::prepare`] and start it with [`app::spawn`].
+
+pub mod admin;
+mod api_accounts;
+mod api_recordings;
+mod api_sessions;
+pub mod app;
+mod auth;
+pub mod clock;
+pub mod config;
+mod console;
+pub mod db;
+mod error;
+mod hub;
+mod live_session;
+pub mod metrics;
+mod open_files;
+mod pages;
+mod ratelimit;
+pub mod secrets;
+pub mod state;
+mod turn;
+mod ws;
+
+pub use app::{prepare, serve, spawn, Running, StartError};
+pub use clock::{Clock, ManualClock};
+pub use config::{Cli, Config, Settings};
+
+use config::Command;
+use std::process::ExitCode;
+
+/// Runs what the command line asks for: the service (default) or an admin command.
+pub fn run(cli: Cli) -> ExitCode {
+    let config = match cli.settings.resolve() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logs(config.json_logs);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            open_files::raise(config.max_connections);
+            let state = match app::prepare(config, Clock::System) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: cannot start: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let rt = match tokio::runtime::Runtime::new() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match rt.block_on(app::serve(state)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Admin { action } => match admin::run(&config, action) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+/// Logs go to standard error, human-readable or JSON; levels come from RUST_LOG.
+pub fn init_logs(json: bool) {
+    let filter = match std::env::var(tracing_subscriber::EnvFilter::DEFAULT_ENV) {
+        Ok(spec) if !spec.trim().is_empty() => tracing_subscriber::EnvFilter::try_new(&spec).unwrap_or_else(|e| {
+            eprintln!("warning: RUST_LOG `{spec}` is not valid ({e}); logging at info");
+            "info".into()
+        }),
+        _ => "info".into(),
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
