@@ -124,6 +124,7 @@ export class SharePanel {
       }
       case 'share_stopped':
         if (msg.code === 'consent_revoked') this.revoked();
+        else if (msg.code === 'not_host') { this.stop(false); this.setState('Sharing stopped: control of the session passed to another CSR.'); }
         else { this.setState(msg.code === 'activity_not_active' ? 'Sharing stopped.' : `Sharing stopped: ${describe(msg)}`); this.stop(false); }
         return;
       case 'clipboard':
@@ -140,16 +141,18 @@ export class SharePanel {
   onEvent(ev) {
     if (!this.share) return;
     const mine = ev.customer === this.share.customer && ev.capability === this.share.capability;
-    if (ev.event === 'consent_revoked' && mine) this.revoked();
+    // Signaling already stopped these: the console does not stop them again.
+    if (ev.event === 'consent_revoked' && mine) this.revoked(true);
     if (ev.event === 'activity_stopped' && ev.activity === this.share.capability && ev.customer === this.share.customer && ev.reason !== 'stopped') {
-      if (ev.reason === 'revoked') this.revoked();
-      else { this.setState(`Sharing stopped (${ev.reason.replace('_', ' ')}).`); this.stop(false); }
+      if (ev.reason === 'revoked') this.revoked(true);
+      else if (ev.reason === 'host_changed') { this.stop(false, true); this.setState('Sharing stopped: control of the session passed to another CSR.'); }
+      else { this.stop(false, true); this.setState(`Sharing stopped (${ev.reason.replace('_', ' ')}).`); }
     }
   }
 
-  revoked() {
+  revoked(bySignaling = false) {
     const what = this.share ? capabilityName(this.share.capability) : 'sharing';
-    this.stop(false);
+    this.stop(false, bySignaling);
     this.setState(`The customer revoked permission (${what}); sharing stopped at once.`, 'revoked');
   }
 
@@ -177,14 +180,14 @@ export class SharePanel {
     }
   }
 
-  stop(ask) {
+  stop(ask, bySignaling = false) {
     const s = this.share;
     if (!s) return;
     if (ask) {
       this.send({ type: 'stop_share' });
       this.setState('Sharing stopped.');
     }
-    if (s.target || ask) this.ctx.activity(false, s.capability, s.customer);
+    if (!bySignaling && (s.target || ask)) this.ctx.activity(false, s.capability, s.customer);
     this.share = null;
     this.video.srcObject = null;
     this.stopButton.hidden = true;
