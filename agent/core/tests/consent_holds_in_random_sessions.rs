@@ -19,7 +19,7 @@ use protocol::policy::share_grants;
 use protocol::rules;
 use protocol::{Capability, ParticipantId};
 
-const WALKS: u64 = 200;
+const WALKS: u64 = 1000;
 const STEPS: usize = 60;
 
 /// xorshift64*: small, seeded, no dependency.

@@ -18,7 +18,7 @@ const ACCEPT_WAIT_MS: u64 = 15_000;
 enum Phase {
     /// Asked for; signaling has not accepted the activity yet.
     Waiting {
-        since_ms: Option<u64>,
+        since_ms: u64,
     },
     /// The driver is opening the capture.
     Opening,
@@ -47,6 +47,8 @@ pub(super) struct MediaTable {
     control: (bool, bool),
     /// What stopped since the last reconcile, for "allow once" grants to end with it.
     finished: Vec<(ParticipantId, Capability)>,
+    /// The fake or real clock's last tick.
+    now_ms: u64,
 }
 
 pub(super) fn is_media(msg: &PeerMessage) -> bool {
@@ -173,7 +175,7 @@ impl MediaTable {
         // A new share replaces the running one.
         self.end_share(&csr, ErrorCode::ActivityNotActive, out);
         self.next_share += 1;
-        self.shares.insert(csr, Share { id: self.next_share, target, phase: Phase::Waiting { since_ms: None } });
+        self.shares.insert(csr, Share { id: self.next_share, target, phase: Phase::Waiting { since_ms: self.now_ms } });
         // `reconcile` opens it when signaling accepted the activity.
     }
 
@@ -299,11 +301,11 @@ impl MediaTable {
     }
 
     pub(super) fn tick(&mut self, now_ms: u64, out: &mut VecDeque<Command>) {
+        self.now_ms = now_ms;
         let mut expired = vec![];
-        for (csr, s) in self.shares.iter_mut() {
-            if let Phase::Waiting { since_ms } = &mut s.phase {
-                let since = *since_ms.get_or_insert(now_ms);
-                if now_ms.saturating_sub(since) > ACCEPT_WAIT_MS {
+        for (csr, s) in self.shares.iter() {
+            if let Phase::Waiting { since_ms } = s.phase {
+                if now_ms.saturating_sub(since_ms) > ACCEPT_WAIT_MS {
                     expired.push(csr.clone());
                 }
             }
