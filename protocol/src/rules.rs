@@ -200,6 +200,24 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// The customer a consent or activity event is about: only that customer (and the CSRs)
+    /// may see it; other customers do not learn what someone else shares.
+    pub fn about_customer(&self) -> Option<&ParticipantId> {
+        match self {
+            Event::ConsentRequested { customer, .. }
+            | Event::ConsentGranted { customer, .. }
+            | Event::ConsentDenied { customer, .. }
+            | Event::ConsentRevoked { customer, .. }
+            | Event::ConsentEnded { customer, .. }
+            | Event::ConsentWithdrawn { customer, .. }
+            | Event::CarryOverRequested { customer, .. } => Some(customer),
+            Event::ActivityStarted { customer, .. } | Event::ActivityStopped { customer, .. } => customer.as_ref(),
+            _ => None,
+        }
+    }
+}
+
 /// One live (or ended) session's rule state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {

@@ -331,17 +331,7 @@ impl LiveSession {
     /// Consent and activity events about one customer go to the CSRs and that customer only:
     /// other customers do not learn what someone else shares.
     fn may_see(&self, p: &ParticipantId, event: &Event) -> bool {
-        let about = match event {
-            Event::ConsentRequested { customer, .. }
-            | Event::ConsentGranted { customer, .. }
-            | Event::ConsentDenied { customer, .. }
-            | Event::ConsentRevoked { customer, .. }
-            | Event::ConsentEnded { customer, .. }
-            | Event::ConsentWithdrawn { customer, .. }
-            | Event::CarryOverRequested { customer, .. } => Some(customer),
-            Event::ActivityStarted { customer, .. } | Event::ActivityStopped { customer, .. } => customer.as_ref(),
-            _ => None,
-        };
+        let about = event.about_customer();
         about.is_none_or(|c| c == p || self.rules.member(p).is_some_and(|m| m.role == Role::Csr))
     }
 

@@ -1,21 +1,13 @@
 // S17, S18: the host invites a second CSR and hands control over; the former host's console
 // switches to the non-host view (banner, End disabled, Leave enabled); the new host ends the
 // session.
-import { scenario, signIn, startSession, check, shot, env, WAIT } from './lib.mjs';
+import { scenario, signIn, startSession, inviteCsr, check, shot, WAIT } from './lib.mjs';
 
 scenario('handover', async (t) => {
-  const { page, browser } = t;
+  const { page } = t;
   await signIn(page, 'alice');
   const session = await startSession(page, 'CASE-2001');
-  await page.locator('#invite-csr').click();
-  await page.locator('#csr-username').fill('bob');
-  await page.getByRole('button', { name: 'Invite', exact: true }).click();
-
-  const bobContext = await browser.newContext({ viewport: { width: 1400, height: 860 } });
-  const bob = await bobContext.newPage();
-  await signIn(bob, 'bob');
-  await bob.goto(`${env.base}/#/history`);
-  await bob.locator(`#history tr[data-session="${session}"] a`, { hasText: 'live: open' }).click();
+  const { page: bob, context: bobContext } = await inviteCsr(t, page, session);
   await bob.locator('#participants li[data-role=csr]').nth(1).waitFor({ timeout: WAIT });
   check(await bob.locator('#end-session').isDisabled(), 'a CSR without control cannot end the session');
   check(await bob.locator('#host-banner').isVisible(), 'a CSR without control sees who holds it');

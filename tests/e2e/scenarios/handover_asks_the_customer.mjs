@@ -3,22 +3,15 @@
 // Bob may carry on; when the customer says no, Bob's "Control desktop" asks the customer anew
 // ("Bob (support) asks to see and control your screen"), and only the customer's yes shows him
 // the screen.
-import { scenario, signIn, startSession, inviteAgent, check, tab, env, isPattern, quadrants, WAIT } from './lib.mjs';
+import { scenario, signIn, startSession, inviteAgent, inviteCsr, check, tab, waitForPattern, WAIT } from './lib.mjs';
 
 async function controlShowsPattern(page) {
   await page.locator('#share-surface.control').waitFor({ timeout: WAIT });
-  const deadline = Date.now() + WAIT;
-  let seen = null;
-  while (Date.now() < deadline) {
-    seen = await quadrants(page, 'share-video');
-    if (isPattern(seen)) break;
-    await page.waitForTimeout(200);
-  }
-  check(isPattern(seen), `the controlled screen shows the customer's pattern (saw ${JSON.stringify(seen)})`);
+  await waitForPattern(page);
 }
 
 scenario('handover_asks_the_customer', async (t) => {
-  const { page, browser } = t;
+  const { page } = t;
   await signIn(page, 'alice');
   const session = await startSession(page, 'CASE-2002');
   const agent = await inviteAgent(t);
@@ -28,14 +21,7 @@ scenario('handover_asks_the_customer', async (t) => {
   agent.type('y');
   await controlShowsPattern(page);
 
-  await page.locator('#invite-csr').click();
-  await page.locator('#csr-username').fill('bob');
-  await page.getByRole('button', { name: 'Invite', exact: true }).click();
-  const bobContext = await browser.newContext({ viewport: { width: 1400, height: 860 } });
-  const bob = await bobContext.newPage();
-  await signIn(bob, 'bob');
-  await bob.goto(`${env.base}/#/history`);
-  await bob.locator(`#history tr[data-session="${session}"] a`, { hasText: 'live: open' }).click();
+  const { page: bob, context: bobContext } = await inviteCsr(t, page, session);
   await bob.locator('#participants li[data-role=customer] .tag', { hasText: 'connected' }).waitFor({ timeout: WAIT });
   const bobEntry = page.locator('#participants li[data-role=csr]', { hasText: 'Bob' });
   await page.waitForFunction(() => [...document.querySelectorAll('#participants li')].some((li) => li.textContent.includes('Bob') && li.classList.contains('online')), null, { timeout: WAIT });

@@ -221,6 +221,11 @@ export async function viewScreen(page, agent) {
   await page.locator('#share-state', { hasText: "waiting for the customer's permission" }).waitFor();
   await agent.expect('asks to see your screen');
   agent.type('y');
+  return waitForPattern(page);
+}
+
+/** Waits until the console's share video shows the Xvfb pattern (checked); returns the colours. */
+export async function waitForPattern(page) {
   const deadline = Date.now() + WAIT;
   let seen = null;
   while (Date.now() < deadline) {
@@ -230,4 +235,20 @@ export async function viewScreen(page, agent) {
   }
   check(isPattern(seen), `the video shows the pattern (saw ${JSON.stringify(seen)})`);
   return seen;
+}
+
+/**
+ * The host invites the CSR `user` (S17), who signs in in a browser context of their own and
+ * opens the live session from their history; returns their page and context.
+ */
+export async function inviteCsr(t, page, session, user = 'bob') {
+  await page.locator('#invite-csr').click();
+  await page.locator('#csr-username').fill(user);
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  const context = await t.browser.newContext({ viewport: { width: 1400, height: 860 } });
+  const other = await context.newPage();
+  await signIn(other, user);
+  await other.goto(`${env.base}/#/history`);
+  await other.locator(`#history tr[data-session="${session}"] a`, { hasText: 'live: open' }).click();
+  return { page: other, context };
 }

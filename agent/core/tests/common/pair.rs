@@ -94,17 +94,7 @@ impl Pair {
         let events = self.rules.handle(input)?;
         self.record.extend(events.iter().cloned());
         for e in events {
-            let about = match &e {
-                Event::ConsentRequested { customer, .. }
-                | Event::ConsentGranted { customer, .. }
-                | Event::ConsentDenied { customer, .. }
-                | Event::ConsentRevoked { customer, .. }
-                | Event::ConsentEnded { customer, .. }
-                | Event::ConsentWithdrawn { customer, .. }
-                | Event::CarryOverRequested { customer, .. } => Some(customer.clone()),
-                Event::ActivityStarted { customer, .. } | Event::ActivityStopped { customer, .. } => customer.clone(),
-                _ => None,
-            };
+            let about = e.about_customer().cloned();
             if about.is_none_or(|c| c == id(DANA)) {
                 self.feed(Input::Event(e));
             }
