@@ -10,19 +10,25 @@ use protocol::media::ShareTarget;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// kbit/s the stream produced over `secs`, after `settle` of adapting.
+/// kbit/s of the pictures captured during `secs`, after `settle` of adapting. Pictures count
+/// by when they were captured, not when they arrive here: on a busy machine a picture taken
+/// before a change of limit can come out of the encoder well after it (this test failed once,
+/// 423 kbit/s under a 300 limit, while the browser tests ran beside it).
 fn measure(frames: &mpsc::Receiver<StreamFrame>, settle: Duration, secs: f64) -> f64 {
-    let until = Instant::now() + settle;
-    while Instant::now() < until {
-        let _ = frames.recv_timeout(Duration::from_millis(50));
-    }
-    let (start, mut bytes) = (Instant::now(), 0usize);
-    while start.elapsed().as_secs_f64() < secs {
-        if let Ok(f) = frames.recv_timeout(Duration::from_millis(50)) {
-            bytes += f.frame.data.len();
+    let from = Instant::now() + settle;
+    let to = from + Duration::from_secs_f64(secs);
+    let give_up = to + Duration::from_secs(10);
+    let mut bytes = 0usize;
+    while Instant::now() < give_up {
+        match frames.recv_timeout(Duration::from_millis(50)) {
+            Ok(f) if f.captured_at >= to => break,
+            Ok(f) if f.captured_at >= from => {
+                bytes += f.frame.data.len();
+            }
+            _ => {}
         }
     }
-    bytes as f64 * 8.0 / 1000.0 / start.elapsed().as_secs_f64()
+    bytes as f64 * 8.0 / 1000.0 / secs
 }
 
 #[test]
@@ -41,7 +47,10 @@ fn a_busy_screen_is_encoded_within_the_limit_and_at_full_rate_once_it_is_lifted(
 
     controls.limit_bitrate(Some(300));
     assert_eq!(controls.bitrate_kbps(), 300);
-    let limited = measure(&frames, Duration::from_secs(2), 4.0);
+    // Under the limit a busy 720p picture is still ≈ 50 KB (400 kbit): the budget lets one out
+    // and waits until it is paid back, so a short window holding one picture more reads high
+    // (4 s read 421 kbit/s once). Over 12 s one picture more is at most 33 kbit/s.
+    let limited = measure(&frames, Duration::from_secs(2), 12.0);
     assert!(limited < 300.0 * 1.3, "within the 300 kbit/s limit (CBR, 30 % over allowed): {limited:.0} kbit/s");
     assert!(limited < free / 2.0, "the limit lowered the bitrate: {free:.0} → {limited:.0} kbit/s");
 
