@@ -55,7 +55,7 @@ export class AvPanel {
     const c = this.ctx.customer();
     const video = roster.features.video;
     this.videoButton.disabled = !c || !video || !!this.cam;
-    this.videoButton.title = !video ? 'The site administrator has switched video off.' : !c ? 'Video can start only after a customer has joined (S9).' : '';
+    this.videoButton.title = !video ? 'The site administrator has switched video off.' : !c ? 'Video can start only after a customer has joined.' : '';
     this.camAsk.disabled = !c || !video || !this.ctx.isHost();
     if (!c && !this.cam) this.videoState.textContent = 'Video can start only after a customer has joined.';
     else if (this.videoState.textContent.startsWith('Video can start')) this.videoState.textContent = '';

@@ -229,6 +229,8 @@ export class SessionView {
       return;
     }
     if (err.code === 'session_ended') this.ended();
+    // Having left on purpose, "not in this session" is what the CSR asked for, not an error.
+    if (this.closed && err.code === 'not_in_session') return;
     showError(err);
   }
 
@@ -428,7 +430,8 @@ export class SessionView {
       const link = this.links.get(p.id);
       const actions = [];
       if (host && p.role === 'customer' && !p.primary) {
-        actions.push(h('button', { class: 'small', onclick: () => this.send({ type: 'promote', customer: p.id }) }, 'Make primary'));
+        // An offline customer cannot share: making them primary would only demote the live one.
+        actions.push(h('button', { class: 'small', disabled: !p.online, title: p.online ? '' : 'Offline', onclick: () => this.send({ type: 'promote', customer: p.id }) }, 'Make primary'));
       }
       if (host && p.role === 'csr' && p.id !== this.me) {
         actions.push(h('button', { class: 'small', disabled: !p.online, title: p.online ? '' : 'Offline', onclick: () => this.transferControl(p.id) }, 'Give control'));

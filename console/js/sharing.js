@@ -43,7 +43,7 @@ export class SharePanel {
     for (const [cap, m] of Object.entries(MODES)) {
       const b = this.menu.querySelector(`#share-${cap}`);
       b.disabled = !c || !host || !!this.share;
-      b.title = !c ? 'Available once a customer has joined (S10).' : !host ? 'Only the host CSR can do this.' : m.window && !c.primary ? 'Only the primary customer shares an application.' : '';
+      b.title = !c ? 'Available once a customer has joined.' : !host ? 'Only the host CSR can do this.' : m.window && !c.primary ? 'Only the primary customer shares an application.' : '';
     }
   }
 
