@@ -146,7 +146,7 @@ impl Hands {
             }
             Command::DescribePull { csr, transfer, consent, path } => {
                 let result = self.transfers.describe_pull(&path);
-                Some(transfers::pull_described(csr, transfer, consent, result))
+                Some(Input::PullDescribed { csr, transfer, consent, result })
             }
             Command::OpenIncoming { transfer, to, name, size, sha256 } => {
                 self.transfers.open_incoming(transfer, to, name, size, sha256, events);

@@ -8,7 +8,7 @@ use crate::peer::CsrPeer;
 use agent_core::agent::{Destination, Input, PullReady};
 use agent_core::transfer::{Incoming, Limits, Outgoing, SharedRoot};
 use protocol::peer::{PeerMessage, TransferId, FILE_CHANNEL_PREFIX};
-use protocol::{Capability, ErrorCode, ParticipantId, RequestId};
+use protocol::{Capability, ErrorCode, ParticipantId};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -189,9 +189,4 @@ pub fn collect_report(csr: ParticipantId, events: mpsc::Sender<AgentEvent>) {
         let report = Box::new(crate::sysreport::collect());
         let _ = events.blocking_send(AgentEvent::Done(Input::ReportReady { csr, report }));
     });
-}
-
-/// What the core's `DescribePull` answer looks like.
-pub fn pull_described(csr: ParticipantId, transfer: TransferId, consent: RequestId, result: Result<(PathBuf, u64), ErrorCode>) -> Input {
-    Input::PullDescribed { csr, transfer, consent, result }
 }

@@ -38,6 +38,8 @@ scenario('handover_asks_the_customer', async (t) => {
   await bob.locator('#share-remote_control:not([disabled])').waitFor({ timeout: WAIT });
   await bob.locator('#share-remote_control').click();
   await agent.expect('Bob (support) asks to see and control your screen.');
+  // Waited for: Bob's console shows it waits for the customer, and no control view yet.
+  await bob.locator('#share-state', { hasText: "waiting for the customer's permission" }).waitFor({ timeout: WAIT });
   check(!(await bob.locator('#share-surface.control').isVisible()), "Bob does not control before the customer's yes");
   agent.type('y');
   await controlShowsPattern(bob);
