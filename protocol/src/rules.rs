@@ -597,8 +597,19 @@ impl Session {
     fn end_once_grants(&mut self, stopped: &Running) -> Vec<Event> {
         let (Some(capability), Some(customer)) = (stopped.activity.consent(), &stopped.customer) else { return vec![] };
         let mine = |g: &Grant| &g.customer == customer && g.csr == stopped.by;
+        // A grant still used by another activity of the same CSR (control and view of the same
+        // window under one "see and control" grant) lives on until that one stops too.
+        let running = &self.running;
+        let in_use = |g: &Grant| {
+            running.iter().any(|r| {
+                r.by == stopped.by
+                    && r.customer.as_ref() == Some(customer)
+                    && r.activity.consent().is_some_and(|c| policy::covers(g.capability, c))
+            })
+        };
         let once = |g: &Grant| {
             mine(g)
+                && !in_use(g)
                 && policy::covers(g.capability, capability)
                 && (g.capability.is_one_shot() || matches!(g.state, GrantState::Granted { scope: GrantScope::Once, .. }))
         };

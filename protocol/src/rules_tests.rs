@@ -676,3 +676,18 @@ fn roster_shows_host_primary_grants_and_running_activities() {
     assert_eq!(flags, vec![(HOST, true, false), ("cust1", false, true), ("cust2", false, false)]);
     assert_eq!((roster.grants.len(), roster.running.len()), (1, 1));
 }
+
+/// Found by the random sequences (a grant ended under a running activity): an "allow once"
+/// grant used by two activities of one CSR ends only when the last of them stops.
+#[test]
+fn s21_allow_once_lives_while_another_activity_still_uses_it() {
+    let mut s = session(1);
+    ok(&mut s, asking("cust1", ApplicationControl, "r1"));
+    ok(&mut s, Input::AnswerConsent { by: id("cust1"), request: req("r1"), granted: true, scope: GrantScope::Once });
+    ok(&mut s, using(HOST, ApplicationView, "cust1"));
+    ok(&mut s, using(HOST, ApplicationControl, "cust1"));
+    ok(&mut s, stopping("cust1", cap(ApplicationView), Some("cust1")));
+    assert!(s.is_granted(&id("cust1"), ApplicationControl, &id(HOST)));
+    ok(&mut s, stopping(HOST, cap(ApplicationControl), Some("cust1")));
+    assert!(!s.is_granted(&id("cust1"), ApplicationControl, &id(HOST)));
+}
