@@ -12,10 +12,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
-#[path = "../../tests/bench/report.rs"]
-mod report;
-#[path = "../../media/tests/common/mod.rs"]
-mod xtest;
+use test_support as xtest;
+use test_support::bench_report as report;
 
 use common::console::Seen;
 use common::*;

@@ -4,8 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-#[path = "../../media/tests/common/mod.rs"]
-mod xtest;
+use test_support as xtest;
 
 use common::console::Console;
 use common::*;

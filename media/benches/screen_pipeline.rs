@@ -11,12 +11,8 @@
 //! `BENCH_MODE=quick` runs 3 s instead of 8). Results are recorded in docs/performance.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-#[path = "../../tests/bench/report.rs"]
-mod report;
+use test_support::bench_report as report;
 
-use common::draw::Painter;
 use media::capture;
 use media::pipeline::{ScreenStream, StreamOptions};
 use protocol::media::ShareTarget;
@@ -24,6 +20,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use test_support::draw::Painter;
 
 const THREADS: u32 = 2;
 const STEP_HZ: f64 = 240.0;
@@ -37,11 +34,11 @@ fn kbps_for(w: u32, h: u32) -> u32 {
     media::vp8::EncoderConfig::screen(w, h).bitrate_kbps
 }
 
-/// The scrolling page of `common::draw::scroll_page` on a light grey desktop, at `STEP_HZ`.
+/// The scrolling page of `test_support::draw::scroll_page` on a light grey desktop, at `STEP_HZ`.
 fn animate(display: String, w: u16, h: u16, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
     let p = Painter::connect(&display);
     p.fill(p.root, 0, 0, w, h, 0xf0f0f0);
-    common::draw::scroll_page(&display, w, h, STEP_HZ, stop)
+    test_support::draw::scroll_page(&display, w, h, STEP_HZ, stop)
 }
 
 struct Ours {
@@ -142,7 +139,7 @@ fn main() {
         _ => vec![(1920, 1080), (1280, 720)],
     };
     for (w, h) in sizes {
-        let x = common::Xvfb::start(w, h);
+        let x = test_support::Xvfb::start(w as u16, h as u16);
         let stop = Arc::new(AtomicBool::new(false));
         let anim = animate(x.display.clone(), w as u16, h as u16, stop.clone());
         std::thread::sleep(Duration::from_millis(500));

@@ -2,11 +2,9 @@
 //! for one application window alone; an unchanged screen is reported unchanged.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::draw::{Painter, QUADRANTS};
 use media::capture::{self, CaptureError};
 use protocol::media::ShareTarget;
+use test_support::draw::{Painter, QUADRANTS};
 
 fn bgr(rgb: u32) -> [u8; 3] {
     [(rgb & 0xff) as u8, (rgb >> 8 & 0xff) as u8, (rgb >> 16) as u8]
@@ -14,7 +12,7 @@ fn bgr(rgb: u32) -> [u8; 3] {
 
 #[test]
 fn the_monitor_capture_shows_the_drawn_pattern() {
-    let x = common::Xvfb::start(640, 480);
+    let x = test_support::Xvfb::start(640, 480);
     let p = Painter::connect(&x.display);
     p.quadrants(p.root, 0, 0, 640, 480);
 
@@ -38,7 +36,7 @@ fn the_monitor_capture_shows_the_drawn_pattern() {
 
 #[test]
 fn one_application_window_is_captured_alone() {
-    let x = common::Xvfb::start(800, 600);
+    let x = test_support::Xvfb::start(800, 600);
     let p = Painter::connect(&x.display);
     p.fill(p.root, 0, 0, 800, 600, 0x808080);
     let other = p.window("Other program", 0, 0, 200, 150, 0xff00ff);
@@ -62,7 +60,7 @@ fn one_application_window_is_captured_alone() {
 
 #[test]
 fn a_window_that_closed_is_reported_gone() {
-    let x = common::Xvfb::start(320, 240);
+    let x = test_support::Xvfb::start(320, 240);
     let p = Painter::connect(&x.display);
     let w = p.window("Short-lived", 10, 10, 100, 100, 0x00ff00);
     let mut cap = capture::open(Some(&x.display), ShareTarget::Window { id: w.into() }).unwrap();
@@ -82,7 +80,7 @@ fn a_missing_display_is_a_clear_error() {
 /// reachable by anyone else: no SysV segment that others may read exists while capturing.
 #[test]
 fn no_other_user_can_read_the_capture_buffer() {
-    let x = common::Xvfb::start(320, 240);
+    let x = test_support::Xvfb::start(320, 240);
     let mut cap = capture::open(Some(&x.display), ShareTarget::Monitor { index: 0 }).unwrap();
     cap.capture().unwrap();
     let table = std::fs::read_to_string("/proc/sysvipc/shm").unwrap_or_default();

@@ -2,8 +2,6 @@
 //! applications, and what the customer copies in an application reaches the agent.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use media::clipboard::{open_clipboard, Clipboard};
@@ -106,7 +104,7 @@ fn wait_for_change(clipboard: &mut dyn Clipboard) -> Option<String> {
 
 #[test]
 fn text_the_csr_copies_is_pasted_by_the_customers_applications() {
-    let x = common::Xvfb::start(640, 480);
+    let x = test_support::Xvfb::start(640, 480);
     let mut clipboard = open_clipboard(Some(&x.display)).expect("X11 clipboard");
     let app = OtherApp::open(&x.display);
 
@@ -127,7 +125,7 @@ fn text_the_csr_copies_is_pasted_by_the_customers_applications() {
 
 #[test]
 fn text_the_customer_copies_reaches_the_agent() {
-    let x = common::Xvfb::start(640, 480);
+    let x = test_support::Xvfb::start(640, 480);
     let mut clipboard = open_clipboard(Some(&x.display)).expect("X11 clipboard");
     clipboard.set_text("from the CSR").expect("set clipboard text");
 
@@ -145,7 +143,7 @@ fn text_the_customer_copies_reaches_the_agent() {
 
 #[test]
 fn oversized_text_is_refused() {
-    let x = common::Xvfb::start(640, 480);
+    let x = test_support::Xvfb::start(640, 480);
     let mut clipboard = open_clipboard(Some(&x.display)).expect("X11 clipboard");
     let err = clipboard.set_text(&"x".repeat(media::clipboard::MAX_CLIPBOARD_BYTES + 1)).expect_err("too large");
     assert_eq!(err.code(), "clipboard_too_large");

@@ -2,13 +2,11 @@
 //! pretending the input arrived, and opening an injector on a missing display says what is wrong.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use media::input::{open_injector, Action, InputError};
 
 #[test]
 fn injecting_after_the_x_server_ended_reports_a_lost_connection() {
-    let x = common::Xvfb::start(320, 240);
+    let x = test_support::Xvfb::start(320, 240);
     let mut injector = open_injector(Some(&x.display)).expect("XTEST injector");
     injector.inject(&Action::MoveTo { x: 10, y: 10 }).expect("inject while the server runs");
     drop(x);

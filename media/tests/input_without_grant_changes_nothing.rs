@@ -3,7 +3,6 @@
 //! Application control does not reach outside the shared window.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
 mod input_harness;
 
 use input_harness::{pointer, warp_pointer, AppWindow};
@@ -35,7 +34,7 @@ fn attempts() -> Vec<InputEvent> {
 
 #[test]
 fn without_a_grant_the_pointer_stays_and_the_window_receives_nothing() {
-    let x = common::Xvfb::start(1024, 768);
+    let x = test_support::Xvfb::start(1024, 768);
     let window = AppWindow::open(&x.display, 100, 200, 400, 300);
     warp_pointer(&x.display, 150, 250);
     let mut injector = open_injector(Some(&x.display)).expect("XTEST injector");
@@ -53,7 +52,7 @@ fn without_a_grant_the_pointer_stays_and_the_window_receives_nothing() {
 
 #[test]
 fn a_revoked_grant_stops_input_at_once() {
-    let x = common::Xvfb::start(1024, 768);
+    let x = test_support::Xvfb::start(1024, 768);
     let window = AppWindow::open(&x.display, 100, 200, 400, 300);
     warp_pointer(&x.display, 150, 250);
     let mut injector = open_injector(Some(&x.display)).expect("XTEST injector");
@@ -71,7 +70,7 @@ fn a_revoked_grant_stops_input_at_once() {
 
 #[test]
 fn application_control_drops_a_click_outside_the_window() {
-    let x = common::Xvfb::start(1024, 768);
+    let x = test_support::Xvfb::start(1024, 768);
     let window = AppWindow::open(&x.display, 100, 200, 400, 300);
     // Another application beside the shared one.
     let other = AppWindow::open(&x.display, 600, 200, 200, 200);

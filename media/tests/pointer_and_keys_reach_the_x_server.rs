@@ -2,7 +2,6 @@
 //! customer's X server where and as the CSR meant them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
 mod input_harness;
 
 use input_harness::{pointer, AppWindow, Seen};
@@ -22,7 +21,7 @@ fn key(code: &str, down: bool) -> InputEvent {
 
 #[test]
 fn pointer_moves_land_where_asked_on_a_monitor_and_on_a_window() {
-    let x = common::Xvfb::start(2048, 768);
+    let x = test_support::Xvfb::start(2048, 768);
     let mut injector = open_injector(Some(&x.display)).expect("XTEST injector");
 
     // The right-hand monitor of two side by side.
@@ -46,7 +45,7 @@ fn pointer_moves_land_where_asked_on_a_monitor_and_on_a_window() {
 
 #[test]
 fn clicks_wheel_keys_and_text_reach_the_window_under_application_control() {
-    let x = common::Xvfb::start(1024, 768);
+    let x = test_support::Xvfb::start(1024, 768);
     let window = AppWindow::open(&x.display, 100, 200, 400, 300);
     let mut injector = open_injector(Some(&x.display)).expect("XTEST injector");
     let mut gate = InputGate::new();
@@ -91,7 +90,7 @@ fn clicks_wheel_keys_and_text_reach_the_window_under_application_control() {
 
 #[test]
 fn typed_text_arrives_as_its_keysyms_including_characters_the_layout_lacks() {
-    let x = common::Xvfb::start(1024, 768);
+    let x = test_support::Xvfb::start(1024, 768);
     let window = AppWindow::open(&x.display, 0, 0, 400, 300);
     let mut injector = open_injector(Some(&x.display)).expect("XTEST injector");
     let mut gate = InputGate::new();

@@ -2,7 +2,6 @@
 //! down, they are released at once: no Shift or mouse button left stuck on the customer's side.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
 mod input_harness;
 
 use input_harness::{pointer, AppWindow, Seen};
@@ -32,7 +31,7 @@ fn inject_all(injector: &mut dyn InputInjector, actions: &[Action]) {
 
 #[test]
 fn revoking_control_releases_held_shift_control_and_button() {
-    let x = common::Xvfb::start(1024, 768);
+    let x = test_support::Xvfb::start(1024, 768);
     let window = AppWindow::open(&x.display, 100, 200, 400, 300);
     let mut injector = open_injector(Some(&x.display)).expect("XTEST injector");
     let mut gate = InputGate::new();
@@ -58,7 +57,7 @@ fn revoking_control_releases_held_shift_control_and_button() {
 
 #[test]
 fn stopping_the_share_releases_held_keys() {
-    let x = common::Xvfb::start(1024, 768);
+    let x = test_support::Xvfb::start(1024, 768);
     let mut injector = open_injector(Some(&x.display)).expect("XTEST injector");
     let mut gate = InputGate::new();
     let _ = gate.set_surface(Some(MONITOR));

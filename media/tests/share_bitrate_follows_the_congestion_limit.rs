@@ -2,13 +2,11 @@
 //! within it; without, at the picture size's bitrate again.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::draw::BusyScreen;
 use media::pipeline::{ScreenStream, StreamControls, StreamFrame, StreamOptions, MIN_BITRATE_KBPS};
 use protocol::media::ShareTarget;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use test_support::draw::BusyScreen;
 
 /// kbit/s of the pictures captured during `secs`, after `settle` of adapting. Pictures count
 /// by when they were captured, not when they arrive here: on a busy machine a picture taken
@@ -33,7 +31,7 @@ fn measure(frames: &mpsc::Receiver<StreamFrame>, settle: Duration, secs: f64) ->
 
 #[test]
 fn a_busy_screen_is_encoded_within_the_limit_and_at_full_rate_once_it_is_lifted() {
-    let x = common::Xvfb::start(1280, 720);
+    let x = test_support::Xvfb::start(1280, 720);
     // Something new on the whole screen 60 times a second, as a video or fast scrolling would.
     let busy = BusyScreen::start(&x.display, 1280, 720);
     let cap = media::capture::open(Some(&x.display), ShareTarget::Monitor { index: 0 }).unwrap();

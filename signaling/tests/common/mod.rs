@@ -5,9 +5,7 @@
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -15,15 +13,22 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_signaling");
-pub const PASSWORD: &str = "a-long-test-password";
+use test_support::signaling::{Account, Launch, SignalingProcess};
+pub use test_support::PASSWORD;
+
+/// `alice` (site admin), `bob` and `carol` (CSRs).
+const ACCOUNTS: &[Account] = &[
+    Account { user: "alice", name: "Alice", admin: true },
+    Account { user: "bob", name: "Bob", admin: false },
+    Account { user: "carol", name: "Carol", admin: false },
+];
 
 /// One signaling process with its data folder; restartable on the same port and database.
 pub struct Server {
+    process: SignalingProcess,
+    /// The data folder (`signaling.db` in it).
     pub dir: PathBuf,
     pub port: u16,
-    pub extra: Vec<String>,
-    pub env: Vec<(String, String)>,
-    child: Option<Child>,
 }
 
 impl Server {
@@ -34,55 +39,29 @@ impl Server {
 
     /// Like [`Server::start`], with extra environment variables for the service.
     pub async fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let dir = std::env::temp_dir().join(format!("signaling-test-{}-{}", std::process::id(), rand_suffix()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let mut s = Server { dir, port, extra: extra.iter().map(|s| s.to_string()).collect(), env, child: None };
-        s.admin(&["add-csr", "alice", "--name", "Alice", "--admin"], PASSWORD);
-        s.admin(&["add-csr", "bob", "--name", "Bob"], PASSWORD);
-        s.admin(&["add-csr", "carol", "--name", "Carol"], PASSWORD);
+        let launch = Launch {
+            exe: Some(BIN.into()),
+            accounts: ACCOUNTS,
+            args: extra.iter().map(|s| s.to_string()).collect(),
+            envs: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ..Launch::default()
+        };
+        let process = SignalingProcess::prepare(launch);
+        let mut s = Server { dir: process.dir.path().to_path_buf(), port: process.port, process };
         s.run().await;
         s
     }
 
-    fn db_arg(&self) -> String {
-        self.dir.join("signaling.db").display().to_string()
-    }
-
     /// Runs `signaling admin …` against this server's database, with `stdin` as input.
     pub fn admin(&self, args: &[&str], stdin: &str) -> std::process::Output {
-        let mut child = Command::new(BIN)
-            .args(["--database-url", &self.db_arg(), "admin"])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        writeln!(child.stdin.take().unwrap(), "{stdin}").unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        out
+        self.process.admin(args, stdin)
     }
 
     async fn run(&mut self) {
-        let log = std::fs::File::create(self.dir.join("server.log")).unwrap();
-        let child = Command::new(BIN)
-            .args(["--listen", &format!("127.0.0.1:{}", self.port), "--database-url", &self.db_arg()])
-            .args(&self.extra)
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .env("RUST_LOG", "info")
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        for _ in 0..200 {
-            if let Ok(r) = reqwest::get(format!("{}/healthz", self.base())).await {
-                if r.status().is_success() {
-                    return;
-                }
+        self.process.spawn();
+        for _ in 0..400 {
+            if self.process.is_up() {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
@@ -90,7 +69,7 @@ impl Server {
     }
 
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+        self.process.log()
     }
 
     /// Stops the process the hard way (as a crash would) and starts it again.
@@ -100,10 +79,7 @@ impl Server {
     }
 
     pub fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+        self.process.kill();
     }
 
     pub fn base(&self) -> String {
@@ -121,20 +97,6 @@ impl Server {
         assert_eq!(status, 200, "login {user}: {body}");
         h
     }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn rand_suffix() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64);
-    h.finish()
 }
 
 /// An HTTP client that keeps the login cookie, like a browser would.
@@ -420,4 +382,11 @@ impl InProcess {
 
 fn free_port() -> std::net::SocketAddr {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64);
+    h.finish()
 }

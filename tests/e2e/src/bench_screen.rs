@@ -9,6 +9,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use test_support::draw;
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{ConnectionExt, CreateGCAux, Rectangle};
 use x11rb::rust_connection::RustConnection;
@@ -32,7 +33,7 @@ pub struct Stack {
 impl Stack {
     pub fn start(relay: bool) -> Stack {
         ensure_playwright(&root().join("tests/e2e"));
-        let xvfb = Xvfb::start(SCREEN.0, SCREEN.1);
+        let xvfb = Xvfb::with_pattern(SCREEN.0, SCREEN.1);
         let turn = relay.then(Coturn::start);
         let (mut extra, mut envs) = (vec![], vec![]);
         if let Some(t) = &turn {
@@ -262,8 +263,4 @@ pub fn summary(values: &[f64]) -> Option<Summary> {
 }
 
 /// A figure for the suite runner: one `BENCH {json}` line on stdout (the suite's shared format).
-#[path = "../../../media/tests/common/draw.rs"]
-mod draw;
-#[path = "../../bench/report.rs"]
-mod report;
-pub use report::Figure;
+pub use test_support::bench_report::Figure;

@@ -7,17 +7,13 @@
 
 pub mod bench_files;
 pub mod bench_screen;
-pub mod netns;
-mod pieces;
-
-pub use pieces::{AppWindow, Coturn, Xvfb};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use test_support::signaling::{Launch, SignalingProcess};
+pub use test_support::{netns, AppWindow, Coturn, Xvfb, PASSWORD};
 
-/// Password of the test accounts `alice` (site admin) and `bob` (CSR).
-pub const PASSWORD: &str = "a-long-test-password";
 /// Longest a scenario may run.
 const SCENARIO_LIMIT: Duration = Duration::from_secs(240);
 
@@ -26,29 +22,9 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
 }
 
-/// `target/<profile>/<name>`, built on demand (in the same profile) when only this package's
-/// tests or benches were built. `E2E_BIN_DIR`, when set, holds the binaries instead (the file
-/// transfer benchmark copies this checkout's there).
+/// `target/<profile>/<name>` ([`test_support::binaries::binary`]).
 pub(crate) fn binary(name: &str) -> PathBuf {
-    if let Some(dir) = std::env::var_os("E2E_BIN_DIR") {
-        return PathBuf::from(dir).join(name);
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf();
-    let bin = dir.join(name);
-    if !bin.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let release = dir.file_name().is_some_and(|d| d == "release");
-        let profile: &[&str] = if release { &["--release"] } else { &[] };
-        let ok = Command::new(cargo)
-            .args(["build", "-p", "signaling", "-p", "agent"])
-            .args(profile)
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        assert!(ok, "cannot build signaling and agent");
-    }
-    bin
+    test_support::binaries::binary(name)
 }
 
 /// What a scenario needs besides signaling.
@@ -63,12 +39,9 @@ pub struct Needs {
     pub app_window: Option<&'static str>,
 }
 
-/// A signaling process with its data folder.
-pub struct Signaling {
-    child: Child,
-    pub base: String,
-    pub dir: tempfile::TempDir,
-}
+/// The signaling process of a scenario or benchmark, with the accounts `alice` (site admin)
+/// and `bob` (CSR).
+pub struct Signaling(SignalingProcess);
 
 impl Signaling {
     pub fn start(extra: &[String], envs: &[(String, String)]) -> Signaling {
@@ -79,65 +52,18 @@ impl Signaling {
     /// `ip`; on loopback when `None`.
     pub fn start_in(place: Option<(&str, &str)>, extra: &[String], envs: &[(String, String)]) -> Signaling {
         // Benchmarks may pin a binary (the shared target directory is rebuilt by others).
-        let exe = std::env::var_os("BENCH_SIGNALING").map(PathBuf::from).unwrap_or_else(|| binary("signaling"));
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("signaling.db").display().to_string();
-        for (user, name, admin) in [("alice", "Alice", true), ("bob", "Bob", false)] {
-            let mut args = vec!["--database-url", &db, "admin", "add-csr", user, "--name", name];
-            if admin {
-                args.push("--admin");
-            }
-            let mut c = Command::new(&exe).args(&args).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().expect("signaling");
-            writeln!(c.stdin.take().expect("stdin"), "{PASSWORD}").expect("password written");
-            assert!(c.wait().expect("admin command").success(), "cannot create account {user}");
-        }
-        let port = free_port();
-        let (netns, ip) = place.map_or((None, "127.0.0.1"), |(n, ip)| (Some(n), ip));
-        let log = std::fs::File::create(dir.path().join("signaling.log")).expect("log file");
-        let child = netns::command(netns, &exe)
-            .args(["--listen", &format!("{ip}:{port}"), "--database-url", &db])
-            .args(extra)
-            .env("RUST_LOG", "info")
-            .envs(envs.iter().map(|(k, v)| (k, v)))
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("signaling starts");
-        let s = Signaling { child, base: format!("http://{ip}:{port}"), dir };
-        netns::within(netns, || s.wait_up(ip, port));
-        s
-    }
-
-    fn wait_up(&self, ip: &str, port: u16) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(mut c) = std::net::TcpStream::connect((ip, port)) {
-                let _ = c.write_all(b"GET /healthz HTTP/1.0\r\n\r\n");
-                let mut answer = String::new();
-                let _ = c.read_to_string(&mut answer);
-                if answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200") {
-                    return;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("signaling did not start; its log:\n{}", self.log());
-    }
-
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("signaling.log")).unwrap_or_default()
+        let exe = std::env::var_os("BENCH_SIGNALING").map(PathBuf::from);
+        let (netns, ip) = place.map_or((None, "127.0.0.1"), |(n, ip)| (Some(n.to_owned()), ip));
+        let ip = ip.parse().expect("an IP address");
+        Signaling(SignalingProcess::start(Launch { exe, ip, netns, args: extra.to_vec(), envs: envs.to_vec(), ..Launch::default() }))
     }
 }
 
-impl Drop for Signaling {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::Deref for Signaling {
+    type Target = SignalingProcess;
+    fn deref(&self) -> &SignalingProcess {
+        &self.0
     }
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
 /// Installs playwright-core from the committed package-lock.json once (`npm ci`), under a file
@@ -163,7 +89,7 @@ pub(crate) fn ensure_playwright(dir: &Path) {
 pub fn run_scenario(name: &str, needs: Needs) {
     let e2e = root().join("tests/e2e");
     ensure_playwright(&e2e);
-    let xvfb = needs.xvfb.then(|| Xvfb::start(1280, 720));
+    let xvfb = needs.xvfb.then(|| Xvfb::with_pattern(1280, 720));
     let _window = needs.app_window.map(|title| xvfb.as_ref().expect("an application window needs xvfb").open_window(title));
     let turn = needs.turn.then(Coturn::start);
     let mut extra = vec![];

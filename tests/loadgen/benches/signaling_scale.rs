@@ -12,8 +12,7 @@
 //! `BENCH {json}` line per figure and a table.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../bench/report.rs"]
-mod report;
+use test_support::bench_report as report;
 
 use loadgen::{sys, Report};
 use std::io::{BufRead, BufReader, Lines, Read, Write};

@@ -1,5 +1,4 @@
 //! Draws known patterns on a test X server with plain X requests, as an application would.
-#![allow(dead_code)]
 
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{

@@ -1,6 +1,6 @@
 //! One figure of the benchmark suite, as the suite runner (tests/bench.sh) collects it: a line
-//! `BENCH {json}` on stdout. Included by the benchmarks with `#[path]`, so that they share the
-//! format without a crate of their own.
+//! `BENCH {json}` on stdout. Every benchmark prints its figures through [`Figure`], so they
+//! share one format.
 
 /// A figure beside its same-run baseline (name, value), with its target (text) and verdict.
 pub struct Figure<'a> {

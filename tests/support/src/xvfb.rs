@@ -1,8 +1,8 @@
-//! The X server and the TURN server of the end-to-end tests, both on loopback and stopped on
-//! drop.
+//! A private X server for tests: Xvfb on a display number it picks itself (`-displayfd`, so
+//! tests running in parallel never collide), optionally with the test pattern the browser
+//! tests look for, and application windows for application sharing; stopped on drop.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use x11rb::connection::Connection;
@@ -11,22 +11,22 @@ use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
 
 /// The four colours of the test pattern, quadrant by quadrant (top left, top right, bottom
-/// left, bottom right); `scenarios/lib.mjs` checks the console's video against them.
+/// left, bottom right); `tests/e2e/scenarios/lib.mjs` checks the console's video against them.
 pub const PATTERN: [u32; 4] = [0xE0_20_20, 0x20_C0_20, 0x20_40_E0, 0xF0_F0_F0];
 
-/// Colour of the application window [`Xvfb::open_window`] puts up; `scenarios/s12_files_greyed.mjs`
-/// checks the console's video against it.
+/// Colour of the application window [`Xvfb::open_window`] puts up; the browser scenarios
+/// check the console's video against it.
 pub const APP_WINDOW_COLOUR: u32 = 0x80_40_C0;
 
-/// Xvfb on a display number it picks itself (`-displayfd`), with the test pattern on its root
-/// window.
+/// A running Xvfb.
 pub struct Xvfb {
     child: Child,
-    /// `:N`
+    /// `:N`, for `x11rb::connect(Some(..))` or `DISPLAY`.
     pub display: String,
 }
 
 impl Xvfb {
+    /// Starts `Xvfb -screen 0 WxHx24` with MIT-SHM and waits until it accepts connections.
     pub fn start(width: u16, height: u16) -> Xvfb {
         let mut child = Command::new("Xvfb")
             .args(["-displayfd", "1", "-screen", "0", &format!("{width}x{height}x24"), "-nolisten", "tcp", "-noreset"])
@@ -40,13 +40,20 @@ impl Xvfb {
         let x = Xvfb { child, display: format!(":{n}") };
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if let Ok((conn, screen)) = x11rb::connect(Some(&x.display)) {
-                draw_pattern(&conn, screen, width, height).expect("pattern drawn");
+            if x11rb::connect(Some(&x.display)).is_ok() {
                 return x;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         panic!("Xvfb on {} did not accept connections", x.display);
+    }
+
+    /// As [`Xvfb::start`], with [`PATTERN`] on the root window's quadrants.
+    pub fn with_pattern(width: u16, height: u16) -> Xvfb {
+        let x = Xvfb::start(width, height);
+        let (conn, screen) = x11rb::connect(Some(&x.display)).expect("connect to Xvfb");
+        draw_pattern(&conn, screen, width, height).expect("pattern drawn");
+        x
     }
 
     /// Opens a 480×320 window titled `title` at (200, 150), filled with [`APP_WINDOW_COLOUR`]
@@ -92,61 +99,6 @@ fn draw_pattern(conn: &impl Connection, screen: usize, width: u16, height: u16) 
 }
 
 impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// coturn (Debian package `coturn`) on 127.0.0.1 with `use-auth-secret`: relays between
-/// loopback peers only, no TLS, no CLI; logs every request so tests can see relaying.
-pub struct Coturn {
-    child: Child,
-    _dir: tempfile::TempDir,
-    pub url: String,
-    pub secret: String,
-    pub log: PathBuf,
-}
-
-impl Coturn {
-    pub fn start() -> Coturn {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let port = super::free_port();
-        let secret = format!("e2e-{}-{}", std::process::id(), port);
-        let log = dir.path().join("turn.log");
-        let min_port = 40000 + (port % 200) * 100;
-        let config = format!(
-            "listening-ip=127.0.0.1\nrelay-ip=127.0.0.1\nlistening-port={port}\nmin-port={min_port}\nmax-port={}\n\
-             use-auth-secret\nstatic-auth-secret={secret}\nrealm=support.test\nallow-loopback-peers\nno-tls\nno-dtls\nno-cli\n\
-             fingerprint\nverbose\nsimple-log\nlog-file={}\npidfile={}\nuserdb={}\nno-stdout-log\n",
-            min_port + 99,
-            log.display(),
-            dir.path().join("turn.pid").display(),
-            dir.path().join("turn.db").display(),
-        );
-        let conf = dir.path().join("turnserver.conf");
-        std::fs::write(&conf, config).expect("coturn config written");
-        let child = Command::new("turnserver")
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("turnserver is installed by ./tests/run.sh (Debian package coturn)");
-        let turn = Coturn { child, _dir: dir, url: format!("turn:127.0.0.1:{port}?transport=udp"), secret, log };
-        // coturn binds UDP; wait for its log to say it listens.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if std::fs::read_to_string(&turn.log).is_ok_and(|l| l.contains("listener opened on") || l.contains("Total General servers")) {
-                return turn;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("coturn did not start: {}", std::fs::read_to_string(&turn.log).unwrap_or_default());
-    }
-}
-
-impl Drop for Coturn {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -1,4 +1,4 @@
-//! Network namespaces (`ip netns`) for the benchmarks over an emulated link: processes start
+//! Network namespaces (`ip netns`) for the tests and benchmarks over an emulated link: processes start
 //! inside one with `ip netns exec`, and sockets of this process are made inside one by a thread
 //! that joined it (`setns` changes only the calling thread).
 
