@@ -416,7 +416,11 @@ export class SessionView {
   activity(start, activity, customer) {
     const msg = { type: start ? 'activity_start' : 'activity_stop', activity };
     if (customer) msg.customer = customer;
-    return this.send(msg);
+    const ref = this.send(msg);
+    // Stopping what signaling already stopped (a revoke, the customer leaving, the other
+    // side's stop arriving first) is what the CSR wanted: no error for it.
+    if (!start) this.onRefusal(ref, (e) => { if (e.code !== 'activity_not_active') showError(e); });
+    return ref;
   }
 
   // ---------- participants ----------

@@ -6,7 +6,7 @@ mod common;
 
 use agent_core::consent::Answer;
 use agent_core::customer::{CustomerAction, Notice};
-use common::pair::{id, Pair, ALICE, BOB};
+use common::pair::{id, Pair, ALICE, BOB, DANA};
 use protocol::media::ShareTarget;
 use protocol::peer::PeerMessage;
 use protocol::policy::GrantScope;
@@ -106,4 +106,54 @@ fn a_transfer_is_reported_to_its_own_csr_only() {
     assert!(p.running.transfers.is_empty());
     assert!(p.take(ALICE).iter().any(|m| matches!(m, PeerMessage::TransferFailed { transfer, .. } if transfer == "t1")));
     assert!(!p.take(BOB).iter().any(|m| matches!(m, PeerMessage::TransferFailed { .. } | PeerMessage::TransferDone { .. })));
+}
+
+/// Found by the random whole-session walk in Chromium: a CSR who switches from one share to
+/// another stops and starts at once; the console's data channel is faster than signaling, so
+/// the agent reads the new `start_share` while signaling still lists the old share. The old
+/// share's late stop must not end the new one.
+#[test]
+fn a_share_started_right_after_a_stop_is_not_ended_by_the_old_shares_late_stop() {
+    let mut p = Pair::new();
+    granted(&mut p, ALICE, Capability::RemoteControl, Answer::ForSession);
+    p.start_share(ALICE, Capability::RemoteControl, DESKTOP).unwrap();
+    p.deliver_all();
+    assert!(started(&mut p, ALICE));
+    p.peer(ALICE, PeerMessage::StopShare);
+    p.peer(ALICE, PeerMessage::StartShare { target: DESKTOP });
+    p.deliver_all();
+    let activity = |c| Activity::Capability(c);
+    p.signal(rules::Input::Stop { by: id(ALICE), activity: activity(Capability::RemoteControl), customer: Some(id(DANA)) }).unwrap();
+    p.signal(rules::Input::Start { by: id(ALICE), activity: activity(Capability::ScreenView), customer: Some(id(DANA)) }).unwrap();
+    p.deliver_all();
+    assert_eq!(p.running.shares.len(), 1, "the new share runs");
+    let after = p.take(ALICE);
+    let last_start = after.iter().rposition(|m| matches!(m, PeerMessage::ShareStarted { .. }));
+    let last_start = last_start.unwrap_or_else(|| panic!("the new share started: {after:?}"));
+    let later = &after[last_start..];
+    assert!(
+        !later.iter().any(|m| matches!(m, PeerMessage::ShareStopped { .. } | PeerMessage::Error { .. })),
+        "nothing stopped the new share: {after:?}"
+    );
+}
+
+/// Found by the random whole-session walk: with "see" and "see and control" both allowed, the
+/// customer's list said both were in use while Alice controlled the screen.
+#[test]
+fn the_customers_list_marks_in_use_only_the_grant_the_running_share_needs() {
+    let mut p = Pair::new();
+    granted(&mut p, ALICE, Capability::ScreenView, Answer::ForSession);
+    granted(&mut p, ALICE, Capability::RemoteControl, Answer::ForSession);
+    let in_use = |p: &mut Pair| {
+        p.customer(CustomerAction::ShowGrants);
+        let list = p.shown.iter().rev().find_map(|n| if let Notice::Grants(g) = n { Some(g.clone()) } else { None }).unwrap();
+        list.iter().filter(|g| g.running).map(|g| g.capability).collect::<Vec<_>>()
+    };
+    p.start_share(ALICE, Capability::RemoteControl, DESKTOP).unwrap();
+    p.deliver_all();
+    assert_eq!(in_use(&mut p), vec![Capability::RemoteControl], "control uses 'see and control'");
+    p.stop_share(ALICE, Capability::RemoteControl);
+    p.start_share(ALICE, Capability::ScreenView, DESKTOP).unwrap();
+    p.deliver_all();
+    assert_eq!(in_use(&mut p), vec![Capability::ScreenView], "a view uses 'see', the narrowest grant that covers it");
 }

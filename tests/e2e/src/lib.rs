@@ -37,6 +37,8 @@ pub struct Needs {
     /// An application window with this title on the X server (needs `xvfb`), open while the
     /// scenario runs.
     pub app_window: Option<&'static str>,
+    /// Longest the scenario may run, when longer than the usual 240 s (the random walks).
+    pub time_limit: Option<Duration>,
 }
 
 /// The signaling process of a scenario or benchmark, with the accounts `alice` (site admin)
@@ -133,7 +135,7 @@ pub fn run_scenario(name: &str, needs: Needs) {
         if let Some(s) = child.try_wait().expect("wait for node") {
             break s;
         }
-        if started.elapsed() > SCENARIO_LIMIT {
+        if started.elapsed() > needs.time_limit.unwrap_or(SCENARIO_LIMIT) {
             let _ = child.kill();
             break child.wait().expect("node killed");
         }

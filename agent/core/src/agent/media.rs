@@ -30,6 +30,8 @@ struct Share {
     id: ShareId,
     target: ShareTarget,
     phase: Phase,
+    /// What signaling lists it as (view or control), once accepted.
+    listed: Option<Capability>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -49,6 +51,10 @@ pub(super) struct MediaTable {
     finished: Vec<(ParticipantId, Capability)>,
     /// The fake or real clock's last tick.
     now_ms: u64,
+    /// CSRs who stopped their share while signaling still listed it as running: that listing
+    /// is the old share's, and a next share of theirs waits until signaling has dropped it
+    /// (else the old share's stop, arriving late, would end the new one).
+    stale: BTreeMap<ParticipantId, bool>,
 }
 
 pub(super) fn is_media(msg: &PeerMessage) -> bool {
@@ -87,7 +93,7 @@ impl MediaTable {
             .shares
             .iter()
             .filter(|(_, s)| matches!(s.phase, Phase::Running))
-            .map(|(c, s)| (c.clone(), share_grants(s.target.is_application())[0]))
+            .map(|(c, s)| (c.clone(), s.listed.unwrap_or(share_grants(s.target.is_application())[0])))
             .collect();
         out.extend(self.devices.iter().filter(|(_, d)| **d == Device::Running).map(|((c, k), _)| (c.clone(), device_capability(*k))));
         out
@@ -111,6 +117,12 @@ impl MediaTable {
             }
             PeerMessage::StartShare { target } => self.want_share(ctx, csr, target, out),
             PeerMessage::StopShare => {
+                if let Some(s) = self.shares.get(&csr) {
+                    let application = s.target.is_application();
+                    if ctx.accepted(&csr, &share_grants(application)) {
+                        self.stale.insert(csr.clone(), application);
+                    }
+                }
                 if !self.end_share(&csr, ErrorCode::ActivityNotActive, out) {
                     error(out, &csr, ErrorCode::ActivityNotActive);
                 }
@@ -175,7 +187,7 @@ impl MediaTable {
         // A new share replaces the running one.
         self.end_share(&csr, ErrorCode::ActivityNotActive, out);
         self.next_share += 1;
-        self.shares.insert(csr, Share { id: self.next_share, target, phase: Phase::Waiting { since_ms: self.now_ms } });
+        self.shares.insert(csr, Share { id: self.next_share, target, phase: Phase::Waiting { since_ms: self.now_ms }, listed: None });
         // `reconcile` opens it when signaling accepted the activity.
     }
 
@@ -353,12 +365,13 @@ impl MediaTable {
     /// Stops what lost its grant or signaling's acceptance; opens what has both now. Returns
     /// what ended, for "allow once" grants to end with it.
     pub(super) fn reconcile(&mut self, ctx: &Ctx<'_>, out: &mut VecDeque<Command>) -> Vec<(ParticipantId, Capability)> {
+        self.stale.retain(|csr, application| ctx.accepted(csr, &share_grants(*application)));
         let csrs: Vec<ParticipantId> = self.shares.keys().cloned().collect();
         for csr in csrs {
             let Some(s) = self.shares.get(&csr) else { continue };
             let grants = share_grants(s.target.is_application());
             let granted = grants.iter().any(|c| ctx.gate.check(&csr, *c).is_ok());
-            let accepted = ctx.accepted(&csr, &grants);
+            let accepted = ctx.accepted(&csr, &grants) && !self.stale.contains_key(&csr);
             let primary_ok = !s.target.is_application() || ctx.is_primary();
             match s.phase {
                 _ if !granted => {
@@ -369,8 +382,10 @@ impl MediaTable {
                 }
                 Phase::Waiting { .. } if accepted => {
                     let (id, target) = (s.id, s.target);
+                    let listed = ctx.listed(&csr, &grants);
                     if let Some(s) = self.shares.get_mut(&csr) {
                         s.phase = Phase::Opening;
+                        s.listed = listed;
                     }
                     out.push_back(Command::OpenShare { csr, share: id, target });
                 }

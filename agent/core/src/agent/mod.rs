@@ -11,7 +11,7 @@ mod media;
 
 pub use io::{Command, Destination, Input, PullReady, ShareId, ShareReady, TransferEnd};
 
-use crate::consent::{Answer, ConsentGate, GateInput, GateOutput};
+use crate::consent::{Answer, ConsentGate, GateInput, GateOutput, GrantEntry};
 use crate::customer::{CustomerAction, GrantView, Notice, Person};
 use protocol::peer::PeerMessage;
 use protocol::policy::{self, displayable};
@@ -301,16 +301,22 @@ impl Agent {
             CustomerAction::Chat { to, text } => self.out.push_back(Command::Signal(ClientMessage::Chat { to, text })),
             CustomerAction::ShowGrants => {
                 let running = self.running();
-                let list = self
-                    .gate
-                    .grants()
-                    .into_iter()
-                    .map(|g| GrantView {
-                        csr_name: self.name_of(&g.csr),
-                        capability: g.capability,
-                        scope: g.scope,
-                        running: running.iter().any(|(c, cap)| c == &g.csr && policy::covers(g.capability, *cap)),
+                let grants = self.gate.grants();
+                // In use: the narrowest of the CSR's grants that covers what runs (a view under
+                // "see" and "see and control" uses "see"; control uses "see and control").
+                let in_use = |g: &GrantEntry| {
+                    running.iter().any(|(c, cap)| {
+                        c == &g.csr
+                            && policy::covers(g.capability, *cap)
+                            && grants
+                                .iter()
+                                .filter(|o| &o.csr == c && policy::covers(o.capability, *cap))
+                                .all(|o| policy::covers(o.capability, g.capability))
                     })
+                };
+                let list = grants
+                    .iter()
+                    .map(|g| GrantView { csr_name: self.name_of(&g.csr), capability: g.capability, scope: g.scope, running: in_use(g) })
                     .collect();
                 self.show(Notice::Grants(list));
             }
@@ -434,6 +440,13 @@ impl Ctx<'_> {
 
     fn accepted(&self, csr: &ParticipantId, capabilities: &[Capability]) -> bool {
         accepted_in(self.roster, self.me, csr, capabilities)
+    }
+
+    /// Which of `capabilities` signaling lists `csr` as running on `me`'s computer.
+    fn listed(&self, csr: &ParticipantId, capabilities: &[Capability]) -> Option<Capability> {
+        let runs = self.roster.iter().flat_map(|r| r.running.iter());
+        runs.filter(|run| &run.by == csr && run.customer.as_ref() == Some(self.me))
+            .find_map(|run| run.activity.consent().filter(|c| capabilities.contains(c)))
     }
 }
 

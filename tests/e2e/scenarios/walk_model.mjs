@@ -1,0 +1,99 @@
+// The model of a support session that the random whole-session walk (whole_session_walk.mjs)
+// keeps beside the real one: who is in it, what the customer allowed to whom and for how long
+// (S21: "once" ends with the activity it allowed; control includes seeing; revoking either of
+// a pair ends both), what runs, and what each screen should therefore show. Pure: no browser,
+// no agent.
+
+/** What the agent's prompt and grant list say a capability is for (protocol `asks_to`). */
+export const ASKS_TO = {
+  screen_view: 'see your screen',
+  remote_control: 'see and control your screen',
+  system_info: 'read your system information',
+};
+
+/** What the console's roster calls a running activity. */
+export const ACTIVITY_NAME = { screen_view: 'view desktop', remote_control: 'control desktop' };
+
+/** Which grant serves a capability: control includes seeing (policy `covers`). */
+const COVERS = { screen_view: ['screen_view', 'remote_control'], remote_control: ['remote_control'], system_info: ['system_info'] };
+
+/** Revoking one of a pair ends both (policy `revoked_with`). */
+const REVOKED_WITH = { screen_view: ['screen_view', 'remote_control'], remote_control: ['screen_view', 'remote_control'], system_info: ['system_info'] };
+
+/** A seeded generator (mulberry32): the same seed gives the same walk. */
+export function random(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    pick: (list) => list[Math.floor(next() * list.length)],
+    chance: (p) => next() < p,
+  };
+}
+
+export class SessionModel {
+  constructor() {
+    /** capability -> 'once' | 'session': what Dana allowed Alice. */
+    this.grants = new Map();
+    /** The running share (screen_view or remote_control), with the grant it runs under. */
+    this.share = null;
+    this.connected = true;
+    this.chatLines = [];
+    this.transfers = [];
+  }
+
+  /** The live grant that serves `capability`, if any. */
+  grantFor(capability) {
+    for (const c of COVERS[capability]) if (this.grants.has(c)) return c;
+    return null;
+  }
+
+  /** Whether asking for `capability` prompts the customer (no live grant serves it). */
+  asks(capability) {
+    return this.grantFor(capability) === null;
+  }
+
+  /** The customer answered a prompt for `capability`: y → session, once → once, no → nothing. */
+  answered(capability, answer) {
+    if (answer === 'y') this.grants.set(capability, 'session');
+    if (answer === 'once') this.grants.set(capability, 'once');
+  }
+
+  startShare(capability) {
+    this.share = { capability, grant: this.grantFor(capability) };
+  }
+
+  /** The share stopped: a "once" grant it ran under ends with it. */
+  stopShare() {
+    if (!this.share) return;
+    const { grant } = this.share;
+    this.share = null;
+    if (grant && this.grants.get(grant) === 'once') this.grants.delete(grant);
+  }
+
+  /** A one-shot use (system information sent under "once") ends the grant. */
+  used(capability) {
+    const g = this.grantFor(capability);
+    if (g && this.grants.get(g) === 'once') this.grants.delete(g);
+  }
+
+  /** The customer revoked `capability`: it and its pair end, and what ran under them stops. */
+  revoke(capability) {
+    for (const c of REVOKED_WITH[capability]) this.grants.delete(c);
+    if (this.share && REVOKED_WITH[capability].includes(this.share.capability)) this.share = null;
+  }
+
+  /** The lines the agent's `grants` command should print, sorted. */
+  grantLines(csr = 'Alice') {
+    return [...this.grants.entries()].map(([c, scope]) => {
+      const inUse = this.share && this.share.grant === c;
+      return `${csr} may ${ASKS_TO[c]} (${scope === 'once' ? 'once' : 'for this session'}${inUse ? ', in use now' : ''})`;
+    }).sort();
+  }
+}

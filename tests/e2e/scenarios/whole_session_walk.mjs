@@ -1,0 +1,233 @@
+// Scenario: random whole sessions. Alice (console in Chromium) and Dana (the real agent under
+// Xvfb) do random things in random order — chat both ways, view or control the desktop with
+// "y", "once" or "no", switch and stop shares, revoke, system information, offered files — while
+// a model of the session (walk_model.mjs) says what must be true. After every step the checks
+// read what the people see: the roster's states, the share's picture (the customer's pixels,
+// not black) and its words, what Alice's row says she is doing, the customer's own list of what
+// they allowed (`grants`), and that every error shown is words a CSR understands.
+//
+// E2E_WALKS walks (default 6) of E2E_STEPS steps (default 12); E2E_SEED picks the first walk's
+// seed (default: from the clock). Each walk prints its seed; a failing one replays with
+// E2E_SEED=<seed> E2E_WALKS=1.
+import { join } from 'node:path';
+import { scenario, signIn, startSession, inviteAgent, check, log, tab, env, makeFile, sha256, WAIT, quadrants, isPattern } from './lib.mjs';
+import { SessionModel, ASKS_TO, ACTIVITY_NAME, random } from './walk_model.mjs';
+
+const WALKS = Number(process.env.E2E_WALKS || 6);
+const STEPS = Number(process.env.E2E_STEPS || 12);
+const FIRST_SEED = Number(process.env.E2E_SEED || (Date.now() % 1_000_000));
+
+/** Error texts no CSR should ever read: internals, not words. */
+const NOT_WORDS = /Failed to execute|TypeError|ReferenceError|undefined|\[object|activity_not_active|NaN/;
+
+/** Waits until `read()` returns a value `ok` accepts; fails with `what` and the last value. */
+async function eventually(page, what, read, ok, timeout = WAIT) {
+  const deadline = Date.now() + timeout;
+  let seen;
+  for (;;) {
+    seen = await read();
+    if (ok(seen)) return seen;
+    if (Date.now() > deadline) throw new Error(`check failed: ${what} (saw ${JSON.stringify(seen)})`);
+    await page.waitForTimeout(150);
+  }
+}
+
+/** One walk: a fresh console page and agent, `steps` random actions, checks after each. */
+async function walk(t, seed, steps) {
+  const rnd = random(seed);
+  const context = await t.browser.newContext({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => log(`page exception: ${e.message}`));
+  // Every error toast ever shown, kept even after it is dismissed.
+  await page.addInitScript(() => {
+    window.__errors = [];
+    new MutationObserver((list) => {
+      for (const m of list) for (const n of m.addedNodes) if (n.classList && n.classList.contains('error')) window.__errors.push(n.textContent);
+    }).observe(document, { childList: true, subtree: true });
+  });
+  const mainPage = t.page;
+  t.page = page; // failure screenshots show this walk's console
+  const model = new SessionModel();
+  try {
+    await signIn(page);
+    await startSession(page, `WALK-${seed}`);
+    const agent = await inviteAgent(t);
+    const actions = {
+      chatFromCsr: async () => {
+        const text = `note ${rnd.next().toString(36).slice(2, 8)}`;
+        await tab(page, 'chat');
+        await page.locator('#chat-text').fill(text);
+        await page.locator('#chat-send').click();
+        await agent.expect(`Alice → everyone: ${text}`);
+        model.chatLines.push(text);
+      },
+      chatFromCustomer: async () => {
+        const text = `answer ${rnd.next().toString(36).slice(2, 8)}`;
+        agent.type(`chat ${text}`);
+        await tab(page, 'chat');
+        await page.locator('#chat-log li', { hasText: text }).waitFor({ timeout: WAIT });
+        model.chatLines.push(text);
+      },
+      share: async () => {
+        const capability = rnd.pick(['screen_view', 'remote_control']);
+        const answer = rnd.pick(['y', 'y', 'once', 'no']);
+        await tab(page, 'share');
+        if (model.share) await stopShare();
+        log(`  ${capability}, the customer answers ${model.asks(capability) ? answer : '(not asked: a live grant serves it)'}`);
+        await page.locator(`#share-${capability}`).click();
+        if (model.asks(capability)) {
+          await agent.expect(`Alice (support) asks to ${ASKS_TO[capability]}`);
+          agent.type(answer);
+          model.answered(capability, answer);
+          if (answer === 'no') {
+            await page.locator('#share-state', { hasText: 'The customer said no.' }).waitFor({ timeout: WAIT });
+            return;
+          }
+        }
+        model.startShare(capability);
+        await page.locator('#share-state', { hasText: /^(Viewing|Controlling) the desktop of Dana/ }).waitFor({ timeout: WAIT });
+      },
+      stop: async () => {
+        if (!model.share) return actions.chatFromCsr();
+        await tab(page, 'share');
+        await stopShare();
+      },
+      revokeScreen: async () => {
+        if (!model.grantFor('screen_view')) return actions.chatFromCustomer();
+        const running = model.share;
+        agent.type(rnd.chance(0.5) ? 'revoke screen' : 'revoke control');
+        model.revoke('screen_view');
+        if (running) await page.locator('#share-state', { hasText: 'The customer revoked permission' }).waitFor({ timeout: WAIT });
+        await agent.expect('Stopped: support may no longer');
+      },
+      systemInfo: async () => {
+        await tab(page, 'sysinfo');
+        const answer = rnd.pick(['y', 'no']);
+        await page.locator('#sysinfo-request').click();
+        if (model.asks('system_info')) {
+          await agent.expect(`Alice (support) asks to ${ASKS_TO.system_info}`);
+          agent.type(answer);
+          model.answered('system_info', answer);
+          if (answer === 'no') {
+            await page.locator('#sysinfo-state', { hasText: 'The customer said no.' }).waitFor({ timeout: WAIT });
+            return;
+          }
+        }
+        await agent.expect('Send it? [y/N]');
+        agent.type('y');
+        await page.locator('#sysinfo-state', { hasText: 'Received from Dana.' }).waitFor({ timeout: WAIT });
+      },
+      offerFile: async () => {
+        await tab(page, 'files');
+        const name = `walk-${rnd.next().toString(36).slice(2, 7)}.txt`;
+        const path = join(env.work, name);
+        const sum = makeFile(path, 1000 + Math.floor(rnd.next() * 200_000));
+        const take = rnd.chance(0.75);
+        await page.locator('#offer-files').setInputFiles(path);
+        await agent.expect(`Alice (support) offers file`);
+        agent.type(take ? 'y' : 'n');
+        const row = page.locator('#transfers tr', { hasText: name });
+        if (take) {
+          await row.locator('.state.done').waitFor({ timeout: WAIT });
+          check(sha256(join(agent.downloads, name)) === sum, `${name} arrived whole`);
+        } else {
+          await row.locator('.state', { hasText: 'the customer did not download it' }).waitFor({ timeout: WAIT });
+        }
+        model.transfers.push({ name, take });
+      },
+    };
+
+    async function stopShare() {
+      await page.locator('#share-stop').click();
+      model.stopShare();
+      await page.locator('#share-state', { hasText: 'Sharing stopped.' }).waitFor({ timeout: WAIT });
+    }
+
+    const weights = [
+      ['chatFromCsr', 1], ['chatFromCustomer', 1], ['share', 4], ['stop', 2], ['revokeScreen', 1.5], ['systemInfo', 1], ['offerFile', 1.5],
+    ];
+    const total = weights.reduce((s, [, w]) => s + w, 0);
+    const choose = () => {
+      let r = rnd.next() * total;
+      for (const [name, w] of weights) if ((r -= w) < 0) return name;
+      return weights[0][0];
+    };
+    for (let i = 1; i <= steps; i++) {
+      const name = choose();
+      log(`walk ${seed} step ${i}: ${name}`);
+      await actions[name]();
+      await invariants(page, agent, model);
+    }
+    log(`walk ${seed}: ${steps} steps, every check held`);
+  } catch (e) {
+    log(`walk ${seed} failed; replay it with E2E_SEED=${seed} E2E_WALKS=1 E2E_STEPS=${steps}`);
+    await page.screenshot({ path: join(env.work, `walk-${seed}-failure.png`), fullPage: true }).catch(() => {});
+    log(`console text:\n${(await page.locator('body').innerText().catch(() => '')).slice(0, 3000)}`);
+    throw e;
+  } finally {
+    for (const a of t.agents.splice(0)) a.kill();
+    t.page = mainPage;
+    await context.close().catch(() => {});
+  }
+}
+
+/** The customer types `grants`; returns the lines of the list the agent prints, sorted. */
+async function grantList(agent) {
+  agent.type('grants');
+  for (;;) {
+    const line = await agent.expect('');
+    if (line.includes('You have not allowed anything.')) return [];
+    if (line.includes('You allowed:')) break;
+  }
+  const got = [];
+  for (;;) {
+    const line = await agent.expect('');
+    if (!/^\s+\d+\. /.test(line)) break;
+    got.push(line.trim().replace(/^\d+\. /, ''));
+  }
+  return got.sort();
+}
+
+/** What every screen must show, given the model. */
+async function invariants(page, agent, model) {
+  // The roster: Dana connected, one state only.
+  const tags = await eventually(page, 'the roster shows Dana connected and online',
+    () => page.locator('#participants li[data-role=customer] .tag').allTextContents(),
+    (t) => t.includes('connected') && !t.includes('offline'));
+  check(!(tags.includes('connected') && tags.includes('connecting')), `one connection state (${tags})`);
+
+  // What Alice's row says she does, and the share panel.
+  const doing = () => page.locator('#participants li[data-role=csr] .doing').allTextContents().then((l) => l.join(' '));
+  if (model.share) {
+    const name = ACTIVITY_NAME[model.share.capability];
+    await eventually(page, `Alice's row says she uses ${name}`, doing, (d) => d.includes(name));
+    await tab(page, 'share'); // where the CSR looks at the picture
+    const px = await eventually(page, "the share shows the customer's screen (the pattern), not black", () => quadrants(page, 'share-video'), isPattern);
+    check(isPattern(px), 'pattern');
+    const stopOffered = () => page.locator('#share-stop').evaluate((b) => !b.hidden);
+    check(await stopOffered(), 'Stop sharing is offered while a share runs');
+  } else {
+    await eventually(page, 'Alice runs no share', doing, (d) => !/desktop/.test(d));
+    check(await page.locator('#share-stop').evaluate((b) => b.hidden), 'no Stop sharing without a share');
+  }
+
+  // The customer's own list of what they allowed, and to whom (S21), asked until it agrees.
+  const want = model.grantLines();
+  await eventually(page, `the customer's list of grants is ${JSON.stringify(want)}`, () => grantList(agent), (got) => JSON.stringify(got) === JSON.stringify(want), 10_000);
+
+  // Errors are words.
+  const errors = await page.evaluate(() => window.__errors);
+  for (const e of errors) check(!NOT_WORDS.test(e), `an error a CSR understands (shown: ${JSON.stringify(e)})`);
+}
+
+scenario('whole_session_walk', async (t) => {
+  log(`${WALKS} walks of ${STEPS} steps from seed ${FIRST_SEED} (replay one: E2E_SEED=<seed> E2E_WALKS=1)`);
+  let done = 0;
+  for (let w = 0; w < WALKS; w++) {
+    const seed = FIRST_SEED + w;
+    log(`walk ${w + 1}/${WALKS}: seed ${seed}`);
+    await walk(t, seed, STEPS);
+    done += 1;
+  }
+  log(`WALKS ${done} STEPS ${done * STEPS} FAILURES 0`);
+});
