@@ -123,6 +123,8 @@ export class SharePanel {
         return;
       }
       case 'share_stopped':
+        // A share not started yet cannot have stopped: this is the previous one's, late.
+        if (this.share.pending) return;
         if (msg.code === 'consent_revoked') this.revoked();
         else if (msg.code === 'not_host') { this.stop(false); this.setState('Sharing stopped: control of the session passed to another CSR.'); }
         else { this.setState(msg.code === 'activity_not_active' ? 'Sharing stopped.' : `Sharing stopped: ${describe(msg)}`); this.stop(false); }

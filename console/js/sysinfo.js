@@ -34,16 +34,34 @@ export class SystemInfoPanel {
     if (!link) { this.state.textContent = "Not connected to the customer's agent yet. Try again in a moment."; return; }
     this.state.textContent = 'Permission granted. The customer is looking at the report before sending it…';
     this.customer = c.id;
+    // One report is one activity, so that "allow once" ends with it (S21).
+    if (this.running) this.ctx.activity(false, 'system_info', this.running);
+    this.running = c.id;
+    this.ctx.activity(true, 'system_info', c.id);
     link.send({ type: 'system_info_request' });
   }
 
+  /** The report arrived or was not sent: the activity ends. */
+  finish() {
+    if (this.running) this.ctx.activity(false, 'system_info', this.running);
+    this.running = null;
+  }
+
   onPeer(customer, msg) {
-    if (msg.type === 'system_info') this.show(customer, msg.report);
-    else if (msg.type === 'error' && this.customer === customer && /consent|declined/.test(msg.code)) this.state.textContent = describe(msg);
+    if (msg.type === 'system_info') {
+      this.show(customer, msg.report);
+      if (customer === this.running) this.finish();
+    } else if (msg.type === 'error' && this.customer === customer && /consent|declined/.test(msg.code)) {
+      this.state.textContent = describe(msg);
+      if (customer === this.running) this.finish();
+    }
   }
 
   onEvent(ev) {
-    if (ev.event === 'consent_revoked' && ev.capability === 'system_info') this.state.textContent = 'The customer took back the permission for system information.';
+    if (ev.event === 'consent_revoked' && ev.capability === 'system_info') {
+      this.state.textContent = 'The customer took back the permission for system information.';
+      this.running = null; // signaling stopped it
+    }
   }
 
   show(customer, r) {

@@ -157,3 +157,20 @@ fn the_customers_list_marks_in_use_only_the_grant_the_running_share_needs() {
     p.deliver_all();
     assert_eq!(in_use(&mut p), vec![Capability::ScreenView], "a view uses 'see', the narrowest grant that covers it");
 }
+
+/// Found by the random walk: signaling's listing of Alice's own stop reached the agent before
+/// her `stop_share`, and the late `stop_share` made her console show "This is not running".
+#[test]
+fn a_stop_that_arrives_after_signaling_already_stopped_the_share_is_not_an_error() {
+    let mut p = Pair::new();
+    granted(&mut p, ALICE, Capability::ScreenView, Answer::ForSession);
+    p.start_share(ALICE, Capability::ScreenView, DESKTOP).unwrap();
+    p.deliver_all();
+    assert!(started(&mut p, ALICE));
+    p.signal(rules::Input::Stop { by: id(ALICE), activity: Activity::Capability(Capability::ScreenView), customer: Some(id(DANA)) })
+        .unwrap();
+    p.take(ALICE);
+    p.peer(ALICE, PeerMessage::StopShare);
+    let after = p.take(ALICE);
+    assert!(!after.iter().any(|m| matches!(m, PeerMessage::Error { .. })), "no error for a stop of what is stopped: {after:?}");
+}

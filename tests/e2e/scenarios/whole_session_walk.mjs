@@ -102,7 +102,7 @@ async function walk(t, seed, steps) {
       },
       systemInfo: async () => {
         await tab(page, 'sysinfo');
-        const answer = rnd.pick(['y', 'no']);
+        const answer = rnd.pick(['y', 'once', 'no']);
         await page.locator('#sysinfo-request').click();
         if (model.asks('system_info')) {
           await agent.expect(`Alice (support) asks to ${ASKS_TO.system_info}`);
@@ -116,6 +116,7 @@ async function walk(t, seed, steps) {
         await agent.expect('Send it? [y/N]');
         agent.type('y');
         await page.locator('#sysinfo-state', { hasText: 'Received from Dana.' }).waitFor({ timeout: WAIT });
+        model.used('system_info'); // "once" was this one report
       },
       offerFile: async () => {
         await tab(page, 'files');

@@ -123,9 +123,9 @@ impl MediaTable {
                         self.stale.insert(csr.clone(), application);
                     }
                 }
-                if !self.end_share(&csr, ErrorCode::ActivityNotActive, out) {
-                    error(out, &csr, ErrorCode::ActivityNotActive);
-                }
+                // Stopping what already stopped (signaling's listing of the CSR's own stop can
+                // arrive before this message) is what the CSR asked for: no error.
+                self.end_share(&csr, ErrorCode::ActivityNotActive, out);
             }
             PeerMessage::KeyframeRequest => {
                 if self.shares.get(&csr).is_some_and(|s| matches!(s.phase, Phase::Running)) {
@@ -246,7 +246,7 @@ impl MediaTable {
         if matches!(s.phase, Phase::Waiting { .. }) {
             return true;
         }
-        self.finished.push((csr.clone(), share_grants(s.target.is_application())[0]));
+        self.finished.push((csr.clone(), s.listed.unwrap_or(share_grants(s.target.is_application())[0])));
         // The driver's EndShare returns only when nothing of the share can go out any more.
         out.push_back(Command::EndShare { csr: csr.clone(), share: s.id });
         if matches!(s.phase, Phase::Running) {
