@@ -30,14 +30,18 @@ scenario('agent_stops_responding', async (t) => {
   // Hung: signaling still has its connection, the peer stops answering.
   let since = Date.now();
   agent.child.kill('SIGSTOP');
-  await dana.locator('.link-state', { hasText: 'not responding' }).waitFor({ timeout: DEADLINE });
-  await page.locator('#share-state.stale', { hasText: "Dana's agent stopped responding; the picture is no longer live." }).waitFor({ timeout: DEADLINE });
-  check(await page.locator('#share-video').isHidden(), 'no frozen picture is shown under the notice');
-  log(`hung agent: "not responding" and the notice after ${Date.now() - since} ms`);
-  await shot(page, 'agent-not-responding');
+  try {
+    await dana.locator('.link-state', { hasText: 'not responding' }).waitFor({ timeout: DEADLINE });
+    await page.locator('#share-state.stale', { hasText: "Dana's agent stopped responding; the picture is no longer live." }).waitFor({ timeout: DEADLINE });
+    check(await page.locator('#share-video').isHidden(), 'no frozen picture is shown under the notice');
+    log(`hung agent: "not responding" and the notice after ${Date.now() - since} ms`);
+    await shot(page, 'agent-not-responding');
+  } finally {
+    // A stopped process ignores the harness's SIGTERM and would keep its output open.
+    agent.child.kill('SIGCONT');
+  }
 
   // It answers again: connected, and the live picture is back.
-  agent.child.kill('SIGCONT');
   await dana.locator('.link-state', { hasText: 'connected' }).waitFor({ timeout: 15_000 });
   await waitForPattern(page);
   log('the agent answers again: connected, the picture is live');

@@ -37,7 +37,7 @@ scenario('reload_keeps_the_session', async (t) => {
   log('before the reload: chat both ways, a file offered, the desktop viewed');
 
   await page.reload();
-  await page.locator('#participants li[data-role=customer] .link-state', { hasText: 'connected' }).waitFor({ timeout: WAIT });
+  await page.locator('#participants li[data-role=customer] .tag', { hasText: 'connected' }).waitFor({ timeout: WAIT });
 
   // The desktop view goes on under the live grant: the pattern again, the roster says so.
   await tab(page, 'share');
