@@ -129,6 +129,8 @@ impl<U: CustomerUi> Session<U> {
                 }
             }
             ServerMessage::Chat { from, to, text, .. } => Some(Input::Chat { from, to, text }),
+            // The terminal showed each line as it came; a reconnection does not repeat them.
+            ServerMessage::ChatHistory { .. } => None,
             ServerMessage::Error { error } => Some(Input::ServerError(error.message)),
             ServerMessage::Pong => None,
         }

@@ -42,12 +42,22 @@ export class ChatPanel {
     this.text.value = '';
   }
 
-  onChat(msg) {
+  /** The chat so far, from signaling on every (re)connection: it replaces what is shown. */
+  onHistory(lines) {
+    fill(this.log, lines.map((l) => this.line(l)));
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  line(msg) {
     const from = msg.from === this.ctx.me ? 'You' : this.ctx.name(msg.from);
     const to = msg.to.length ? ' → ' + msg.to.map((t) => this.ctx.name(t)).join(', ') : ' → everyone';
-    this.log.append(h('li', { class: msg.from === this.ctx.me ? 'mine' : 'theirs' },
+    return h('li', { class: msg.from === this.ctx.me ? 'mine' : 'theirs' },
       h('span', { class: 'meta', text: `${fmtClock(msg.at_ms)} ${from}${to}` }),
-      h('span', { class: 'text', text: displayable(msg.text, true) })));
+      h('span', { class: 'text', text: displayable(msg.text, true) }));
+  }
+
+  onChat(msg) {
+    this.log.append(this.line(msg));
     this.log.scrollTop = this.log.scrollHeight;
     if (msg.from !== this.ctx.me && (this.ctx.active !== 'chat' || document.hidden)) {
       this.unread += 1;

@@ -30,6 +30,7 @@ export class AgentLink {
     this.pc = null;
     this.control = null;
     this.ready = false; // the agent's hello arrived
+    this.alive = false; // ICE says the agent answers (consent checks, RFC 7675)
     this.pendingCandidates = [];
     this.negotiating = false;
     this.again = false;
@@ -68,6 +69,15 @@ export class AgentLink {
     pc.ontrack = (ev) => this.onTrack(ev);
     pc.ondatachannel = (ev) => { if (ev.channel.label.startsWith('file:')) this.onFileChannel(ev.channel); };
     pc.onconnectionstatechange = () => this.onState(pc.connectionState);
+    // Liveness: the browser checks every few seconds that the agent still answers (ICE consent
+    // freshness); 'disconnected' comes seconds after the agent stops answering, long before
+    // 'failed' or the data channel's close. A hung or killed agent shows as not responding.
+    pc.oniceconnectionstatechange = () => {
+      const alive = pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed';
+      if (alive === this.alive) return;
+      this.alive = alive;
+      this.onState(alive ? 'responding' : 'not_responding');
+    };
     pc.onnegotiationneeded = () => this.negotiate();
   }
 
@@ -171,6 +181,12 @@ export class AgentLink {
     if (this.pc) this.pc.close();
     this.pc = null;
     this.ready = false;
+    this.alive = false;
+  }
+
+  /** The agent answered hello and still answers ICE checks: what it sends is live. */
+  get live() {
+    return this.ready && this.alive;
   }
 }
 

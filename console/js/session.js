@@ -12,6 +12,10 @@ import { SystemInfoPanel } from './sysinfo.js';
 import { AvPanel } from './av.js';
 import { RecordingPanel } from './recording.js';
 import { blockedBy, covers, displayable } from './policy.js';
+import { remember, recall, transferRows, restoreTransfers } from './restore.js';
+
+/** How long a customer may be offline while ICE still answers before their link is dropped. */
+const OFFLINE_GRACE_MS = 5000;
 
 const CAPABILITY_NAMES = {
   screen_view: 'view desktop', remote_control: 'control desktop', application_view: 'view application',
@@ -37,6 +41,8 @@ export class SessionView {
     this.retry = 0;
     this.refusedOpens = 0;
     this.seq = 0;
+    this.restored = false; // running activities of this CSR checked after the page (re)loaded
+    this.offlineSince = new Map(); // customer -> when the roster first said offline
   }
 
   async start() {
@@ -52,12 +58,21 @@ export class SessionView {
       return;
     }
     this.render();
+    restoreTransfers(this.panels.files, recall(this.id, 'transfers'));
+    this.keep = () => remember(this.id, 'transfers', transferRows(this.panels.files.transfers));
+    window.addEventListener('pagehide', this.keep);
+    this.watchdog = setInterval(() => this.checkLinks(), 1000);
     this.connect();
   }
 
   destroy() {
     this.closed = true;
     clearInterval(this.pinger);
+    clearInterval(this.watchdog);
+    if (this.keep) {
+      this.keep();
+      window.removeEventListener('pagehide', this.keep);
+    }
     for (const l of this.links.values()) l.close();
     this.links.clear();
     if (this.recording) this.recording.destroy();
@@ -213,6 +228,9 @@ export class SessionView {
       case 'chat':
         this.panels.chat.onChat(msg);
         break;
+      case 'chat_history':
+        this.panels.chat.onHistory(msg.lines || []);
+        break;
       case 'error':
         this.onError(msg);
         break;
@@ -291,10 +309,61 @@ export class SessionView {
         this.links.delete(id);
       }
     }
+    for (const p of roster.participants) {
+      if (p.online) this.offlineSince.delete(p.id);
+      else if (!this.offlineSince.has(p.id)) this.offlineSince.set(p.id, Date.now());
+    }
     const f = roster.features;
     this.setTabVisible('files', f.basic_file_transfer || f.advanced_file_transfer);
     this.setTabVisible('recording', f.recording);
     for (const p of Object.values(this.panels)) if (p.onRoster) p.onRoster(roster);
+    if (!this.restored) {
+      this.restored = true;
+      this.restoreActivities(roster);
+    }
+    this.checkLinks();
+  }
+
+  /**
+   * After the page (re)loaded, what the roster says this CSR runs must be what runs: a panel
+   * that can carry an activity on under the customer's still-live grant resumes it (S21: no
+   * new grant, no new prompt); everything else is stopped at signaling, and the CSR is told.
+   */
+  restoreActivities(roster) {
+    const stopped = [];
+    for (const r of roster.running.filter((x) => x.by === this.me)) {
+      if (Object.values(this.panels).some((p) => p.resume && p.resume(r))) continue;
+      this.activity(false, r.activity, r.customer || undefined);
+      stopped.push(capabilityName(r.activity));
+    }
+    if (stopped.length) toast(`After the reload this console could not carry on, so it stopped: ${stopped.join(', ')}.`);
+  }
+
+  /**
+   * Drops the link to a customer whose agent is gone: offline at signaling and no longer
+   * answering ICE checks (a killed agent), or offline for longer than a network blip. Panels
+   * hear `gone` and end what ran over it; when the agent comes back online, a new link opens.
+   */
+  checkLinks() {
+    if (this.closed || !this.roster) return;
+    for (const [id, link] of [...this.links]) {
+      const p = this.participant(id);
+      if (!p || p.online) continue;
+      const since = this.offlineSince.get(id) || Date.now();
+      if (link.alive && Date.now() - since < OFFLINE_GRACE_MS) continue;
+      link.close(false);
+      this.links.delete(id);
+      this.renderParticipants();
+      for (const panel of Object.values(this.panels)) if (panel.onLinkState) panel.onLinkState(id, 'gone');
+    }
+  }
+
+  /** One state of a customer for the roster: offline, connecting, connected or not responding. */
+  customerState(p) {
+    if (!p.online) return 'offline';
+    const link = this.links.get(p.id);
+    if (!link || !link.ready) return 'connecting';
+    return link.alive ? 'connected' : 'not responding';
   }
 
   openLink(customer) {
@@ -323,6 +392,8 @@ export class SessionView {
         if (this.closed || this.links.get(customer) !== link || !p || !p.online) return;
         link.close(false);
         this.links.delete(customer);
+        // What ran over the old connection ended with it (the agent drops it too).
+        for (const panel of Object.values(this.panels)) if (panel.onLinkState) panel.onLinkState(customer, 'gone');
         this.openLink(customer);
       }, 2000);
     }
@@ -341,7 +412,7 @@ export class SessionView {
 
   name(id) {
     if (id === this.me) return 'you';
-    const p = this.participant(id);
+    const p = this.participant(id) || (this.detail.participants || []).find((r) => r.id === id);
     return p ? displayable(p.name) : id;
   }
 
@@ -431,7 +502,6 @@ export class SessionView {
     const items = this.roster.participants.map((p) => {
       const doing = this.roster.running.filter((r) => r.by === p.id || r.customer === p.id)
         .map((r) => (r.by === p.id ? capabilityName(r.activity) : `shares: ${capabilityName(r.activity)}`));
-      const link = this.links.get(p.id);
       const actions = [];
       if (host && p.role === 'customer' && !p.primary) {
         // An offline customer cannot share: making them primary would only demote the live one.
@@ -447,13 +517,18 @@ export class SessionView {
           h('span', { class: 'tag', text: p.role === 'csr' ? 'CSR' : 'customer' }),
           p.host ? h('span', { class: 'tag host', text: 'host' }) : null,
           p.role === 'customer' ? h('span', { class: 'tag', text: p.primary ? 'primary' : 'secondary' }) : null,
-          p.online ? null : h('span', { class: 'tag off', text: 'offline' }),
-          link && p.role === 'customer' ? h('span', { class: 'tag', text: link.ready ? 'connected' : 'connecting' }) : null,
+          p.role === 'customer' ? this.stateTag(p) : (p.online ? null : h('span', { class: 'tag off', text: 'offline' })),
           this.av && this.av.speaking(p.id) ? h('span', { class: 'tag speaking', text: 'speaking' }) : null),
         doing.length ? h('div', { class: 'doing muted', text: doing.join(', ') }) : null,
         actions.length ? h('div', { class: 'actions' }, actions) : null);
     });
     fill(this.participantsEl, items);
+  }
+
+  stateTag(p) {
+    const state = this.customerState(p);
+    const cls = { offline: 'tag off', 'not responding': 'tag warn' }[state] || 'tag';
+    return h('span', { class: `${cls} link-state`, text: state });
   }
 
   /** S18: a CSR without control sees a non-host view; ending needs control back. */

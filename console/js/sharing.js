@@ -5,6 +5,10 @@
 import { h, fill } from './dom.js';
 import { describe, showError, toast } from './api.js';
 import { capabilityName } from './session.js';
+import { remember, recall } from './restore.js';
+
+/** How long a share resumed after a reload may wait for the customer's agent. */
+const RESUME_WAIT_MS = 20000;
 
 const MODES = {
   screen_view: { label: 'View desktop', window: false, control: false },
@@ -38,6 +42,7 @@ export class SharePanel {
   }
 
   onRoster() {
+    this.checkLive();
     const c = this.ctx.customer();
     const host = this.ctx.isHost();
     for (const [cap, m] of Object.entries(MODES)) {
@@ -88,6 +93,9 @@ export class SharePanel {
       return this.stop(true);
     }
     const pick = (target) => { this.picker.hidden = true; this.startShare(target); };
+    const kept = this.share.resuming && this.share.target;
+    const same = kept && list.find((s) => (mode.window ? kept.kind === 'window' && s.id === kept.id : kept.kind === 'monitor' && s.index === kept.index));
+    if (same) return pick(kept);
     if (list.length === 1) return pick(mode.window ? { kind: 'window', id: list[0].id } : { kind: 'monitor', index: list[0].index });
     this.setState(mode.window ? 'Choose the application window:' : 'Choose the monitor:');
     fill(this.picker, h('ul', { class: 'picker' }, list.map((s) => h('li', {}, h('button', {
@@ -98,8 +106,12 @@ export class SharePanel {
 
   startShare(target) {
     this.share.target = target;
-    const ref = this.ctx.activity(true, this.share.capability, this.share.customer);
-    this.ctx.onRefusal(ref, (e) => { if (e.code !== 'activity_active') { this.setState(describe(e)); this.stop(true); } });
+    // A resumed share still runs at signaling: only the agent starts it again.
+    if (!this.share.resuming) {
+      const ref = this.ctx.activity(true, this.share.capability, this.share.customer);
+      this.ctx.onRefusal(ref, (e) => { if (e.code !== 'activity_active') { this.setState(describe(e)); this.stop(true); } });
+    }
+    remember(this.ctx.id, 'share', { customer: this.share.customer, capability: this.share.capability, target });
     this.setState('Starting…');
     this.send({ type: 'start_share', target });
   }
@@ -111,6 +123,9 @@ export class SharePanel {
         return this.onSources(msg);
       case 'share_started': {
         this.share.pending = false;
+        this.share.resuming = false;
+        this.stale = false;
+        this.video.hidden = false;
         this.share.track = msg.track;
         this.share.width = msg.width;
         this.share.height = msg.height;
@@ -120,6 +135,7 @@ export class SharePanel {
         this.clipboard.hidden = !mode.control;
         this.surface.classList.toggle('control', mode.control);
         this.attachVideo();
+        this.checkLive();
         return;
       }
       case 'share_stopped':
@@ -149,6 +165,72 @@ export class SharePanel {
       if (ev.reason === 'revoked') this.revoked(true);
       else if (ev.reason === 'host_changed') { this.stop(false, true); this.setState('Sharing stopped: control of the session passed to another CSR.'); }
       else { this.stop(false, true); this.setState(`Sharing stopped (${ev.reason.replace('_', ' ')}).`); }
+    }
+  }
+
+  /**
+   * After a reload the roster still says this CSR runs `r`: carried on when it is a share and
+   * the customer's grant is still live (S21: no new prompt), else left to be stopped.
+   */
+  resume(r) {
+    if (!MODES[r.activity] || this.share || !r.customer || !this.ctx.isHost()) return false;
+    const g = this.ctx.grant(r.customer, r.activity);
+    const p = this.ctx.participant(r.customer);
+    if (!g || g.state !== 'granted' || !p || !p.online) return false;
+    const kept = recall(this.ctx.id, 'share');
+    const target = kept && kept.customer === r.customer && kept.capability === r.activity ? kept.target : undefined;
+    this.share = { customer: r.customer, capability: r.activity, pending: true, resuming: true, target };
+    this.stopButton.hidden = false;
+    this.setState(`Resuming ${capabilityName(r.activity)} after the reload; the customer's permission is still valid…`);
+    this.onRoster();
+    this.askSources();
+    clearTimeout(this.resumeTimer);
+    this.resumeTimer = setTimeout(() => {
+      if (!this.share || !this.share.resuming) return;
+      this.stop(true);
+      this.setState(`Could not resume ${capabilityName(r.activity)} after the reload: the customer's agent did not answer. Sharing stopped.`);
+    }, RESUME_WAIT_MS);
+    return true;
+  }
+
+  /** Asks the agent for its sources once the link to it is ready (a resumed share waits). */
+  askSources() {
+    const link = this.share && this.ctx.link(this.share.customer);
+    if (!link || this.share.sourcesAsked) return;
+    this.share.sourcesAsked = true;
+    this.sourcesRequest = `s${Math.random().toString(36).slice(2, 8)}`;
+    link.send({ type: 'list_sources', request: this.sourcesRequest });
+  }
+
+  onLinkState(customer, state) {
+    if (!this.share || customer !== this.share.customer) return;
+    if (state === 'ready' && this.share.resuming) this.askSources();
+    if (state === 'gone') {
+      const name = this.ctx.name(customer);
+      this.stop(false);
+      this.setState(`${name}'s agent stopped responding; the share ended. Start it again once ${name} is back.`, 'stale');
+      return;
+    }
+    this.checkLive();
+  }
+
+  /**
+   * A running share whose agent went offline or stopped answering ICE checks shows no frozen
+   * picture: the picture is hidden under a notice, and comes back if the agent does.
+   */
+  checkLive() {
+    if (!this.share || this.share.pending) return;
+    const p = this.ctx.participant(this.share.customer);
+    const link = this.ctx.links.get(this.share.customer);
+    const live = !!p && p.online && !!link && link.live;
+    if (live === !this.stale) return;
+    this.stale = !live;
+    this.video.hidden = !live;
+    if (!live) {
+      this.liveText = this.state.textContent;
+      this.setState(`${this.ctx.name(this.share.customer)}'s agent stopped responding; the picture is no longer live.`, 'stale');
+    } else {
+      this.setState(this.liveText || '');
     }
   }
 
@@ -189,9 +271,13 @@ export class SharePanel {
       this.send({ type: 'stop_share' });
       this.setState('Sharing stopped.');
     }
-    if (!bySignaling && (s.target || ask)) this.ctx.activity(false, s.capability, s.customer);
+    if (!bySignaling && (s.target || ask || s.resuming)) this.ctx.activity(false, s.capability, s.customer);
     this.share = null;
+    this.stale = false;
+    clearTimeout(this.resumeTimer);
+    remember(this.ctx.id, 'share', null);
     this.video.srcObject = null;
+    this.video.hidden = false;
     this.stopButton.hidden = true;
     this.keyframeButton.hidden = true;
     this.clipboard.hidden = true;

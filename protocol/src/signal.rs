@@ -148,6 +148,22 @@ pub struct Roster {
     pub ended: bool,
 }
 
+/// One chat message as kept in the session's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatLine {
+    pub from: ParticipantId,
+    pub to: Vec<ParticipantId>,
+    pub text: String,
+    pub at_ms: u64,
+}
+
+impl ChatLine {
+    /// Whether `reader` was among the line's readers: everyone, the chosen ones and the sender.
+    pub fn readable_by(&self, reader: &ParticipantId) -> bool {
+        self.to.is_empty() || &self.from == reader || self.to.contains(reader)
+    }
+}
+
 /// Signaling → participant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
@@ -180,6 +196,12 @@ pub enum ServerMessage {
         to: Vec<ParticipantId>,
         text: String,
         at_ms: u64,
+    },
+    /// Sent once after `welcome` on every connection: the session's chat so far that this
+    /// participant may read (to everyone, to them, or from them), oldest first, so a reloaded
+    /// console or a CSR who joins late sees the conversation (S7). It replaces what was shown.
+    ChatHistory {
+        lines: Vec<ChatLine>,
     },
     Error {
         #[serde(flatten)]

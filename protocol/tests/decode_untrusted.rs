@@ -527,6 +527,9 @@ fn other_server_messages_round_trip() {
         ServerMessage::Roster { roster: session.roster(&"s1".into()) },
         ServerMessage::Signal { from: id("h"), payload: SignalPayload::Bye },
         ServerMessage::Chat { from: id("h"), to: vec![], text: "hi".into(), at_ms: 1 },
+        ServerMessage::ChatHistory {
+            lines: vec![protocol::signal::ChatLine { from: id("c1"), to: vec![id("h")], text: "earlier".into(), at_ms: 1 }],
+        },
         ServerMessage::Pong,
     ];
     for msg in messages {

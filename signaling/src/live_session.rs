@@ -14,6 +14,8 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Messages queued for one connection before it counts as a slow consumer and is dropped.
 pub const OUTBOUND_QUEUE: usize = 256;
+/// Chat lines sent to a participant who (re)connects; older ones stay in the record.
+const CHAT_HISTORY_LINES: usize = 500;
 /// How long to wait before saving again a presence change whose save failed.
 const SAVE_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -206,12 +208,25 @@ impl LiveSession {
         self.unsaved_offline.remove(&p);
         self.send(&p, &welcome);
         self.send(&p, &ServerMessage::Roster { roster: self.rules.roster(&self.id) });
+        self.send_chat_history(&p).await;
         if let Err(e) = self.apply(Input::Presence { id: p.clone(), online: true }, &p).await {
             // Not online after all: the participant is told why and may reconnect.
             self.conns.remove(&p);
             return Err(e.into());
         }
         Ok(())
+    }
+
+    /// S7: the chat so far that `p` may read, read from the record (it holds every line, and
+    /// survives a restart of signaling). Read here, in the task that also writes new lines,
+    /// so no line is missed or sent twice around a (re)connection.
+    async fn send_chat_history(&mut self, p: &ParticipantId) {
+        let (id, reader) = (self.id.0.clone(), p.0.clone());
+        match self.hub.db.call(move |c| store::chat_lines(c, &id, &reader, CHAT_HISTORY_LINES)).await {
+            Ok(lines) => self.send(p, &ServerMessage::ChatHistory { lines }),
+            // The live session goes on without the earlier lines; new ones still arrive.
+            Err(e) => tracing::error!(session = %self.id, participant = %p, error = %e, "cannot read the chat history"),
+        }
     }
 
     async fn message(&mut self, from: &ParticipantId, msg: ClientMessage) -> Result<(), ErrorCode> {

@@ -3,7 +3,8 @@
 use super::DbError;
 use crate::secrets;
 use protocol::rules::{Role, Session};
-use protocol::ErrorCode;
+use protocol::signal::ChatLine;
+use protocol::{ErrorCode, ParticipantId};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -381,6 +382,39 @@ pub fn took_part(c: &Connection, session: &str, account_id: i64) -> Result<bool,
         params![session, account_id],
         |r| r.get(0),
     )?)
+}
+
+/// The detail of a `chat` record entry.
+#[derive(serde::Deserialize)]
+struct ChatDetail {
+    #[serde(default)]
+    to: Vec<ParticipantId>,
+    text: String,
+}
+
+/// The last `limit` chat lines of the session's record that `reader` may read (S7), oldest
+/// first. A damaged entry is left out and reported.
+pub fn chat_lines(c: &Connection, session: &str, reader: &str, limit: usize) -> Result<Vec<ChatLine>, DbError> {
+    let mut st = c.prepare("SELECT at_ms, actor, detail, id FROM record WHERE session_id = ?1 AND kind = 'chat' ORDER BY id DESC")?;
+    let mut rows = st.query([session])?;
+    let reader = ParticipantId(reader.to_owned());
+    let mut lines = Vec::new();
+    while let Some(r) = rows.next()? {
+        if lines.len() >= limit {
+            break;
+        }
+        let (at_ms, actor, raw, entry): (i64, Option<String>, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        let (Some(from), Ok(d)) = (actor, serde_json::from_str::<ChatDetail>(&raw)) else {
+            tracing::error!(session, entry, "a chat entry of the record does not parse");
+            continue;
+        };
+        let line = ChatLine { from: ParticipantId(from), to: d.to, text: d.text, at_ms: u64::try_from(at_ms).unwrap_or(0) };
+        if line.readable_by(&reader) {
+            lines.push(line);
+        }
+    }
+    lines.reverse();
+    Ok(lines)
 }
 
 pub fn record(c: &Connection, session: &str) -> Result<Vec<RecordEntry>, DbError> {
