@@ -1,8 +1,8 @@
 // Scenario (S9, S10, issue 19 finding 6): the customer's camera keeps playing when a screen share
-// starts. The CSR sees the customer's camera (the agent's test picture), then views the desktop:
-// the desktop shows, and the camera's picture goes on (its frame count keeps growing, its
-// pixels are still the test picture).
-import { scenario, signIn, startSession, inviteAgent, check, tab, WAIT, log, viewScreen, videoPixels } from './lib.mjs';
+// starts. The CSR shows their video and sees the customer's camera (the agent's test picture),
+// then views the desktop: the desktop shows, and the camera's picture goes on (its frame count
+// keeps growing, its pixels are still the test picture).
+import { scenario, signIn, startSession, inviteAgent, check, tab, WAIT, log, viewScreen, videoPixels, FAKE_MEDIA } from './lib.mjs';
 
 /** The camera's test picture: colour bars, several distinct bright colours across a row. */
 const ROW = Array.from({ length: 8 }, (_, i) => [(i + 0.5) / 8, 0.3]);
@@ -35,6 +35,8 @@ scenario('camera_during_screen_share', async (t) => {
   const agent = await inviteAgent(t);
 
   await tab(page, 'av');
+  await page.locator('#video-start').click();
+  await agent.expect("Alice's video is showing");
   await page.locator('#camera-ask').click();
   await agent.expect('Alice (support) asks to turn on your camera');
   agent.type('y');
@@ -47,4 +49,4 @@ scenario('camera_during_screen_share', async (t) => {
   await tab(page, 'av');
   await cameraPlays(page, 'while the screen is shared');
   log('the customer\'s camera keeps playing while the screen is shared');
-});
+}, { chromiumArgs: FAKE_MEDIA });

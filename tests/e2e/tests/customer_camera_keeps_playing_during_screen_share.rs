@@ -1,4 +1,4 @@
-//! Scenario (S9, S10): the customer's camera keeps playing when the CSR starts viewing their
+//! Scenario (S9, S10): after the CSR's video and the customer's camera, the camera keeps playing when the CSR starts viewing their
 //! screen.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
