@@ -1,5 +1,5 @@
-//! Scenario (S9, S10): after the CSR's video and the customer's camera, the camera keeps playing when the CSR starts viewing their
-//! screen.
+//! Scenario (S9, S10): after the CSR's video and the customer's camera, the camera keeps
+//! playing when the CSR starts viewing the customer's screen.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[test]
