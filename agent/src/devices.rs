@@ -16,7 +16,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
-use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::rtp_transceiver::RtpSender;
 
 const CAMERA_SIZE: (u32, u32) = (640, 480);
@@ -68,7 +67,7 @@ impl Devices {
             MediaKind::Microphone => tracks::audio_track(track_id),
         };
         let Ok(track) = track.map(Arc::new) else { return (Err(ErrorCode::Internal), None) };
-        let Ok(sender) = peer.pc.add_track(track.clone() as Arc<dyn TrackLocal>).await else { return (Err(ErrorCode::Internal), None) };
+        let Ok(sender) = tracks::add_sending(&peer.pc, track.clone()).await else { return (Err(ErrorCode::Internal), None) };
         let (tx, rx) = mpsc::channel::<Encoded>(8);
         let mut said = None;
         let allowed = (csr.clone(), capability(kind));

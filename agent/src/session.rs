@@ -174,8 +174,12 @@ impl<U: CustomerUi> Session<U> {
             PeerEvent::RemoteVideo(pic) => {
                 let size = (pic.width, pic.height);
                 let name = self.core.name_of(&csr);
+                let first = !self.remote_video.contains_key(&csr);
                 if self.remote_video.insert(csr.clone(), size) != Some(size) {
-                    self.ui.show(Notice::Info(format!("{name}'s video is showing ({}×{}).", size.0, size.1)));
+                    // S9: the customer is offered to share video back.
+                    let back = first && self.core.gate().check(&csr, protocol::Capability::Camera).is_err();
+                    let back = if back { " Share your camera back? Type `camera on`." } else { "" };
+                    self.ui.show(Notice::Info(format!("{name}'s video is showing ({}×{}).{back}", size.0, size.1)));
                 }
                 self.ui.video_frame(&name, &pic);
                 None

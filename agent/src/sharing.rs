@@ -20,7 +20,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use webrtc::data_channel::DataChannel;
-use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::rtp_transceiver::RtpSender;
 
 /// Pictures per second of a share: enough for a pointer to move smoothly, cheap on a static
@@ -99,7 +98,7 @@ impl Shares {
         self.next_track += 1;
         let track_id = format!("share-{}", self.next_track);
         let track = crate::tracks::video_track(&track_id).map(Arc::new).map_err(|_| ErrorCode::Internal)?;
-        let sender = peer.pc.add_track(track.clone() as Arc<dyn TrackLocal>).await.map_err(|_| ErrorCode::Internal)?;
+        let sender = crate::tracks::add_sending(&peer.pc, track.clone()).await.map_err(|_| ErrorCode::Internal)?;
         let (tx, rx) = mpsc::channel::<StreamFrame>(4);
         let allowed = share_grants(target.is_application());
         let who = csr.clone();

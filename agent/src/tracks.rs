@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
 use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::media_stream::Track;
-use webrtc::rtp_transceiver::RtpSender;
+use webrtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit, RtpSender};
 
 fn track(id: &str, kind: RtpCodecKind, codec: RTCRtpCodec) -> webrtc::error::Result<TrackLocalStaticSample> {
     let encoding = RTCRtpEncodingParameters {
@@ -53,6 +53,74 @@ pub fn audio_track(id: &str) -> webrtc::error::Result<TrackLocalStaticSample> {
         rtcp_feedback: vec![],
     };
     track(id, RtpCodecKind::Audio, codec)
+}
+
+/// What the console offered on each media section of `sdp`: its mid, kind (`audio`, `video`)
+/// and whether the console receives there (`sendrecv` or `recvonly`).
+pub fn offered_sections(sdp: &str) -> Vec<(String, String, bool)> {
+    let mut out: Vec<(String, String, bool)> = vec![];
+    let mut current: Option<(Option<String>, String, bool)> = None;
+    let mut flush = |c: Option<(Option<String>, String, bool)>| {
+        if let Some((Some(mid), kind, receives)) = c {
+            out.push((mid, kind, receives));
+        }
+    };
+    for line in sdp.lines().map(str::trim) {
+        if let Some(m) = line.strip_prefix("m=") {
+            flush(current.take());
+            // Without a direction attribute a section is sendrecv (RFC 8866).
+            current = Some((None, m.split(' ').next().unwrap_or_default().to_owned(), true));
+        } else if let Some((mid, _, receives)) = current.as_mut() {
+            if let Some(v) = line.strip_prefix("a=mid:") {
+                *mid = Some(v.to_owned());
+            } else if line == "a=sendonly" || line == "a=inactive" {
+                *receives = false;
+            }
+        }
+    }
+    flush(current);
+    out
+}
+
+/// Adds `track` to send towards the console, on a section where the console receives.
+///
+/// The crate's `add_track` takes the first transceiver of the track's kind that has no sender,
+/// whatever the console offered on its section. The transceiver that receives the CSR's own
+/// camera was offered `sendonly`: a share or camera put there reaches nothing, and the crate
+/// then answers `sendrecv` to a `sendonly` offer, which Chromium rejects ("Incompatible
+/// receive direction", docs/webrtc-interop.md pitfall 15). When that is the transceiver
+/// `add_track` would take, the track gets a send-only transceiver of its own instead, for the
+/// console's next offer to give a section.
+pub async fn add_sending(pc: &crate::rtc::Peer, track: Arc<TrackLocalStaticSample>) -> webrtc::error::Result<Arc<dyn RtpSender>> {
+    let kind = track.kind().await;
+    let offered = pc.remote_description().await.map(|d| offered_sections(&d.sdp)).unwrap_or_default();
+    let mut reusable = true;
+    for t in pc.get_transceivers().await {
+        if t.sender().await?.is_some() {
+            continue;
+        }
+        let Some(mid) = t.mid().await? else { continue };
+        let Some((_, section, receives)) = offered.iter().find(|(m, _, _)| *m == mid) else { continue };
+        if section.as_str() == kind_name(kind) {
+            // The first free one of this kind is what `add_track` would take.
+            reusable = *receives;
+            break;
+        }
+    }
+    if reusable {
+        return pc.add_track(track as Arc<dyn TrackLocal>).await;
+    }
+    tracing::debug!("the free section was offered send-only by the console: a transceiver of its own");
+    let init = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Sendonly, streams: vec![], send_encodings: vec![] };
+    let transceiver = pc.add_transceiver_from_track(track as Arc<dyn TrackLocal>, Some(init)).await?;
+    transceiver.sender().await?.ok_or(webrtc::error::Error::ErrRTPSenderNotExisted)
+}
+
+fn kind_name(kind: RtpCodecKind) -> &'static str {
+    match kind {
+        RtpCodecKind::Audio => "audio",
+        _ => "video",
+    }
 }
 
 /// The payload type negotiation gave the sender, once it has one.
@@ -236,5 +304,24 @@ struct AbortOnDrop(tokio::task::JoinHandle<()>);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::offered_sections;
+
+    #[test]
+    fn a_send_only_section_of_the_console_is_not_one_it_receives_on() {
+        let sdp = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=sendrecv\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=recvonly\r\n\
+                   m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:2\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:3\r\na=sendonly\r\n\
+                   m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:4\r\n";
+        let s = offered_sections(sdp);
+        let find = |mid: &str| s.iter().find(|(m, _, _)| m == mid).map(|(_, k, r)| (k.as_str(), *r));
+        assert_eq!(find("0"), Some(("audio", true)));
+        assert_eq!(find("1"), Some(("video", true)));
+        assert_eq!(find("2"), Some(("application", true)));
+        assert_eq!(find("3"), Some(("video", false)));
+        assert_eq!(find("4"), Some(("video", true)), "no direction attribute means sendrecv");
     }
 }

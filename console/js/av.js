@@ -8,10 +8,13 @@ const SPEAKING_LEVEL = 0.04;
 /**
  * Sends the CSR's camera on a transceiver of its own, offering VP8 only (what the agent decodes).
  * addTrack would reuse the recvonly video transceiver of the first offer, which the agent's
- * WebRTC stack then never receives on.
+ * WebRTC stack then never receives on. The transceiver also receives (sendrecv): the agent's
+ * stack puts a later share or camera on the first video section without a sender of its own,
+ * and may do so here; a send-only section would carry that picture nowhere, and the agent's
+ * answer would be rejected ("Incompatible receive direction", docs/webrtc-interop.md).
  */
 function cameraSender(pc, track, stream) {
-  const t = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+  const t = pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
   const caps = RTCRtpReceiver.getCapabilities && RTCRtpReceiver.getCapabilities('video');
   const vp8 = caps ? caps.codecs.filter((c) => /^video\/(vp8|rtx)$/i.test(c.mimeType)) : [];
   if (vp8.length && t.setCodecPreferences) t.setCodecPreferences(vp8);
@@ -26,6 +29,8 @@ export class AvPanel {
     this.levels = new Map(); // participant id -> analyser
     this.speakingNow = new Set();
     this.remote = new Map(); // track id -> {customer, track}
+    this.micAsked = new Set(); // customers asked to join the audio conference
+    this.senders = []; // [link, sender] of the CSR's camera
     this.audioState = h('p', { class: 'muted', id: 'audio-state', text: 'Not in the audio conference.' });
     this.joinButton = h('button', { class: 'primary', id: 'audio-join', onclick: () => this.joinAudio() }, 'Join audio (VoIP)');
     this.muteButton = h('button', { id: 'audio-mute', hidden: true, onclick: () => this.toggleMute() }, 'Mute');
@@ -59,8 +64,30 @@ export class AvPanel {
     this.camAsk.disabled = !c || !video || !this.ctx.isHost();
     if (!c && !this.cam) this.videoState.textContent = 'Video can start only after a customer has joined.';
     else if (this.videoState.textContent.startsWith('Video can start')) this.videoState.textContent = '';
-    // New connections get the microphone too.
+    // New connections get the microphone too, and a customer who joined later is asked to join
+    // the audio conference (S8); the CSR's running video goes to them as well (S9).
     if (this.mic) for (const l of this.ctx.links.values()) if (l.audio && !l.audio.sender.track) l.setMicrophone(this.mic.getAudioTracks()[0]).catch(() => {});
+    if (this.mic && this.ctx.isHost()) for (const p of this.ctx.customers()) if (p.online && !this.micAsked.has(p.id)) this.askMicrophone(p.id);
+    if (this.cam) {
+      const track = this.cam.getVideoTracks()[0];
+      for (const l of this.ctx.links.values()) {
+        if (l.pc && !this.senders.some(([sent]) => sent === l)) this.senders.push([l, cameraSender(l.pc, track, this.cam)]);
+      }
+    }
+  }
+
+  /** Asks `customer` to join the audio conference with their microphone (S8, S21), once. */
+  async askMicrophone(customer) {
+    this.micAsked.add(customer);
+    this.audioState.textContent = "You are in the audio conference. Waiting for the customer's permission for their microphone…";
+    try {
+      if (await this.ctx.askConsent(customer, 'microphone')) {
+        const l = this.ctx.links.get(customer);
+        if (l) l.send({ type: 'start_media', kind: 'microphone' });
+      } else this.audioState.textContent = 'You are in the audio conference. The customer did not allow their microphone.';
+    } catch (e) {
+      this.audioState.textContent = `You are in the audio conference. ${describe(e)}`;
+    }
   }
 
   speaking(id) {
@@ -112,19 +139,9 @@ export class AvPanel {
     this.leaveButton.hidden = false;
     this.audioState.textContent = 'You are in the audio conference.';
     this.ctx.recording.addAudio(this.mic);
-    // Ask the customer to join with their microphone (S8, S21).
-    const c = this.ctx.customer();
-    if (c && this.ctx.isHost()) {
-      this.audioState.textContent = "You are in the audio conference. Waiting for the customer's permission for their microphone…";
-      try {
-        if (await this.ctx.askConsent(c.id, 'microphone')) {
-          const l = this.ctx.link(c.id);
-          if (l) l.send({ type: 'start_media', kind: 'microphone' });
-        } else this.audioState.textContent = 'You are in the audio conference. The customer did not allow their microphone.';
-      } catch (e) {
-        this.audioState.textContent = `You are in the audio conference. ${describe(e)}`;
-      }
-    }
+    // Ask the customers to join with their microphone (S8, S21); later ones when they join.
+    this.micAsked = new Set();
+    if (this.ctx.isHost()) for (const c of this.ctx.customers()) if (c.online) await this.askMicrophone(c.id);
   }
 
   toggleMute() {
@@ -143,6 +160,7 @@ export class AvPanel {
     if (this.mic) this.mic.getTracks().forEach((t) => t.stop());
     this.mic = null;
     this.levels.delete(this.ctx.me);
+    this.micAsked = new Set();
     this.joinButton.hidden = false;
     this.muteButton.hidden = true;
     this.leaveButton.hidden = true;

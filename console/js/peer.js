@@ -3,7 +3,8 @@
 // recvonly video transceiver from the first offer (so the agent's tracks map onto them), and
 // makes a new offer whenever the agent says `renegotiation_needed` or a local track is added.
 // The agent, as answerer, can only send on sections the console offered: each offer holds as
-// many recvonly video sections as the agent has video tracks at once (screen and camera).
+// many receiving video sections as the agent has video tracks at once (screen and camera), and
+// the console offers no send-only video section (the agent's stack may reuse any of them).
 
 import { Sha256 } from './sha256.js';
 
@@ -109,9 +110,13 @@ export class AgentLink {
     else if (msg.type === 'media_stopped' && msg.kind === 'camera') this.agentVideo.camera = null;
   }
 
-  /** One recvonly video section per running agent video track (sections are reused). */
+  /**
+   * One receiving video section per running agent video track (sections are reused). The CSR's
+   * camera section receives too (av.js), so the agent may send on it.
+   */
   offerVideoSections() {
-    const receiving = this.pc.getTransceivers().filter((t) => t.currentDirection !== 'stopped' && t.receiver.track.kind === 'video' && t.direction === 'recvonly');
+    const receiving = this.pc.getTransceivers().filter((t) => t.currentDirection !== 'stopped' && t.receiver.track.kind === 'video'
+      && (t.direction === 'recvonly' || t.direction === 'sendrecv'));
     const running = Object.values(this.agentVideo).filter(Boolean).length;
     for (let n = receiving.length; n < running; n++) this.pc.addTransceiver('video', { direction: 'recvonly' });
   }

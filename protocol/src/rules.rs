@@ -100,17 +100,62 @@ pub enum StopReason {
 /// Something a participant does, as seen by the rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
-    Join { id: ParticipantId, name: String, role: Role },
-    Presence { id: ParticipantId, online: bool },
-    Leave { id: ParticipantId },
-    Promote { by: ParticipantId, customer: ParticipantId },
-    TransferControl { by: ParticipantId, to: ParticipantId },
-    RequestConsent { by: ParticipantId, customer: ParticipantId, capability: Capability, request: RequestId },
-    AnswerConsent { by: ParticipantId, request: RequestId, granted: bool, scope: GrantScope },
-    Revoke { by: ParticipantId, capability: Capability },
-    Start { by: ParticipantId, activity: Activity, customer: Option<ParticipantId> },
-    Stop { by: ParticipantId, activity: Activity, customer: Option<ParticipantId> },
-    End { by: ParticipantId },
+    Join {
+        id: ParticipantId,
+        name: String,
+        role: Role,
+    },
+    Presence {
+        id: ParticipantId,
+        online: bool,
+    },
+    Leave {
+        id: ParticipantId,
+    },
+    Promote {
+        by: ParticipantId,
+        customer: ParticipantId,
+    },
+    TransferControl {
+        by: ParticipantId,
+        to: ParticipantId,
+    },
+    RequestConsent {
+        by: ParticipantId,
+        customer: ParticipantId,
+        capability: Capability,
+        request: RequestId,
+    },
+    AnswerConsent {
+        by: ParticipantId,
+        request: RequestId,
+        granted: bool,
+        scope: GrantScope,
+    },
+    Revoke {
+        by: ParticipantId,
+        capability: Capability,
+    },
+    /// The customer offers their camera or microphone to a CSR on their own (S9): a grant.
+    OfferConsent {
+        by: ParticipantId,
+        csr: ParticipantId,
+        capability: Capability,
+        request: RequestId,
+    },
+    Start {
+        by: ParticipantId,
+        activity: Activity,
+        customer: Option<ParticipantId>,
+    },
+    Stop {
+        by: ParticipantId,
+        activity: Activity,
+        customer: Option<ParticipantId>,
+    },
+    End {
+        by: ParticipantId,
+    },
 }
 
 /// What changed, for signaling to broadcast and record (S22).
@@ -299,6 +344,7 @@ impl Session {
             Input::RequestConsent { by, customer, capability, request } => self.request_consent(&by, &customer, capability, request),
             Input::AnswerConsent { by, request, granted, scope } => self.answer_consent(&by, &request, granted, scope),
             Input::Revoke { by, capability } => self.revoke(&by, capability),
+            Input::OfferConsent { by, csr, capability, request } => self.offer_consent(&by, &csr, capability, request),
             Input::Start { by, activity, customer } => self.start_activity(&by, activity, customer),
             Input::Stop { by, activity, customer } => self.stop_activity(&by, activity, customer),
             Input::End { by } => self.end(&by),
@@ -520,6 +566,37 @@ impl Session {
             return Err(ErrorCode::UnknownRequest);
         }
         Ok(events)
+    }
+
+    /// S9, S21: the customer shares their own camera (or microphone) with a CSR without being
+    /// asked. Their offer is their explicit grant, for this session, to that CSR by name; a
+    /// request of the CSR for it that is still open is answered by it.
+    fn offer_consent(&mut self, by: &ParticipantId, csr: &ParticipantId, capability: Capability, request: RequestId) -> Outcome {
+        self.require_customer(by).map_err(|e| if e == ErrorCode::UnknownParticipant { ErrorCode::NotInSession } else { e })?;
+        if self.member(csr).is_none_or(|m| m.role != Role::Csr) {
+            return Err(ErrorCode::UnknownParticipant);
+        }
+        if !matches!(capability, Capability::Camera | Capability::Microphone) {
+            return Err(ErrorCode::InvalidMessage);
+        }
+        if !self.features.allows(Activity::Capability(capability)) {
+            return Err(ErrorCode::FeatureDisabled);
+        }
+        if self.grants.iter().any(|g| g.request() == &request) {
+            return Err(ErrorCode::AlreadyExists);
+        }
+        if self.is_granted(by, capability, csr) {
+            return Err(ErrorCode::AlreadyGranted);
+        }
+        self.grants.retain(|g| !(&g.customer == by && &g.csr == csr && g.capability == capability));
+        let scope = GrantScope::Session;
+        self.grants.push(Grant {
+            customer: by.clone(),
+            capability,
+            csr: csr.clone(),
+            state: GrantState::Granted { request: request.clone(), scope },
+        });
+        Ok(vec![Event::ConsentGranted { request, customer: by.clone(), capability, csr: csr.clone(), scope }])
     }
 
     /// S21: revocation takes effect at once, for every CSR; what depends on the grant stops

@@ -691,3 +691,38 @@ fn s21_allow_once_lives_while_another_activity_still_uses_it() {
     ok(&mut s, stopping(HOST, cap(ApplicationControl), Some("cust1")));
     assert!(!s.is_granted(&id("cust1"), ApplicationControl, &id(HOST)));
 }
+
+fn offering(customer: &str, csr: &str, capability: Capability, request: &str) -> Input {
+    Input::OfferConsent { by: id(customer), csr: id(csr), capability, request: req(request) }
+}
+
+#[test]
+fn s9_s21_a_customer_who_shares_their_camera_on_their_own_grants_it_to_that_csr() {
+    let mut s = session_with_helper(1);
+    let events = ok(&mut s, offering("cust1", HOST, Camera, "own-1"));
+    assert_eq!(
+        events,
+        vec![Event::ConsentGranted {
+            request: req("own-1"),
+            customer: id("cust1"),
+            capability: Camera,
+            csr: id(HOST),
+            scope: GrantScope::Session
+        }]
+    );
+    assert!(s.is_granted(&id("cust1"), Camera, &id(HOST)));
+    assert!(!s.is_granted(&id("cust1"), Camera, &id(HELPER)), "given to that CSR by name");
+    refused(&mut s, offering("cust1", HOST, Camera, "own-2"), ErrorCode::AlreadyGranted);
+    // Revoked like any other grant.
+    ok(&mut s, Input::Revoke { by: id("cust1"), capability: Camera });
+    assert!(!s.is_granted(&id("cust1"), Camera, &id(HOST)));
+}
+
+#[test]
+fn s21_only_a_customer_offers_and_only_their_own_camera_or_microphone() {
+    let mut s = session_with_helper(1);
+    refused(&mut s, offering(HOST, HELPER, Camera, "o1"), ErrorCode::NotACustomer);
+    refused(&mut s, offering("cust1", HOST, ScreenView, "o2"), ErrorCode::InvalidMessage);
+    refused(&mut s, offering("cust1", "cust1", Camera, "o3"), ErrorCode::UnknownParticipant);
+    ok(&mut s, offering("cust1", HOST, Microphone, "o4"));
+}

@@ -34,6 +34,9 @@ pub enum ClientMessage {
     },
     /// The customer takes a grant back (S21); it ends at once.
     ConsentRevoke { capability: Capability },
+    /// The customer offers one of their own devices to a CSR without being asked (S9: sharing
+    /// their camera back). The offer is their grant, for this session, to that CSR.
+    ConsentOffer { request: RequestId, csr: ParticipantId, capability: Capability },
     /// A CSR starts using a granted capability, or a consent-free activity.
     ActivityStart {
         activity: Activity,
@@ -67,12 +70,13 @@ pub enum ClientMessage {
 }
 
 /// The wire names of [`ClientMessage`] variants, to tell an unknown type from a bad one.
-pub const CLIENT_TYPES: [&str; 13] = [
+pub const CLIENT_TYPES: [&str; 14] = [
     "hello",
     "signal",
     "consent_request",
     "consent_answer",
     "consent_revoke",
+    "consent_offer",
     "activity_start",
     "activity_stop",
     "promote",

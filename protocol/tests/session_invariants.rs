@@ -113,6 +113,8 @@ fn input() -> impl Strategy<Value = Input> {
         12 => (customer(), request(), prop::bool::weighted(0.8), scope())
             .prop_map(|(by, request, granted, scope)| Input::AnswerConsent { by, request, granted, scope }),
         4 => (customer(), capability()).prop_map(|(by, capability)| Input::Revoke { by, capability }),
+        1 => (customer(), csr(), capability(), request())
+            .prop_map(|(by, csr, capability, request)| Input::OfferConsent { by, csr, capability, request }),
         12 => (csr(), activity(), prop::option::weighted(0.9, customer()))
             .prop_map(|(by, activity, customer)| Input::Start { by, activity, customer }),
         6 => (anyone(), activity(), prop::option::weighted(0.9, customer()))

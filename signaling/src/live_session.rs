@@ -253,6 +253,7 @@ impl LiveSession {
             }
             ClientMessage::ConsentAnswer { request, granted, scope } => Input::AnswerConsent { by: from.clone(), request, granted, scope },
             ClientMessage::ConsentRevoke { capability } => Input::Revoke { by: from.clone(), capability },
+            ClientMessage::ConsentOffer { request, csr, capability } => Input::OfferConsent { by: from.clone(), csr, capability, request },
             ClientMessage::ActivityStart { activity, customer } => Input::Start { by: from.clone(), activity, customer },
             ClientMessage::ActivityStop { activity, customer } => Input::Stop { by: from.clone(), activity, customer },
             ClientMessage::Promote { customer } => Input::Promote { by: from.clone(), customer },

@@ -52,6 +52,9 @@ pub enum GateInput {
     Described { request: RequestId, what: String },
     /// The customer answered a prompt.
     Answered { request: RequestId, answer: Answer },
+    /// The customer offers their own camera or microphone to `csr` without being asked (S9):
+    /// their grant, for this session.
+    Offered { request: RequestId, csr: ParticipantId, capability: Capability },
     /// The customer takes a capability back from everyone (with what it implies, S21).
     Revoked { capability: Capability },
     /// Signaling ended grants of `csr` (a hand-over, an "allow once" whose activity stopped):
@@ -74,6 +77,8 @@ pub enum GateOutput {
     SendAnswer { request: RequestId, granted: bool, scope: GrantScope },
     /// Tell signaling about a revocation (recorded, S22).
     SendRevoke { capability: Capability },
+    /// Tell signaling about the customer's own offer (recorded as their grant, S22).
+    SendOffer { request: RequestId, csr: ParticipantId, capability: Capability },
 }
 
 #[derive(Debug, Clone)]
@@ -213,6 +218,13 @@ impl ConsentGate {
                     }
                 }
                 vec![GateOutput::SendAnswer { request, granted: scope.is_some(), scope: scope.unwrap_or_default() }]
+            }
+            GateInput::Offered { request, csr, capability } => {
+                if !matches!(capability, Capability::Camera | Capability::Microphone) || self.check(&csr, capability).is_ok() {
+                    return vec![];
+                }
+                self.granted.insert((csr.clone(), capability), GrantScope::Session);
+                vec![GateOutput::SendOffer { request, csr, capability }]
             }
             GateInput::Revoked { capability } => {
                 let gone = policy::revoked_with(capability);

@@ -161,3 +161,17 @@ fn after_the_end_every_grant_is_gone_and_nothing_is_asked() {
     assert!(req(&mut g, "r2", Capability::Camera, &alice()).is_empty());
     assert!(g.snapshot().is_empty());
 }
+
+#[test]
+fn s9_the_customers_own_camera_offer_is_their_grant_to_that_csr() {
+    let mut g = ConsentGate::new();
+    let out = g.handle(GateInput::Offered { request: "own-1".into(), csr: alice(), capability: Capability::Camera });
+    assert_eq!(out, vec![GateOutput::SendOffer { request: "own-1".into(), csr: alice(), capability: Capability::Camera }]);
+    assert_eq!(g.check(&alice(), Capability::Camera), Ok(()));
+    assert_eq!(g.check(&bob(), Capability::Camera), Err(ErrorCode::ConsentRequired));
+    // Nothing but their own devices can be offered.
+    assert!(g.handle(GateInput::Offered { request: "own-2".into(), csr: alice(), capability: Capability::ScreenView }).is_empty());
+    assert_eq!(g.check(&alice(), Capability::ScreenView), Err(ErrorCode::ConsentRequired));
+    g.handle(GateInput::Revoked { capability: Capability::Camera });
+    assert_eq!(g.check(&alice(), Capability::Camera), Err(ErrorCode::ConsentRequired));
+}

@@ -60,6 +60,8 @@ pub enum CustomerAction {
         request: RequestId,
         answer: Answer,
     },
+    /// Share the camera with the host CSR without being asked (S9: video back).
+    ShareCamera,
     /// Take a capability back from everyone (with what it implies).
     Revoke(Capability),
     /// Stop everything and take every grant back.

@@ -32,6 +32,7 @@ pub const HELP: &str = "Commands:
   grants                list what you allowed, to whom
   revoke <what>         take a permission back at once, e.g. `revoke screen_view` or `revoke 1`
   revoke all            stop everything and take every permission back
+  camera on / off       share your camera with support on your own, or stop it
   chat <text>           message everyone;  @Name <text> messages one person
   accept <n> / refuse <n>   download or refuse offered file number n
   leave                 leave the session (the agent closes)
@@ -213,6 +214,8 @@ impl<W: Write + Send> CustomerUi for TerminalUi<W> {
                     None
                 }
             },
+            "camera" if rest.eq_ignore_ascii_case("on") => Some(CustomerAction::ShareCamera),
+            "camera" if rest.eq_ignore_ascii_case("off") => Some(CustomerAction::Revoke(Capability::Camera)),
             "chat" if !rest.is_empty() => Some(CustomerAction::Chat { to: vec![], text: rest.to_owned() }),
             "accept" => self.offer(rest, true),
             "refuse" => self.offer(rest, false),

@@ -153,10 +153,7 @@ impl MediaTable {
                 if self.devices.contains_key(&(csr.clone(), kind)) {
                     return error(out, &csr, ErrorCode::ActivityActive);
                 }
-                self.next_track += 1;
-                let track = format!("{}-{}", if kind == MediaKind::Camera { "camera" } else { "mic" }, self.next_track);
-                self.devices.insert((csr.clone(), kind), Device::Starting);
-                out.push_back(Command::StartDevice { csr, kind, track });
+                self.start_device(csr, kind, out);
             }
             PeerMessage::StopMedia { kind } => {
                 if !self.stop_device(&csr, kind, ErrorCode::ActivityNotActive, out) {
@@ -164,6 +161,26 @@ impl MediaTable {
                 }
             }
             _ => error(out, &csr, ErrorCode::InvalidMessage),
+        }
+    }
+
+    fn start_device(&mut self, csr: ParticipantId, kind: MediaKind, out: &mut VecDeque<Command>) {
+        self.next_track += 1;
+        let track = format!("{}-{}", if kind == MediaKind::Camera { "camera" } else { "mic" }, self.next_track);
+        self.devices.insert((csr.clone(), kind), Device::Starting);
+        out.push_back(Command::StartDevice { csr, kind, track });
+    }
+
+    /// Whether `kind` runs (or starts) towards `csr`.
+    pub(super) fn device_wanted(&self, csr: &ParticipantId, kind: MediaKind) -> bool {
+        self.devices.contains_key(&(csr.clone(), kind))
+    }
+
+    /// The customer starts `kind` towards `csr` on their own (S9), under the grant their offer
+    /// gave; the CSR's console hears of it as of any device (`media_started`).
+    pub(super) fn start_own_device(&mut self, ctx: &Ctx<'_>, csr: ParticipantId, kind: MediaKind, out: &mut VecDeque<Command>) {
+        if ctx.gate.check(&csr, device_capability(kind)).is_ok() && !self.device_wanted(&csr, kind) {
+            self.start_device(csr, kind, out);
         }
     }
 

@@ -13,11 +13,12 @@ pub use io::{Command, Destination, Input, PullReady, ShareId, ShareReady, Transf
 
 use crate::consent::{Answer, ConsentGate, GateInput, GateOutput, GrantEntry};
 use crate::customer::{CustomerAction, GrantView, Notice, Person};
+use protocol::media::MediaKind;
 use protocol::peer::PeerMessage;
 use protocol::policy::{self, displayable};
 use protocol::rules::{Event, Role};
 use protocol::signal::{ClientMessage, Roster};
-use protocol::{Activity, Capability, ErrorCode, ParticipantId};
+use protocol::{Activity, Capability, ErrorCode, ParticipantId, RequestId};
 use std::collections::{BTreeSet, VecDeque};
 
 /// The customer agent's state for one session.
@@ -31,6 +32,8 @@ pub struct Agent {
     files: files::FileTable,
     /// The last grant snapshot published, to publish only changes.
     published: Option<BTreeSet<(ParticipantId, Capability)>>,
+    /// Offers the customer made on their own (their camera), to name each one.
+    offers: u32,
     now_ms: u64,
     ended: bool,
 }
@@ -46,6 +49,7 @@ impl Agent {
             media: media::MediaTable::default(),
             files: files::FileTable::new(shared_folder),
             published: None,
+            offers: 0,
             now_ms: 0,
             ended: false,
         }
@@ -288,6 +292,7 @@ impl Agent {
                     )));
                 }
             }
+            CustomerAction::ShareCamera => self.share_camera(),
             CustomerAction::Revoke(capability) => self.revoke(capability),
             CustomerAction::RevokeAll => {
                 let all: BTreeSet<Capability> = self.gate.grants().into_iter().map(|g| g.capability).collect();
@@ -344,6 +349,25 @@ impl Agent {
         self.apply(out);
     }
 
+    /// S9: the customer shares their camera back with the host CSR on their own. The offer is
+    /// their grant (sent to signaling, which records it); the camera starts as if the CSR had
+    /// asked, and their console shows it.
+    fn share_camera(&mut self) {
+        let Some(host) = self.roster.as_ref().map(|r| r.host.clone()).filter(|h| self.is_csr(h)) else {
+            return self.show(Notice::Info("No one from support is in the session to share your camera with.".into()));
+        };
+        let name = self.name_of(&host);
+        if self.media.device_wanted(&host, MediaKind::Camera) {
+            return self.show(Notice::Info(format!("{name} already sees your camera. Type `revoke camera` to stop it.")));
+        }
+        self.offers += 1;
+        let request = RequestId(format!("own-camera-{}", self.offers));
+        self.gate_do(GateInput::Offered { request, csr: host.clone(), capability: Capability::Camera });
+        let ctx = ctx!(self);
+        self.media.start_own_device(&ctx, host, MediaKind::Camera, &mut self.out);
+        self.show(Notice::Info(format!("You share your camera with {name}. Type `revoke camera` to stop it at any moment.")));
+    }
+
     fn gate_do(&mut self, input: GateInput) {
         let out = self.gate.handle(input);
         self.apply(out);
@@ -359,6 +383,9 @@ impl Agent {
                 }),
                 GateOutput::SendAnswer { request, granted, scope } => {
                     self.out.push_back(Command::Signal(ClientMessage::ConsentAnswer { request, granted, scope }))
+                }
+                GateOutput::SendOffer { request, csr, capability } => {
+                    self.out.push_back(Command::Signal(ClientMessage::ConsentOffer { request, csr, capability }))
                 }
                 GateOutput::SendRevoke { capability } => {
                     self.out.push_back(Command::Signal(ClientMessage::ConsentRevoke { capability }));

@@ -267,6 +267,7 @@ impl Pair {
         let input = match m {
             ClientMessage::ConsentAnswer { request, granted, scope } => rules::Input::AnswerConsent { by, request, granted, scope },
             ClientMessage::ConsentRevoke { capability } => rules::Input::Revoke { by, capability },
+            ClientMessage::ConsentOffer { request, csr, capability } => rules::Input::OfferConsent { by, csr, capability, request },
             ClientMessage::Leave => rules::Input::Leave { id: by },
             _ => return,
         };

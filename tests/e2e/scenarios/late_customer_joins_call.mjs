@@ -1,0 +1,35 @@
+// Scenario (S8, S9, issue 19 finding 6): a customer who joins after the audio conference and the
+// CSR's video started is asked to join the audio (their agent prompts for the microphone) and
+// sees the CSR's video, without the CSR doing anything again.
+import { scenario, signIn, startSession, inviteAgent, tab, WAIT, log, FAKE_MEDIA, Agent } from './lib.mjs';
+
+scenario('late_customer_joins_call', async (t) => {
+  const { page } = t;
+  await signIn(page);
+  await startSession(page);
+  const first = await inviteAgent(t);
+
+  // The audio conference and the CSR's video run with the first customer.
+  await tab(page, 'av');
+  await page.locator('#audio-join').click();
+  await first.expect('Alice (support) asks to use your microphone');
+  first.type('y');
+  await page.locator('#audio-state', { hasText: 'You are in the audio conference with Dana.' }).waitFor({ timeout: WAIT });
+  await page.locator('#video-start').click();
+  await page.locator('#video-state', { hasText: 'Your video is shown to the customer' }).waitFor({ timeout: WAIT });
+  await first.expect("Alice's video is showing");
+  log('audio and video run with the first customer');
+
+  // A second customer joins now: asked for their microphone, shown the CSR's video.
+  await page.locator('#invite-customer').click();
+  const code = (await page.locator('#invitation-code').textContent()).trim();
+  await page.getByRole('button', { name: 'Done' }).click();
+  const late = new Agent(code);
+  t.agents.push(late);
+  await late.expect('Connected to support session');
+  await late.expect('Alice (support) asks to use your microphone');
+  late.type('y');
+  await late.expect('No microphone is used');
+  await late.expect("Alice's video is showing", WAIT);
+  log('the late customer was asked to join the audio and sees the CSR\'s video');
+}, { chromiumArgs: FAKE_MEDIA });
