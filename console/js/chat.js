@@ -42,16 +42,35 @@ export class ChatPanel {
     this.text.value = '';
   }
 
+  /**
+   * The chat so far, from the session record (a CSR invited later, S17): what was said to
+   * everyone, to this CSR or by them. `participants` name those who left since.
+   */
+  restore(record, participants) {
+    const names = new Map(participants.map((p) => [p.id, p.name]));
+    const name = (id) => (this.ctx.participant(id) ? this.ctx.name(id) : displayable(names.get(id) || id));
+    for (const e of record) {
+      if (e.kind !== 'chat' || !e.detail || typeof e.detail.text !== 'string') continue;
+      const to = Array.isArray(e.detail.to) ? e.detail.to : [];
+      if (to.length && !to.includes(this.ctx.me) && e.actor !== this.ctx.me) continue;
+      this.append({ from: e.actor, to, text: e.detail.text, at_ms: e.at_ms }, name);
+    }
+  }
+
   onChat(msg) {
-    const from = msg.from === this.ctx.me ? 'You' : this.ctx.name(msg.from);
-    const to = msg.to.length ? ' → ' + msg.to.map((t) => this.ctx.name(t)).join(', ') : ' → everyone';
-    this.log.append(h('li', { class: msg.from === this.ctx.me ? 'mine' : 'theirs' },
-      h('span', { class: 'meta', text: `${fmtClock(msg.at_ms)} ${from}${to}` }),
-      h('span', { class: 'text', text: displayable(msg.text, true) })));
-    this.log.scrollTop = this.log.scrollHeight;
+    this.append(msg, (id) => this.ctx.name(id));
     if (msg.from !== this.ctx.me && (this.ctx.active !== 'chat' || document.hidden)) {
       this.unread += 1;
       this.ctx.badge('chat', this.unread);
     }
+  }
+
+  append(msg, name) {
+    const from = msg.from === this.ctx.me ? 'You' : name(msg.from);
+    const to = msg.to.length ? ' → ' + msg.to.map((t) => name(t)).join(', ') : ' → everyone';
+    this.log.append(h('li', { class: msg.from === this.ctx.me ? 'mine' : 'theirs' },
+      h('span', { class: 'meta', text: `${fmtClock(msg.at_ms)} ${from}${to}` }),
+      h('span', { class: 'text', text: displayable(msg.text, true) })));
+    this.log.scrollTop = this.log.scrollHeight;
   }
 }

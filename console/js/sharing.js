@@ -13,6 +13,10 @@ const MODES = {
   application_control: { label: 'Control application', window: true, control: true },
 };
 const BUTTONS = ['left', 'middle', 'right', 'back', 'forward'];
+/** S12 in signaling's words (protocol/src/error.rs), shown before asking the customer. */
+const BLOCKED = {
+  file_transfer_active: 'Application sharing cannot start while a file transfer runs. End the file transfer first.',
+};
 
 export class SharePanel {
   constructor(ctx) {
@@ -56,6 +60,8 @@ export class SharePanel {
     const c = this.ctx.customer();
     if (!c) return;
     const mode = MODES[capability];
+    const blocked = this.ctx.blocked(capability);
+    if (blocked) return this.setState(`${BLOCKED[blocked] || 'This cannot start now.'} (${blocked})`);
     this.setState(`${mode.label}: waiting for the customer's permission…`);
     this.menu.querySelectorAll('button').forEach((b) => { b.disabled = true; });
     try {
@@ -97,11 +103,24 @@ export class SharePanel {
   }
 
   startShare(target) {
+    const blocked = this.ctx.blocked(this.share.capability);
+    if (blocked) {
+      this.stop(false, true);
+      return this.setState(`${BLOCKED[blocked] || 'This cannot start now.'} (${blocked})`);
+    }
     this.share.target = target;
-    const ref = this.ctx.activity(true, this.share.capability, this.share.customer);
-    this.ctx.onRefusal(ref, (e) => { if (e.code !== 'activity_active') { this.setState(describe(e)); this.stop(true); } });
+    const share = this.share;
+    const ref = this.ctx.activity(true, share.capability, share.customer);
+    this.ctx.onRefusal(ref, (e) => { if (e.code !== 'activity_active' && this.share === share) this.refused(e); });
     this.setState('Starting…');
     this.send({ type: 'start_share', target });
+  }
+
+  /** Signaling refused to start the share: its reason stays on screen (nothing to stop there). */
+  refused(err) {
+    this.send({ type: 'stop_share' });
+    this.stop(false, true);
+    this.setState(describe(err));
   }
 
   onPeer(customer, msg) {
@@ -132,7 +151,7 @@ export class SharePanel {
         toast("The customer's clipboard text arrived (Clipboard field).");
         return;
       case 'error':
-        if (this.share.pending) { this.setState(describe(msg)); this.stop(false); }
+        if (this.share.pending) { this.stop(false); this.setState(describe(msg)); }
         return;
       default:
     }
@@ -187,7 +206,11 @@ export class SharePanel {
       this.send({ type: 'stop_share' });
       this.setState('Sharing stopped.');
     }
-    if (!bySignaling && (s.target || ask)) this.ctx.activity(false, s.capability, s.customer);
+    if (!bySignaling && (s.target || ask)) {
+      // Already stopped there (refused, or ended by the other side): nothing to tell the CSR.
+      const ref = this.ctx.activity(false, s.capability, s.customer);
+      this.ctx.onRefusal(ref, (e) => { if (e.code !== 'activity_not_active') showError(e); });
+    }
     this.share = null;
     this.video.srcObject = null;
     this.stopButton.hidden = true;

@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/login", post(acc::login))
         .route("/api/logout", post(acc::logout))
         .route("/api/me", get(acc::me))
+        .route("/api/notices", get(crate::notices::stream))
         .route("/api/password", post(acc::change_password))
         .route("/api/session-types", get(acc::session_types))
         .route("/api/features", get(acc::features))
@@ -72,7 +73,17 @@ pub fn prepare(config: Config, clock: Clock) -> Result<AppState, StartError> {
     let metrics = Arc::new(Metrics::default());
     let hub = Hub::new(db.clone(), metrics.clone(), clock.clone());
     let ws_slots = Arc::new(Semaphore::new(config.max_connections));
-    Ok(Arc::new(App { config, clock, db, hub, metrics, limits: Limits::default(), ws_slots }))
+    Ok(Arc::new(App {
+        config,
+        clock,
+        db,
+        hub,
+        metrics,
+        limits: Limits::default(),
+        ws_slots,
+        idempotency: Default::default(),
+        notices: Default::default(),
+    }))
 }
 
 /// Why the service could not start or stopped with an error.
