@@ -99,6 +99,11 @@ impl CsrNotices {
         }
     }
 
+    /// Ends every open stream (graceful shutdown waits for open responses to finish).
+    pub fn close_all(&self) {
+        self.lock().streams.clear();
+    }
+
     /// The session ended: nobody is invited into it any more.
     pub fn ended(&self, session: &str) {
         let mut inner = self.lock();
@@ -156,6 +161,9 @@ mod tests {
         n.invited(2, notice("ses2"));
         n.ended("ses2");
         assert!(n.subscribe(2).unwrap().0.is_empty());
+        // Shutting down ends the streams.
+        n.close_all();
+        assert_eq!(rx.recv().await, None);
     }
 
     #[test]

@@ -4,5 +4,8 @@
 
 #[test]
 fn application_sharing_starts_once_the_file_offer_ended() {
-    e2e::run_scenario("s12_offer_then_application", e2e::Needs { xvfb: true, app_window: Some("Customer's invoice app"), ..Default::default() });
+    e2e::run_scenario(
+        "s12_offer_then_application",
+        e2e::Needs { xvfb: true, app_window: Some("Customer's invoice app"), ..Default::default() },
+    );
 }
