@@ -161,6 +161,7 @@ mod tests {
         n.invited(2, notice("ses2"));
         n.ended("ses2");
         assert!(n.subscribe(2).unwrap().0.is_empty());
+        assert_eq!(rx.recv().await, Some(notice("ses2")));
         // Shutting down ends the streams.
         n.close_all();
         assert_eq!(rx.recv().await, None);
