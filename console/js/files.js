@@ -157,11 +157,10 @@ export class FilesPanel {
 
   /** S12: once nothing offered is pending, the offer ends (application sharing may start). */
   stopOfferIfDone() {
-    if (this.pendingOffers().length || !this.ctx.running('basic_file_transfer') || this.stoppingOffer) return;
-    this.stoppingOffer = true;
+    if (this.pendingOffers().length || !this.ctx.running('basic_file_transfer')) return;
+    // A second stop before the roster caught up is refused as not running: not an error here.
     const ref = this.ctx.activity(false, 'basic_file_transfer');
     this.ctx.onRefusal(ref, (e) => { if (e.code !== 'activity_not_active') showError(e); });
-    setTimeout(() => { this.stoppingOffer = false; }, 1000);
   }
 
   // ---------- advanced (S11, S13) ----------

@@ -334,7 +334,9 @@ export class SessionView {
   }
 
   onPeer(customer, msg) {
-    if (msg.type === 'error') showError({ code: msg.code, message: `${this.name(customer)}'s agent: ${msg.message}` });
+    // "Not running" answers a stop that the agent already carried out (signaling's stop reached
+    // it first): the CSR asked for exactly that, so it is no error to show.
+    if (msg.type === 'error' && msg.code !== 'activity_not_active') showError({ code: msg.code, message: `${this.name(customer)}'s agent: ${msg.message}` });
     for (const p of Object.values(this.panels)) if (p.onPeer) p.onPeer(customer, msg);
   }
 
