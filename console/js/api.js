@@ -10,8 +10,10 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body) {
+/** `key`: an Idempotency-Key; the server answers a repeat of it with the first answer. */
+export async function api(method, path, body, key) {
   const init = { method, credentials: 'same-origin', headers: {} };
+  if (key) init.headers['idempotency-key'] = key;
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -67,6 +69,11 @@ export function toast(text, kind = 'info') {
   box.append(t);
   if (kind !== 'error') setTimeout(() => t.remove(), 6000);
   else setTimeout(() => t.remove(), 20000);
+}
+
+/** A fresh Idempotency-Key for one intent (one start, one invitation). */
+export function newKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export function showError(err) {

@@ -20,10 +20,12 @@ export class FilesPanel {
     this.path = '';
     this.reason = h('p', { class: 'notice', id: 'files-disabled-reason', hidden: true });
     this.offerInput = h('input', { type: 'file', id: 'offer-files', multiple: true, onchange: () => this.offerChosen() });
+    this.endOfferButton = h('button', { id: 'end-offer', hidden: true, onclick: () => this.endOffer() }, 'End the file offer');
     this.basic = h('section', { class: 'card', id: 'basic-transfer' },
       h('h3', { text: 'Offer files' }),
-      h('p', { class: 'muted', text: 'The customer chooses which offered files to download.' }),
-      h('label', { for: 'offer-files' }, 'Files to offer'), this.offerInput);
+      h('p', { class: 'muted', text: 'The customer chooses which offered files to download. While files are offered, applications cannot be shared.' }),
+      h('label', { for: 'offer-files' }, 'Files to offer'), this.offerInput,
+      h('div', { class: 'row' }, this.endOfferButton));
     this.openButton = h('button', { class: 'primary', id: 'open-advanced', onclick: () => this.openAdvanced() }, 'Open file transfer with the customer');
     this.endButton = h('button', { id: 'end-advanced', hidden: true, onclick: () => this.endAdvanced() }, 'End file transfer');
     this.advState = h('p', { class: 'muted', id: 'advanced-state' });
@@ -54,6 +56,11 @@ export class FilesPanel {
     this.reason.hidden = !why;
     this.element.classList.toggle('greyed', !!why);
     for (const el of this.element.querySelectorAll('section button, section input')) el.disabled = !!why;
+    // Ending an offer stays possible whatever else is greyed: it is what unblocks sharing.
+    this.endOfferButton.hidden = !this.ctx.running('basic_file_transfer');
+    this.endOfferButton.disabled = !this.ctx.isHost();
+    // An offer answered before signaling's roster said it runs ends now.
+    if (this.offeredHere && this.ctx.isHost()) this.stopOfferIfDone();
     const open = c && this.ctx.running('advanced_file_transfer', c.id);
     this.openButton.hidden = !!open;
     this.endButton.hidden = !open;
@@ -95,7 +102,8 @@ export class FilesPanel {
       h('td', {}, bar, ` ${pct} %`),
       h('td', { text: t.state === 'moving' && speed ? `${fmtBytes(speed)}/s` : '' }),
       h('td', { text: t.state === 'moving' && eta !== null ? fmtDuration(eta) : '' }),
-      h('td', { class: `state ${t.state}` }, t.stateText || t.state, t.download ? [' ', t.download] : null));
+      h('td', { class: `state ${t.state}` }, t.stateText || t.state, t.download ? [' ', t.download] : null,
+        t.basic && ['waiting', 'moving'].includes(t.state) ? [' ', h('button', { class: 'small withdraw', onclick: () => this.withdraw(t) }, 'Withdraw')] : null));
   }
 
   progress(t, done) {
@@ -116,6 +124,7 @@ export class FilesPanel {
     if (!c || !files.length) return;
     const link = this.ctx.link(c.id);
     if (!link) return showError({ code: 'participant_offline', message: "Not connected to the customer's agent yet. Try again in a moment." });
+    this.offeredHere = true;
     if (!this.ctx.running('basic_file_transfer')) {
       const ref = this.ctx.activity(true, 'basic_file_transfer');
       this.ctx.onRefusal(ref, (e) => { if (e.code !== 'activity_active') showError(e); });
@@ -126,6 +135,32 @@ export class FilesPanel {
       link.send({ type: 'file_offer', transfer: t.id, name: file.name, size: file.size, sha256 });
       this.update(t, { state: 'waiting', stateText: 'offered, waiting for the customer' });
     }
+  }
+
+  /** Basic transfers still offered or moving. */
+  pendingOffers() {
+    return [...this.transfers.values()].filter((t) => t.basic && ['preparing', 'waiting', 'moving'].includes(t.state));
+  }
+
+  /** The CSR takes an offer back: the agent forgets it; the customer can no longer download it. */
+  withdraw(t) {
+    const link = this.ctx.link(t.customer);
+    if (link) link.send({ type: 'transfer_failed', transfer: t.id, code: 'transfer_interrupted', message: 'The CSR withdrew the offer.' });
+    this.finish(t, false, 'withdrawn');
+  }
+
+  /** Ends the basic offer: what is still offered is withdrawn, then the activity stops. */
+  endOffer() {
+    for (const t of this.pendingOffers()) this.withdraw(t);
+    this.stopOfferIfDone();
+  }
+
+  /** S12: once nothing offered is pending, the offer ends (application sharing may start). */
+  stopOfferIfDone() {
+    if (this.pendingOffers().length || !this.ctx.running('basic_file_transfer')) return;
+    // A second stop before the roster caught up is refused as not running: not an error here.
+    const ref = this.ctx.activity(false, 'basic_file_transfer');
+    this.ctx.onRefusal(ref, (e) => { if (e.code !== 'activity_not_active') showError(e); });
   }
 
   // ---------- advanced (S11, S13) ----------
@@ -234,6 +269,7 @@ export class FilesPanel {
         return;
       case 'file_decline':
         if (t) this.update(t, { permission: 'declined', state: 'failed', stateText: 'the customer did not download it' });
+        if (t && t.basic) this.stopOfferIfDone();
         return;
       case 'transfer_start':
         if (t && t.toCustomer) this.sendBytes(t, msg.offset, 'granted');
@@ -341,5 +377,6 @@ export class FilesPanel {
     if (!t.basic && t.began) this.ctx.activity(false, 'file_transfer_item', t.customer);
     if (t.channel && t.channel.readyState === 'open' && t.toCustomer) t.channel.close();
     this.update(t, { state: ok ? 'done' : 'failed', stateText: text, done: ok ? t.size : t.done });
+    if (t.basic) this.stopOfferIfDone();
   }
 }

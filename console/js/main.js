@@ -3,11 +3,12 @@
 //   #/session/<id>     the session view
 //   #/history[/<id>]   past sessions (S22)
 //   #/admin            site admin pages
-import { api, describe, showError } from './api.js';
+import { api, describe, newKey, showError } from './api.js';
 import { h, fill, dialog } from './dom.js';
 import { renderHistory, renderHistoryDetail } from './history.js';
 import { renderAdmin } from './admin.js';
 import { SessionView } from './session.js';
+import { sessionOpened, startNotices, stopNotices } from './notices.js';
 
 const app = document.getElementById('app');
 const nav = document.getElementById('nav');
@@ -43,6 +44,7 @@ async function signOut() {
     showError(e);
   }
   me = null;
+  stopNotices();
   location.hash = '#/';
   route();
 }
@@ -53,9 +55,11 @@ function route() {
   renderNav();
   if (!me) return signIn();
   if (me.must_change_password) return changePassword(true);
+  startNotices();
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
   switch (parts[0]) {
     case 'session':
+      sessionOpened(parts[1]);
       current = new SessionView(app, parts[1], me);
       return current.start();
     case 'history':
@@ -157,13 +161,25 @@ async function startPage() {
   typeSel.addEventListener('change', needTracking);
   needTracking();
 
-  const startWith = async (body) => {
+  // One key per start button of this page: a double click (or a retry after a lost answer)
+  // gets the same session from the server; the buttons are also disabled while it starts.
+  const keys = new Map();
+  let starting = false;
+  const startWith = async (body, which) => {
+    if (starting) return;
+    starting = true;
     setError(err, null);
+    const buttons = [...app.querySelectorAll('.start-button')];
+    for (const b of buttons) b.disabled = true;
+    if (!keys.has(which)) keys.set(which, newKey());
     try {
-      const s = await api('POST', '/api/sessions', body);
+      const s = await api('POST', '/api/sessions', body, keys.get(which));
       location.hash = `#/session/${s.session_id}`;
     } catch (e) {
       setError(err, e);
+    } finally {
+      starting = false;
+      for (const b of buttons) b.disabled = false;
     }
   };
   const form = h(
@@ -172,19 +188,19 @@ async function startPage() {
       ev.preventDefault();
       const body = { session_type_id: Number(typeSel.value) };
       if (tracking.value.trim()) body.tracking_code = tracking.value.trim();
-      startWith(body);
+      startWith(body, `form:${body.session_type_id}:${body.tracking_code || ''}`);
     } },
     h('h2', { text: 'Start a session' }),
     h('label', { for: 'session-type' }, 'Session type'), typeSel,
     h('label', { for: 'tracking-code' }, 'Tracking code'), tracking,
     h('div', { class: 'row' },
-      h('button', { type: 'submit', class: 'primary', id: 'start-session' }, 'Start session'),
+      h('button', { type: 'submit', class: 'primary start-button', id: 'start-session' }, 'Start session'),
       h('button', { type: 'button', onclick: () => savePreset(types, typeSel.value, tracking.value, err) }, 'Save as one-click preset…')),
   );
   const presetList = h('ul', { class: 'presets' }, presets.length ? presets.map((p) => {
     const t = types.find((x) => x.id === p.session_type_id);
     return h('li', {},
-      h('button', { class: 'primary', onclick: () => startWith({ preset_id: p.id }) }, `Start “${p.name}”`),
+      h('button', { class: 'primary start-button', onclick: () => startWith({ preset_id: p.id }, `preset:${p.id}`) }, `Start “${p.name}”`),
       h('span', { class: 'muted', text: ` ${t ? t.name : ''}${p.tracking_code ? ' · ' + p.tracking_code : ''} ` }),
       h('button', { class: 'link', onclick: async () => {
         try { await api('DELETE', `/api/presets/${p.id}`); startPage(); } catch (e) { setError(err, e); }

@@ -2,7 +2,7 @@
 // invitations (S5, S17), primary (S6), transfer of control (S18), notes (S15) and the end
 // dialog (S19, S20). Each working panel (chat, sharing, files, …) lives in its own module and
 // gets this view as its context.
-import { api, describe, showError, toast } from './api.js';
+import { api, describe, newKey, showError, toast } from './api.js';
 import { h, fill, dialog, copyText, fmtClock } from './dom.js';
 import { AgentLink, PROTOCOL_VERSION } from './peer.js';
 import { ChatPanel } from './chat.js';
@@ -400,7 +400,9 @@ export class SessionView {
   }
 
   onPeer(customer, msg) {
-    if (msg.type === 'error') showError({ code: msg.code, message: `${this.name(customer)}'s agent: ${msg.message}` });
+    // "Not running" answers a stop that the agent already carried out (signaling's stop reached
+    // it first): the CSR asked for exactly that, so it is no error to show.
+    if (msg.type === 'error' && msg.code !== 'activity_not_active') showError({ code: msg.code, message: `${this.name(customer)}'s agent: ${msg.message}` });
     for (const p of Object.values(this.panels)) if (p.onPeer) p.onPeer(customer, msg);
   }
 
@@ -547,12 +549,30 @@ export class SessionView {
   // ---------- toolbar actions ----------
 
   async inviteCustomer() {
+    // One invitation per intent: while one is asked for or shown, another click does nothing,
+    // and the key makes the server answer a repeat with the same code (no unseen second code).
+    if (this.inviting) return;
+    this.inviting = true;
+    this.inviteKey = this.inviteKey || newKey();
+    const button = this.root.querySelector('#invite-customer');
+    button.disabled = true;
+    try {
+      await this.showInvitation();
+    } finally {
+      this.inviting = false;
+      button.disabled = false;
+    }
+  }
+
+  async showInvitation() {
     let inv;
     try {
-      inv = await api('POST', `/api/sessions/${this.id}/invitations`, {});
+      inv = await api('POST', `/api/sessions/${this.id}/invitations`, {}, this.inviteKey);
     } catch (e) {
       return showError(e);
     }
+    // Shown: the next click is a new invitation.
+    this.inviteKey = null;
     await dialog('Invite a customer', (close) => h('div', { class: 'invite', id: 'invitation' },
       h('p', { text: 'Read this code out to the customer. It admits one person and expires at ' + fmtClock(inv.expires_at) + '.' }),
       h('p', { class: 'code', id: 'invitation-code', text: inv.code }),

@@ -17,6 +17,10 @@ const MODES = {
   application_control: { label: 'Control application', window: true, control: true },
 };
 const BUTTONS = ['left', 'middle', 'right', 'back', 'forward'];
+/** S12 in signaling's words (protocol/src/error.rs), shown before asking the customer. */
+const BLOCKED = {
+  file_transfer_active: 'Application sharing cannot start while a file transfer runs. End the file transfer first.',
+};
 
 export class SharePanel {
   constructor(ctx) {
@@ -61,6 +65,8 @@ export class SharePanel {
     const c = this.ctx.customer();
     if (!c) return;
     const mode = MODES[capability];
+    const blocked = this.ctx.blocked(capability);
+    if (blocked) return this.setState(`${BLOCKED[blocked] || 'This cannot start now.'} (${blocked})`);
     this.setState(`${mode.label}: waiting for the customer's permission…`);
     this.menu.querySelectorAll('button').forEach((b) => { b.disabled = true; });
     try {
@@ -105,15 +111,28 @@ export class SharePanel {
   }
 
   startShare(target) {
-    this.share.target = target;
-    // A resumed share still runs at signaling: only the agent starts it again.
-    if (!this.share.resuming) {
-      const ref = this.ctx.activity(true, this.share.capability, this.share.customer);
-      this.ctx.onRefusal(ref, (e) => { if (e.code !== 'activity_active') { this.setState(describe(e)); this.stop(true); } });
+    const blocked = this.ctx.blocked(this.share.capability);
+    if (blocked) {
+      this.stop(false, true);
+      return this.setState(`${BLOCKED[blocked] || 'This cannot start now.'} (${blocked})`);
     }
-    remember(this.ctx.id, 'share', { customer: this.share.customer, capability: this.share.capability, target });
+    this.share.target = target;
+    const share = this.share;
+    // A resumed share still runs at signaling: only the agent starts it again.
+    if (!share.resuming) {
+      const ref = this.ctx.activity(true, share.capability, share.customer);
+      this.ctx.onRefusal(ref, (e) => { if (e.code !== 'activity_active' && this.share === share) this.refused(e); });
+    }
+    remember(this.ctx.id, 'share', { customer: share.customer, capability: share.capability, target });
     this.setState('Starting…');
     this.send({ type: 'start_share', target });
+  }
+
+  /** Signaling refused to start the share: its reason stays on screen (nothing to stop there). */
+  refused(err) {
+    this.send({ type: 'stop_share' });
+    this.stop(false, true);
+    this.setState(describe(err));
   }
 
   onPeer(customer, msg) {
@@ -150,7 +169,7 @@ export class SharePanel {
         toast("The customer's clipboard text arrived (Clipboard field).");
         return;
       case 'error':
-        if (this.share.pending) { this.setState(describe(msg)); this.stop(false); }
+        if (this.share.pending) { this.stop(false); this.setState(describe(msg)); }
         return;
       default:
     }
@@ -271,6 +290,7 @@ export class SharePanel {
       this.send({ type: 'stop_share' });
       this.setState('Sharing stopped.');
     }
+    // A stop signaling answers "not running" is ignored there (session.js `activity`).
     if (!bySignaling && (s.target || ask || s.resuming)) this.ctx.activity(false, s.capability, s.customer);
     this.share = null;
     this.stale = false;

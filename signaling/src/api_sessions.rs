@@ -5,10 +5,13 @@ use crate::auth::{ClientIp, Csr};
 use crate::db::accounts::{self, Account};
 use crate::db::sessions::{self as store, ParticipantRow, Presented, RecordEntry, SessionSummary};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
+use crate::idempotency::{self, Action};
 use crate::live_session::Command;
+use crate::notices::Invited;
 use crate::secrets;
 use crate::state::AppState;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::Json;
 use protocol::rules::{Role, Session};
 use protocol::{ErrorCode, ParticipantId, SessionId};
@@ -35,7 +38,21 @@ pub struct Started {
 
 /// S4: start with a session type (and a tracking code when the type needs one), or S3 with a
 /// saved preset. The starting CSR is the host.
-pub async fn start(State(st): State<AppState>, Csr(a): Csr, ApiJson(b): ApiJson<StartSession>) -> ApiResult<Json<Started>> {
+/// With an `Idempotency-Key`, a repeat of the request (a double click) gets the same session.
+pub async fn start(
+    State(st): State<AppState>,
+    Csr(a): Csr,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<StartSession>,
+) -> ApiResult<Json<Value>> {
+    let key = idempotency::key_of(&headers)?;
+    let (account, now) = (a.id, st.clock.now_ms());
+    let st2 = st.clone();
+    let started = st.idempotency.once(account, Action::StartSession, key, now, || async move { start_new(&st2, &a, b).await }).await?;
+    Ok(Json(started))
+}
+
+async fn start_new(st: &AppState, a: &Account, b: StartSession) -> ApiResult<Value> {
     let account_id = a.id;
     let (type_id, tracking) = match b.preset_id {
         Some(pid) => {
@@ -67,7 +84,7 @@ pub async fn start(State(st): State<AppState>, Csr(a): Csr, ApiJson(b): ApiJson<
         .await?;
     st.hub.spawn(session_id.clone(), rules);
     tracing::info!(session = %session_id, csr = %a.username, "session started");
-    Ok(Json(Started { session_id, participant_id: host }))
+    Ok(serde_json::to_value(Started { session_id, participant_id: host }).map_err(|_| ErrorCode::Internal)?)
 }
 
 /// The caller's seat in a session, or why they have none.
@@ -85,9 +102,26 @@ pub struct InvitationOut {
     expires_at: i64,
 }
 
-/// S5: a customer invitation with a code and a link; each admits one customer.
-pub async fn invite_customer(State(st): State<AppState>, Csr(a): Csr, ApiPath(session): ApiPath<String>) -> ApiResult<Json<InvitationOut>> {
+/// S5: a customer invitation with a code and a link; each admits one customer. With an
+/// `Idempotency-Key`, a repeat of the request (a double click) gets the same invitation.
+pub async fn invite_customer(
+    State(st): State<AppState>,
+    Csr(a): Csr,
+    headers: HeaderMap,
+    ApiPath(session): ApiPath<String>,
+) -> ApiResult<Json<Value>> {
+    let key = idempotency::key_of(&headers)?;
     seat(&st, &session, &a).await?;
+    let (account, now) = (a.id, st.clock.now_ms());
+    let st2 = st.clone();
+    // One key space per session: the same key in another session is another invitation.
+    let key = key.map(|k| format!("{session}/{k}"));
+    let inv =
+        st.idempotency.once(account, Action::InviteCustomer, key, now, || async move { new_invitation(&st2, &a, session).await }).await?;
+    Ok(Json(inv))
+}
+
+async fn new_invitation(st: &AppState, a: &Account, session: String) -> ApiResult<Value> {
     let ttl = i64::try_from(st.config.invitation_ttl.saturating_mul(1000)).unwrap_or(i64::MAX);
     let (sid, aid, now) = (session.clone(), a.id, st.clock.now_ms());
     let inv = st
@@ -99,12 +133,13 @@ pub async fn invite_customer(State(st): State<AppState>, Csr(a): Csr, ApiPath(se
         .await?
         .ok_or(ErrorCode::SessionEnded)?;
     let c = &inv.code;
-    Ok(Json(InvitationOut {
+    let out = InvitationOut {
         id: inv.id,
         code: format!("{} {} {}", &c[0..3], &c[3..6], &c[6..9]),
         link: format!("{}/join/{}", st.config.public_url, inv.link_token),
         expires_at: inv.expires_at,
-    }))
+    };
+    Ok(serde_json::to_value(out).map_err(|_| ErrorCode::Internal)?)
 }
 
 pub async fn revoke_invitation(
@@ -149,6 +184,18 @@ pub async fn invite_csr(
     }
     let pid = ParticipantId(secrets::id("csr"));
     add_participant(&st, &sid, &pid, Role::Csr, Some(other.id), &other.display_name).await?;
+    // The invited CSR's console shows it at once, wherever it is (notices.rs).
+    let s = session.clone();
+    if let Some(summary) = st.db.call(move |c| store::summary(c, &s)).await? {
+        let notice = Invited {
+            session_id: session,
+            by: a.display_name.clone(),
+            session_type: summary.session_type,
+            tracking_code: summary.tracking_code,
+            at_ms: st.clock.now_ms(),
+        };
+        st.notices.invited(other.id, notice);
+    }
     Ok(Json(json!({"participant_id": pid, "username": other.username})))
 }
 
@@ -288,6 +335,7 @@ pub async fn end(
     }
     let sid = SessionId(session.clone());
     st.hub.ask(&sid, |reply| Command::End { by: ParticipantId(me.id), notes: b.notes, reply }).await??;
+    st.notices.ended(&session);
     Ok(Json(json!({"ended": session})))
 }
 
@@ -323,5 +371,8 @@ pub async fn read(State(st): State<AppState>, Csr(a): Csr, ApiPath(session): Api
             Ok(Ok(SessionDetail { session: summary, participants: store::participants(c, &sid)?, record: store::record(c, &sid)? }))
         })
         .await?;
-    Ok(Json(detail.map_err(ApiError)?))
+    let detail = detail.map_err(ApiError)?;
+    // Opening the session answers an invitation to it (notices.rs).
+    st.notices.seen(a.id, &session);
+    Ok(Json(detail))
 }

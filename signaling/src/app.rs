@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/login", post(acc::login))
         .route("/api/logout", post(acc::logout))
         .route("/api/me", get(acc::me))
+        .route("/api/notices", get(crate::notices::stream))
         .route("/api/password", post(acc::change_password))
         .route("/api/session-types", get(acc::session_types))
         .route("/api/features", get(acc::features))
@@ -72,7 +73,17 @@ pub fn prepare(config: Config, clock: Clock) -> Result<AppState, StartError> {
     let metrics = Arc::new(Metrics::default());
     let hub = Hub::new(db.clone(), metrics.clone(), clock.clone());
     let ws_slots = Arc::new(Semaphore::new(config.max_connections));
-    Ok(Arc::new(App { config, clock, db, hub, metrics, limits: Limits::default(), ws_slots }))
+    Ok(Arc::new(App {
+        config,
+        clock,
+        db,
+        hub,
+        metrics,
+        limits: Limits::default(),
+        ws_slots,
+        idempotency: Default::default(),
+        notices: Default::default(),
+    }))
 }
 
 /// Why the service could not start or stopped with an error.
@@ -118,11 +129,13 @@ async fn serve_on(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let hub = state.hub.clone();
+    let app = state.clone();
     axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down");
             hub.shutdown().await;
+            app.notices.close_all();
         })
         .await
 }

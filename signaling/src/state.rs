@@ -4,7 +4,9 @@ use crate::clock::Clock;
 use crate::config::{effective_features, Config};
 use crate::db::{accounts, Db, DbError};
 use crate::hub::Hub;
+use crate::idempotency::Idempotency;
 use crate::metrics::Metrics;
+use crate::notices::CsrNotices;
 use crate::ratelimit::RateLimiter;
 use protocol::SiteFeatures;
 use std::net::IpAddr;
@@ -22,6 +24,10 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     pub limits: Limits,
     pub ws_slots: Arc<Semaphore>,
+    /// Answers of keyed start and invite requests (a double click gets the first answer).
+    pub idempotency: Idempotency,
+    /// Invitations waiting to be seen by the invited CSRs (S17).
+    pub notices: CsrNotices,
 }
 
 /// Guessing limits; docs/security.md turns these numbers into guesses per day.

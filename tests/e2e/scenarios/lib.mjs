@@ -252,3 +252,22 @@ export async function inviteCsr(t, page, session, user = 'bob') {
   await other.locator(`#history tr[data-session="${session}"] a`, { hasText: 'live: open' }).click();
   return { page: other, context };
 }
+
+/**
+ * Like inviteCsr, but the invited CSR `user` is already signed in (on the start page) in a
+ * browser context of their own, is told by the live notice "<host> invites you to session
+ * <tracking>" and joins with its Join button (S17); returns their page and context.
+ */
+export async function inviteCsrLive(t, page, { user = 'bob', host = 'Alice', tracking = 'CASE-4711' } = {}) {
+  const context = await t.browser.newContext({ viewport: { width: 1400, height: 860 } });
+  const other = await context.newPage();
+  await signIn(other, user);
+  await page.locator('#invite-csr').click();
+  await page.locator('#csr-username').fill(user);
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  const notice = other.locator('#csr-notices .notice-card', { hasText: `${host} invites you to session ${tracking}` });
+  await notice.waitFor({ timeout: WAIT });
+  await notice.getByRole('button', { name: 'Join' }).click();
+  await other.locator('#participants li[data-role=csr]').nth(1).waitFor({ timeout: WAIT });
+  return { page: other, context };
+}
