@@ -170,7 +170,7 @@ function fix(b) {
     if (num && type && readUint(tracks, type.start, type.end) === 1) video = readUint(tracks, num.start, num.end);
   }
 
-  // Each Cluster's time, whether it opens with a video key frame, and the last block's time.
+  // Each Cluster's time, its first video key frame's, and the last block's time.
   let last = 0;
   for (const c of clusters) {
     c.parts = children(b, c.start, c.end);
@@ -187,7 +187,8 @@ function fix(b) {
       }
       if (!blk) continue;
       last = Math.max(last, c.time + blk.rel);
-      if (c.key === undefined && blk.track === video) c.key = blk.key;
+      // A cue for each Cluster holding a video key frame, at the first one's time.
+      if (c.keyTime === undefined && blk.track === video && blk.key) c.keyTime = c.time + blk.rel;
     }
   }
 
@@ -208,12 +209,12 @@ function fix(b) {
   let at = tracksAt + tracks.length + total(others);
   const clusterParts = [];
   const cues = [];
-  const keyed = clusters.some((c) => c.key);
+  const keyed = clusters.some((c) => c.keyTime !== undefined);
   for (const c of clusters) {
     const body = c.parts.map((x) => b.subarray(x.at, x.end));
     const parts = element(ID.Cluster, ...body);
-    if (video !== null && (!keyed || c.key)) {
-      cues.push(...element(ID.CuePoint, ...element(ID.CueTime, uintBytes(c.time, 8)),
+    if (video !== null && (!keyed || c.keyTime !== undefined)) {
+      cues.push(...element(ID.CuePoint, ...element(ID.CueTime, uintBytes(keyed ? c.keyTime : c.time, 8)),
         ...element(ID.CueTrackPositions, ...element(ID.CueTrack, uintBytes(video, 1)), ...element(ID.CueClusterPosition, uintBytes(at, 8)))));
     }
     clusterParts.push(...parts);

@@ -18,10 +18,20 @@ async function until(page, what, probe) {
   check(false, `${what} (saw ${JSON.stringify(seen)})`);
 }
 
+/** No tooltip cites a rule id ("(S9)"), on any tab. */
+async function noRuleIds(page, when) {
+  for (const key of ['share', 'chat', 'av', 'files', 'sysinfo', 'recording']) {
+    if (await page.locator(`#tab-${key}`).isVisible()) await tab(page, key);
+    const cited = await page.evaluate(() => [...document.querySelectorAll('[title]')].map((e) => e.title).filter((x) => /\bS\d{1,2}\b/.test(x)));
+    check(!cited.length, `no tooltip cites a rule id (${when}, ${key}: ${JSON.stringify(cited)})`);
+  }
+}
+
 scenario('small_things', async (t) => {
   const { page } = t;
   await signIn(page);
   const session = await startSession(page);
+  await noRuleIds(page, 'before a customer joined');
   const dana = await inviteAgent(t);
 
   // The shared picture fits its panel, scaled keeping its aspect ratio.
@@ -58,12 +68,7 @@ scenario('small_things', async (t) => {
   log('the pushed file is listed without a refresh');
   await page.locator('#end-advanced').click();
 
-  // No tooltip cites a rule id, on any tab.
-  for (const key of ['share', 'chat', 'av', 'files', 'sysinfo', 'recording']) {
-    if (await page.locator(`#tab-${key}`).isVisible()) await tab(page, key);
-    const cited = await page.evaluate(() => [...document.querySelectorAll('[title]')].map((e) => e.title).filter((x) => /\bS\d{1,2}\b/.test(x)));
-    check(!cited.length, `no tooltip cites a rule id (${key}: ${JSON.stringify(cited)})`);
-  }
+  await noRuleIds(page, 'with a customer');
 
   // A second customer who goes offline cannot be made primary; Dana stays primary.
   const eli = await inviteAgent(t, { name: 'Eli' });
