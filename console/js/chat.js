@@ -1,6 +1,7 @@
 // S7: chat with everyone or chosen participants, with unread counts on the tab.
 import { displayable } from './policy.js';
 import { h, fill, fmtClock } from './dom.js';
+import { toast } from './api.js';
 
 export class ChatPanel {
   constructor(ctx) {
@@ -59,9 +60,29 @@ export class ChatPanel {
   onChat(msg) {
     this.log.append(this.line(msg));
     this.log.scrollTop = this.log.scrollHeight;
+    if (this.ctx.recording) this.ctx.recording.onChatLine(from, to.slice(3), msg.text);
     if (msg.from !== this.ctx.me && (this.ctx.active !== 'chat' || document.hidden)) {
       this.unread += 1;
       this.ctx.badge('chat', this.unread);
+    }
+  }
+
+  /** A line of the session's own (someone left, recording started…), in the chat log. */
+  system(text, at = Date.now()) {
+    this.log.append(h('li', { class: 'system' }, h('span', { class: 'meta', text: fmtClock(at) }), h('span', { class: 'text', text })));
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  onEvent(ev) {
+    if (ev.event === 'left' && ev.id !== this.ctx.me) {
+      const text = `${this.ctx.name(ev.id)} left the session.`;
+      this.system(text, ev.at_ms);
+      toast(text);
+    } else if (ev.event === 'activity_started' && ev.activity === 'recording') {
+      const who = ev.by === this.ctx.me ? 'You' : this.ctx.name(ev.by);
+      this.system(`${who} started recording the session; ${this.ctx.name(ev.customer)} is told.`, ev.at_ms);
+    } else if (ev.event === 'activity_stopped' && ev.activity === 'recording') {
+      this.system(`Recording stopped; ${this.ctx.name(ev.customer)} is told.`, ev.at_ms);
     }
   }
 }

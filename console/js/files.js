@@ -190,14 +190,15 @@ export class FilesPanel {
     this.advState.textContent = 'File transfer ended.';
   }
 
-  browse(path) {
+  /** Lists `path` of the shared folder; `again`: the same folder, keeping the old list until the new one comes. */
+  browse(path, again = false) {
     const c = this.ctx.customer();
     const link = c && this.ctx.link(c.id);
     if (!link) return;
     this.path = path;
     this.listing = `l${Math.random().toString(36).slice(2, 8)}`;
     link.send({ type: 'list_dir', request: this.listing, path });
-    fill(this.browser, h('p', { class: 'muted', text: 'Listing…' }));
+    if (!again) fill(this.browser, h('p', { class: 'muted', text: 'Listing…' }));
   }
 
   renderListing(msg) {
@@ -226,7 +227,7 @@ export class FilesPanel {
     const c = this.ctx.customer();
     const link = c && this.ctx.link(c.id);
     if (!link) return;
-    const t = this.track({ id: `p${Math.random().toString(36).slice(2, 10)}`, name: file.name, size: file.size, file, toCustomer: true, customer: c.id, done: 0, permission: 'asking', state: 'preparing', stateText: 'checking…' });
+    const t = this.track({ id: `p${Math.random().toString(36).slice(2, 10)}`, name: file.name, size: file.size, file, dir, toCustomer: true, customer: c.id, done: 0, permission: 'asking', state: 'preparing', stateText: 'checking…' });
     const sha256 = await sha256Hex(file);
     const { request, answer } = this.ctx.askItemConsent(c.id);
     t.consent = request;
@@ -279,6 +280,8 @@ export class FilesPanel {
         return;
       case 'transfer_done':
         if (t) this.finish(t, true, t.basic ? `downloaded by the customer as ${msg.saved_as}` : `saved as ${msg.saved_as}`);
+        // A file pushed into the folder shown is listed at once.
+        if (t && t.toCustomer && !t.basic && !this.browser.hidden && t.dir === this.path) this.browse(this.path, true);
         return;
       case 'transfer_failed':
         if (t) this.finish(t, false, describe(msg));

@@ -30,8 +30,9 @@ const KIND_TEXT = {
   presence_changed: 'presence', host_changed: 'control transferred', primary_changed: 'primary customer changed',
   consent_requested: 'permission asked', consent_granted: 'permission granted', consent_denied: 'permission refused',
   consent_revoked: 'permission revoked', activity_started: 'started', activity_stopped: 'stopped', ended: 'session ended',
-  chat: 'chat', notes_saved: 'notes saved', recording_saved: 'recording saved',
+  chat: 'chat', notes_saved: 'notes saved', recording_saved: 'recording saved', recording_chat_saved: 'recording chat saved',
 };
+const CHAT_FORMAT = { vtt: 'chat as subtitles, WebVTT', txt: 'chat as text' };
 
 export async function renderHistoryDetail(root, id) {
   fill(root, h('p', { class: 'muted', text: 'Loading…' }));
@@ -52,13 +53,14 @@ export async function renderHistoryDetail(root, id) {
     if (x.customer) parts.push(`customer ${who(x.customer)}`);
     if (x.reason) parts.push(`(${x.reason.replaceAll('_', ' ')})`);
     if (x.from || x.to) parts.push(`${who(x.from)} → ${who(x.to)}`);
-    if (x.id && e.kind !== 'recording_saved') parts.push(who(x.id));
+    if (x.id && !e.kind.startsWith('recording_')) parts.push(who(x.id));
     if (x.length !== undefined) parts.push(`${x.length} characters`);
     if (x.bytes !== undefined) parts.push(fmtBytes(x.bytes));
     return parts.join(' ');
   };
   const consent = d.record.filter((e) => e.kind.startsWith('consent_'));
   const recordings = d.record.filter((e) => e.kind === 'recording_saved');
+  const chats = new Map(d.record.filter((e) => e.kind === 'recording_chat_saved').map((e) => [e.detail.recording, e.detail.format]));
   const table = (entries) => h('table', { class: 'grid' },
     h('thead', {}, h('tr', {}, ['Time', 'What', 'Who', 'Details'].map((t) => h('th', { text: t })))),
     h('tbody', {}, entries.map((e) => h('tr', { dataset: { kind: e.kind } },
@@ -77,7 +79,9 @@ export async function renderHistoryDetail(root, id) {
     h('h2', { text: 'Notes' }),
     h('pre', { class: 'notes-view', id: 'history-notes', text: s.notes || '(no notes)' }),
     recordings.length ? [h('h2', { text: 'Recordings' }), h('ul', {}, recordings.map((r) => h('li', {},
-      h('a', { href: `/api/sessions/${s.id}/recordings/${r.detail.recording}`, download: '' }, `${fmtTime(r.at_ms)}, ${fmtBytes(r.detail.bytes)} (WebM)`))))] : null,
+      h('a', { href: `/api/sessions/${s.id}/recordings/${r.detail.recording}`, download: '' }, `${fmtTime(r.at_ms)}, ${fmtBytes(r.detail.bytes)} (WebM)`),
+      chats.has(r.detail.recording) ? [' · ', h('a', { href: `/api/sessions/${s.id}/recordings/${r.detail.recording}/chat`, download: '' },
+        CHAT_FORMAT[chats.get(r.detail.recording)] || 'chat')] : null)))] : null,
     h('h2', { text: 'Consent log' }),
     consent.length ? h('div', { id: 'consent-log' }, table(consent)) : h('p', { class: 'muted', text: 'Nothing was asked of the customer.' }),
     h('details', {}, h('summary', { text: 'Full session record' }), table(d.record))));

@@ -1,8 +1,9 @@
 //! Session recordings (S16): the host's console records the session in the browser
-//! (MediaRecorder, WebM with VP8 and Opus) and uploads the file here when recording stops.
-//! It is stored beside the database, named in the session record, and readable by whoever
-//! may read the record. Nothing is stored for a session whose customer never granted
-//! `recording` (S21).
+//! (MediaRecorder, WebM with VP8 and Opus, its duration and seek index written by the console)
+//! and uploads the file here when recording stops, with the chat said meanwhile when the CSR
+//! chose to keep it (WebVTT subtitles or a text file, beside the recording). They are stored
+//! beside the database, named in the session record, and readable by whoever may read the
+//! record. Nothing is stored for a session whose customer never granted `recording` (S21).
 
 use crate::auth::Csr;
 use crate::db::sessions as store;
@@ -22,6 +23,12 @@ use std::path::PathBuf;
 
 /// Bytes gathered before each write to disk.
 const WRITE_BATCH: usize = 4 * 1024 * 1024;
+
+/// The largest chat file kept beside a recording.
+pub const CHAT_LIMIT: usize = 4 * 1024 * 1024;
+
+/// The chat formats kept beside a recording: file extension and content type.
+const CHAT_FORMATS: [(&str, &str); 2] = [("vtt", "text/vtt; charset=utf-8"), ("txt", "text/plain; charset=utf-8")];
 
 /// Where a session's recordings live: `<database folder>/recordings/<session>/`.
 fn folder(st: &AppState, session: &str) -> PathBuf {
@@ -49,18 +56,7 @@ pub async fn upload(
     if declared.is_some_and(|n| n > limit) {
         return Err(ErrorCode::FileTooLarge.into());
     }
-    let (sid, aid) = (session.clone(), a.id);
-    let seat = st
-        .db
-        .call(move |c| {
-            let Some(seat) = store::csr_participant(c, &sid, aid)? else { return Ok(Err(ErrorCode::NotInSession)) };
-            if !store::recording_granted(c, &sid)? {
-                return Ok(Err(ErrorCode::ConsentRequired));
-            }
-            Ok(Ok(seat))
-        })
-        .await?
-        .map_err(ApiError)?;
+    let seat = may_store(&st, &session, a.id).await?;
     if !plain_id(&session) {
         return Err(ErrorCode::NotFound.into());
     }
@@ -82,6 +78,96 @@ pub async fn upload(
     st.db.call(move |c| store::recording_saved(c, &sid, &actor, &rid, bytes, now)).await?;
     tracing::info!(session = %session, recording = %id, bytes, "recording stored");
     Ok(Json(json!({"recording": id, "bytes": bytes})))
+}
+
+/// The uploader's seat, when they may store a recording of `session`: a CSR of it, and the
+/// customer granted `recording` in it.
+async fn may_store(st: &AppState, session: &str, account: i64) -> ApiResult<store::ParticipantRow> {
+    let sid = session.to_owned();
+    let seat = st
+        .db
+        .call(move |c| {
+            let Some(seat) = store::csr_participant(c, &sid, account)? else { return Ok(Err(ErrorCode::NotInSession)) };
+            if !store::recording_granted(c, &sid)? {
+                return Ok(Err(ErrorCode::ConsentRequired));
+            }
+            Ok(Ok(seat))
+        })
+        .await?
+        .map_err(ApiError)?;
+    Ok(seat)
+}
+
+/// `POST /api/sessions/{id}/recordings/{rec}/chat`, body `text/vtt` (subtitles) or
+/// `text/plain` (a side file), UTF-8: the chat said while recording `rec`, kept beside it.
+pub async fn upload_chat(
+    State(st): State<AppState>,
+    Csr(a): Csr,
+    ApiPath((session, rec)): ApiPath<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let seat = may_store(&st, &session, a.id).await?;
+    if !plain_id(&session) || !plain_id(&rec) {
+        return Err(ErrorCode::NotFound.into());
+    }
+    let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let Some((ext, _)) = CHAT_FORMATS.iter().find(|(_, t)| t.split(';').next().is_some_and(|t| kind.starts_with(t))) else {
+        return Err(ErrorCode::InvalidMessage.into());
+    };
+    if body.is_empty() || std::str::from_utf8(&body).is_err() {
+        return Err(ErrorCode::InvalidMessage.into());
+    }
+    let dir = folder(&st, &session);
+    if !dir.join(format!("{rec}.webm")).is_file() {
+        return Err(ErrorCode::NotFound.into());
+    }
+    let path = dir.join(format!("{rec}.{ext}"));
+    let written = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || std::fs::write(path, &body)).await
+    };
+    written.map_err(|_| ErrorCode::Internal)?.map_err(|e| ApiError(io_failed(&path, &e)))?;
+    let (sid, rid, actor, now) = (session.clone(), rec.clone(), seat.id.clone(), st.clock.now_ms());
+    st.db.call(move |c| store::recording_chat_saved(c, &sid, &actor, &rid, ext, now)).await?;
+    Ok(Json(json!({"recording": rec, "format": ext})))
+}
+
+/// `GET /api/sessions/{id}/recordings/{rec}/chat`: the chat kept beside a recording.
+pub async fn download_chat(
+    State(st): State<AppState>,
+    Csr(a): Csr,
+    ApiPath((session, rec)): ApiPath<(String, String)>,
+) -> ApiResult<Response> {
+    if !plain_id(&session) || !plain_id(&rec) {
+        return Err(ErrorCode::NotFound.into());
+    }
+    let (sid, aid, admin) = (session.clone(), a.id, a.is_admin);
+    if !admin && !st.db.call(move |c| store::took_part(c, &sid, aid)).await? {
+        return Err(ErrorCode::NotInSession.into());
+    }
+    let dir = folder(&st, &session);
+    for (ext, kind) in CHAT_FORMATS {
+        let path = dir.join(format!("{rec}.{ext}"));
+        match std::fs::read(&path) {
+            Ok(data) => {
+                let disposition = format!("attachment; filename=\"{session}-{rec}-chat.{ext}\"");
+                return Ok((
+                    StatusCode::OK,
+                    [
+                        (header::CONTENT_TYPE, kind.to_owned()),
+                        (header::CONTENT_DISPOSITION, disposition),
+                        (header::CACHE_CONTROL, "no-store".into()),
+                    ],
+                    data,
+                )
+                    .into_response());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_failed(&path, &e).into()),
+        }
+    }
+    Err(ErrorCode::NotFound.into())
 }
 
 /// Streams the body into `path`, at most `limit` bytes.

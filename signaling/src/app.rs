@@ -53,6 +53,10 @@ pub fn router(state: AppState) -> Router {
         // Recordings stream to disk under their own size limit (config `max_recording_mib`).
         .route("/api/sessions/{id}/recordings", post(rec::upload).layer(DefaultBodyLimit::disable()))
         .route("/api/sessions/{id}/recordings/{rec}", get(rec::download))
+        .route(
+            "/api/sessions/{id}/recordings/{rec}/chat",
+            get(rec::download_chat).post(rec::upload_chat).layer(DefaultBodyLimit::max(rec::CHAT_LIMIT)),
+        )
         .fallback(crate::error::no_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)

@@ -170,6 +170,11 @@ pub fn recording_saved(c: &Connection, session: &str, actor: &str, id: &str, byt
     append(c, session, now, "recording_saved", Some(actor), &serde_json::json!({"recording": id, "bytes": bytes}))
 }
 
+/// Notes the chat kept beside a stored recording (`format`: "vtt" or "txt").
+pub fn recording_chat_saved(c: &Connection, session: &str, actor: &str, id: &str, format: &str, now: i64) -> Result<(), DbError> {
+    append(c, session, now, "recording_chat_saved", Some(actor), &serde_json::json!({"recording": id, "format": format}))
+}
+
 /// A participant being seated: CSRs by account, customers by token.
 pub struct NewParticipant<'a> {
     pub session: &'a str,

@@ -97,7 +97,7 @@ export async function startSession(page, tracking = 'CASE-4711') {
 }
 
 /** Invites a customer and lets the agent join with the code read out; waits until the console is connected to it. */
-export async function inviteAgent(t, { extra = [], screenshot = false } = {}) {
+export async function inviteAgent(t, { extra = [], screenshot = false, name = 'Dana' } = {}) {
   const { page } = t;
   await page.locator('#invite-customer').click();
   const code = (await page.locator('#invitation-code').textContent()).trim();
@@ -105,22 +105,22 @@ export async function inviteAgent(t, { extra = [], screenshot = false } = {}) {
   check((await page.locator('#invitation-link').inputValue()).startsWith(`${env.base}/join/`), 'a join link is shown');
   if (screenshot) await shot(page, 'invite');
   await page.getByRole('button', { name: 'Done' }).click();
-  const agent = new Agent(code, extra);
+  const agent = new Agent(code, extra, name);
   t.agents.push(agent);
   await agent.expect('Connected to support session');
-  await page.locator('#participants li[data-role=customer] .tag', { hasText: 'connected' }).waitFor({ timeout: WAIT });
+  await page.locator('#participants li[data-role=customer]', { hasText: name }).locator('.tag', { hasText: 'connected' }).first().waitFor({ timeout: WAIT });
   return agent;
 }
 
 /** The real agent, typed at like a customer would. */
 export class Agent {
-  constructor(code, extra = []) {
+  constructor(code, extra = [], name = 'Dana') {
     this.dir = join(env.work, `agent-${randomBytes(3).toString('hex')}`);
     this.downloads = join(this.dir, 'downloads');
     this.shared = join(this.dir, 'shared');
     mkdirSync(this.downloads, { recursive: true });
     mkdirSync(this.shared, { recursive: true });
-    const args = ['join', code, '--server', env.base, '--name', 'Dana', '--download-dir', this.downloads, '--share', this.shared, ...extra];
+    const args = ['join', code, '--server', env.base, '--name', name, '--download-dir', this.downloads, '--share', this.shared, ...extra];
     if (env.relay) args.push('--relay-only');
     const childEnv = { ...process.env, RUST_LOG: process.env.AGENT_LOG || 'warn' };
     if (env.display) childEnv.DISPLAY = env.display;

@@ -239,7 +239,19 @@ impl Agent {
             Event::ConsentEnded { customer, capability, csr } if customer == self.me => {
                 self.gate_do(GateInput::Withdrawn { csr, capability: Some(capability) });
             }
+            Event::ActivityStarted { activity: Activity::Capability(Capability::Recording), customer: Some(customer), by }
+                if customer == self.me =>
+            {
+                // S16: the customer is told when recording starts and stops.
+                let name = self.name_of(&by);
+                self.show(Notice::Info(format!(
+                    "Recording started: {name} (support) is recording this session. Type `revoke recording` to stop it."
+                )));
+            }
             Event::ActivityStopped { activity: Activity::Capability(c), customer: Some(customer), .. } if customer == self.me => {
+                if c == Capability::Recording {
+                    self.show(Notice::Info("Recording stopped: this session is no longer recorded.".into()));
+                }
                 // Signaling stopped it (the CSR, a revocation, a new primary): "once" ends.
                 let owners: Vec<ParticipantId> = self.gate.grants().into_iter().map(|g| g.csr).collect();
                 for csr in owners {
