@@ -49,18 +49,25 @@ export class ChatPanel {
     this.log.scrollTop = this.log.scrollHeight;
   }
 
-  line(msg) {
+  /** Who wrote a line and to whom, as the log and the recording's chat show them. */
+  parties(msg) {
     const from = msg.from === this.ctx.me ? 'You' : this.ctx.name(msg.from);
-    const to = msg.to.length ? ' → ' + msg.to.map((t) => this.ctx.name(t)).join(', ') : ' → everyone';
+    const to = msg.to.length ? msg.to.map((t) => this.ctx.name(t)).join(', ') : 'everyone';
+    return { from, to };
+  }
+
+  line(msg) {
+    const { from, to } = this.parties(msg);
     return h('li', { class: msg.from === this.ctx.me ? 'mine' : 'theirs' },
-      h('span', { class: 'meta', text: `${fmtClock(msg.at_ms)} ${from}${to}` }),
+      h('span', { class: 'meta', text: `${fmtClock(msg.at_ms)} ${from} → ${to}` }),
       h('span', { class: 'text', text: displayable(msg.text, true) }));
   }
 
   onChat(msg) {
     this.log.append(this.line(msg));
     this.log.scrollTop = this.log.scrollHeight;
-    if (this.ctx.recording) this.ctx.recording.onChatLine(from, to.slice(3), msg.text);
+    const { from, to } = this.parties(msg);
+    if (this.ctx.recording) this.ctx.recording.onChatLine(from, to, msg.text);
     if (msg.from !== this.ctx.me && (this.ctx.active !== 'chat' || document.hidden)) {
       this.unread += 1;
       this.ctx.badge('chat', this.unread);

@@ -240,8 +240,9 @@ impl ConsentGate {
                 }
             }
             GateInput::Withdrawn { csr, capability } => {
-                let gone = capability.map(policy::revoked_with);
-                self.granted.retain(|(c, g), _| !(c == &csr && gone.as_ref().is_none_or(|gone| gone.contains(g))));
+                // Signaling ended exactly this grant (an "allow once" whose activity stopped):
+                // the other of a pair lives on ("see" after "see and control" once ended).
+                self.granted.retain(|(c, g), _| !(c == &csr && capability.is_none_or(|ended| ended == *g)));
                 if capability.is_none() {
                     self.transfers.retain(|_, c| c != &csr);
                     let withdrawn: Vec<RequestId> = self.pending.iter().filter(|(_, p)| p.csr == csr).map(|(r, _)| r.clone()).collect();

@@ -174,3 +174,22 @@ fn a_stop_that_arrives_after_signaling_already_stopped_the_share_is_not_an_error
     let after = p.take(ALICE);
     assert!(!after.iter().any(|m| matches!(m, PeerMessage::Error { .. })), "no error for a stop of what is stopped: {after:?}");
 }
+
+/// Found by the random walk: "see" for the session and "see and control" once; when control
+/// stopped, its "once" ended — and the agent dropped "see" with it, so the view Alice started
+/// next was refused although the customer had allowed it for the session.
+#[test]
+fn when_a_once_control_grant_ends_the_session_view_grant_lives_on() {
+    let mut p = Pair::new();
+    granted(&mut p, ALICE, Capability::ScreenView, Answer::ForSession);
+    granted(&mut p, ALICE, Capability::RemoteControl, Answer::Once);
+    p.start_share(ALICE, Capability::RemoteControl, DESKTOP).unwrap();
+    p.deliver_all();
+    assert!(started(&mut p, ALICE));
+    p.stop_share(ALICE, Capability::RemoteControl);
+    assert_eq!(p.scope_of(ALICE, Capability::RemoteControl), None, "'once' ended with control");
+    assert_eq!(p.scope_of(ALICE, Capability::ScreenView), Some(GrantScope::Session), "'see' for the session lives on");
+    p.start_share(ALICE, Capability::ScreenView, DESKTOP).unwrap();
+    p.deliver_all();
+    assert!(started(&mut p, ALICE), "the view starts under the session grant");
+}
