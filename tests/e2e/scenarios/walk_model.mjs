@@ -9,16 +9,30 @@ export const ASKS_TO = {
   screen_view: 'see your screen',
   remote_control: 'see and control your screen',
   system_info: 'read your system information',
+  application_view: 'see one of your application windows',
+  application_control: 'see and control one of your application windows',
 };
 
 /** What the console's roster calls a running activity. */
-export const ACTIVITY_NAME = { screen_view: 'view desktop', remote_control: 'control desktop' };
+export const ACTIVITY_NAME = {
+  screen_view: 'view desktop', remote_control: 'control desktop', application_view: 'view application', application_control: 'control application',
+};
+
+/** Whether a share capability shows one application window (S10, S12). */
+export const isApplication = (c) => c.startsWith('application_');
 
 /** Which grant serves a capability: control includes seeing (policy `covers`). */
-const COVERS = { screen_view: ['screen_view', 'remote_control'], remote_control: ['remote_control'], system_info: ['system_info'] };
+const COVERS = {
+  screen_view: ['screen_view', 'remote_control'], remote_control: ['remote_control'], system_info: ['system_info'],
+  application_view: ['application_view', 'application_control'], application_control: ['application_control'],
+};
 
 /** Revoking one of a pair ends both (policy `revoked_with`). */
-const REVOKED_WITH = { screen_view: ['screen_view', 'remote_control'], remote_control: ['screen_view', 'remote_control'], system_info: ['system_info'] };
+const DESKTOP = ['screen_view', 'remote_control'];
+const APPLICATION = ['application_view', 'application_control'];
+const REVOKED_WITH = {
+  screen_view: DESKTOP, remote_control: DESKTOP, system_info: ['system_info'], application_view: APPLICATION, application_control: APPLICATION,
+};
 
 /** A seeded generator (mulberry32): the same seed gives the same walk. */
 export function random(seed) {

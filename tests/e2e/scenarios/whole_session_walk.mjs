@@ -10,12 +10,20 @@
 // seed (default: from the clock). Each walk prints its seed; a failing one replays with
 // E2E_SEED=<seed> E2E_WALKS=1.
 import { join } from 'node:path';
-import { scenario, signIn, startSession, inviteAgent, check, log, tab, env, makeFile, sha256, WAIT, quadrants, isPattern } from './lib.mjs';
-import { SessionModel, ASKS_TO, ACTIVITY_NAME, random } from './walk_model.mjs';
+import { scenario, signIn, startSession, inviteAgent, check, log, tab, env, makeFile, sha256, WAIT, quadrants, PATTERN } from './lib.mjs';
+import { SessionModel, ASKS_TO, ACTIVITY_NAME, isApplication, random } from './walk_model.mjs';
 
 const WALKS = Number(process.env.E2E_WALKS || 6);
 const STEPS = Number(process.env.E2E_STEPS || 12);
 const FIRST_SEED = Number(process.env.E2E_SEED || (Date.now() % 1_000_000));
+
+/** The application window the walk's X server shows (test-support APP_WINDOW_COLOUR). */
+const WINDOW = [0x80, 0x40, 0xc0];
+const near = (c, want) => c.every((v, i) => Math.abs(v - want[i]) < 40);
+/** The desktop: the pattern where the application window does not cover it (it lies over the top left quarter). */
+const isDesktop = (px) => !!px && [1, 2, 3].every((i) => near(px[i], PATTERN[i]));
+/** One application window: its colour all over. */
+const isWindow = (px) => !!px && px.every((c) => near(c, WINDOW));
 
 /** Error texts no CSR should ever read: internals, not words. */
 const NOT_WORDS = /Failed to execute|TypeError|ReferenceError|undefined|\[object|activity_not_active|NaN/;
@@ -69,7 +77,7 @@ async function walk(t, seed, steps) {
         model.chatLines.push(text);
       },
       share: async () => {
-        const capability = rnd.pick(['screen_view', 'remote_control']);
+        const capability = rnd.pick(['screen_view', 'remote_control', 'application_view', 'application_control']);
         const answer = rnd.pick(['y', 'y', 'once', 'no']);
         await tab(page, 'share');
         if (model.share) await stopShare();
@@ -85,20 +93,32 @@ async function walk(t, seed, steps) {
           }
         }
         model.startShare(capability);
-        await page.locator('#share-state', { hasText: /^(Viewing|Controlling) the desktop of Dana/ }).waitFor({ timeout: WAIT });
+        const what = isApplication(capability) ? 'the application' : 'the desktop';
+        await page.locator('#share-state', { hasText: new RegExp(`^(Viewing|Controlling) ${what} of Dana`) }).waitFor({ timeout: WAIT });
       },
       stop: async () => {
         if (!model.share) return actions.chatFromCsr();
         await tab(page, 'share');
         await stopShare();
       },
-      revokeScreen: async () => {
-        if (!model.grantFor('screen_view')) return actions.chatFromCustomer();
-        const running = model.share;
-        agent.type(rnd.chance(0.5) ? 'revoke screen' : 'revoke control');
-        model.revoke('screen_view');
-        if (running) await page.locator('#share-state', { hasText: 'The customer revoked permission' }).waitFor({ timeout: WAIT });
+      revoke: async () => {
+        const which = rnd.pick(['screen_view', 'application_view']);
+        if (!model.grantFor(which)) return actions.chatFromCustomer();
+        const stops = model.share && isApplication(model.share.capability) === isApplication(which);
+        const words = which === 'screen_view' ? ['revoke screen', 'revoke control'] : ['revoke app', 'revoke application_control'];
+        agent.type(rnd.pick(words));
+        model.revoke(which);
+        if (stops) await page.locator('#share-state', { hasText: 'The customer revoked permission' }).waitFor({ timeout: WAIT });
         await agent.expect('Stopped: support may no longer');
+      },
+      reload: async () => {
+        await page.reload();
+        await page.locator('#participants li[data-role=customer]').waitFor({ timeout: WAIT });
+        // The chat so far comes back, each line once.
+        await tab(page, 'chat');
+        for (const line of model.chatLines) {
+          await eventually(page, `the chat line "${line}" is back once`, () => page.locator('#chat-log li', { hasText: line }).count(), (n) => n === 1);
+        }
       },
       systemInfo: async () => {
         await tab(page, 'sysinfo');
@@ -124,6 +144,12 @@ async function walk(t, seed, steps) {
         const path = join(env.work, name);
         const sum = makeFile(path, 1000 + Math.floor(rnd.next() * 200_000));
         const take = rnd.chance(0.75);
+        if (model.share && isApplication(model.share.capability)) {
+          // S12: no file transfer while an application is shared; the Files tab says so.
+          await eventually(page, 'offering files is greyed out while an application is shared',
+            () => page.locator('#offer-files').isDisabled(), (d) => d === true);
+          return;
+        }
         await page.locator('#offer-files').setInputFiles(path);
         await agent.expect(`Alice (support) offers file`);
         agent.type(take ? 'y' : 'n');
@@ -135,6 +161,8 @@ async function walk(t, seed, steps) {
           await row.locator('.state', { hasText: 'the customer did not download it' }).waitFor({ timeout: WAIT });
         }
         model.transfers.push({ name, take });
+        // The offer ends by itself once nothing offered waits (else application sharing stays refused).
+        await eventually(page, 'the offer ends once the file is taken or declined', () => page.locator('#participants li[data-role=csr] .doing').allTextContents().then((l) => l.join(' ')), (d) => !d.includes('offered files'));
       },
     };
 
@@ -145,7 +173,7 @@ async function walk(t, seed, steps) {
     }
 
     const weights = [
-      ['chatFromCsr', 1], ['chatFromCustomer', 1], ['share', 4], ['stop', 2], ['revokeScreen', 1.5], ['systemInfo', 1], ['offerFile', 1.5],
+      ['chatFromCsr', 1], ['chatFromCustomer', 1], ['share', 4], ['stop', 2], ['revoke', 1.5], ['systemInfo', 1], ['offerFile', 1.5], ['reload', 1],
     ];
     const total = weights.reduce((s, [, w]) => s + w, 0);
     const choose = () => {
@@ -203,12 +231,15 @@ async function invariants(page, agent, model) {
     const name = ACTIVITY_NAME[model.share.capability];
     await eventually(page, `Alice's row says she uses ${name}`, doing, (d) => d.includes(name));
     await tab(page, 'share'); // where the CSR looks at the picture
-    const px = await eventually(page, "the share shows the customer's screen (the pattern), not black", () => quadrants(page, 'share-video'), isPattern);
-    check(isPattern(px), 'pattern');
+    if (isApplication(model.share.capability)) {
+      await eventually(page, "the share shows the customer's application window, not black", () => quadrants(page, 'share-video'), isWindow);
+    } else {
+      await eventually(page, "the share shows the customer's desktop (the pattern), not black", () => quadrants(page, 'share-video'), isDesktop);
+    }
     const stopOffered = () => page.locator('#share-stop').evaluate((b) => !b.hidden);
     check(await stopOffered(), 'Stop sharing is offered while a share runs');
   } else {
-    await eventually(page, 'Alice runs no share', doing, (d) => !/desktop/.test(d));
+    await eventually(page, 'Alice runs no share', doing, (d) => !/desktop|application/.test(d));
     check(await page.locator('#share-stop').evaluate((b) => b.hidden), 'no Stop sharing without a share');
   }
 
