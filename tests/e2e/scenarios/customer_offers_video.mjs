@@ -2,7 +2,7 @@
 // When the CSR's video starts, the agent offers the customer to share theirs back; the customer
 // types `camera on` and the console shows their camera without the CSR having asked (the offer
 // is the customer's grant, recorded by signaling). `revoke camera` stops it.
-import { scenario, signIn, startSession, inviteAgent, check, tab, WAIT, log, FAKE_MEDIA, videoPixels } from './lib.mjs';
+import { scenario, signIn, startSession, inviteAgent, check, tab, WAIT, log, FAKE_MEDIA, videoPixels, startCsrVideo } from './lib.mjs';
 
 /** The camera's test picture: colour bars, several distinct bright colours across a row. */
 const ROW = Array.from({ length: 8 }, (_, i) => [(i + 0.5) / 8, 0.3]);
@@ -18,10 +18,7 @@ scenario('customer_offers_video', async (t) => {
   await startSession(page);
   const agent = await inviteAgent(t);
 
-  await tab(page, 'av');
-  await page.locator('#video-start').click();
-  await page.locator('#video-state', { hasText: 'Your video is shown to the customer' }).waitFor({ timeout: WAIT });
-  const offered = await agent.expect("Alice's video is showing");
+  const offered = await startCsrVideo(page, agent);
   check(offered.includes('Share your camera back? Type `camera on`.'), `the customer is offered to share video back (${offered})`);
 
   agent.type('camera on');

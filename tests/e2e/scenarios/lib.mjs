@@ -271,3 +271,11 @@ export async function inviteCsrLive(t, page, { user = 'bob', host = 'Alice', tra
   await other.locator('#participants li[data-role=csr]').nth(1).waitFor({ timeout: WAIT });
   return { page: other, context };
 }
+
+/** The CSR starts their video (S9); waits until the console and the agent say it shows; returns the agent's line. */
+export async function startCsrVideo(page, agent) {
+  await tab(page, 'av');
+  await page.locator('#video-start').click();
+  await page.locator('#video-state', { hasText: 'Your video is shown to the customer' }).waitFor({ timeout: WAIT });
+  return agent.expect("Alice's video is showing");
+}
