@@ -197,6 +197,8 @@ export class SessionView {
   /** Sends a message to signaling; returns its `ref` (errors about it echo the ref). */
   send(msg) {
     const ref = msg.ref || `m${++this.seq}`;
+    // Having left on purpose, late work (a link check, a stop) has nowhere to go: no error.
+    if (this.closed) return ref;
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
       showError({ code: 'unavailable', message: 'Not connected to the support server right now. Wait for the reconnection and try again.' });
       return ref;
