@@ -2,7 +2,7 @@
 // starts. The CSR shows their video and sees the customer's camera (the agent's test picture),
 // then views the desktop: the desktop shows, and the camera's picture goes on (its frame count
 // keeps growing, its pixels are still the test picture).
-import { scenario, signIn, startSession, inviteAgent, check, tab, WAIT, log, viewScreen, videoPixels, FAKE_MEDIA, startCsrVideo } from './lib.mjs';
+import { scenario, signIn, startSession, inviteAgent, check, tab, WAIT, log, viewScreen, videoPixels, FAKE_MEDIA, startCsrVideo, allowCamera } from './lib.mjs';
 
 /** The camera's test picture: colour bars, several distinct bright colours across a row. */
 const ROW = Array.from({ length: 8 }, (_, i) => [(i + 0.5) / 8, 0.3]);
@@ -35,10 +35,7 @@ scenario('camera_during_screen_share', async (t) => {
   const agent = await inviteAgent(t);
 
   await startCsrVideo(page, agent);
-  await page.locator('#camera-ask').click();
-  await agent.expect('Alice (support) asks to turn on your camera');
-  agent.type('y');
-  await page.locator('#video-state', { hasText: "Showing Dana's camera." }).waitFor({ timeout: WAIT });
+  await allowCamera(page, agent);
   await cameraPlays(page, 'before the screen share');
   log('the customer\'s camera plays');
 

@@ -279,3 +279,11 @@ export async function startCsrVideo(page, agent) {
   await page.locator('#video-state', { hasText: 'Your video is shown to the customer' }).waitFor({ timeout: WAIT });
   return agent.expect("Alice's video is showing");
 }
+
+/** The CSR asks for the customer's camera (S9), the customer allows it, and the console says it shows. */
+export async function allowCamera(page, agent) {
+  await page.locator('#camera-ask').click();
+  await agent.expect('Alice (support) asks to turn on your camera');
+  agent.type('y');
+  await page.locator('#video-state', { hasText: "Showing Dana's camera." }).waitFor({ timeout: WAIT });
+}

@@ -3,7 +3,7 @@
 // error toast appears. The CSR then switches between shares (desktop → application → desktop →
 // application → desktop) and each picture shows. The answer of the agent must keep the
 // direction the console offered on each video section, whatever tracks were added before.
-import { scenario, signIn, startSession, inviteAgent, check, tab, WAIT, log, FAKE_MEDIA, videoPixels, quadrants, PATTERN, startCsrVideo } from './lib.mjs';
+import { scenario, signIn, startSession, inviteAgent, check, tab, WAIT, log, FAKE_MEDIA, videoPixels, quadrants, PATTERN, startCsrVideo, allowCamera } from './lib.mjs';
 
 // src/pieces.rs APP_WINDOW_COLOUR
 const WINDOW = [0x80, 0x40, 0xc0];
@@ -67,10 +67,7 @@ scenario('video_then_screen', async (t) => {
 
   // The CSR's video, then the customer's camera.
   await startCsrVideo(page, agent);
-  await page.locator('#camera-ask').click();
-  await agent.expect('Alice (support) asks to turn on your camera');
-  agent.type('y');
-  await page.locator('#video-state', { hasText: "Showing Dana's camera." }).waitFor({ timeout: WAIT });
+  await allowCamera(page, agent);
   log('the CSR\'s video and the customer\'s camera run');
 
   // View desktop: the picture shows, no error.
