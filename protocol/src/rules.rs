@@ -666,8 +666,21 @@ impl Session {
         }
         let r = self.running.remove(idx);
         let mut events = vec![Event::ActivityStopped { activity, customer, reason: StopReason::Stopped }];
+        events.extend(self.stop_inside(&r));
         events.extend(self.end_once_grants(&r));
         Ok(events)
+    }
+
+    /// What runs inside a stopped activity stops with it: each transfer of the advanced file
+    /// transfer, whoever started it, so no transfer outlives the activity (or its "allow once"
+    /// grant) it lives in.
+    fn stop_inside(&mut self, outer: &Running) -> Vec<Event> {
+        let Some(capability) = outer.activity.consent() else { return vec![] };
+        let customer = outer.customer.clone();
+        self.stop_where(
+            |r| r.customer == customer && r.activity.consent().and_then(Capability::requires) == Some(capability),
+            StopReason::Stopped,
+        )
     }
 
     /// "Allow once" (and each transfer's one-shot grant) ends with the activity it allowed.
@@ -675,13 +688,22 @@ impl Session {
         let (Some(capability), Some(customer)) = (stopped.activity.consent(), &stopped.customer) else { return vec![] };
         let mine = |g: &Grant| &g.customer == customer && g.csr == stopped.by;
         // A grant still used by another activity of the same CSR (control and view of the same
-        // window under one "see and control" grant) lives on until that one stops too.
+        // window under one "see and control" grant) lives on until that one stops too. An
+        // activity uses the narrowest of that CSR's grants that covers it (as the agent lists
+        // "in use"): a view with its own "see" grant does not keep a "control" grant alive.
         let running = &self.running;
+        let grants = &self.grants;
         let in_use = |g: &Grant| {
             running.iter().any(|r| {
                 r.by == stopped.by
                     && r.customer.as_ref() == Some(customer)
-                    && r.activity.consent().is_some_and(|c| policy::covers(g.capability, c))
+                    && r.activity.consent().is_some_and(|c| {
+                        policy::covers(g.capability, c)
+                            && grants
+                                .iter()
+                                .filter(|o| mine(o) && o.is_granted() && policy::covers(o.capability, c))
+                                .all(|o| policy::covers(o.capability, g.capability))
+                    })
             })
         };
         let once = |g: &Grant| {
@@ -693,8 +715,9 @@ impl Session {
         let gone: Vec<Capability> = self.grants.iter().filter(|g| once(g)).map(|g| g.capability).collect();
         // What lives inside an ended grant ends with it (each transfer inside the activity).
         let ends = |g: &Grant| once(g) || (mine(g) && g.capability.requires().is_some_and(|r| gone.contains(&r)));
+        let ending: Vec<bool> = self.grants.iter().map(ends).collect();
         let mut ended = vec![];
-        for g in self.grants.iter().filter(|g| ends(g)) {
+        for g in self.grants.iter().zip(&ending).filter(|(_, e)| **e).map(|(g, _)| g) {
             ended.push(match &g.state {
                 GrantState::Granted { .. } => {
                     Event::ConsentEnded { customer: g.customer.clone(), capability: g.capability, csr: g.csr.clone() }
@@ -707,7 +730,8 @@ impl Session {
                 },
             });
         }
-        self.grants.retain(|g| !ends(g));
+        let mut ending = ending.into_iter();
+        self.grants.retain(|_| !ending.next().unwrap_or(false));
         ended
     }
 

@@ -13,6 +13,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
+use protocol::policy::covers;
 use protocol::policy::GrantScope;
 use protocol::rules::{Event, GrantState, Input, Role, Running, Session, StopReason};
 use protocol::signal::ServerMessage;
@@ -373,8 +374,24 @@ fn check_accepted(before: &Session, s: &Session, input: &Input) -> Result<(), Te
             let once =
                 |g: &protocol::rules::Grant| c.is_one_shot() || matches!(g.state, GrantState::Granted { scope: GrantScope::Once, .. });
             if let Some(r) = runner {
-                let left =
-                    s.grants().iter().any(|g| &g.customer == customer && g.csr == r.by && g.capability == *c && g.is_granted() && once(g));
+                // An "allow once" grant that also serves another running activity of that CSR
+                // (the view of a screen under "see and control") ends when that one stops too.
+                let mine = |g: &&protocol::rules::Grant| &g.customer == customer && g.csr == r.by && g.is_granted();
+                let serves = |g: &protocol::rules::Grant| {
+                    s.running().iter().any(|o| {
+                        o.by == r.by
+                            && o.customer.as_ref() == Some(customer)
+                            && o.activity.consent().is_some_and(|oc| {
+                                covers(g.capability, oc)
+                                    && s.grants()
+                                        .iter()
+                                        .filter(mine)
+                                        .filter(|n| covers(n.capability, oc))
+                                        .all(|n| covers(n.capability, g.capability))
+                            })
+                    })
+                };
+                let left = s.grants().iter().filter(mine).any(|g| g.capability == *c && once(g) && !serves(g));
                 prop_assert!(!left, "{:?}: a one-shot or 'allow once' grant outlived its activity", c);
             }
         }
