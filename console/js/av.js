@@ -2,6 +2,7 @@
 // camera, the customer's camera once they allow it; nothing before a customer has joined).
 import { h } from './dom.js';
 import { describe, showError } from './api.js';
+import { remember, recall } from './restore.js';
 
 const SPEAKING_LEVEL = 0.04;
 
@@ -28,7 +29,10 @@ export class AvPanel {
     this.cam = null;
     this.levels = new Map(); // participant id -> analyser
     this.speakingNow = new Set();
-    this.remote = new Map(); // track id -> {customer, track}
+    // `<customer> <track id>` -> {customer, track, stream}. Keyed by customer too: each agent
+    // names its tracks from 1 (`camera-1`), so a customer who joined later reuses the ids of
+    // one who left, whose ended track must not be shown for theirs.
+    this.remote = new Map();
     this.micAsked = new Set(); // customers asked to join the audio conference
     this.senders = []; // [link, sender] of the CSR's camera
     this.audioState = h('p', { class: 'muted', id: 'audio-state', text: 'Not in the audio conference.' });
@@ -57,6 +61,7 @@ export class AvPanel {
   }
 
   onRoster(roster) {
+    this.checkCamera();
     const c = this.ctx.customer();
     const video = roster.features.video;
     this.videoButton.disabled = !c || !video || !!this.cam;
@@ -218,13 +223,68 @@ export class AvPanel {
     this.videoState.textContent = "Starting the customer's camera…";
   }
 
+  /**
+   * The customer's camera shows only while it is live: a customer who left or whose agent is
+   * gone leaves no frozen picture (their camera stopped), and one who stopped answering shows a
+   * notice until they answer again.
+   */
+  checkCamera(gone = false) {
+    const customer = this.cameraCustomer;
+    if (!customer) return;
+    const p = this.ctx.participant(customer);
+    const name = this.ctx.name(customer);
+    if (!p || gone) {
+      this.keepCamera(null);
+      this.remoteVideo.hidden = true;
+      this.remoteVideo.srcObject = null;
+      this.videoState.textContent = !p ? `${name} left the session: their camera stopped.` : `${name}'s agent stopped responding: their camera stopped.`;
+      return;
+    }
+    const link = this.ctx.links.get(customer);
+    const live = p.online && !!link && link.live;
+    if (live === !this.cameraStale) return;
+    this.cameraStale = !live;
+    this.remoteVideo.hidden = !live || !this.remoteVideo.srcObject;
+    this.videoState.textContent = live ? `Showing ${name}'s camera.` : `${name}'s agent stopped responding; their camera is no longer live.`;
+  }
+
+  onLinkState(customer, state) {
+    if (customer === this.cameraCustomer) this.checkCamera(state === 'gone');
+    if (state === 'gone') for (const [key, e] of this.remote) if (e.customer === customer) this.remote.delete(key);
+    if (state === 'ready') this.resumeCamera(customer);
+  }
+
+  /** Which customer's camera this console shows, kept across a reload of this tab. */
+  keepCamera(customer) {
+    this.cameraCustomer = customer;
+    if (!customer) this.cameraStale = false;
+    remember(this.ctx.id, 'camera', customer);
+  }
+
+  /**
+   * After a reload: the customer's camera showed before it, and their grant to this CSR is
+   * still live, so it is asked for again on the new connection (S21: no new prompt; the agent
+   * checks the grant itself). Without a live grant it stays off.
+   */
+  resumeCamera(customer) {
+    if (this.cameraResumed || recall(this.ctx.id, 'camera') !== customer) return;
+    this.cameraResumed = true;
+    const g = this.ctx.grant(customer, 'camera');
+    const l = this.ctx.link(customer);
+    if (!g || g.state !== 'granted' || !l) return this.keepCamera(null);
+    l.send({ type: 'start_media', kind: 'camera' });
+    this.videoState.textContent = `Resuming ${this.ctx.name(customer)}'s camera after the reload; their permission is still valid…`;
+  }
+
   /** Shows the customer's camera track `id`, or their live video track when that id is unknown. */
   showCamera(customer, id) {
+    this.cameraCustomer = customer;
+    this.cameraStale = false;
     // The agent's track ids survive only on transceivers the agent's side created; the console
     // offers them all, so the camera arrives on one of the console's video transceivers, named
     // by the agent's stream id (`agent-<track>`, its answer's msid).
-    const r = this.remote.get(id)
-      || [...this.remote.values()].find((e) => e.stream && e.stream.id === `agent-${id}` && e.track.readyState === 'live')
+    const r = this.remote.get(`${customer} ${id}`)
+      || [...this.remote.values()].find((e) => e.customer === customer && e.stream && e.stream.id === `agent-${id}` && e.track.readyState === 'live')
       || [...this.remote.values()].reverse().find((e) => e.customer === customer && e.track.kind === 'video' && e.track.readyState === 'live'
         && !(e.stream && e.stream.id.startsWith('agent-') && e.stream.id !== `agent-${id}`));
     this.cameraPending = r ? null : customer;
@@ -235,7 +295,7 @@ export class AvPanel {
   }
 
   onTrack(customer, ev) {
-    this.remote.set(ev.track.id, { customer, track: ev.track, stream: ev.streams[0] });
+    this.remote.set(`${customer} ${ev.track.id}`, { customer, track: ev.track, stream: ev.streams[0] });
     if (ev.track.kind === 'video' && this.cameraPending === customer) this.showCamera(customer, this.cameraTrack);
     if (ev.track.kind === 'audio') {
       const stream = new MediaStream([ev.track]);
@@ -250,18 +310,20 @@ export class AvPanel {
   onPeer(customer, msg) {
     if (msg.type === 'media_started' && msg.kind === 'camera') {
       this.showCamera(customer, msg.track);
+      this.keepCamera(customer);
       this.videoState.textContent = `Showing ${this.ctx.name(customer)}'s camera.`;
     } else if (msg.type === 'media_started' && msg.kind === 'microphone') {
       this.audioState.textContent = `You are in the audio conference with ${this.ctx.name(customer)}.`;
     } else if (msg.type === 'media_stopped') {
       const why = msg.code === 'consent_revoked' ? 'The customer revoked permission' : describe(msg);
-      if (msg.kind === 'camera') { this.remoteVideo.hidden = true; this.videoState.textContent = `${why}: the customer's camera stopped.`; }
-      else this.audioState.textContent = `${why}: the customer's microphone stopped.`;
+      // The same words whichever of the agent's stop and signaling's revocation comes first.
+      if (msg.kind === 'camera') { this.keepCamera(null); this.remoteVideo.hidden = true; this.videoState.textContent = `${why}: their camera stopped.`; }
+      else this.audioState.textContent = `${why}: their microphone stopped.`;
     }
   }
 
   onEvent(ev) {
-    if (ev.event === 'consent_revoked' && ev.capability === 'camera') { this.remoteVideo.hidden = true; this.videoState.textContent = "The customer revoked permission: their camera stopped."; }
+    if (ev.event === 'consent_revoked' && ev.capability === 'camera') { this.keepCamera(null); this.remoteVideo.hidden = true; this.videoState.textContent = "The customer revoked permission: their camera stopped."; }
     if (ev.event === 'consent_revoked' && ev.capability === 'microphone') this.audioState.textContent = "The customer revoked permission: their microphone stopped.";
   }
 }

@@ -11,6 +11,7 @@ export const ASKS_TO = {
   system_info: 'read your system information',
   application_view: 'see one of your application windows',
   application_control: 'see and control one of your application windows',
+  camera: 'turn on your camera',
 };
 
 /** What the console's roster calls a running activity. */
@@ -25,6 +26,7 @@ export const isApplication = (c) => c.startsWith('application_');
 const COVERS = {
   screen_view: ['screen_view', 'remote_control'], remote_control: ['remote_control'], system_info: ['system_info'],
   application_view: ['application_view', 'application_control'], application_control: ['application_control'],
+  camera: ['camera'],
 };
 
 /** Revoking one of a pair ends both (policy `revoked_with`). */
@@ -32,6 +34,7 @@ const DESKTOP = ['screen_view', 'remote_control'];
 const APPLICATION = ['application_view', 'application_control'];
 const REVOKED_WITH = {
   screen_view: DESKTOP, remote_control: DESKTOP, system_info: ['system_info'], application_view: APPLICATION, application_control: APPLICATION,
+  camera: ['camera'],
 };
 
 /** A seeded generator (mulberry32): the same seed gives the same walk. */
@@ -53,13 +56,56 @@ export function random(seed) {
 
 export class SessionModel {
   constructor() {
-    /** capability -> 'once' | 'session': what Dana allowed Alice. */
-    this.grants = new Map();
-    /** The running share (screen_view or remote_control), with the grant it runs under. */
-    this.share = null;
-    this.connected = true;
     this.chatLines = [];
     this.transfers = [];
+    /** Whether Alice's own video runs (S9); it goes to whichever customer is connected. */
+    this.csrVideo = false;
+    /** The customer's agents so far: the last one is the live one, the others were killed or left. */
+    this.customers = [];
+    this.newCustomer('Dana', true);
+  }
+
+  /** A new agent joined as `name` (S6: `primary` when no other customer holds it). */
+  newCustomer(name, primary = this.primaryFree) {
+    this.customers.push({ name, primary, state: 'connected' });
+    /** capability -> 'once' | 'session': what the live customer allowed Alice. */
+    this.grants = new Map();
+    /** The running share (screen or application), with the grant it runs under. */
+    this.share = null;
+    /** Whether the customer's camera shows in the console. */
+    this.camera = false;
+  }
+
+  /** The live customer. */
+  get customer() {
+    return this.customers[this.customers.length - 1];
+  }
+
+  /** The live customer's agent is gone: killed (stays listed offline, and primary) or left (removed). */
+  customerGone(how) {
+    const c = this.customer;
+    c.state = how === 'killed' ? 'offline' : 'left';
+    this.grants = new Map();
+    this.share = null;
+    this.camera = false;
+    // Leaving hands "primary" to the next customer in join order (offline ones too); an
+    // offline customer keeps it.
+    if (how === 'left' && c.primary) {
+      c.primary = false;
+      const next = this.customers.find((o) => o.state !== 'left');
+      if (next) next.primary = true;
+    }
+  }
+
+  /** Whether a customer who joins now becomes primary: no customer still in the session holds it. */
+  get primaryFree() {
+    return !this.customers.some((c) => c.primary && c.state !== 'left');
+  }
+
+  /** The host made the live customer primary. */
+  promoted() {
+    for (const c of this.customers) c.primary = false;
+    this.customer.primary = true;
   }
 
   /** The live grant that serves `capability`, if any. */
@@ -101,12 +147,20 @@ export class SessionModel {
   revoke(capability) {
     for (const c of REVOKED_WITH[capability]) this.grants.delete(c);
     if (this.share && REVOKED_WITH[capability].includes(this.share.capability)) this.share = null;
+    if (capability === 'camera') this.camera = false;
+  }
+
+  /** `revoke all`: every grant ends, everything stops. */
+  revokeAll() {
+    this.grants = new Map();
+    this.share = null;
+    this.camera = false;
   }
 
   /** The lines the agent's `grants` command should print, sorted. */
   grantLines(csr = 'Alice') {
     return [...this.grants.entries()].map(([c, scope]) => {
-      const inUse = this.share && this.share.grant === c;
+      const inUse = (this.share && this.share.grant === c) || (c === 'camera' && this.camera);
       return `${csr} may ${ASKS_TO[c]} (${scope === 'once' ? 'once' : 'for this session'}${inUse ? ', in use now' : ''})`;
     }).sort();
   }

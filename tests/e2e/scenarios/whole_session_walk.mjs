@@ -1,6 +1,7 @@
 // Scenario: random whole sessions. Alice (console in Chromium) and Dana (the real agent under
 // Xvfb) do random things in random order — chat both ways, view or control the desktop with
-// "y", "once" or "no", switch and stop shares, revoke, system information, offered files — while
+// "y", "once" or "no", switch and stop shares, revoke, system information, offered files,
+// Alice's video, Dana's camera, Dana's agent killed or leaving and a new one joining — while
 // a model of the session (walk_model.mjs) says what must be true. After every step the checks
 // read what the people see: the roster's states, the share's picture (the customer's pixels,
 // not black) and its words, what Alice's row says she is doing, the customer's own list of what
@@ -10,7 +11,7 @@
 // seed (default: from the clock). Each walk prints its seed; a failing one replays with
 // E2E_SEED=<seed> E2E_WALKS=1.
 import { join } from 'node:path';
-import { scenario, signIn, startSession, inviteAgent, check, log, tab, env, makeFile, sha256, WAIT, quadrants, PATTERN } from './lib.mjs';
+import { scenario, signIn, startSession, inviteAgent, check, log, tab, env, makeFile, sha256, WAIT, quadrants, PATTERN, FAKE_MEDIA, videoPixels, startCsrVideo } from './lib.mjs';
 import { SessionModel, ASKS_TO, ACTIVITY_NAME, isApplication, random } from './walk_model.mjs';
 
 const WALKS = Number(process.env.E2E_WALKS || 6);
@@ -24,6 +25,18 @@ const near = (c, want) => c.every((v, i) => Math.abs(v - want[i]) < 40);
 const isDesktop = (px) => !!px && [1, 2, 3].every((i) => near(px[i], PATTERN[i]));
 /** One application window: its colour all over. */
 const isWindow = (px) => !!px && px.every((c) => near(c, WINDOW));
+
+/** The agent's camera test picture: colour bars, several distinct bright colours across a row. */
+const CAMERA_ROW = Array.from({ length: 8 }, (_, i) => [(i + 0.5) / 8, 0.3]);
+const isCameraBars = (px) => {
+  if (!px) return false;
+  const colours = new Set(px.map((p) => p.map((v) => v >> 5).join(',')));
+  return colours.size >= 4 && px.filter((p) => p[0] + p[1] + p[2] > 120).length >= 4;
+};
+
+/** The roster row of the customer called exactly `name`. */
+const customerRow = (page, name) =>
+  page.locator('#participants li[data-role=customer]').filter({ has: page.locator('.pname', { hasText: new RegExp(`^${name}$`) }) });
 
 /** Error texts no CSR should ever read: internals, not words. */
 const NOT_WORDS = /Failed to execute|TypeError|ReferenceError|undefined|\[object|activity_not_active|NaN/;
@@ -59,7 +72,7 @@ async function walk(t, seed, steps) {
   try {
     await signIn(page);
     await startSession(page, `WALK-${seed}`);
-    const agent = await inviteAgent(t);
+    let agent = await inviteAgent(t);
     const actions = {
       chatFromCsr: async () => {
         const text = `note ${rnd.next().toString(36).slice(2, 8)}`;
@@ -79,6 +92,7 @@ async function walk(t, seed, steps) {
       share: async () => {
         const capability = rnd.pick(['screen_view', 'remote_control', 'application_view', 'application_control']);
         const answer = rnd.pick(['y', 'y', 'once', 'no']);
+        if (isApplication(capability) && !model.customer.primary) await makePrimary();
         await tab(page, 'share');
         if (model.share) await stopShare();
         log(`  ${capability}, the customer answers ${model.asks(capability) ? answer : '(not asked: a live grant serves it)'}`);
@@ -94,7 +108,7 @@ async function walk(t, seed, steps) {
         }
         model.startShare(capability);
         const what = isApplication(capability) ? 'the application' : 'the desktop';
-        await page.locator('#share-state', { hasText: new RegExp(`^(Viewing|Controlling) ${what} of Dana`) }).waitFor({ timeout: WAIT });
+        await page.locator('#share-state', { hasText: new RegExp(`^(Viewing|Controlling) ${what} of ${model.customer.name}`) }).waitFor({ timeout: WAIT });
       },
       stop: async () => {
         if (!model.share) return actions.chatFromCsr();
@@ -102,6 +116,14 @@ async function walk(t, seed, steps) {
         await stopShare();
       },
       revoke: async () => {
+        if (rnd.chance(0.15)) {
+          // Everything at once.
+          agent.type('revoke all');
+          const stops = !!model.share;
+          model.revokeAll();
+          if (stops) await page.locator('#share-state', { hasText: 'The customer revoked permission' }).waitFor({ timeout: WAIT });
+          return;
+        }
         const which = rnd.pick(['screen_view', 'application_view']);
         if (!model.grantFor(which)) return actions.chatFromCustomer();
         const stops = model.share && isApplication(model.share.capability) === isApplication(which);
@@ -113,7 +135,8 @@ async function walk(t, seed, steps) {
       },
       reload: async () => {
         await page.reload();
-        await page.locator('#participants li[data-role=customer]').waitFor({ timeout: WAIT });
+        model.csrVideo = false; // the console stops what it cannot carry on, and says so
+        await customerRow(page, model.customer.name).waitFor({ timeout: WAIT });
         // The chat so far comes back, each line once.
         await tab(page, 'chat');
         for (const line of model.chatLines) {
@@ -135,8 +158,75 @@ async function walk(t, seed, steps) {
         }
         await agent.expect('Send it? [y/N]');
         agent.type('y');
-        await page.locator('#sysinfo-state', { hasText: 'Received from Dana.' }).waitFor({ timeout: WAIT });
+        await page.locator('#sysinfo-state', { hasText: `Received from ${model.customer.name}.` }).waitFor({ timeout: WAIT });
         model.used('system_info'); // "once" was this one report
+      },
+      video: async () => {
+        await tab(page, 'av');
+        if (model.csrVideo) {
+          await page.locator('#video-stop').click();
+          model.csrVideo = false;
+          await eventually(page, '"Start my video" is offered again', () => page.locator('#video-start').isDisabled(), (d) => d === false);
+        } else {
+          await startCsrVideo(page, agent);
+          model.csrVideo = true;
+        }
+      },
+      camera: async () => {
+        const { name } = model.customer;
+        await tab(page, 'av');
+        if (model.camera) {
+          // The customer stops it: `camera off` or revoking it.
+          agent.type(rnd.pick(['camera off', 'revoke camera']));
+          model.revoke('camera');
+          await page.locator('#video-state', { hasText: "The customer revoked permission: their camera stopped." }).waitFor({ timeout: WAIT });
+          return;
+        }
+        if (rnd.chance(0.3)) {
+          // S9: the customer shares it back on their own.
+          agent.type('camera on');
+          await agent.expect('You share your camera with Alice');
+          model.grants.set('camera', 'session');
+        } else {
+          const answer = rnd.pick(['y', 'y', 'once', 'no']);
+          const asked = model.asks('camera');
+          log(`  the CSR asks for the camera; the customer answers ${asked ? answer : '(not asked: a live grant serves it)'}`);
+          await page.locator('#camera-ask').click();
+          if (asked) {
+            await agent.expect('Alice (support) asks to turn on your camera');
+            agent.type(answer);
+            model.answered('camera', answer);
+            if (answer === 'no') {
+              await page.locator('#video-state', { hasText: 'The customer did not allow their camera.' }).waitFor({ timeout: WAIT });
+              return;
+            }
+          }
+        }
+        model.camera = true;
+        await page.locator('#video-state', { hasText: `Showing ${name}'s camera.` }).waitFor({ timeout: WAIT });
+      },
+      restartAgent: async () => {
+        // The customer's agent goes — killed, or the customer leaves — and they come back with a
+        // new invitation: a new participant, asked again for everything.
+        const how = rnd.pick(['killed', 'left']);
+        const { name } = model.customer;
+        const row = customerRow(page, name);
+        const sharing = !!model.share;
+        if (how === 'killed') {
+          agent.child.kill('SIGKILL');
+          await row.locator('.link-state', { hasText: 'offline' }).waitFor({ timeout: WAIT });
+          if (sharing) await page.locator('#share-state', { hasText: `${name}'s agent stopped responding` }).waitFor({ timeout: WAIT });
+        } else {
+          agent.type('leave');
+          await eventually(page, `${name} is no longer listed after leaving`, () => row.count(), (n) => n === 0);
+        }
+        model.customerGone(how);
+        const next = `Dana ${model.customers.length + 1}`;
+        await tab(page, 'share');
+        agent = await inviteAgent(t, { name: next });
+        model.newCustomer(next);
+        // S9: a customer who joins while the CSR's video runs gets it too.
+        if (model.csrVideo) await agent.expect("Alice's video is showing");
       },
       offerFile: async () => {
         await tab(page, 'files');
@@ -166,6 +256,15 @@ async function walk(t, seed, steps) {
       },
     };
 
+    /** S6: the host makes the live customer primary (only the primary shares an application). */
+    async function makePrimary() {
+      const row = customerRow(page, model.customer.name);
+      log(`  make ${model.customer.name} primary`);
+      await row.getByRole('button', { name: 'Make primary' }).click();
+      model.promoted();
+      await row.locator('.tag', { hasText: /^primary$/ }).waitFor({ timeout: WAIT });
+    }
+
     async function stopShare() {
       await page.locator('#share-stop').click();
       model.stopShare();
@@ -174,6 +273,7 @@ async function walk(t, seed, steps) {
 
     const weights = [
       ['chatFromCsr', 1], ['chatFromCustomer', 1], ['share', 4], ['stop', 2], ['revoke', 1.5], ['systemInfo', 1], ['offerFile', 1.5], ['reload', 1],
+      ['video', 1], ['camera', 1.5], ['restartAgent', 0.7],
     ];
     const total = weights.reduce((s, [, w]) => s + w, 0);
     const choose = () => {
@@ -219,11 +319,30 @@ async function grantList(agent) {
 
 /** What every screen must show, given the model. */
 async function invariants(page, agent, model) {
-  // The roster: Dana connected, one state only.
-  const tags = await eventually(page, 'the roster shows Dana connected and online',
-    () => page.locator('#participants li[data-role=customer] .tag').allTextContents(),
-    (t) => t.includes('connected') && !t.includes('offline'));
-  check(!(tags.includes('connected') && tags.includes('connecting')), `one connection state (${tags})`);
+  // The roster: the live customer connected, the killed ones offline, those who left gone;
+  // one connection state each, and "primary" where the rules put it (S6).
+  for (const c of model.customers) {
+    const row = customerRow(page, c.name);
+    if (c.state === 'left') {
+      await eventually(page, `${c.name}, who left, is not listed`, () => row.count(), (n) => n === 0);
+      continue;
+    }
+    const rank = c.primary ? 'primary' : 'secondary';
+    const tags = await eventually(page, `the roster shows ${c.name} ${c.state}, ${rank}`,
+      () => row.locator('.tag').allTextContents(),
+      (t) => t.includes(c.state) && t.includes(rank) && t.filter((x) => ['connected', 'connecting', 'offline', 'not responding'].includes(x)).length === 1);
+    check(tags.length > 0, `${c.name} is listed`);
+  }
+
+  // Alice's own video (S9) and the customer's camera: shown exactly while they run.
+  const videoStop = await page.locator('#video-stop').evaluate((b) => !b.hidden);
+  check(videoStop === model.csrVideo, `"Stop my video" is offered ${model.csrVideo ? 'while' : 'only while'} Alice's video runs`);
+  if (model.camera) {
+    await tab(page, 'av');
+    await eventually(page, `the console shows ${model.customer.name}'s camera (the test picture)`, () => videoPixels(page, 'customer-video', CAMERA_ROW), isCameraBars);
+  } else {
+    await eventually(page, 'no camera picture is shown without a running camera', () => page.locator('#customer-video').evaluate((v) => v.hidden), (h) => h === true);
+  }
 
   // What Alice's row says she does, and the share panel.
   const doing = () => page.locator('#participants li[data-role=csr] .doing').allTextContents().then((l) => l.join(' '));
@@ -262,4 +381,4 @@ scenario('whole_session_walk', async (t) => {
     done += 1;
   }
   log(`WALKS ${done} STEPS ${done * STEPS} FAILURES 0`);
-});
+}, { chromiumArgs: FAKE_MEDIA });
