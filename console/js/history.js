@@ -75,7 +75,8 @@ export async function renderHistoryDetail(root, id) {
     return fill(root, h('p', { class: 'error', role: 'alert', text: describe(e) }), h('a', { href: '#/history' }, 'Back to history'));
   }
   const s = d.session;
-  const names = new Map(d.participants.map((p) => [p.id, p.name]));
+  // Every name with its role in front ("CSR Alice", "customer Dana"): no one passes for support.
+  const names = new Map(d.participants.map((p) => [p.id, `${p.role === 'csr' ? 'CSR' : 'customer'} ${displayable(p.name)}`]));
   const who = (pid) => (pid ? names.get(pid) || pid : '');
   const describeEntry = (e) => {
     const x = e.detail || {};
