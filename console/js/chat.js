@@ -1,7 +1,7 @@
 // S7: chat with everyone or chosen participants, with unread counts on the tab.
 import { displayable } from './policy.js';
 import { h, fill, fmtClock } from './dom.js';
-import { toast } from './api.js';
+import { showError, toast } from './api.js';
 
 export class ChatPanel {
   constructor(ctx) {
@@ -39,13 +39,20 @@ export class ChatPanel {
     const text = this.text.value.trim();
     if (!text) return;
     const to = this.to.value ? [this.to.value] : [];
-    this.ctx.send({ type: 'chat', to, text });
+    const ref = this.ctx.send({ type: 'chat', to, text });
     this.text.value = '';
+    // Refused (too fast, the record full, too long): the text comes back to be sent again.
+    this.ctx.onRefusal(ref, (err) => {
+      if (!this.text.value) this.text.value = text;
+      showError(err);
+    });
   }
 
   /** The chat so far, from signaling on every (re)connection: it replaces what is shown. */
-  onHistory(lines) {
-    fill(this.log, lines.map((l) => this.line(l)));
+  onHistory(lines, more = false) {
+    const earlier = more ? h('li', { class: 'system', id: 'chat-earlier' },
+      h('span', { class: 'text' }, 'Earlier messages are in the session record: ', h('a', { href: `#/history/${this.ctx.id}` }, 'open it in History'), '.')) : null;
+    fill(this.log, earlier, lines.map((l) => this.line(l)));
     this.log.scrollTop = this.log.scrollHeight;
   }
 
@@ -56,10 +63,15 @@ export class ChatPanel {
     return { from, to };
   }
 
+  /** A chat line as shown: the sender's role beside the name, and the recipients' roles. */
   line(msg) {
-    const { from, to } = this.parties(msg);
-    return h('li', { class: msg.from === this.ctx.me ? 'mine' : 'theirs' },
-      h('span', { class: 'meta', text: `${fmtClock(msg.at_ms)} ${from} → ${to}` }),
+    const mine = msg.from === this.ctx.me;
+    const from = mine ? 'You' : this.ctx.name(msg.from);
+    const role = mine ? '' : this.ctx.role(msg.from);
+    const to = msg.to.length ? msg.to.map((t) => this.ctx.who(t)).join(', ') : 'everyone';
+    return h('li', { class: mine ? 'mine' : 'theirs' },
+      h('span', { class: 'meta' }, `${fmtClock(msg.at_ms)} `, role ? h('span', { class: `tag role ${role === 'CSR' ? 'csr' : 'customer'}`, text: role }) : null,
+        role ? ' ' : '', `${from} → ${to}`),
       h('span', { class: 'text', text: displayable(msg.text, true) }));
   }
 
@@ -82,7 +94,8 @@ export class ChatPanel {
 
   onEvent(ev) {
     if (ev.event === 'left' && ev.id !== this.ctx.me) {
-      const text = `${this.ctx.name(ev.id)} left the session.`;
+      const who = this.ctx.who(ev.id);
+      const text = `${who.charAt(0).toUpperCase()}${who.slice(1)} left the session.`;
       this.system(text, ev.at_ms);
       toast(text);
     } else if (ev.event === 'activity_started' && ev.activity === 'recording') {

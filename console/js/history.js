@@ -1,28 +1,60 @@
 // Session history (S22): past sessions with type, tracking code, participants, duration,
 // notes and the consent log, from the session record.
-import { api, describe } from './api.js';
+import { api, describe, showError } from './api.js';
 import { h, fill, fmtTime, fmtDuration, fmtBytes } from './dom.js';
+import { displayable } from './policy.js';
+
+const PAGE = 200;
 
 export async function renderHistory(root) {
   fill(root, h('p', { class: 'muted', text: 'Loading…' }));
   let list;
   try {
-    list = await api('GET', '/api/sessions?limit=200');
+    list = await api('GET', `/api/sessions?limit=${PAGE}`);
   } catch (e) {
     return fill(root, h('p', { class: 'error', role: 'alert', text: describe(e) }));
   }
   const now = Date.now();
+  const row = (s) => h('tr', { dataset: { session: s.id } },
+    h('td', {}, h('a', { href: `#/history/${s.id}` }, fmtTime(s.started_at))),
+    h('td', { text: s.session_type }),
+    h('td', { text: s.tracking_code || '' }),
+    h('td', { text: s.started_by }),
+    h('td', { text: fmtDuration((s.ended_at || now) - s.started_at) }),
+    h('td', {}, s.ended_at ? 'ended' : h('a', { href: `#/session/${s.id}` }, 'live: open')),
+    h('td', { class: 'notes-cell', text: s.notes.length > 80 ? `${s.notes.slice(0, 80)}…` : s.notes }));
+  const body = h('tbody', {}, list.map(row));
+  // Older sessions a page at a time, after the last one shown.
+  const more = h('button', { id: 'history-more', onclick: async () => {
+    const last = list[list.length - 1];
+    more.disabled = true;
+    try {
+      const page = await api('GET', `/api/sessions?limit=${PAGE}&before=${encodeURIComponent(`${last.started_at}:${last.id}`)}`);
+      list = list.concat(page);
+      body.append(...page.map(row));
+      more.hidden = page.length < PAGE;
+    } catch (e) {
+      showError(e);
+    }
+    more.disabled = false;
+  } }, 'Show older sessions');
+  more.hidden = list.length < PAGE;
   fill(root, h('section', { class: 'card wide' }, h('h1', { text: 'Session history' }),
-    list.length ? h('table', { class: 'grid', id: 'history' },
+    list.length ? [h('table', { class: 'grid', id: 'history' },
       h('thead', {}, h('tr', {}, ['Started', 'Type', 'Tracking code', 'Started by', 'Duration', 'State', 'Notes'].map((t) => h('th', { text: t })))),
-      h('tbody', {}, list.map((s) => h('tr', { dataset: { session: s.id } },
-        h('td', {}, h('a', { href: `#/history/${s.id}` }, fmtTime(s.started_at))),
-        h('td', { text: s.session_type }),
-        h('td', { text: s.tracking_code || '' }),
-        h('td', { text: s.started_by }),
-        h('td', { text: fmtDuration((s.ended_at || now) - s.started_at) }),
-        h('td', {}, s.ended_at ? 'ended' : h('a', { href: `#/session/${s.id}` }, 'live: open')),
-        h('td', { class: 'notes-cell', text: s.notes.length > 80 ? `${s.notes.slice(0, 80)}…` : s.notes }))))) : h('p', { class: 'muted', text: 'No sessions yet.' })));
+      body), more] : h('p', { class: 'muted', text: 'No sessions yet.' })));
+}
+
+/** Every entry of the record whose kind starts with `kind`, page after page. */
+async function allOf(id, kind) {
+  let entries = [];
+  let after = 0;
+  for (;;) {
+    const d = await api('GET', `/api/sessions/${encodeURIComponent(id)}?kind=${kind}&after=${after}`);
+    entries = entries.concat(d.record);
+    if (d.next == null) return entries;
+    after = d.next;
+  }
 }
 
 const KIND_TEXT = {
@@ -43,7 +75,8 @@ export async function renderHistoryDetail(root, id) {
     return fill(root, h('p', { class: 'error', role: 'alert', text: describe(e) }), h('a', { href: '#/history' }, 'Back to history'));
   }
   const s = d.session;
-  const names = new Map(d.participants.map((p) => [p.id, p.name]));
+  // Every name with its role in front ("CSR Alice", "customer Dana"): no one passes for support.
+  const names = new Map(d.participants.map((p) => [p.id, `${p.role === 'csr' ? 'CSR' : 'customer'} ${displayable(p.name)}`]));
   const who = (pid) => (pid ? names.get(pid) || pid : '');
   const describeEntry = (e) => {
     const x = e.detail || {};
@@ -58,13 +91,34 @@ export async function renderHistoryDetail(root, id) {
     if (x.bytes !== undefined) parts.push(fmtBytes(x.bytes));
     return parts.join(' ');
   };
-  const consent = d.record.filter((e) => e.kind.startsWith('consent_'));
-  const recordings = d.record.filter((e) => e.kind === 'recording_saved');
-  const chats = new Map(d.record.filter((e) => e.kind === 'recording_chat_saved').map((e) => [e.detail.recording, e.detail.format]));
-  const table = (entries) => h('table', { class: 'grid' },
-    h('thead', {}, h('tr', {}, ['Time', 'What', 'Who', 'Details'].map((t) => h('th', { text: t })))),
-    h('tbody', {}, entries.map((e) => h('tr', { dataset: { kind: e.kind } },
-      h('td', { text: fmtTime(e.at_ms) }), h('td', { text: KIND_TEXT[e.kind] || e.kind }), h('td', { text: who(e.actor) }), h('td', { text: describeEntry(e) })))));
+  // The record is read a page at a time; the consent log and recordings are read whole.
+  let consent;
+  let kept;
+  try {
+    [consent, kept] = await Promise.all([allOf(id, 'consent_'), allOf(id, 'recording_')]);
+  } catch (e) {
+    return fill(root, h('p', { class: 'error', role: 'alert', text: describe(e) }), h('a', { href: '#/history' }, 'Back to history'));
+  }
+  const recordings = kept.filter((e) => e.kind === 'recording_saved');
+  const chats = new Map(kept.filter((e) => e.kind === 'recording_chat_saved').map((e) => [e.detail.recording, e.detail.format]));
+  const rows = (entries) => entries.map((e) => h('tr', { dataset: { kind: e.kind } },
+    h('td', { text: fmtTime(e.at_ms) }), h('td', { text: KIND_TEXT[e.kind] || e.kind }), h('td', { text: who(e.actor) }), h('td', { text: describeEntry(e) })));
+  const table = (entries, body = h('tbody', {}, rows(entries))) => h('table', { class: 'grid' },
+    h('thead', {}, h('tr', {}, ['Time', 'What', 'Who', 'Details'].map((t) => h('th', { text: t })))), body);
+  const fullBody = h('tbody', {}, rows(d.record));
+  let next = d.next;
+  const more = h('button', { id: 'record-more', hidden: next == null, onclick: async () => {
+    more.disabled = true;
+    try {
+      const page = await api('GET', `/api/sessions/${encodeURIComponent(id)}?after=${next}`);
+      fullBody.append(...rows(page.record));
+      next = page.next;
+      more.hidden = next == null;
+    } catch (e) {
+      showError(e);
+    }
+    more.disabled = false;
+  } }, 'Show more of the record');
   fill(root, h('section', { class: 'card wide', id: 'history-detail' },
     h('p', {}, h('a', { href: '#/history' }, '← History')),
     h('h1', { text: `${s.session_type}${s.tracking_code ? ' · ' + s.tracking_code : ''}` }),
@@ -75,7 +129,7 @@ export async function renderHistoryDetail(root, id) {
       h('tr', {}, h('th', { text: 'Duration' }), h('td', { text: fmtDuration((s.ended_at || Date.now()) - s.started_at) }))),
     s.ended_at ? null : h('p', {}, h('a', { href: `#/session/${s.id}`, class: 'button' }, 'Open the live session')),
     h('h2', { text: 'Participants' }),
-    h('ul', { id: 'history-participants' }, d.participants.map((p) => h('li', { text: `${p.name} (${p.role === 'csr' ? 'CSR' : 'customer'}), joined ${fmtTime(p.joined_at)}${p.left_at ? `, left ${fmtTime(p.left_at)}` : ''}` }))),
+    h('ul', { id: 'history-participants' }, d.participants.map((p) => h('li', { text: `${displayable(p.name)} (${p.role === 'csr' ? 'CSR' : 'customer'}), joined ${fmtTime(p.joined_at)}${p.left_at ? `, left ${fmtTime(p.left_at)}` : ''}` }))),
     h('h2', { text: 'Notes' }),
     h('pre', { class: 'notes-view', id: 'history-notes', text: s.notes || '(no notes)' }),
     recordings.length ? [h('h2', { text: 'Recordings' }), h('ul', {}, recordings.map((r) => h('li', {},
@@ -84,5 +138,5 @@ export async function renderHistoryDetail(root, id) {
         CHAT_FORMAT[chats.get(r.detail.recording)] || 'chat')] : null)))] : null,
     h('h2', { text: 'Consent log' }),
     consent.length ? h('div', { id: 'consent-log' }, table(consent)) : h('p', { class: 'muted', text: 'Nothing was asked of the customer.' }),
-    h('details', {}, h('summary', { text: 'Full session record' }), table(d.record))));
+    h('details', {}, h('summary', { text: 'Full session record' }), table(null, fullBody), more)));
 }

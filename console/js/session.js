@@ -48,7 +48,8 @@ export class SessionView {
   async start() {
     fill(this.root, h('p', { class: 'muted', text: 'Opening the session…' }));
     try {
-      this.detail = await api('GET', `/api/sessions/${encodeURIComponent(this.id)}`);
+      // The session and its participants; the record is read page by page in History.
+      this.detail = await api('GET', `/api/sessions/${encodeURIComponent(this.id)}?limit=0`);
     } catch (e) {
       fill(this.root, h('p', { class: 'error', role: 'alert', text: describe(e) }), h('a', { href: '#/' }, 'Back'));
       return;
@@ -231,7 +232,7 @@ export class SessionView {
         this.panels.chat.onChat(msg);
         break;
       case 'chat_history':
-        this.panels.chat.onHistory(msg.lines || []);
+        this.panels.chat.onHistory(msg.lines || [], !!msg.more);
         break;
       case 'error':
         this.onError(msg);
@@ -280,11 +281,11 @@ export class SessionView {
         break;
       }
       case 'carry_over_requested':
-        if (ev.to === this.me) toast(`${this.name(ev.customer)} is asked whether you may carry on what ${this.name(ev.from)} was allowed.`);
+        if (ev.to === this.me) toast(`${this.who(ev.customer)} is asked whether you may carry on what ${this.who(ev.from)} was allowed.`);
         break;
       case 'host_changed':
         if (ev.to === this.me) toast('You now hold control of this session.');
-        else if (ev.from === this.me) toast(`${this.name(ev.to)} now holds control. You can leave; ending the session needs control back.`);
+        else if (ev.from === this.me) toast(`${this.who(ev.to)} now holds control. You can leave; ending the session needs control back.`);
         break;
       case 'ended':
         this.ended();
@@ -420,6 +421,19 @@ export class SessionView {
     return p ? displayable(p.name) : id;
   }
 
+  /** 'CSR' or 'customer': shown beside every name, so no one passes for support by a name. */
+  role(id) {
+    const p = this.participant(id) || (this.detail.participants || []).find((r) => r.id === id);
+    return p ? (p.role === 'csr' ? 'CSR' : 'customer') : '';
+  }
+
+  /** A name with its role in front ("CSR Bob", "customer Dana"); 'you' for this CSR. */
+  who(id) {
+    if (id === this.me) return 'you';
+    const role = this.role(id);
+    return role ? `${role} ${this.name(id)}` : this.name(id);
+  }
+
   isHost() {
     return !!this.roster && this.roster.host === this.me;
   }
@@ -544,7 +558,7 @@ export class SessionView {
     this.leaveButton.title = host ? 'The host cannot leave: transfer control to another CSR or end the session.' : '';
     this.inviteCsrButton.disabled = !host;
     this.banner.hidden = host;
-    if (!host) this.banner.textContent = `${this.name(this.roster.host)} holds control of this session. You can chat, take notes and leave; the host's tools come back if control is transferred to you.`;
+    if (!host) this.banner.textContent = `${this.who(this.roster.host)} holds control of this session. You can chat, take notes and leave; the host's tools come back if control is transferred to you.`;
     this.root.querySelector('.session').classList.toggle('non-host', !host);
   }
 
@@ -607,7 +621,7 @@ export class SessionView {
 
   async transferControl(to) {
     const ok = await dialog('Transfer control', (close) => h('div', {},
-      h('p', { text: `${this.name(to)} becomes the host. Your support activity ends: you can stay or leave, but you cannot end the session unless control comes back.` }),
+      h('p', { text: `${this.who(to)} becomes the host. Your support activity ends: you can stay or leave, but you cannot end the session unless control comes back.` }),
       h('div', { class: 'row' }, h('button', { class: 'primary', onclick: () => close(true) }, 'Transfer control'), h('button', { onclick: () => close(false) }, 'Cancel'))));
     if (ok) this.send({ type: 'transfer_control', to });
   }

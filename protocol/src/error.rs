@@ -128,6 +128,11 @@ pub enum ErrorCode {
     Internal,
     #[error("unavailable")]
     Unavailable,
+    // --- limits of a session (added later; codes are appended, never reordered) ---
+    #[error("record_full")]
+    RecordFull,
+    #[error("name_not_allowed")]
+    NameNotAllowed,
 }
 
 impl ErrorCode {
@@ -201,6 +206,12 @@ impl ErrorCode {
             DeviceUnavailable => "The customer's camera or microphone could not be opened.",
             Internal => "Something went wrong on the server. The session goes on; try again.",
             Unavailable => "The server is busy or shutting down. Try again shortly.",
+            RecordFull => {
+                "This session's record has reached its size limit: no more chat can be kept. Consent and other events are still recorded; start a new session to go on chatting."
+            }
+            NameNotAllowed => {
+                "That name looks like the name of a support representative or a role (support, CSR, agent, admin). Give your own name."
+            }
         }
     }
 

@@ -206,6 +206,11 @@ pub enum ServerMessage {
     /// console or a CSR who joins late sees the conversation (S7). It replaces what was shown.
     ChatHistory {
         lines: Vec<ChatLine>,
+        /// Older lines exist that were left out (the history is bounded: the last
+        /// [`crate::limits::CHAT_HISTORY_LINES`] lines and [`crate::limits::CHAT_HISTORY_BYTES`]
+        /// of text); the whole chat is in the session record.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        more: bool,
     },
     Error {
         #[serde(flatten)]
@@ -220,6 +225,12 @@ impl ServerMessage {
         let mut error = WireError::from(code);
         error.r#ref = r#ref;
         ServerMessage::Error { error }
+    }
+
+    /// An error with a message of its own (which budget was used up, say) instead of the
+    /// code's usual sentence; programs still match on the code.
+    pub fn error_saying(code: crate::ErrorCode, message: String, r#ref: Option<String>) -> Self {
+        ServerMessage::Error { error: WireError { code, message, r#ref } }
     }
 }
 

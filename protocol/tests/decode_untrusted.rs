@@ -531,6 +531,7 @@ fn other_server_messages_round_trip() {
         ServerMessage::Chat { from: id("h"), to: vec![], text: "hi".into(), at_ms: 1 },
         ServerMessage::ChatHistory {
             lines: vec![protocol::signal::ChatLine { from: id("c1"), to: vec![id("h")], text: "earlier".into(), at_ms: 1 }],
+            more: true,
         },
         ServerMessage::Pong,
     ];

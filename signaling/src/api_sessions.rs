@@ -3,7 +3,7 @@
 
 use crate::auth::{ClientIp, Csr};
 use crate::db::accounts::{self, Account};
-use crate::db::sessions::{self as store, ParticipantRow, Presented, RecordEntry, SessionSummary};
+use crate::db::sessions::{self as store, ParticipantRow, Presented, SessionSummary};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::idempotency::{self, Action};
 use crate::live_session::Command;
@@ -11,7 +11,8 @@ use crate::notices::Invited;
 use crate::secrets;
 use crate::state::AppState;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use protocol::rules::{Role, Session};
 use protocol::{ErrorCode, ParticipantId, SessionId};
@@ -20,7 +21,7 @@ use serde_json::{json, Value};
 
 /// Longest notes accepted (S15, S20).
 pub const MAX_NOTES: usize = 64 * 1024;
-const MAX_NAME: usize = 64;
+const MAX_NAME: usize = protocol::limits::MAX_NAME_CHARS;
 
 #[derive(Deserialize)]
 pub struct StartSession {
@@ -260,6 +261,13 @@ pub async fn join(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b)
     }
     let name: String = b.name.as_deref().unwrap_or("").trim().chars().filter(|c| !c.is_control()).take(MAX_NAME).collect();
     let name = if name.is_empty() { "Customer".to_owned() } else { name };
+    // A name that claims a role is refused before the invitation is looked at (and not used
+    // up); the name of one of the session's CSRs is refused when redeeming.
+    if let Some(why) = protocol::names::claims_role(&name, []) {
+        tracing::info!(why, "a customer's name was refused");
+        st.metrics.refused(ErrorCode::NameNotAllowed);
+        return Err(ErrorCode::NameNotAllowed.into());
+    }
     let pid = secrets::id("cus");
     let token = secrets::token();
     let (p2, n2, t2, at) = (pid.clone(), name.clone(), token.clone(), st.clock.now_ms());
@@ -342,37 +350,85 @@ pub async fn end(
 #[derive(Deserialize)]
 pub struct ListQuery {
     limit: Option<i64>,
+    /// `<started_at ms>:<session id>` of the last session of the previous page.
+    before: Option<String>,
 }
 
-/// The caller's sessions, newest first; a site admin sees every session.
+/// Sessions listed at once at most.
+const LIST_MAX: i64 = 500;
+
+/// The caller's sessions, newest first; a site admin sees every session. Paged with `limit`
+/// and `before`; read on a read-only connection.
 pub async fn list(State(st): State<AppState>, Csr(a): Csr, Query(q): Query<ListQuery>) -> ApiResult<Json<Vec<SessionSummary>>> {
     let filter = if a.is_admin { None } else { Some(a.id) };
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    Ok(Json(st.db.call(move |c| store::list(c, filter, limit)).await?))
+    let limit = q.limit.unwrap_or(100).clamp(1, LIST_MAX);
+    let before = match q.before.as_deref() {
+        None | Some("") => None,
+        Some(b) => {
+            let (ms, id) = b.split_once(':').ok_or(ErrorCode::InvalidMessage)?;
+            Some((ms.parse::<i64>().map_err(|_| ErrorCode::InvalidMessage)?, id.to_owned()))
+        }
+    };
+    Ok(Json(st.db.read(move |c| store::list(c, filter, before.as_ref().map(|(ms, id)| (*ms, id.as_str())), limit)).await?))
 }
 
-#[derive(Serialize)]
-pub struct SessionDetail {
-    session: SessionSummary,
-    participants: Vec<ParticipantRow>,
-    record: Vec<RecordEntry>,
+#[derive(Deserialize)]
+pub struct RecordQuery {
+    /// Entries after this one (the `next` of the previous page); from the start when absent.
+    after: Option<i64>,
+    /// Entries per page (0 for none: the session and participants only).
+    limit: Option<usize>,
+    /// Only entries whose kind starts with this (`consent_`, `recording_`, `chat`).
+    kind: Option<String>,
 }
 
-/// S22: the record, readable by CSRs who took part and by site admins.
-pub async fn read(State(st): State<AppState>, Csr(a): Csr, ApiPath(session): ApiPath<String>) -> ApiResult<Json<SessionDetail>> {
+/// Entries of the record per page, by default and at most.
+const RECORD_PAGE: usize = 500;
+const RECORD_PAGE_MAX: usize = 1000;
+/// Bytes of entry details per page at most (whatever `limit` says): one page of a record full
+/// of 60 KiB chat lines is a few MiB of memory, not the whole record.
+const RECORD_PAGE_BYTES: usize = 1024 * 1024;
+
+/// S22: the record, readable by CSRs who took part and by site admins, page by page, on a
+/// read-only connection: `{"session","participants","record":[…],"next"}`. The JSON is written
+/// on the read's blocking thread, details as stored, so a large page never occupies the
+/// threads that serve other requests.
+pub async fn read(
+    State(st): State<AppState>,
+    Csr(a): Csr,
+    ApiPath(session): ApiPath<String>,
+    Query(q): Query<RecordQuery>,
+) -> ApiResult<Response> {
     let (sid, aid, admin) = (session.clone(), a.id, a.is_admin);
-    let detail = st
+    let (after, limit) = (q.after.unwrap_or(0), q.limit.unwrap_or(RECORD_PAGE).min(RECORD_PAGE_MAX));
+    let kind = q.kind.filter(|k| !k.is_empty());
+    let body = st
         .db
-        .call(move |c| {
+        .read(move |c| {
             let Some(summary) = store::summary(c, &sid)? else { return Ok(Err(ErrorCode::NotFound)) };
             if !admin && !store::took_part(c, &sid, aid)? {
                 return Ok(Err(ErrorCode::NotInSession));
             }
-            Ok(Ok(SessionDetail { session: summary, participants: store::participants(c, &sid)?, record: store::record(c, &sid)? }))
+            let page = store::record_page(c, &sid, after, limit, RECORD_PAGE_BYTES, kind.as_deref())?;
+            let head = json!({"session": summary, "participants": store::participants(c, &sid)?, "next": page.next}).to_string();
+            // `head` is an object; the record goes in before its closing brace.
+            let mut body = String::with_capacity(head.len() + page.bytes + 200 * page.entries.len() + 16);
+            body.push_str(head.strip_suffix('}').ok_or_else(|| {
+                crate::db::DbError::Encode("a session", <serde_json::Error as serde::ser::Error>::custom("not an object"))
+            })?);
+            body.push_str(",\"record\":[");
+            for (i, e) in page.entries.iter().enumerate() {
+                if i > 0 {
+                    body.push(',');
+                }
+                e.write_json(&mut body)?;
+            }
+            body.push_str("]}");
+            Ok(Ok(body))
         })
         .await?;
-    let detail = detail.map_err(ApiError)?;
+    let body = body.map_err(ApiError)?;
     // Opening the session answers an invitation to it (notices.rs).
     st.notices.seen(a.id, &session);
-    Ok(Json(detail))
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

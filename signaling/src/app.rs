@@ -75,7 +75,8 @@ pub fn prepare(config: Config, clock: Clock) -> Result<AppState, StartError> {
         println!("Sign in and choose a new password.");
     }
     let metrics = Arc::new(Metrics::default());
-    let hub = Hub::new(db.clone(), metrics.clone(), clock.clone());
+    let limits = crate::hub::SessionLimits { record_cap: config.max_record_bytes, relay_kib_per_second: config.relay_kib_per_second };
+    let hub = Hub::new(db.clone(), metrics.clone(), clock.clone(), limits);
     let ws_slots = Arc::new(Semaphore::new(config.max_connections));
     Ok(Arc::new(App {
         config,

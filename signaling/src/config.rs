@@ -94,6 +94,14 @@ pub struct Settings {
     /// them on and off within this set.
     #[arg(long, env = "SIGNALING_FEATURES", value_delimiter = ',', global = true)]
     pub features: Option<Vec<String>>,
+    /// Size of a session's record (chat and events) at which further chat is refused with
+    /// `record_full`, in MiB [default: 16]. Consent and activity events are still recorded.
+    #[arg(long, env = "SIGNALING_MAX_RECORD_MIB", global = true)]
+    pub max_record_mib: Option<u32>,
+    /// SDP/ICE bytes one participant may relay per second after a 512 KiB burst, in KiB
+    /// [default: 64].
+    #[arg(long, env = "SIGNALING_RELAY_KIB_PER_SECOND", global = true)]
+    pub relay_kib_per_second: Option<u32>,
 }
 
 /// The same settings as read from the TOML file.
@@ -112,6 +120,8 @@ struct FileSettings {
     max_recording_mib: Option<u64>,
     log_format: Option<String>,
     features: Option<Vec<String>>,
+    max_record_mib: Option<u32>,
+    relay_kib_per_second: Option<u32>,
 }
 
 /// Resolved configuration.
@@ -131,6 +141,10 @@ pub struct Config {
     pub json_logs: bool,
     /// Features the deployment allows; the site admin's switches apply within these.
     pub allowed_features: SiteFeatures,
+    /// Record size (bytes) at which chat is refused (`record_full`).
+    pub max_record_bytes: u64,
+    /// Refill of each participant's SDP/ICE byte budget, KiB a second.
+    pub relay_kib_per_second: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -185,6 +199,14 @@ impl Settings {
             max_recording_bytes: self.max_recording_mib.or(file.max_recording_mib).unwrap_or(1024).saturating_mul(1024 * 1024),
             json_logs,
             allowed_features,
+            max_record_bytes: u64::from(self.max_record_mib.or(file.max_record_mib).unwrap_or(protocol::limits::RECORD_CAP_MIB).max(1))
+                * 1024
+                * 1024,
+            relay_kib_per_second: self
+                .relay_kib_per_second
+                .or(file.relay_kib_per_second)
+                .unwrap_or(protocol::limits::SIGNAL_KIB_PER_SEC)
+                .max(1),
         })
     }
 }

@@ -34,7 +34,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ProtocolVersionMismatch
         | HelloRequired
         | WeakPassword
-        | TrackingCodeRequired => StatusCode::BAD_REQUEST,
+        | TrackingCodeRequired
+        | NameNotAllowed => StatusCode::BAD_REQUEST,
         MessageTooLarge | FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Unauthenticated | BadCredentials | TokenInvalid => StatusCode::UNAUTHORIZED,
         Forbidden | PasswordChangeRequired | NotInSession | NotHost | NotACsr | NotACustomer | CustomerCannotEnd | FeatureDisabled => {

@@ -21,11 +21,21 @@ pub struct Hub {
     pub db: Db,
     pub metrics: Arc<Metrics>,
     pub clock: Clock,
+    pub limits: SessionLimits,
+}
+
+/// What every live session allows (configuration; docs/security.md).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    /// Record size in bytes at which chat is refused (`record_full`).
+    pub record_cap: u64,
+    /// Refill of each participant's SDP/ICE byte budget, KiB a second.
+    pub relay_kib_per_second: u32,
 }
 
 impl Hub {
-    pub fn new(db: Db, metrics: Arc<Metrics>, clock: Clock) -> Arc<Self> {
-        Arc::new(Self { sessions: Mutex::new(HashMap::new()), db, metrics, clock })
+    pub fn new(db: Db, metrics: Arc<Metrics>, clock: Clock, limits: SessionLimits) -> Arc<Self> {
+        Arc::new(Self { sessions: Mutex::new(HashMap::new()), db, metrics, clock, limits })
     }
 
     /// Starts the task of a live session (new, or resumed after a restart).

@@ -8,6 +8,7 @@ mod api_recordings;
 mod api_sessions;
 pub mod app;
 mod auth;
+mod budget;
 pub mod clock;
 pub mod config;
 mod console;

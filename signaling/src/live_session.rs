@@ -1,9 +1,11 @@
 //! One live session: a task that owns the rule state and the participants' outbound queues,
 //! applies every action through `protocol::rules`, records it (S22), and fans out the result.
 
+use crate::budget::{Budgets, Kind};
 use crate::db::sessions::{self as store, RecordEntry};
 use crate::error::ApiError;
 use crate::hub::Hub;
+use protocol::limits::{CHAT_HISTORY_BYTES, CHAT_HISTORY_LINES, RECORD_RESERVE_BYTES};
 use protocol::rules::{Event, Input, Role, Session};
 use protocol::signal::{ClientMessage, IceServer, ServerMessage};
 use protocol::{ErrorCode, ParticipantId, SessionId};
@@ -14,8 +16,6 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Messages queued for one connection before it counts as a slow consumer and is dropped.
 pub const OUTBOUND_QUEUE: usize = 256;
-/// Chat lines sent to a participant who (re)connects; older ones stay in the record.
-const CHAT_HISTORY_LINES: usize = 500;
 /// How long to wait before saving again a presence change whose save failed.
 const SAVE_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -44,6 +44,8 @@ pub enum Command {
         participant: ParticipantId,
         r#ref: Option<String>,
         msg: ClientMessage,
+        /// Size of the message as received, spent from the sender's budget.
+        bytes: usize,
     },
     Join {
         id: ParticipantId,
@@ -73,6 +75,10 @@ struct LiveSession {
     /// cannot be refused, so the save is retried.
     unsaved_offline: BTreeSet<ParticipantId>,
     hub: Arc<Hub>,
+    /// What each participant may still send (budget.rs); kept across reconnections.
+    budgets: HashMap<ParticipantId, Budgets>,
+    /// Size of the session's record so far, as counted against its cap.
+    record_bytes: u64,
 }
 
 /// Why an input was not applied.
@@ -100,7 +106,25 @@ pub async fn run(id: SessionId, mut rules: Session, mut rx: mpsc::Receiver<Comma
             tracing::warn!(session = %id, participant = %p, %code, "presence of a resumed participant refused");
         }
     }
-    let mut s = LiveSession { id, rules, conns: HashMap::new(), dropped: vec![], unsaved_offline: BTreeSet::new(), hub };
+    let sid = id.0.clone();
+    let record_bytes = match hub.db.call(move |c| store::record_size(c, &sid)).await {
+        Ok(n) => n,
+        Err(e) => {
+            // Counted from here on; the cap applies to what this run adds.
+            tracing::error!(session = %id, error = %e, "cannot read the size of the session record");
+            0
+        }
+    };
+    let mut s = LiveSession {
+        id,
+        rules,
+        conns: HashMap::new(),
+        dropped: vec![],
+        unsaved_offline: BTreeSet::new(),
+        hub,
+        budgets: HashMap::new(),
+        record_bytes,
+    };
     loop {
         let cmd = if s.unsaved_offline.is_empty() {
             rx.recv().await
@@ -141,7 +165,15 @@ impl LiveSession {
                     self.went_offline(participant).await;
                 }
             }
-            Command::Message { participant, r#ref, msg } => {
+            Command::Message { participant, r#ref, msg, bytes } => {
+                let kind = Kind::of(&msg);
+                let now = self.hub.clock.now();
+                if !self.budget(&participant).admit(kind, bytes, now) {
+                    self.hub.metrics.refused(ErrorCode::RateLimited);
+                    let why = kind.refusal(self.hub.limits.relay_kib_per_second);
+                    self.send(&participant, &ServerMessage::error_saying(ErrorCode::RateLimited, why, r#ref));
+                    return;
+                }
                 if let Err(code) = self.message(&participant, msg).await {
                     self.hub.metrics.refused(code);
                     self.send(&participant, &ServerMessage::error(code, r#ref));
@@ -163,6 +195,12 @@ impl LiveSession {
                 }
             }
         }
+    }
+
+    /// The budgets of one participant, full at their first message.
+    fn budget(&mut self, p: &ParticipantId) -> &mut Budgets {
+        let (kib, now) = (self.hub.limits.relay_kib_per_second, self.hub.clock.now());
+        self.budgets.entry(p.clone()).or_insert_with(|| Budgets::new(kib, now))
     }
 
     /// A participant's connection is gone: saves them as offline, or keeps retrying the save.
@@ -195,6 +233,12 @@ impl LiveSession {
 
     async fn connect(&mut self, p: ParticipantId, conn: Connection, ice_servers: Vec<IceServer>, ice_ttl: u64) -> Result<(), ErrorCode> {
         let role = self.rules.member(&p).ok_or(ErrorCode::NotInSession)?.role;
+        // Each (re)connection is recorded (online, offline): a reconnect loop is held to a rate.
+        let now = self.hub.clock.now();
+        if !self.budget(&p).admit_connect(now) {
+            self.hub.metrics.refused(ErrorCode::RateLimited);
+            return Err(ErrorCode::RateLimited);
+        }
         let welcome = ServerMessage::Welcome {
             protocol_version: protocol::PROTOCOL_VERSION,
             session: self.id.clone(),
@@ -220,10 +264,11 @@ impl LiveSession {
     /// S7: the chat so far that `p` may read, read from the record (it holds every line, and
     /// survives a restart of signaling). Read here, in the task that also writes new lines,
     /// so no line is missed or sent twice around a (re)connection.
+    /// Bounded (protocol::limits): the last lines, `more` when older ones were left out.
     async fn send_chat_history(&mut self, p: &ParticipantId) {
         let (id, reader) = (self.id.0.clone(), p.0.clone());
-        match self.hub.db.call(move |c| store::chat_lines(c, &id, &reader, CHAT_HISTORY_LINES)).await {
-            Ok(lines) => self.send(p, &ServerMessage::ChatHistory { lines }),
+        match self.hub.db.call(move |c| store::chat_lines(c, &id, &reader, CHAT_HISTORY_LINES, CHAT_HISTORY_BYTES)).await {
+            Ok((lines, more)) => self.send(p, &ServerMessage::ChatHistory { lines, more }),
             // The live session goes on without the earlier lines; new ones still arrive.
             Err(e) => tracing::error!(session = %self.id, participant = %p, error = %e, "cannot read the chat history"),
         }
@@ -276,6 +321,10 @@ impl LiveSession {
         let msg = ServerMessage::Chat { from: from.clone(), to, text, at_ms: u64::try_from(at_ms).unwrap_or(0) };
         let json = encode(&msg).ok_or(ErrorCode::Internal)?;
         let entry = RecordEntry { at_ms, kind: "chat".into(), actor: Some(from.0.clone()), detail };
+        // Chat is what can fill a record; at the cap it is refused, and events go on.
+        if self.record_bytes + entry.size() > self.hub.limits.record_cap {
+            return Err(ErrorCode::RecordFull);
+        }
         self.persist(vec![entry]).await?;
         for r in recipients.iter().chain(std::iter::once(&from)).collect::<std::collections::BTreeSet<_>>() {
             self.send_raw(r, json.clone());
@@ -305,6 +354,11 @@ impl LiveSession {
     /// When the state and record cannot be saved, the state is rolled back and the input
     /// refused: nothing half-happens.
     async fn apply(&mut self, input: Input, actor: &ParticipantId) -> Result<(), ApplyError> {
+        // Beyond the cap and its reserve nothing new starts; what ends or answers something
+        // (an answer, a revoke, a stop, leaving, presence, the end) is always recorded.
+        if starts_something(&input) && self.record_bytes >= self.hub.limits.record_cap + RECORD_RESERVE_BYTES {
+            return Err(ApplyError::Refused(ErrorCode::RecordFull));
+        }
         let before = self.rules.clone();
         let events = self.rules.handle(input).map_err(ApplyError::Refused)?;
         if events.is_empty() {
@@ -351,8 +405,9 @@ impl LiveSession {
         about.is_none_or(|c| c == p || self.rules.member(p).is_some_and(|m| m.role == Role::Csr))
     }
 
-    async fn persist(&self, entries: Vec<RecordEntry>) -> Result<(), ErrorCode> {
+    async fn persist(&mut self, entries: Vec<RecordEntry>) -> Result<(), ErrorCode> {
         let (id, state) = (self.id.0.clone(), self.rules.clone());
+        let size: u64 = entries.iter().map(RecordEntry::size).sum();
         self.hub.db.call(move |c| store::save(c, &id, &state, &entries)).await.map_err(|e| {
             self.hub.metrics.state_save_failures.fetch_add(1, Relaxed);
             tracing::error!(session = %self.id, error = %e, "cannot save the session state and record; the change is not made");
@@ -361,7 +416,9 @@ impl LiveSession {
             } else {
                 ErrorCode::Internal
             }
-        })
+        })?;
+        self.record_bytes += size;
+        Ok(())
     }
 
     fn broadcast(&mut self, msg: &ServerMessage) {
@@ -394,6 +451,20 @@ impl LiveSession {
             self.dropped.push(to.clone());
         }
     }
+}
+
+/// Whether an input starts something new that the record must then hold (refused when the
+/// record is full), rather than ending or answering something already recorded.
+fn starts_something(input: &Input) -> bool {
+    matches!(
+        input,
+        Input::Join { .. }
+            | Input::Promote { .. }
+            | Input::TransferControl { .. }
+            | Input::RequestConsent { .. }
+            | Input::OfferConsent { .. }
+            | Input::Start { .. }
+    )
 }
 
 /// The message as JSON; `None` (reported) when it cannot be encoded.

@@ -7,10 +7,21 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use protocol::ErrorCode;
 
+/// How long the health check waits for the database before it says it is unavailable.
+const HEALTH_DB_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Up and able to read its database: 200 `ok`. It reads on a connection of its own (never
+/// behind writes, the record reads of the API or other requests), so it answers in
+/// milliseconds however busy the service is; 503 when the database file cannot be read
+/// within 2 s. Failed saves of live sessions show in /metrics (`signaling_state_save_failures_total`).
 pub async fn healthz(State(st): State<AppState>) -> Response {
-    match st.db.call(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await {
-        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response(),
+    match tokio::time::timeout(HEALTH_DB_WAIT, st.db.probe()).await {
+        Ok(Ok(())) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], "ok\n").into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "health check: the database cannot be read");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database not answering\n").into_response(),
     }
 }
 

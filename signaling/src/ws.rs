@@ -139,7 +139,7 @@ where
                         st.metrics.messages_received.fetch_add(1, Relaxed);
                         match decode_client(text.as_str()) {
                             Ok((r#ref, msg)) => {
-                                let cmd = Command::Message { participant: participant.clone(), r#ref, msg };
+                                let cmd = Command::Message { participant: participant.clone(), r#ref, msg, bytes: text.len() };
                                 if st.hub.send(&session, cmd).await.is_err() { break Some(ErrorCode::SessionEnded) }
                             }
                             Err(e) => {

@@ -1,12 +1,19 @@
-//! The embedded SQLite database: one connection, used from blocking threads so the async
-//! runtime never waits on the disk. Migrations run at open.
+//! The embedded SQLite database, used from blocking threads so the async runtime never waits
+//! on the disk. Migrations run at open. In WAL mode, one connection writes (and serves the
+//! small reads of the live path: tokens, seats, the chat history); a small pool of read-only
+//! connections serves what can be large (the session record, the history list), and one more
+//! answers `/healthz`, so a big read never waits behind writes nor makes them wait.
 
 pub mod accounts;
 pub mod sessions;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
+
+/// Read-only connections for the record and the history: reads beyond this many wait for one.
+pub const READERS: usize = 4;
 
 /// A database failure. None of these leak details to clients.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +43,17 @@ impl DbError {
 #[derive(Clone)]
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
+    readers: Arc<Readers>,
+    /// The health check's own read-only connection.
+    probe: Arc<Mutex<Connection>>,
+}
+
+/// The pool of read-only connections.
+struct Readers {
+    idle: Mutex<Vec<Connection>>,
+    free: Semaphore,
+    /// To open a replacement for a connection lost with a read that panicked.
+    path: std::path::PathBuf,
 }
 
 const MIGRATIONS: &[&str] = &[
@@ -127,7 +145,44 @@ impl Db {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        let idle = (0..READERS).map(|_| open_reader(path)).collect::<Result<Vec<_>, _>>()?;
+        let readers = Arc::new(Readers { idle: Mutex::new(idle), free: Semaphore::new(READERS), path: path.to_owned() });
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), readers, probe: Arc::new(Mutex::new(open_reader(path)?)) })
+    }
+
+    /// Runs a read on one of the read-only connections, on a blocking thread; waits for a free
+    /// one. It sees everything committed before it started, and never blocks the writer.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, DbError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, DbError> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        let _permit = readers.free.acquire().await.map_err(|e| DbError::Join(e.to_string()))?;
+        let conn = readers.idle.lock().unwrap_or_else(|p| p.into_inner()).pop().ok_or_else(|| DbError::Join("no idle reader".into()))?;
+        let (conn, result) = match tokio::task::spawn_blocking(move || {
+            let r = f(&conn);
+            (conn, r)
+        })
+        .await
+        {
+            Ok(done) => done,
+            Err(e) => (open_reader(&readers.path)?, Err(DbError::Join(e.to_string()))),
+        };
+        readers.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+        result
+    }
+
+    /// Whether the database file answers a read, on the health check's own connection.
+    pub async fn probe(&self) -> Result<(), DbError> {
+        let probe = self.probe.clone();
+        tokio::task::spawn_blocking(move || {
+            let c = probe.lock().unwrap_or_else(|p| p.into_inner());
+            c.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| DbError::Join(e.to_string()))?
     }
 
     /// Runs `f` on the connection on a blocking thread.
@@ -150,6 +205,14 @@ impl Db {
         let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut guard)
     }
+}
+
+/// A read-only connection to the (migrated) database file.
+fn open_reader(path: &Path) -> Result<Connection, DbError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), DbError> {

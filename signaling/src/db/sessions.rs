@@ -112,6 +112,28 @@ pub struct RecordEntry {
     pub detail: serde_json::Value,
 }
 
+/// Per-entry bytes besides kind, actor and detail (row id, time, session id, index), as
+/// counted against the record's cap.
+const ENTRY_OVERHEAD: u64 = 48;
+
+impl RecordEntry {
+    /// What this entry adds to the record, as counted against its cap.
+    pub fn size(&self) -> u64 {
+        let detail = self.detail.to_string().len();
+        (detail + self.kind.len() + self.actor.as_ref().map_or(0, String::len)) as u64 + ENTRY_OVERHEAD
+    }
+}
+
+/// The size of a session's record as counted against its cap (see [`RecordEntry::size`]).
+pub fn record_size(c: &Connection, session: &str) -> Result<u64, DbError> {
+    let n: i64 = c.query_row(
+        "SELECT COALESCE(SUM(length(CAST(detail AS BLOB)) + length(CAST(kind AS BLOB)) + COALESCE(length(CAST(actor AS BLOB)), 0) + ?2), 0) FROM record WHERE session_id = ?1",
+        params![session, ENTRY_OVERHEAD as i64],
+        |r| r.get(0),
+    )?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 fn append(c: &Connection, session: &str, at: i64, kind: &str, actor: Option<&str>, detail: &serde_json::Value) -> Result<(), DbError> {
     c.execute(
         "INSERT INTO record(session_id, at_ms, kind, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -334,6 +356,12 @@ pub fn redeem(
         Ok(found) => found,
         Err(code) => return Ok(Err(code)),
     };
+    // A customer may not take the name of a CSR of the session (nor a role: checked before).
+    let csrs: Vec<String> = participants(&tx, &session)?.into_iter().filter(|p| p.role == "csr").map(|p| p.name).collect();
+    if let Some(why) = protocol::names::claims_role(name, csrs.iter().map(String::as_str)) {
+        tracing::info!(session, why, "a customer's name was refused");
+        return Ok(Err(ErrorCode::NameNotAllowed));
+    }
     tx.execute("UPDATE invitations SET used_at = ?2, used_by = ?3 WHERE id = ?1", params![inv, now, participant])?;
     let seat = NewParticipant { session: &session, id: participant, role: Role::Customer, account_id: None, name, token: Some(token) };
     add_participant(&tx, seat, now)?;
@@ -371,13 +399,26 @@ pub fn summary(c: &Connection, id: &str) -> Result<Option<SessionSummary>, DbErr
     Ok(c.query_row(&format!("{S_SELECT} WHERE s.id = ?1"), [id], summary_row).optional()?)
 }
 
-/// Sessions an account took part in (all sessions for `None`, the site admin's view).
-pub fn list(c: &Connection, account: Option<i64>, limit: i64) -> Result<Vec<SessionSummary>, DbError> {
+/// Notes in a list are cut to this many characters; the session's own page has them whole.
+pub const LIST_NOTES_CHARS: usize = 500;
+
+/// Sessions an account took part in (all sessions for `None`, the site admin's view), newest
+/// first, `limit` of them started before `before` (started_at ms, id) when given.
+pub fn list(c: &Connection, account: Option<i64>, before: Option<(i64, &str)>, limit: i64) -> Result<Vec<SessionSummary>, DbError> {
     let mut st = c.prepare(&format!(
-        "{S_SELECT} WHERE ?1 IS NULL OR EXISTS(SELECT 1 FROM participants p WHERE p.session_id = s.id AND p.account_id = ?1) ORDER BY s.started_at DESC LIMIT ?2"
+        "{S_SELECT} WHERE (?1 IS NULL OR EXISTS(SELECT 1 FROM participants p WHERE p.session_id = s.id AND p.account_id = ?1)) AND (?3 IS NULL OR (s.started_at, s.id) < (?3, ?4)) ORDER BY s.started_at DESC, s.id DESC LIMIT ?2"
     ))?;
-    let rows = st.query_map(params![account, limit], summary_row)?.collect::<Result<_, _>>()?;
-    Ok(rows)
+    let (before_ms, before_id) = before.map_or((None, None), |(ms, id)| (Some(ms), Some(id)));
+    let rows: Vec<SessionSummary> = st.query_map(params![account, limit, before_ms, before_id], summary_row)?.collect::<Result<_, _>>()?;
+    Ok(rows
+        .into_iter()
+        .map(|mut s| {
+            if s.notes.chars().count() > LIST_NOTES_CHARS {
+                s.notes = s.notes.chars().take(LIST_NOTES_CHARS).chain(std::iter::once('…')).collect();
+            }
+            s
+        })
+        .collect())
 }
 
 /// Whether an account ever had a seat in the session (may read its record).
@@ -397,43 +438,123 @@ struct ChatDetail {
     text: String,
 }
 
-/// The last `limit` chat lines of the session's record that `reader` may read (S7), oldest
-/// first. A damaged entry is left out and reported.
-pub fn chat_lines(c: &Connection, session: &str, reader: &str, limit: usize) -> Result<Vec<ChatLine>, DbError> {
+/// The chat a (re)connecting participant is sent: the last lines of the session's record that
+/// `reader` may read (S7), oldest first, at most `max_lines` and `max_bytes` of text; `more`
+/// when older readable lines were left out. A damaged entry is left out and reported.
+pub fn chat_lines(
+    c: &Connection,
+    session: &str,
+    reader: &str,
+    max_lines: usize,
+    max_bytes: usize,
+) -> Result<(Vec<ChatLine>, bool), DbError> {
     let mut st = c.prepare("SELECT at_ms, actor, detail, id FROM record WHERE session_id = ?1 AND kind = 'chat' ORDER BY id DESC")?;
     let mut rows = st.query([session])?;
     let reader = ParticipantId(reader.to_owned());
-    let mut lines = Vec::new();
+    let (mut lines, mut bytes, mut more) = (Vec::new(), 0usize, false);
     while let Some(r) = rows.next()? {
-        if lines.len() >= limit {
-            break;
-        }
         let (at_ms, actor, raw, entry): (i64, Option<String>, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
         let (Some(from), Ok(d)) = (actor, serde_json::from_str::<ChatDetail>(&raw)) else {
             tracing::error!(session, entry, "a chat entry of the record does not parse");
             continue;
         };
         let line = ChatLine { from: ParticipantId(from), to: d.to, text: d.text, at_ms: u64::try_from(at_ms).unwrap_or(0) };
-        if line.readable_by(&reader) {
-            lines.push(line);
+        if !line.readable_by(&reader) {
+            continue;
         }
+        if lines.len() >= max_lines || bytes + line.text.len() > max_bytes {
+            more = true;
+            break;
+        }
+        bytes += line.text.len();
+        lines.push(line);
     }
     lines.reverse();
-    Ok(lines)
+    Ok((lines, more))
 }
 
-pub fn record(c: &Connection, session: &str) -> Result<Vec<RecordEntry>, DbError> {
-    let mut st = c.prepare("SELECT at_ms, kind, actor, detail, id FROM record WHERE session_id = ?1 ORDER BY id")?;
-    let rows = st
-        .query_map([session], |r| {
-            let (raw, entry): (String, i64) = (r.get(3)?, r.get(4)?);
-            // A damaged entry is shown as it is stored, and reported; the rest still reads.
-            let detail = serde_json::from_str(&raw).unwrap_or_else(|e| {
-                tracing::error!(session, entry, error = %e, "a record entry does not parse");
-                serde_json::json!({ "unreadable": raw })
-            });
-            Ok(RecordEntry { at_ms: r.get(0)?, kind: r.get(1)?, actor: r.get(2)?, detail })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+/// One stored entry of the record with its position, for paging; `detail` as stored (JSON),
+/// written out without being parsed and encoded again.
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    pub id: i64,
+    pub at_ms: i64,
+    pub kind: String,
+    pub actor: Option<String>,
+    pub detail: String,
+}
+
+impl StoredEntry {
+    /// The entry as a JSON object: `{"id","at_ms","kind","actor","detail"}`.
+    pub fn write_json(&self, out: &mut String) -> Result<(), DbError> {
+        let enc = |v: &dyn erased::Json| v.json().map_err(|e| DbError::Encode("a record entry", e));
+        out.push_str(&format!(
+            "{{\"id\":{},\"at_ms\":{},\"kind\":{},\"actor\":{},\"detail\":",
+            self.id,
+            self.at_ms,
+            enc(&self.kind)?,
+            enc(&self.actor)?
+        ));
+        out.push_str(&self.detail);
+        out.push('}');
+        Ok(())
+    }
+}
+
+mod erased {
+    /// Anything serializable, as JSON text (to encode fields of different types alike).
+    pub trait Json {
+        fn json(&self) -> Result<String, serde_json::Error>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> Result<String, serde_json::Error> {
+            serde_json::to_string(self)
+        }
+    }
+}
+
+/// One page of a session's record.
+#[derive(Debug, Clone)]
+pub struct RecordPage {
+    pub entries: Vec<StoredEntry>,
+    /// Bytes of the entries' details.
+    pub bytes: usize,
+    /// The `after` for the next page, when there is more.
+    pub next: Option<i64>,
+}
+
+/// Entries of the record after entry `after`, oldest first: at most `limit`, and no more than
+/// `max_bytes` of details (at least one entry, whatever its size); only kinds starting with
+/// `kind` when given. A damaged detail is given as `{"unreadable": <as stored>}`, and reported.
+pub fn record_page(
+    c: &Connection,
+    session: &str,
+    after: i64,
+    limit: usize,
+    max_bytes: usize,
+    kind: Option<&str>,
+) -> Result<RecordPage, DbError> {
+    let mut st = c.prepare(
+        "SELECT at_ms, kind, actor, detail, id FROM record WHERE session_id = ?1 AND id > ?2 AND (?3 IS NULL OR substr(kind, 1, length(?3)) = ?3) ORDER BY id LIMIT ?4",
+    )?;
+    let mut rows = st.query(params![session, after, kind, i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1)])?;
+    let (mut entries, mut bytes, mut next) = (Vec::new(), 0usize, None);
+    while let Some(r) = rows.next()? {
+        let (raw, id): (String, i64) = (r.get(3)?, r.get(4)?);
+        if entries.len() >= limit || (!entries.is_empty() && bytes + raw.len() > max_bytes) {
+            next = entries.last().map(|e: &StoredEntry| e.id);
+            break;
+        }
+        bytes += raw.len();
+        // Checked without building it: only a damaged entry costs more.
+        let detail = match serde_json::from_str::<serde::de::IgnoredAny>(&raw) {
+            Ok(_) => raw,
+            Err(e) => {
+                tracing::error!(session, entry = id, error = %e, "a record entry does not parse");
+                serde_json::json!({ "unreadable": raw }).to_string()
+            }
+        };
+        entries.push(StoredEntry { id, at_ms: r.get(0)?, kind: r.get(1)?, actor: r.get(2)?, detail });
+    }
+    Ok(RecordPage { entries, bytes, next })
 }
