@@ -94,6 +94,12 @@ pub struct Settings {
     /// them on and off within this set.
     #[arg(long, env = "SIGNALING_FEATURES", value_delimiter = ',', global = true)]
     pub features: Option<Vec<String>>,
+    /// Most MiB of recordings kept for one session [default: 4096].
+    #[arg(long, env = "SIGNALING_MAX_SESSION_RECORDINGS_MIB", global = true)]
+    pub max_session_recordings_mib: Option<u64>,
+    /// Most MiB of recordings kept on this site, all sessions together [default: 51200].
+    #[arg(long, env = "SIGNALING_MAX_RECORDINGS_MIB", global = true)]
+    pub max_recordings_mib: Option<u64>,
 }
 
 /// The same settings as read from the TOML file.
@@ -112,6 +118,8 @@ struct FileSettings {
     max_recording_mib: Option<u64>,
     log_format: Option<String>,
     features: Option<Vec<String>>,
+    max_session_recordings_mib: Option<u64>,
+    max_recordings_mib: Option<u64>,
 }
 
 /// Resolved configuration.
@@ -131,6 +139,9 @@ pub struct Config {
     pub json_logs: bool,
     /// Features the deployment allows; the site admin's switches apply within these.
     pub allowed_features: SiteFeatures,
+    /// Recording quotas in bytes: per session, and all sessions together.
+    pub max_session_recordings_bytes: u64,
+    pub max_recordings_bytes: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -185,8 +196,14 @@ impl Settings {
             max_recording_bytes: self.max_recording_mib.or(file.max_recording_mib).unwrap_or(1024).saturating_mul(1024 * 1024),
             json_logs,
             allowed_features,
+            max_session_recordings_bytes: mib(self.max_session_recordings_mib.or(file.max_session_recordings_mib).unwrap_or(4096)),
+            max_recordings_bytes: mib(self.max_recordings_mib.or(file.max_recordings_mib).unwrap_or(51_200)),
         })
     }
+}
+
+fn mib(n: u64) -> u64 {
+    n.saturating_mul(1024 * 1024)
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
