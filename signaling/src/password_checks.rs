@@ -4,10 +4,12 @@
 //! come from arenas that are never given back).
 //!
 //! Here at most [`PasswordChecks::concurrent`] hashes run at once, each in one of as many
-//! memory blocks allocated once and reused: the memory for hashing is bounded by
-//! `concurrent × 19 MiB` whatever the burst, and nothing of it is allocated or freed per
-//! request. Callers beyond that wait in a queue of at most [`MAX_WAITING`] for at most
-//! [`WAIT`]; then they get `sign_in_busy` (the password was not checked).
+//! memory blocks reused from hash to hash: the memory for hashing is bounded by
+//! `concurrent × 19 MiB` whatever the burst. Callers beyond that wait in a queue of at most
+//! [`MAX_WAITING`] for at most [`WAIT`]; then they get `sign_in_busy` (the password was not
+//! checked). When the last check is done and nobody waits, the blocks are freed; on glibc the
+//! mmap threshold is fixed at [`MMAP_THRESHOLD`] (no longer dynamic), so 19 MiB blocks always
+//! come from and go back to the system: after a burst RSS returns to where it was.
 
 use crate::error::ApiError;
 use crate::secrets;
@@ -18,8 +20,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-/// Requests waiting for a hash slot; beyond this they are told `sign_in_busy` at once.
-pub const MAX_WAITING: usize = 256;
+/// Requests waiting for a hash slot; beyond this they are told `sign_in_busy` at once. A
+/// waiting request costs a few hundred bytes; [`WAIT`] is what really bounds the queue.
+pub const MAX_WAITING: usize = 1024;
+/// Allocations from this size on are mapped from the system and returned to it when freed.
+pub const MMAP_THRESHOLD: usize = 4 * 1024 * 1024;
 /// The longest a request waits for a hash slot before `sign_in_busy`.
 pub const WAIT: Duration = Duration::from_secs(10);
 /// Hashes at once, at most (one per core up to this).
@@ -51,6 +56,8 @@ pub struct PasswordChecks {
     /// Memory blocks not in use right now; at most `concurrent` ever exist.
     memory: Mutex<Vec<Vec<Block>>>,
     waiting: AtomicUsize,
+    /// Checks waiting or running; the blocks are freed when it drops to zero.
+    busy: AtomicUsize,
     concurrent: usize,
 }
 
@@ -58,6 +65,29 @@ impl Default for PasswordChecks {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Self::new(cores.clamp(1, MAX_CONCURRENT))
+    }
+}
+
+/// Counts a check from its arrival to its end; the last one out frees the memory blocks.
+struct InFlight<'a>(&'a PasswordChecks);
+
+impl<'a> InFlight<'a> {
+    fn enter(c: &'a PasswordChecks) -> Self {
+        c.busy.fetch_add(1, Relaxed);
+        InFlight(c)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if self.0.busy.fetch_sub(1, Relaxed) == 1 {
+            let mut memory = self.0.lock();
+            // Checked again under the lock: a check that started meanwhile keeps its block.
+            if self.0.busy.load(Relaxed) == 0 {
+                memory.clear();
+                memory.shrink_to_fit();
+            }
+        }
     }
 }
 
@@ -72,8 +102,15 @@ impl Drop for Waiting<'_> {
 
 impl PasswordChecks {
     pub fn new(concurrent: usize) -> Self {
+        return_large_blocks_to_the_system();
         let concurrent = concurrent.max(1);
-        Self { slots: Arc::new(Semaphore::new(concurrent)), memory: Mutex::new(vec![]), waiting: AtomicUsize::new(0), concurrent }
+        Self {
+            slots: Arc::new(Semaphore::new(concurrent)),
+            memory: Mutex::new(vec![]),
+            waiting: AtomicUsize::new(0),
+            busy: AtomicUsize::new(0),
+            concurrent,
+        }
     }
 
     /// Hashes that run at once, at most.
@@ -104,6 +141,7 @@ impl PasswordChecks {
             return Err(CheckError::Busy);
         }
         let waiting = Waiting(&self.waiting);
+        let _in_flight = InFlight::enter(self);
         let slot = match tokio::time::timeout(WAIT, self.slots.clone().acquire_owned()).await {
             Ok(Ok(slot)) => slot,
             _ => return Err(CheckError::Busy),
@@ -137,6 +175,23 @@ impl PasswordChecks {
     }
 }
 
+/// Fixes glibc's mmap threshold, once: by default it rises to the size of the largest block
+/// freed (up to 32 MiB), after which 19 MiB argon2 blocks come from arenas that keep their
+/// memory. Elsewhere nothing needs doing.
+fn return_large_blocks_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            // SAFETY: mallopt only sets an allocator parameter; it touches no Rust memory.
+            let set = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD as libc::c_int) };
+            if set != 1 {
+                tracing::warn!("cannot fix the mmap threshold; memory of password checks may stay with the process");
+            }
+        });
+    }
+}
+
 /// argon2id (default parameters) of a random password nobody kept: what an unknown user name
 /// is checked against, so the answer takes as long as for a real account.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$NMkX1ntkuVqI5QzQzAQ5Kw$jBxpxP7K0W8lWE7VUAtD0jx0DuJOB9H8uhN0G7eMpXs";
@@ -161,7 +216,7 @@ mod tests {
             results.push(t.await.unwrap().unwrap());
         }
         assert_eq!(results, [true, false, true, false, true, false]);
-        assert!(checks.lock().len() <= 2, "never more blocks than slots");
+        assert!(checks.lock().is_empty(), "the blocks are freed once nobody waits");
         assert!(!checks.verify("anything".into(), None).await.unwrap(), "the dummy hash is readable and matches nothing");
         assert_eq!(checks.verify("x".into(), Some("not a hash".into())).await, Err(CheckError::Failed));
     }

@@ -2,7 +2,8 @@
 //! once (100 logins × 3 rounds: RSS 0.7 → 4.9 GB, 3.7 GB kept). Now at most a few hashes run
 //! at once in reused memory and the rest wait (bounded) or hear `sign_in_busy`: N simultaneous
 //! logins from N loopback addresses keep the service's RSS under [`RSS_BOUND_MIB`], and after
-//! the burst it is back near where it was. `ABUSE_FULL=1`: N = 300, three rounds.
+//! the burst it is back near where it was (within [`AFTER_MARGIN_MIB`]).
+//! `ABUSE_FULL=1`: N = 300, three rounds.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -15,9 +16,9 @@ use std::time::{Duration, Instant};
 
 /// The bound the issue asks to state: the service's RSS during a burst of logins.
 const RSS_BOUND_MIB: f64 = 300.0;
-/// After the burst: at most this much above the idle RSS before it (the reused argon2 blocks,
-/// 19 MiB per core up to 4, stay; the rest goes back).
-const AFTER_MARGIN_MIB: f64 = 100.0;
+/// After the burst: at most this much above the idle RSS before it. The argon2 blocks (19 MiB
+/// per core, up to 4) are freed once nobody waits; what stays is connection buffers and such.
+const AFTER_MARGIN_MIB: f64 = 40.0;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn simultaneous_logins_keep_memory_bounded_and_give_it_back() {
