@@ -163,7 +163,7 @@ async fn recordings_need_a_live_grant_a_webm_body_and_room_in_the_quotas() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_revocation_during_an_upload_ends_it_and_nothing_of_it_is_kept() {
+async fn a_revocation_or_the_end_during_an_upload_ends_it_and_nothing_of_it_is_kept() {
     let server = Server::start(&[]).await;
     let mut alice = server.login("alice").await;
     let mut r = recorded_session(&server, &mut alice).await;
@@ -178,6 +178,18 @@ async fn a_revocation_during_an_upload_ends_it_and_nothing_of_it_is_kept() {
     assert_eq!(stored(&server, &r.session), 0, "the partial file is deleted");
     let (_, detail) = alice.get(&format!("/api/sessions/{}", r.session)).await;
     assert!(!detail["record"].as_array().unwrap().iter().any(|e| e["kind"] == "recording_saved"));
+
+    // The same when the session ends during an upload.
+    let mut bob = server.login("bob").await;
+    let other = recorded_session(&server, &mut bob).await;
+    let mut up = RawUpload::start(&server, &bob, &other.session, 32 * CHUNK, Some(8 * CHUNK)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (st, _) = bob.post(&format!("/api/sessions/{}/end", other.session), json!({})).await;
+    assert_eq!(st, 200);
+    up.resume();
+    let (st, e) = up.answer().await;
+    assert_eq!((st, e["code"].as_str()), (410, Some("session_ended")), "{e}");
+    assert_eq!(stored(&server, &other.session), 0, "the partial file is deleted");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
