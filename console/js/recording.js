@@ -88,7 +88,7 @@ export class RecordingPanel {
     const granted = state === 'granted';
     this.ask.hidden = granted || !!this.recorder;
     this.ask.disabled = !c || !this.ctx.isHost();
-    this.startButton.hidden = !granted || !!this.recorder;
+    this.startButton.hidden = !granted || !!this.recorder || !!this.saving;
     this.stopButton.hidden = !this.recorder;
     for (const el of this.options.querySelectorAll('input, select')) el.disabled = !!this.recorder;
   }
@@ -193,7 +193,20 @@ export class RecordingPanel {
     if (this.mix) this.mix.ctx.close();
     this.mix = null;
     this.recorder = null;
-    if (reason !== 'revoked' && reason !== 'ended') this.ctx.activity(false, 'recording', this.customer);
+    this.saving = true;
+    try {
+      await this.keep(reason);
+    } finally {
+      this.saving = false;
+      this.onRoster();
+      // The activity (and an "Allow once" grant with it) ends only after the upload: signaling
+      // keeps a recording only while the customer's grant is live.
+      if (reason !== 'revoked' && reason !== 'ended') this.ctx.activity(false, 'recording', this.customer);
+    }
+  }
+
+  /** Keeps what was recorded where the CSR chose; nothing after a revocation on the server. */
+  async keep(reason) {
     const raw = new Blob(this.chunks, { type: 'video/webm' });
     this.chunks = [];
     const why = reason === 'revoked' ? 'The customer revoked permission; recording stopped. ' : '';
@@ -212,6 +225,11 @@ export class RecordingPanel {
       if (chat) saveFile(new Blob([chat.body], { type: chat.type }), `${name}-chat.${chat.ext}`);
       this.state.textContent = `${why}Recording saved to your computer (${(blob.size / 1048576).toFixed(1)} MiB${chat ? ', with the chat' : ''}).`;
       toast('Recording saved to your computer.');
+      return;
+    }
+    if (reason === 'revoked') {
+      // Signaling keeps recordings only under a live grant.
+      this.state.textContent = `${why}The recording was not kept on the server.`;
       return;
     }
     this.state.textContent = `${why}Uploading the recording…`;

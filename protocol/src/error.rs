@@ -133,6 +133,29 @@ pub enum ErrorCode {
     RecordFull,
     #[error("name_not_allowed")]
     NameNotAllowed,
+    // --- issue 12: sign-in under attack, accounts that end, recordings ---
+    /// Too many password checks are queued; nothing about the password was decided.
+    #[error("sign_in_busy")]
+    SignInBusy,
+    /// Too many wrong passwords from this address (for this user name or in all).
+    #[error("too_many_failed_sign_ins")]
+    TooManyFailedSignIns,
+    /// Many wrong passwords for this user name from several addresses: sign-ins to it from
+    /// addresses that failed recently are slowed down.
+    #[error("sign_in_slowed")]
+    SignInSlowed,
+    /// The login behind a connection ended: account disabled or password changed.
+    #[error("login_ended")]
+    LoginEnded,
+    /// A recording upload that is not a WebM file.
+    #[error("not_webm")]
+    NotWebm,
+    /// The session's recordings reached their size limit.
+    #[error("session_recordings_full")]
+    SessionRecordingsFull,
+    /// The site's space for recordings is used up.
+    #[error("recordings_storage_full")]
+    RecordingsStorageFull,
 }
 
 impl ErrorCode {
@@ -212,6 +235,19 @@ impl ErrorCode {
             NameNotAllowed => {
                 "That name looks like the name of a support representative or a role (support, CSR, agent, admin). Give your own name."
             }
+            SignInBusy => "Many sign-ins are being checked at this moment; yours was not checked. Try again in a few seconds.",
+            TooManyFailedSignIns => "Too many wrong passwords from this address. Wait a few minutes, then try again.",
+            SignInSlowed => {
+                "This user name got many wrong passwords from several places, so sign-ins to it from addresses that failed recently are slowed down. Wait a few minutes, or sign in from an address without recent failures."
+            }
+            LoginEnded => "Your sign-in ended: the account was disabled or its password changed. Sign in again.",
+            NotWebm => "A recording must be a WebM file (video/webm); this upload is something else and was not kept.",
+            SessionRecordingsFull => {
+                "This session's recordings reached their size limit; nothing more is stored for it. Save the recording to your computer instead."
+            }
+            RecordingsStorageFull => {
+                "The server's space for recordings is full. Save the recording to your computer and ask the site administrator to free space."
+            }
         }
     }
 
@@ -227,6 +263,9 @@ impl ErrorCode {
                 | ErrorCode::ConsentPending
                 | ErrorCode::TransferInterrupted
                 | ErrorCode::ChecksumMismatch
+                | ErrorCode::SignInBusy
+                | ErrorCode::TooManyFailedSignIns
+                | ErrorCode::SignInSlowed
         )
     }
 }

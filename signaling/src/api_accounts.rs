@@ -23,59 +23,46 @@ pub struct Login {
     password: String,
 }
 
+/// Signs in. Guessing limits come first (`login_limits`), then the password is checked in the
+/// bounded argon2 queue (`password_checks`): a burst answers `sign_in_busy` for what it cannot
+/// check in time instead of taking memory per request.
 pub async fn login(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<Login>) -> ApiResult<impl IntoResponse> {
-    let now = st.clock.now();
-    let user_key = body.username.to_lowercase();
-    if !st.limits.login_by_address.try_take(&ip, now) || !st.limits.login_by_user.try_take(&user_key, now) {
-        st.metrics.refused(ErrorCode::RateLimited);
-        return Err(ErrorCode::RateLimited.into());
-    }
+    let attempt = st.limits.login.admit(&body.username, ip, st.clock.now()).map_err(|code| {
+        st.metrics.refused(code);
+        ApiError(code)
+    })?;
     let username = body.username.clone();
-    let found = st.db.call(move |c| accounts::by_username(c, &username)).await?;
+    let found = match st.db.call(move |c| accounts::by_username(c, &username)).await {
+        Ok(found) => found,
+        Err(e) => {
+            st.limits.login.not_checked(attempt);
+            return Err(e.into());
+        }
+    };
     // Verify against a dummy hash when the user does not exist, so timing tells nothing.
     let (account, hash) = match found {
         Some((a, h)) if !a.disabled => (Some(a), Some(h)),
         _ => (None, None),
     };
-    let ok = verify_blocking(body.password, hash).await?;
+    let ok = match st.limits.passwords.verify(body.password, hash).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            st.limits.login.not_checked(attempt);
+            let e = ApiError::from(e);
+            st.metrics.refused(e.0);
+            return Err(e);
+        }
+    };
     let Some(account) = account.filter(|_| ok) else {
+        st.limits.login.failed(attempt, st.clock.now());
         st.metrics.refused(ErrorCode::BadCredentials);
         return Err(ErrorCode::BadCredentials.into());
     };
-    st.limits.login_by_address.refund(&ip);
-    st.limits.login_by_user.refund(&user_key);
+    st.limits.login.succeeded(attempt);
     let (id, now) = (account.id, st.clock.now_ms());
     let token = st.db.call(move |c| accounts::create_login(c, id, now, auth::LOGIN_TTL_SECS * 1000)).await?;
     let cookie = auth::set_cookie(&token, st.config.public_url.starts_with("https://"));
     Ok(([(header::SET_COOKIE, cookie)], Json(account)))
-}
-
-/// A hash of a random password, verified against when a user name is unknown.
-static DUMMY_HASH: std::sync::LazyLock<Result<String, secrets::PasswordError>> =
-    std::sync::LazyLock::new(|| secrets::hash_password(&secrets::generated_password()));
-
-/// Checks a password on a blocking thread, against the dummy hash when `stored` is `None`.
-/// An unreadable stored hash or a failed task is an internal error, not a wrong password.
-async fn verify_blocking(password: String, stored: Option<String>) -> Result<bool, ApiError> {
-    let checked = tokio::task::spawn_blocking(move || {
-        let hash = match stored {
-            Some(h) => h,
-            None => DUMMY_HASH.clone()?,
-        };
-        secrets::verify_password(&password, &hash)
-    })
-    .await;
-    match checked {
-        Ok(Ok(ok)) => Ok(ok),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "cannot verify a password");
-            Err(ErrorCode::Internal.into())
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "password check task failed");
-            Err(ErrorCode::Internal.into())
-        }
-    }
 }
 
 pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<impl IntoResponse> {
@@ -96,21 +83,49 @@ pub struct PasswordChange {
     new: String,
 }
 
-/// Changes the caller's password; ends their other logins, so they sign in again.
+/// Changes the caller's password; ends their other logins and closes every connection of the
+/// account (a thief's socket among them), so they sign in again. Guesses of the current
+/// password count like sign-in guesses (`login_limits`).
 pub async fn change_password(
     State(st): State<AppState>,
     AnyCsr(a): AnyCsr,
+    ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> ApiResult<impl IntoResponse> {
     if body.new.chars().count() < MIN_PASSWORD {
         return Err(ErrorCode::WeakPassword.into());
     }
+    let attempt = st.limits.login.admit(&a.username, ip, st.clock.now()).map_err(|code| {
+        st.metrics.refused(code);
+        ApiError(code)
+    })?;
     let username = a.username.clone();
-    let (_, hash) = st.db.call(move |c| accounts::by_username(c, &username)).await?.ok_or(ErrorCode::Unauthenticated)?;
-    if !verify_blocking(body.current, Some(hash)).await? {
-        return Err(ErrorCode::BadCredentials.into());
+    let found = st.db.call(move |c| accounts::by_username(c, &username)).await;
+    let hash = match found {
+        Ok(Some((_, hash))) => hash,
+        Ok(None) => {
+            st.limits.login.not_checked(attempt);
+            return Err(ErrorCode::Unauthenticated.into());
+        }
+        Err(e) => {
+            st.limits.login.not_checked(attempt);
+            return Err(e.into());
+        }
+    };
+    let checked = st.limits.passwords.verify(body.current, Some(hash)).await;
+    match checked {
+        Ok(true) => st.limits.login.succeeded(attempt),
+        Ok(false) => {
+            st.limits.login.failed(attempt, st.clock.now());
+            st.metrics.refused(ErrorCode::BadCredentials);
+            return Err(ErrorCode::BadCredentials.into());
+        }
+        Err(e) => {
+            st.limits.login.not_checked(attempt);
+            return Err(e.into());
+        }
     }
-    let new_hash = hash_blocking(body.new).await?;
+    let new_hash = st.limits.passwords.hash(body.new).await?;
     let (id, now) = (a.id, st.clock.now_ms());
     let token = st
         .db
@@ -119,23 +134,25 @@ pub async fn change_password(
             accounts::create_login(c, id, now, auth::LOGIN_TTL_SECS * 1000)
         })
         .await?;
+    account_ended(&st, id, LoginEnd::PasswordChanged).await;
     let cookie = auth::set_cookie(&token, st.config.public_url.starts_with("https://"));
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({"changed": true}))))
 }
 
-/// Hashes on a blocking thread; a failure is an internal error, never an empty hash.
-async fn hash_blocking(password: String) -> Result<String, ApiError> {
-    match tokio::task::spawn_blocking(move || secrets::hash_password(&password)).await {
-        Ok(Ok(hash)) => Ok(hash),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "cannot hash a password");
-            Err(ErrorCode::Internal.into())
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "password hashing task failed");
-            Err(ErrorCode::Internal.into())
-        }
-    }
+/// Why an account's logins ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoginEnd {
+    Disabled,
+    PasswordChanged,
+    PasswordReset,
+}
+
+/// The account's logins ended (disabled, password changed or reset): its open WebSockets and
+/// notice streams close now with `login_ended`, and the sessions it sits in are told.
+async fn account_ended(st: &AppState, account: i64, why: LoginEnd) {
+    st.notices.close_account(account);
+    let closed = st.hub.disconnect_account(account, ErrorCode::LoginEnded, why == LoginEnd::Disabled).await;
+    tracing::info!(account, ?why, seats = closed, "login ended: connections closed");
 }
 
 pub async fn list_accounts(State(st): State<AppState>, _: Admin) -> ApiResult<Json<Vec<Account>>> {
@@ -163,7 +180,7 @@ pub async fn create_account(State(st): State<AppState>, _: Admin, ApiJson(body):
         Some(p) => (p, false),
         None => (secrets::generated_password(), true),
     };
-    let hash = hash_blocking(password.clone()).await?;
+    let hash = st.limits.passwords.hash(password.clone()).await?;
     let display = body.display_name.unwrap_or_else(|| username.clone());
     let (is_admin, now) = (body.is_admin, st.clock.now_ms());
     let created = st.db.call(move |c| accounts::create(c, &username, &display, &hash, is_admin, generated, now)).await?;
@@ -192,13 +209,18 @@ pub async fn update_account(
         // The last way back into the admin pages must not be cut by mistake.
         return Err(ErrorCode::Forbidden.into());
     }
+    let disabled = b.disabled == Some(true);
     let a = st.db.call(move |c| accounts::update_flags(c, id, b.is_admin, b.disabled, b.display_name.as_deref())).await?;
-    Ok(Json(a.ok_or(ErrorCode::NotFound)?))
+    let a = a.ok_or(ErrorCode::NotFound)?;
+    if disabled {
+        account_ended(&st, id, LoginEnd::Disabled).await;
+    }
+    Ok(Json(a))
 }
 
 pub async fn reset_password(State(st): State<AppState>, _: Admin, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Value>> {
     let password = secrets::generated_password();
-    let hash = hash_blocking(password.clone()).await?;
+    let hash = st.limits.passwords.hash(password.clone()).await?;
     let found = st
         .db
         .call(move |c| {
@@ -212,6 +234,7 @@ pub async fn reset_password(State(st): State<AppState>, _: Admin, ApiPath(id): A
     if !found {
         return Err(ErrorCode::NotFound.into());
     }
+    account_ended(&st, id, LoginEnd::PasswordReset).await;
     Ok(Json(json!({"one_time_password": password})))
 }
 

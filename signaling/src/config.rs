@@ -102,6 +102,12 @@ pub struct Settings {
     /// [default: 64].
     #[arg(long, env = "SIGNALING_RELAY_KIB_PER_SECOND", global = true)]
     pub relay_kib_per_second: Option<u32>,
+    /// Most MiB of recordings kept for one session [default: 4096].
+    #[arg(long, env = "SIGNALING_MAX_SESSION_RECORDINGS_MIB", global = true)]
+    pub max_session_recordings_mib: Option<u64>,
+    /// Most MiB of recordings kept on this site, all sessions together [default: 51200].
+    #[arg(long, env = "SIGNALING_MAX_RECORDINGS_MIB", global = true)]
+    pub max_recordings_mib: Option<u64>,
 }
 
 /// The same settings as read from the TOML file.
@@ -122,6 +128,8 @@ struct FileSettings {
     features: Option<Vec<String>>,
     max_record_mib: Option<u32>,
     relay_kib_per_second: Option<u32>,
+    max_session_recordings_mib: Option<u64>,
+    max_recordings_mib: Option<u64>,
 }
 
 /// Resolved configuration.
@@ -145,6 +153,9 @@ pub struct Config {
     pub max_record_bytes: u64,
     /// Refill of each participant's SDP/ICE byte budget, KiB a second.
     pub relay_kib_per_second: u32,
+    /// Recording quotas in bytes: per session, and all sessions together.
+    pub max_session_recordings_bytes: u64,
+    pub max_recordings_bytes: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -207,8 +218,14 @@ impl Settings {
                 .or(file.relay_kib_per_second)
                 .unwrap_or(protocol::limits::SIGNAL_KIB_PER_SEC)
                 .max(1),
+            max_session_recordings_bytes: mib(self.max_session_recordings_mib.or(file.max_session_recordings_mib).unwrap_or(4096)),
+            max_recordings_bytes: mib(self.max_recordings_mib.or(file.max_recordings_mib).unwrap_or(51_200)),
         })
     }
+}
+
+fn mib(n: u64) -> u64 {
+    n.saturating_mul(1024 * 1024)
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {

@@ -37,15 +37,17 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | TrackingCodeRequired
         | NameNotAllowed => StatusCode::BAD_REQUEST,
         MessageTooLarge | FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        Unauthenticated | BadCredentials | TokenInvalid => StatusCode::UNAUTHORIZED,
+        Unauthenticated | BadCredentials | TokenInvalid | LoginEnded => StatusCode::UNAUTHORIZED,
         Forbidden | PasswordChangeRequired | NotInSession | NotHost | NotACsr | NotACustomer | CustomerCannotEnd | FeatureDisabled => {
             StatusCode::FORBIDDEN
         }
         NotFound | UnknownParticipant | UnknownRequest | InvitationInvalid => StatusCode::NOT_FOUND,
         InvitationExpired | InvitationRevoked | InvitationUsed | SessionEnded => StatusCode::GONE,
-        RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        RateLimited | TooManyFailedSignIns | SignInSlowed => StatusCode::TOO_MANY_REQUESTS,
+        NotWebm => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        SessionRecordingsFull | RecordingsStorageFull => StatusCode::INSUFFICIENT_STORAGE,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        Unavailable | SlowConsumer => StatusCode::SERVICE_UNAVAILABLE,
+        Unavailable | SlowConsumer | SignInBusy => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::CONFLICT,
     }
 }

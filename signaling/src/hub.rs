@@ -7,7 +7,7 @@ use crate::db::Db;
 use crate::live_session::{self, Command};
 use crate::metrics::Metrics;
 use protocol::rules::Session;
-use protocol::{ErrorCode, SessionId};
+use protocol::{ErrorCode, ParticipantId, SessionId};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
@@ -67,6 +67,26 @@ impl Hub {
         let (tx, rx) = oneshot::channel();
         self.send(id, make(tx)).await?;
         rx.await.map_err(|_| ErrorCode::SessionEnded)
+    }
+
+    /// The logins of a CSR account ended (issue 12, finding 7): each live session it sits in
+    /// closes its connection at once with `reason`; a disabled account (`leave`) also leaves
+    /// those sessions (unless it holds control), and everyone there sees it. Returns how many
+    /// seats were told.
+    pub async fn disconnect_account(&self, account: i64, reason: ErrorCode, leave: bool) -> usize {
+        let seats = match self.db.call(move |c| crate::db::accounts::live_seats(c, account)).await {
+            Ok(seats) => seats,
+            Err(e) => {
+                tracing::error!(account, error = %e, "cannot find the live seats of an account whose login ended");
+                return 0;
+            }
+        };
+        let mut told = 0;
+        for (session, participant) in seats {
+            let cmd = Command::EndSeat { participant: ParticipantId(participant), reason, leave };
+            told += usize::from(self.send(&SessionId(session), cmd).await.is_ok());
+        }
+        told
     }
 
     /// Tells every session task to close its connections (graceful shutdown).

@@ -63,6 +63,18 @@ pub enum Command {
         reply: oneshot::Sender<bool>,
     },
     Shutdown,
+    /// Whether the customer's `recording` grant to this CSR is live (S16, S21).
+    MayRecord {
+        csr: ParticipantId,
+        reply: oneshot::Sender<bool>,
+    },
+    /// The participant's login ended (account disabled or password changed): its connection
+    /// closes with `reason`; with `leave` it also leaves the session (the host goes offline).
+    EndSeat {
+        participant: ParticipantId,
+        reason: ErrorCode,
+        leave: bool,
+    },
 }
 
 struct LiveSession {
@@ -192,6 +204,20 @@ impl LiveSession {
             Command::Shutdown => {
                 for (_, c) in self.conns.drain() {
                     let _ = c.kick.send(ErrorCode::Unavailable);
+                }
+            }
+            Command::MayRecord { csr, reply } => {
+                let rules = &self.rules;
+                let mut customers = rules.members().iter().filter(|m| m.role == Role::Customer);
+                let _ = reply.send(customers.any(|m| rules.is_granted(&m.id, protocol::Capability::Recording, &csr)));
+            }
+            Command::EndSeat { participant, reason, leave } => {
+                if let Some(c) = self.conns.remove(&participant) {
+                    let _ = c.kick.send(reason);
+                }
+                let left = leave && self.apply(Input::Leave { id: participant.clone() }, &participant).await.is_ok();
+                if !left {
+                    self.went_offline(participant).await;
                 }
             }
         }

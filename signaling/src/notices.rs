@@ -104,6 +104,11 @@ impl CsrNotices {
         self.lock().streams.clear();
     }
 
+    /// The account's login ended (disabled, password changed): its open streams end now.
+    pub fn close_account(&self, account: i64) {
+        self.lock().streams.remove(&account);
+    }
+
     /// The session ended: nobody is invited into it any more.
     pub fn ended(&self, session: &str) {
         let mut inner = self.lock();

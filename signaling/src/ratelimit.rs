@@ -39,6 +39,21 @@ impl<K: Eq + Hash + Clone> RateLimiter<K> {
         }
     }
 
+    /// Whether `key` has all its attempts at `now`: nothing taken, or all of it refilled.
+    pub fn is_full(&self, key: &K, now: Instant) -> bool {
+        let buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        buckets
+            .get(key)
+            .is_none_or(|(tokens, at)| *tokens + now.saturating_duration_since(*at).as_secs_f64() * self.per_sec >= self.capacity)
+    }
+
+    /// Takes one attempt for `key` at `now` even when none is left (down to zero): counts
+    /// something that already happened.
+    pub fn spend(&self, key: &K, now: Instant) {
+        // Empty already: stays at zero, refilling from now.
+        let _ = self.try_take(key, now);
+    }
+
     /// Gives back an attempt that turned out legitimate (a successful login or join).
     pub fn refund(&self, key: &K) {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
@@ -62,6 +77,20 @@ mod tests {
         assert!(rl.try_take(&"b", t0), "other addresses are not affected");
         assert!(rl.try_take(&"a", t0 + Duration::from_secs(1)));
         assert!(!rl.try_take(&"a", t0 + Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn a_bucket_is_full_until_taken_from_and_again_once_refilled() {
+        let rl = RateLimiter::new(2, 3600);
+        let t0 = Instant::now();
+        assert!(rl.is_full(&"a", t0));
+        rl.spend(&"a", t0);
+        assert!(!rl.is_full(&"a", t0));
+        assert!(rl.is_full(&"a", t0 + Duration::from_secs(1)));
+        rl.spend(&"a", t0);
+        rl.spend(&"a", t0);
+        rl.spend(&"a", t0);
+        assert!(!rl.try_take(&"a", t0), "spending never goes below zero, and refuses nothing itself");
     }
 
     #[test]

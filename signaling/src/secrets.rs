@@ -1,8 +1,8 @@
 //! Unguessable secrets: invitation codes and links, participant tokens, login cookies,
 //! password hashes. Only hashes of bearer secrets are stored.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::password_hash::{rand_core::OsRng, Output, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine;
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -45,21 +45,74 @@ pub fn hash_secret(secret: &str) -> String {
 #[error("password hash: {0}")]
 pub struct PasswordError(pub argon2::password_hash::Error);
 
+/// argon2id memory blocks for one hash with the default parameters (19 MiB).
+pub fn password_memory() -> Vec<Block> {
+    vec![Block::default(); Params::default().block_count()]
+}
+
 /// argon2id with the crate's default (OWASP-recommended) parameters.
 pub fn hash_password(password: &str) -> Result<String, PasswordError> {
+    hash_password_in(password, &mut password_memory())
+}
+
+/// Like [`hash_password`], in the caller's memory (see `password_checks`): no allocation, so
+/// a burst of sign-ins cannot grow the heap.
+pub fn hash_password_in(password: &str, memory: &mut [Block]) -> Result<String, PasswordError> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(PasswordError)?.to_string())
+    let params = Params::default();
+    let hash = compute(password, &salt.as_salt(), Algorithm::Argon2id, Version::V0x13, &params, memory)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: (&params).try_into().map_err(PasswordError)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(hash),
+    };
+    Ok(phc.to_string())
 }
 
 /// Whether `password` matches the stored hash; an error when the stored hash is unreadable
 /// (a damaged account row), which is not the same as a wrong password.
 pub fn verify_password(password: &str, stored: &str) -> Result<bool, PasswordError> {
+    verify_password_in(password, stored, &mut password_memory())
+}
+
+/// Like [`verify_password`], in the caller's memory (a hash made with more memory than given
+/// gets its own, once).
+pub fn verify_password_in(password: &str, stored: &str, memory: &mut [Block]) -> Result<bool, PasswordError> {
     let hash = PasswordHash::new(stored).map_err(PasswordError)?;
-    match Argon2::default().verify_password(password.as_bytes(), &hash) {
-        Ok(()) => Ok(true),
-        Err(argon2::password_hash::Error::Password) => Ok(false),
-        Err(e) => Err(PasswordError(e)),
-    }
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
+        return Err(PasswordError(argon2::password_hash::Error::PhcStringField));
+    };
+    let algorithm = Algorithm::try_from(hash.algorithm).map_err(PasswordError)?;
+    let version = hash.version.map(Version::try_from).transpose().map_err(|e| PasswordError(e.into()))?.unwrap_or_default();
+    let params = Params::try_from(&hash).map_err(PasswordError)?;
+    let computed = compute(password, &salt, algorithm, version, &params, memory)?;
+    // `Output` compares in constant time.
+    Ok(computed == expected)
+}
+
+fn compute(
+    password: &str,
+    salt: &argon2::password_hash::Salt<'_>,
+    algorithm: Algorithm,
+    version: Version,
+    params: &Params,
+    memory: &mut [Block],
+) -> Result<Output, PasswordError> {
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(PasswordError)?;
+    let ctx = Argon2::new(algorithm, version, params.clone());
+    let mut own;
+    let memory = if memory.len() >= params.block_count() {
+        memory
+    } else {
+        own = vec![Block::default(); params.block_count()];
+        &mut own[..]
+    };
+    let len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    Output::init_with(len, |out| ctx.hash_password_into_with_memory(password.as_bytes(), salt_bytes, out, &mut *memory).map_err(Into::into))
+        .map_err(PasswordError)
 }
 
 /// A generated password for first start and resets: 16 characters from 56, ≈ 93 bits.
@@ -88,5 +141,27 @@ mod tests {
         assert!(!verify_password("wrong", &h).unwrap());
         assert!(verify_password("x", "not a hash").is_err(), "an unreadable hash is an error, not a mismatch");
         assert!(verify_password("x", "").is_err());
+    }
+
+    #[test]
+    fn hashes_made_by_the_crate_verify_in_reused_memory_and_the_other_way_round() {
+        use argon2::password_hash::PasswordHasher;
+        let mut memory = password_memory();
+        let salt = SaltString::generate(&mut OsRng);
+        let theirs = Argon2::default().hash_password(b"correct horse battery", &salt).unwrap().to_string();
+        assert!(verify_password_in("correct horse battery", &theirs, &mut memory).unwrap());
+        assert!(!verify_password_in("correct horse batterY", &theirs, &mut memory).unwrap());
+        let ours = hash_password_in("another password", &mut memory).unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        use argon2::password_hash::PasswordVerifier;
+        assert!(Argon2::default().verify_password(b"another password", &parsed).is_ok());
+        // A hash with less memory than the pool's blocks verifies too.
+        let small = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(4096, 1, 1, None).unwrap());
+        let small = small.hash_password(b"pw", &salt).unwrap().to_string();
+        assert!(verify_password_in("pw", &small, &mut memory).unwrap());
+        // And one with more memory gets its own.
+        let big = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(24 * 1024, 1, 1, None).unwrap());
+        let big = big.hash_password(b"pw", &salt).unwrap().to_string();
+        assert!(verify_password_in("pw", &big, &mut memory).unwrap());
     }
 }

@@ -5,9 +5,12 @@ use crate::config::{effective_features, Config};
 use crate::db::{accounts, Db, DbError};
 use crate::hub::Hub;
 use crate::idempotency::Idempotency;
+use crate::login_limits::LoginLimits;
 use crate::metrics::Metrics;
 use crate::notices::CsrNotices;
+use crate::password_checks::PasswordChecks;
 use crate::ratelimit::RateLimiter;
+use crate::recording_space::RecordingSpace;
 use protocol::SiteFeatures;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -30,12 +33,15 @@ pub struct App {
     pub notices: CsrNotices,
 }
 
-/// Guessing limits; docs/security.md turns these numbers into guesses per day.
+/// Guessing limits and bounded work; docs/security.md turns these numbers into guesses per day.
 pub struct Limits {
-    /// Login attempts per client address: 10 at once, then 10 per hour.
-    pub login_by_address: RateLimiter<IpAddr>,
-    /// Login attempts per user name, whatever the address: 10 at once, then 10 per hour.
-    pub login_by_user: RateLimiter<String>,
+    /// Wrong passwords (sign-in and password change) per address, per name and address, and
+    /// per name from addresses that failed for it (`login_limits`).
+    pub login: LoginLimits,
+    /// At most a few argon2 hashes at once, in reused memory, with a bounded queue.
+    pub passwords: PasswordChecks,
+    /// Bytes of recordings stored, per session and in all, against their quotas.
+    pub recordings: RecordingSpace,
     /// Invitation attempts (code or link) per client address: 10 at once, then 2 per minute.
     pub join_by_address: RateLimiter<IpAddr>,
     /// Attempts with a phone code from all addresses together: 100 at once, then 60 per
@@ -47,8 +53,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            login_by_address: RateLimiter::new(10, 10),
-            login_by_user: RateLimiter::new(10, 10),
+            login: LoginLimits::default(),
+            passwords: PasswordChecks::default(),
+            recordings: RecordingSpace::default(),
             join_by_address: RateLimiter::new(10, 120),
             join_codes_everywhere: RateLimiter::new(100, 3600),
         }

@@ -59,16 +59,16 @@ async fn login_attempts_come_back_as_the_rate_limit_window_refills() {
     let s = InProcess::start(|_| {}).await;
     let mut h = s.http();
     let wrong = json!({"username": "carol", "password": "not-the-password"});
-    for _ in 0..10 {
+    for _ in 0..5 {
         let (status, body) = h.post("/api/login", wrong.clone()).await;
         assert_eq!((status, body["code"].as_str()), (401, Some("bad_credentials")));
     }
     let right = json!({"username": "carol", "password": PASSWORD});
     let (status, body) = h.post("/api/login", right.clone()).await;
-    assert_eq!((status, body["code"].as_str()), (429, Some("rate_limited")), "even the right password waits");
+    assert_eq!((status, body["code"].as_str()), (429, Some("too_many_failed_sign_ins")), "from this address even the right password waits");
 
-    // 10 per hour: one attempt comes back every six minutes.
-    s.advance(359);
+    // 5 at once, then 4 per hour per name and address: one attempt comes back every 15 minutes.
+    s.advance(899);
     assert_eq!(h.post("/api/login", right.clone()).await.0, 429);
     s.advance(1);
     assert_eq!(h.post("/api/login", right.clone()).await.0, 200);

@@ -25,7 +25,7 @@ async fn a_recording_is_kept_with_the_session_only_after_the_customers_grant_and
     let server = Server::start(&["--max-recording-mib", "1"]).await;
     let mut alice = server.login("alice").await;
     let (session, _) = alice.start_session().await;
-    let webm: Vec<u8> = (0..300 * 1024u32).map(|i| (i * 7 % 251) as u8).collect();
+    let webm = webm_bytes(300 * 1024);
 
     // Nothing is stored before the customer allowed recording (S16, S21).
     let (st, e) = upload(&server, &alice, &session, webm.clone()).await;

@@ -121,6 +121,15 @@ pub fn account_for_login(c: &Connection, token: &str, now: i64) -> Result<Option
     .optional()?)
 }
 
+/// The seats (session id, participant id) an account holds in live sessions.
+pub fn live_seats(c: &Connection, account_id: i64) -> Result<Vec<(String, String)>, DbError> {
+    let mut st = c.prepare(
+        "SELECT p.session_id, p.id FROM participants p JOIN sessions s ON s.id = p.session_id WHERE p.account_id = ?1 AND p.left_at IS NULL AND s.ended_at IS NULL",
+    )?;
+    let rows = st.query_map([account_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 pub fn delete_login(c: &Connection, token: &str) -> Result<(), DbError> {
     c.execute("DELETE FROM logins WHERE token_hash = ?1", [secrets::hash_secret(token)])?;
     Ok(())

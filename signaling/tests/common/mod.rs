@@ -86,6 +86,18 @@ impl Server {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The process's resident memory now, in MiB (VmRSS from /proc).
+    pub fn rss_mib(&self) -> f64 {
+        let pid = self.process.pid().expect("signaling runs");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+        let kib: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS");
+        kib / 1024.0
+    }
+
     pub fn ws_url(&self) -> String {
         format!("ws://127.0.0.1:{}/ws", self.port)
     }
@@ -169,6 +181,20 @@ impl Http {
         assert_eq!(status, 200, "invite: {body}");
         (body["code"].as_str().unwrap().into(), body["link"].as_str().unwrap().into())
     }
+}
+
+/// `n` bytes that start like a browser's WebM recording (EBML header, DocType `webm`).
+pub fn webm_bytes(n: usize) -> Vec<u8> {
+    let mut h = vec![0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01, 0x42, 0xF7, 0x81, 0x01, 0x42, 0xF2, 0x81, 0x04];
+    h.extend([0x42, 0xF3, 0x81, 0x08, 0x42, 0x82, 0x84, b'w', b'e', b'b', b'm', 0x42, 0x87, 0x81, 0x04, 0x42, 0x85, 0x81, 0x02]);
+    h.extend((0..n.saturating_sub(h.len())).map(|i| (i * 7 % 251) as u8));
+    h.truncate(n);
+    h
+}
+
+/// An HTTP client bound to a loopback source address (`127.x.y.z`): many clients, many addresses.
+pub fn client_from(ip: std::net::IpAddr) -> reqwest::Client {
+    reqwest::Client::builder().local_address(ip).build().unwrap()
 }
 
 /// Redeems an invitation as the agent does; returns (participant id, token).

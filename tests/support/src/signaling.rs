@@ -147,6 +147,11 @@ impl SignalingProcess {
         panic!("signaling did not start; its log:\n{}", self.log());
     }
 
+    /// The process id while it runs (to read its memory in /proc).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Kills the process (as a crash would).
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
