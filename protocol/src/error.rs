@@ -128,6 +128,9 @@ pub enum ErrorCode {
     Internal,
     #[error("unavailable")]
     Unavailable,
+    // --- connection edge ---
+    #[error("cross_site_request")]
+    CrossSiteRequest,
 }
 
 impl ErrorCode {
@@ -201,6 +204,9 @@ impl ErrorCode {
             DeviceUnavailable => "The customer's camera or microphone could not be opened.",
             Internal => "Something went wrong on the server. The session goes on; try again.",
             Unavailable => "The server is busy or shutting down. Try again shortly.",
+            CrossSiteRequest => {
+                "This request came from a page of another site and was refused. Use the console at this service's own address."
+            }
         }
     }
 

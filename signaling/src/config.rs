@@ -1,6 +1,7 @@
 //! Service configuration: flags, environment variables and an optional TOML file, in that
 //! order of precedence. `signaling --help` lists every setting.
 
+use crate::client_addr::{CidrError, TrustedProxies};
 use clap::{Args, Parser, Subcommand};
 use protocol::SiteFeatures;
 use serde::Deserialize;
@@ -89,6 +90,24 @@ pub struct Settings {
     /// Log format: `human` or `json` [default: human]. Levels come from RUST_LOG.
     #[arg(long, env = "SIGNALING_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
+    /// Open TCP connections from one client address (pages, API calls and WebSockets
+    /// together; the proxies of --trusted-proxies are exempt) [default: 256].
+    #[arg(long, env = "SIGNALING_CONNECTIONS_PER_ADDRESS", global = true)]
+    pub connections_per_address: Option<usize>,
+    /// Addresses or networks (CIDR, comma-separated) of the operator's reverse proxies: only
+    /// from these is `X-Forwarded-For` believed for the client's address [default: none].
+    #[arg(long, env = "SIGNALING_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Vec<String>,
+    /// Certificate chain (PEM) for built-in TLS; with --tls-key, signaling serves HTTPS.
+    #[arg(long, env = "SIGNALING_TLS_CERT", global = true)]
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) for built-in TLS.
+    #[arg(long, env = "SIGNALING_TLS_KEY", global = true)]
+    pub tls_key: Option<PathBuf>,
+    /// Bearer token that opens `/metrics` to other hosts (`Authorization: Bearer <token>`).
+    /// Without it, `/metrics` answers only local requests (loopback, not forwarded by a proxy).
+    #[arg(long, env = "SIGNALING_METRICS_TOKEN", hide_env_values = true, global = true)]
+    pub metrics_token: Option<String>,
     /// Features this deployment allows at all (comma-separated from basic_file_transfer,
     /// advanced_file_transfer, recording, video) [default: all]. The site admin switches
     /// them on and off within this set.
@@ -112,6 +131,11 @@ struct FileSettings {
     max_recording_mib: Option<u64>,
     log_format: Option<String>,
     features: Option<Vec<String>>,
+    connections_per_address: Option<usize>,
+    trusted_proxies: Option<Vec<String>>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    metrics_token: Option<String>,
 }
 
 /// Resolved configuration.
@@ -131,6 +155,21 @@ pub struct Config {
     pub json_logs: bool,
     /// Features the deployment allows; the site admin's switches apply within these.
     pub allowed_features: SiteFeatures,
+    /// Open TCP connections per client address.
+    pub connections_per_address: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
+    /// Certificate chain and key for built-in TLS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Opens `/metrics` to requests with this bearer token.
+    pub metrics_token: Option<String>,
+}
+
+impl Config {
+    /// Whether browsers reach this service over HTTPS (then it sends HSTS).
+    pub fn https(&self) -> bool {
+        self.tls.is_some() || self.public_url.starts_with("https://")
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +184,10 @@ pub enum ConfigError {
     LogFormat(String),
     #[error("public URL must start with http:// or https://, not `{0}`")]
     PublicUrl(String),
+    #[error("trusted proxies: {0}")]
+    TrustedProxy(#[from] CidrError),
+    #[error("built-in TLS needs both --tls-cert and --tls-key")]
+    TlsHalf,
 }
 
 impl Settings {
@@ -155,7 +198,13 @@ impl Settings {
             None => FileSettings::default(),
         };
         let listen = self.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-        let public_url = self.public_url.clone().or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
+        let tls = match (self.tls_cert.clone().or(file.tls_cert), self.tls_key.clone().or(file.tls_key)) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => return Err(ConfigError::TlsHalf),
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let public_url = self.public_url.clone().or(file.public_url).unwrap_or_else(|| format!("{scheme}://{listen}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(ConfigError::PublicUrl(public_url));
         }
@@ -185,6 +234,16 @@ impl Settings {
             max_recording_bytes: self.max_recording_mib.or(file.max_recording_mib).unwrap_or(1024).saturating_mul(1024 * 1024),
             json_logs,
             allowed_features,
+            connections_per_address: self.connections_per_address.or(file.connections_per_address).unwrap_or(256).max(1),
+            trusted_proxies: TrustedProxies(
+                pick(&self.trusted_proxies, file.trusted_proxies)
+                    .iter()
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| s.parse())
+                    .collect::<Result<_, _>>()?,
+            ),
+            tls,
+            metrics_token: self.metrics_token.clone().or(file.metrics_token).filter(|s| !s.is_empty()),
         })
     }
 }

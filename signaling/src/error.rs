@@ -37,7 +37,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | TrackingCodeRequired => StatusCode::BAD_REQUEST,
         MessageTooLarge | FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Unauthenticated | BadCredentials | TokenInvalid => StatusCode::UNAUTHORIZED,
-        Forbidden | PasswordChangeRequired | NotInSession | NotHost | NotACsr | NotACustomer | CustomerCannotEnd | FeatureDisabled => {
+        Forbidden | CrossSiteRequest | PasswordChangeRequired | NotInSession | NotHost | NotACsr | NotACustomer | CustomerCannotEnd | FeatureDisabled => {
             StatusCode::FORBIDDEN
         }
         NotFound | UnknownParticipant | UnknownRequest | InvitationInvalid => StatusCode::NOT_FOUND,

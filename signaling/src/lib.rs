@@ -8,21 +8,28 @@ mod api_recordings;
 mod api_sessions;
 pub mod app;
 mod auth;
+pub mod client_addr;
 pub mod clock;
 pub mod config;
+mod conn_limit;
 mod console;
+mod csrf;
 pub mod db;
+mod edge;
 mod error;
+mod headers;
 mod hub;
 mod idempotency;
 mod live_session;
 pub mod metrics;
 mod notices;
 mod open_files;
+mod origin;
 mod pages;
 mod ratelimit;
 pub mod secrets;
 pub mod state;
+mod tls;
 mod turn;
 mod ws;
 
@@ -60,7 +67,10 @@ pub fn run(cli: Cli) -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match rt.block_on(app::serve(state)) {
+            let result = rt.block_on(app::serve(state));
+            // Work still running (a database call, say) gets a moment, not a wait without end.
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
+            match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e}");

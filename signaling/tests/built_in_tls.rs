@@ -1,0 +1,57 @@
+//! `--tls-cert` / `--tls-key`: signaling serves HTTPS itself (rustls), sends HSTS, and a
+//! plain-HTTP client gets nothing.
+
+mod common;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use test_support::signaling::{Launch, SignalingProcess};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+fn data(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name).display().to_string()
+}
+
+/// One HTTPS request trusting only the test certificate; the whole answer.
+async fn https_get(port: u16, path: &str) -> std::io::Result<String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from_pem_file(data("tls-test-cert.pem")).expect("test certificate")).expect("root");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = TcpStream::connect(("127.0.0.1", port)).await?;
+    let mut tls = connector.connect(ServerName::try_from("localhost").expect("name"), tcp).await?;
+    tls.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+    let mut answer = Vec::new();
+    tls.read_to_end(&mut answer).await?;
+    Ok(String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[tokio::test]
+async fn built_in_tls_serves_https_with_hsts() {
+    let launch = Launch {
+        exe: Some(common::BIN.into()),
+        args: ["--tls-cert", &data("tls-test-cert.pem"), "--tls-key", &data("tls-test-key.pem")].map(String::from).to_vec(),
+        ..Launch::default()
+    };
+    let mut s = SignalingProcess::prepare(launch);
+    s.spawn();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let answer = loop {
+        match https_get(s.port, "/healthz").await {
+            Ok(a) if a.starts_with("HTTP/1.1 200") => break a,
+            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
+            other => panic!("no HTTPS answer ({other:?}); log:\n{}", s.log()),
+        }
+    };
+    assert!(answer.to_ascii_lowercase().contains("strict-transport-security: max-age=31536000"), "{answer}");
+    assert!(!s.is_up(), "plain HTTP is not served on the TLS port");
+}
