@@ -156,7 +156,7 @@ async fn serve_connection(
         req.extensions_mut().insert(for_requests.clone());
         inner.call(req)
     });
-    let io = Guarded { io: tcp, _conn: conn, linger: linger.0.clone() };
+    let io = Guarded::new(tcp, conn, &linger);
     let mut closing = state.edge.closing.subscribe();
     match tls {
         None => drive(TokioIo::new(io), service, &evicted, &mut closing).await,
@@ -209,62 +209,84 @@ where
     }
 }
 
-/// Switches a connection to discarding what the client still sends, so that closing it does
-/// not reset it (a reset can destroy the close frame just sent before the client reads it).
-/// For the WebSocket after a frame over the limit, whose rest must not be buffered.
+/// Marks a connection to be closed gently: when it ends, signaling stops sending, then reads
+/// and discards what the client still sends for up to [`LINGER`] before closing the socket.
+/// Closing with unread input resets the connection, and a reset can destroy the close frame
+/// just sent before the client reads it. For the WebSocket after a frame over the limit.
 #[derive(Clone, Default)]
 pub struct Linger(Arc<AtomicBool>);
 
 impl Linger {
-    /// From now on, reads discard the bytes and only report the end of the stream.
-    pub fn discard_input(&self) {
+    pub fn on_close(&self) {
         self.0.store(true, Relaxed);
     }
 }
 
+/// How long a lingering close waits for the client to finish sending and close.
+const LINGER: Duration = Duration::from_secs(2);
+
 /// A socket that holds its place under the caps for as long as it lives, also after an
 /// upgrade to a WebSocket.
-struct Guarded<T> {
-    io: T,
-    _conn: Conn,
+struct Guarded<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> {
+    io: Option<T>,
+    conn: Option<Conn>,
     linger: Arc<AtomicBool>,
 }
 
-impl<T: AsyncRead + Unpin> AsyncRead for Guarded<T> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Guarded<T> {
+    fn new(io: T, conn: Conn, linger: &Linger) -> Self {
+        Guarded { io: Some(io), conn: Some(conn), linger: linger.0.clone() }
+    }
+
+    fn io(&mut self) -> std::io::Result<Pin<&mut T>> {
+        self.io.as_mut().map(Pin::new).ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotConnected))
+    }
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Drop for Guarded<T> {
+    fn drop(&mut self) {
         if !self.linger.load(Relaxed) {
-            return Pin::new(&mut self.io).poll_read(cx, buf);
+            return;
         }
-        let mut scratch = [0u8; 8192];
-        loop {
-            let mut sink = ReadBuf::new(&mut scratch);
-            match Pin::new(&mut self.io).poll_read(cx, &mut sink) {
-                // Data: dropped; read on until the socket has nothing (Pending) or ends.
-                Poll::Ready(Ok(())) if !sink.filled().is_empty() => continue,
-                other => return other,
-            }
+        let (Some(mut io), conn) = (self.io.take(), self.conn.take()) else { return };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = timeout(LINGER, async {
+                    let _ = tokio::io::AsyncWriteExt::shutdown(&mut io).await;
+                    let mut scratch = [0u8; 8192];
+                    while matches!(tokio::io::AsyncReadExt::read(&mut io, &mut scratch).await, Ok(n) if n > 0) {}
+                })
+                .await;
+                drop((io, conn));
+            });
         }
     }
 }
 
-impl<T: AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> AsyncRead for Guarded<T> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        self.io()?.poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> AsyncWrite for Guarded<T> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
+        self.io()?.poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
+        self.io()?.poll_flush(cx)
     }
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
+        self.io()?.poll_shutdown(cx)
     }
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+        self.io()?.poll_write_vectored(cx, bufs)
     }
     fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
+        self.io.as_ref().is_some_and(|io| io.is_write_vectored())
     }
 }

@@ -38,8 +38,6 @@ const FRAME_LIMIT: usize = 1024 * 1024;
 /// with its default (128 KiB) an idle participant cost ~133 KiB of RSS; with one page, ~10 KiB
 /// (tests/loadgen, `signaling_scale`). Larger frames still arrive whole, in more reads.
 const READ_BUFFER: usize = 4 * 1024;
-/// After a frame over the limit: how long to wait for the client to close once told why.
-const LINGER: Duration = Duration::from_secs(2);
 /// A write that cannot complete in this time means the client stopped reading: give up on it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -94,6 +92,11 @@ where
     Si: Sink<Message> + Unpin,
     St: Stream<Item = Result<Message, E>> + Unpin,
 {
+    // Whoever closes, the socket closes gently: a client still sending (a frame over the
+    // limit, say) reads the error and the close frame instead of a reset.
+    if let Some(linger) = &linger {
+        linger.on_close();
+    }
     let (session, participant) = match handshake(&st, cookie, &mut stream).await {
         Ok(found) => found,
         Err(code) => {
@@ -109,16 +112,8 @@ where
         return;
     };
     st.metrics.connections.fetch_add(1, Relaxed);
-    let reason = serve_participant(&st, session, participant, &mut sink, &mut stream).await;
+    serve_participant(&st, session, participant, &mut sink, &mut stream).await;
     st.metrics.connections.fetch_sub(1, Relaxed);
-    // After a frame over the limit the rest of it must not be read as frames: discard it,
-    // then wait (briefly) for the client to close, so it reads the close frame first.
-    if reason == Some(ErrorCode::MessageTooLarge) {
-        if let Some(linger) = linger {
-            linger.discard_input();
-            let _ = timeout(LINGER, async { while let Some(Ok(_)) = stream.next().await {} }).await;
-        }
-    }
 }
 
 /// A participant's place for a socket that said `hello`: the one it holds, or one taken now
@@ -134,16 +129,14 @@ fn promote(st: &AppState, slot: Slot) -> Option<OwnedSemaphorePermit> {
     }
 }
 
-/// Relays between a signed-in participant and their session until either side ends; returns
-/// why the server ended it, if it did.
+/// Relays between a signed-in participant and their session until either side ends.
 async fn serve_participant<Si, St, E>(
     st: &AppState,
     session: SessionId,
     participant: ParticipantId,
     mut sink: &mut Si,
     stream: &mut St,
-) -> Option<ErrorCode>
-where
+) where
     Si: Sink<Message> + Unpin,
     St: Stream<Item = Result<Message, E>> + Unpin,
 {
@@ -163,7 +156,7 @@ where
             tracing::error!(error = %e, "cannot make TURN credentials");
             st.metrics.refused(ErrorCode::Internal);
             let _ = close(&mut sink, ErrorCode::Internal, None).await;
-            return Some(ErrorCode::Internal);
+            return;
         }
     };
     let conn = Connection { id: conn_id, tx, kick: kick_tx };
@@ -174,7 +167,7 @@ where
         .and_then(|r| r);
     if let Err(code) = connected {
         let _ = close(&mut sink, code, None).await;
-        return Some(code);
+        return;
     }
     let mut ping = interval(PING_EVERY);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -239,7 +232,6 @@ where
     } else {
         let _ = timeout(WRITE_TIMEOUT, sink.send(Message::Close(None))).await;
     }
-    reason
 }
 
 /// Waits for `hello`, checks the version, and finds the participant it proves.

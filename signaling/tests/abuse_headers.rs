@@ -22,7 +22,7 @@ async fn pages_and_api_answers_carry_security_headers_and_metrics_stay_private()
     let cookie = alice.cookie.clone().unwrap();
     let paths = ["/", "/console/js/main.js", "/join/no-such-link", "/api/me", "/api/sessions", "/healthz", "/no/such/page"];
     for path in paths {
-        let answer = raw_request(s.port, &format!("GET {path} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n")).await;
+        let answer = raw_request(s.port, format!("GET {path} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n")).await;
         let head = answer.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
         for h in EVERYWHERE {
             assert!(head.contains(h), "{path}: no `{h}` in\n{head}");
@@ -33,7 +33,7 @@ async fn pages_and_api_answers_carry_security_headers_and_metrics_stay_private()
     assert!(join.contains("style-src 'sha256-"), "the join page allows its one style by hash: {join}");
     assert!(!join.contains("script-src"), "and no script");
 
-    let metrics = |extra: &str| raw_request(s.port, &format!("GET /metrics HTTP/1.1\r\nHost: x\r\n{extra}Connection: close\r\n\r\n"));
+    let metrics = |extra: &str| raw_request(s.port, format!("GET /metrics HTTP/1.1\r\nHost: x\r\n{extra}Connection: close\r\n\r\n"));
     assert!(metrics("").await.starts_with("HTTP/1.1 200"), "local scrape");
     assert!(metrics("X-Forwarded-For: 203.0.113.9\r\n").await.starts_with("HTTP/1.1 404"), "through a proxy: hidden");
     assert!(metrics("X-Forwarded-For: 203.0.113.9\r\nAuthorization: Bearer wrong\r\n").await.starts_with("HTTP/1.1 404"));

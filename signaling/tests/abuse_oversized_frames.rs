@@ -24,8 +24,9 @@ async fn a_frame_over_one_mebibyte_gets_the_error_and_the_close_frame() {
         let big = "x".repeat(size_mib * 1024 * 1024);
         // The send may fail part-way once the server has closed; what it said before counts.
         let _ = ws.send(Message::Text(big.into())).await;
-        let (mut error, mut close) = (None, None);
+        let (mut error, mut close, mut seen) = (None, None, Vec::new());
         while let Ok(Some(m)) = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next()).await {
+            seen.push(format!("{m:?}").chars().take(200).collect::<String>());
             match m {
                 Ok(Message::Text(t)) if t.contains("\"error\"") => error = Some(t.to_string()),
                 Ok(Message::Close(frame)) => {
@@ -37,7 +38,7 @@ async fn a_frame_over_one_mebibyte_gets_the_error_and_the_close_frame() {
             }
         }
         let error = error.unwrap_or_default();
-        assert!(error.contains("message_too_large"), "{size_mib} MiB: error message: {error}");
+        assert!(error.contains("message_too_large"), "{size_mib} MiB: error message: {error}; saw {seen:#?}");
         let close = close.unwrap_or_else(|| panic!("{size_mib} MiB: no close frame"));
         assert_eq!((close.code, close.reason.as_str()), (CloseCode::from(4413), "message_too_large"));
     }

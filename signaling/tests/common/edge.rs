@@ -58,9 +58,9 @@ pub async fn closed_by_server(conn: &mut TcpStream, within: Duration) -> bool {
 
 /// One raw HTTP/1.1 request on a new connection; the whole answer (status line and headers
 /// included) as text.
-pub async fn raw_request(port: u16, request: &str) -> String {
+pub async fn raw_request(port: u16, request: impl AsRef<str>) -> String {
     let mut conn = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    conn.write_all(request.as_bytes()).await.unwrap();
+    conn.write_all(request.as_ref().as_bytes()).await.unwrap();
     let mut answer = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut answer)).await;
     String::from_utf8_lossy(&answer).into_owned()
