@@ -204,7 +204,7 @@ mod tests {
         second.start_handle().mark();
         let third = admitted(r.admit(ip, false));
         // The first was told to close; the one with a request was not.
-        assert!(r.lock().fresh.get(&first.id).is_none());
+        assert!(!r.lock().fresh.contains_key(&first.id));
         drop(first);
         third.start_handle().mark();
         assert!(matches!(r.admit(ip, false), Admission::Refused), "all busy: refused");

@@ -37,9 +37,15 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | TrackingCodeRequired => StatusCode::BAD_REQUEST,
         MessageTooLarge | FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Unauthenticated | BadCredentials | TokenInvalid => StatusCode::UNAUTHORIZED,
-        Forbidden | CrossSiteRequest | PasswordChangeRequired | NotInSession | NotHost | NotACsr | NotACustomer | CustomerCannotEnd | FeatureDisabled => {
-            StatusCode::FORBIDDEN
-        }
+        Forbidden
+        | CrossSiteRequest
+        | PasswordChangeRequired
+        | NotInSession
+        | NotHost
+        | NotACsr
+        | NotACustomer
+        | CustomerCannotEnd
+        | FeatureDisabled => StatusCode::FORBIDDEN,
         NotFound | UnknownParticipant | UnknownRequest | InvitationInvalid => StatusCode::NOT_FOUND,
         InvitationExpired | InvitationRevoked | InvitationUsed | SessionEnded => StatusCode::GONE,
         RateLimited => StatusCode::TOO_MANY_REQUESTS,

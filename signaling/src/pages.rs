@@ -1,9 +1,9 @@
 //! Pages for people: the customer's join page, health and metrics (the console is `console.rs`).
 
+use crate::client_addr::ClientAddr;
 use crate::db::sessions::{self as store, Presented};
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use crate::client_addr::ClientAddr;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use protocol::ErrorCode;

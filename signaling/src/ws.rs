@@ -5,24 +5,24 @@
 use crate::auth;
 use crate::client_addr::ClientAddr;
 use crate::conn_limit::PoolSlot;
-use crate::edge::Linger;
-use crate::origin::origin_allowed;
 use crate::db::sessions as store;
+use crate::edge::Linger;
 use crate::live_session::{Command, Connection, OUTBOUND_QUEUE};
+use crate::origin::origin_allowed;
 use crate::state::AppState;
 use crate::turn;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::Extension;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use protocol::signal::{ClientMessage, ServerMessage};
 use protocol::{decode_client, ErrorCode, ParticipantId, SessionId, PROTOCOL_VERSION};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
 use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{interval, timeout, timeout_at, Instant, MissedTickBehavior};
 
 /// How long a new connection may take to say `hello`, from the upgrade, whatever it sends
@@ -130,13 +130,8 @@ fn promote(st: &AppState, slot: Slot) -> Option<OwnedSemaphorePermit> {
 }
 
 /// Relays between a signed-in participant and their session until either side ends.
-async fn serve_participant<Si, St, E>(
-    st: &AppState,
-    session: SessionId,
-    participant: ParticipantId,
-    mut sink: &mut Si,
-    stream: &mut St,
-) where
+async fn serve_participant<Si, St, E>(st: &AppState, session: SessionId, participant: ParticipantId, mut sink: &mut Si, stream: &mut St)
+where
     Si: Sink<Message> + Unpin,
     St: Stream<Item = Result<Message, E>> + Unpin,
 {

@@ -1,6 +1,7 @@
 //! Issue 12, finding 8: body-less cross-site posts (a `text/plain` or form post a page of
 //! another site can send with the CSR's cookie) are refused with `cross_site_request` before
 //! anything happens; the console's own requests and programs without `Origin` still work.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -56,7 +57,8 @@ async fn cross_site_posts_without_a_body_are_refused_and_change_nothing() {
         .await
         .unwrap();
     assert_eq!(own.status().as_u16(), 200);
-    let program = client.post(format!("{}{}", s.base(), targets[0])).header("cookie", &cookie).json(&serde_json::json!({})).send().await.unwrap();
+    let program =
+        client.post(format!("{}{}", s.base(), targets[0])).header("cookie", &cookie).json(&serde_json::json!({})).send().await.unwrap();
     assert_eq!(program.status().as_u16(), 200);
     println!("abuse: cross_site_posts refused={refused}/{} ms={} ok", targets.len() * attacks.len(), t.elapsed().as_millis());
 }

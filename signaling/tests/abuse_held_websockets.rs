@@ -1,6 +1,7 @@
 //! Issue 12, finding 2: WebSockets that never say `hello` — pinging all the while — are closed
 //! at the hello deadline (10 s from the upgrade), and while they are held a CSR and a customer
 //! still connect with `--max-connections 300` and 320 such sockets.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Issue 12, finding 8: a frame over the 1 MiB limit ends the WebSocket the way
 //! docs/protocol.md says: an `error` message `message_too_large`, then a close frame whose
 //! reason is the code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Issue 12, finding 1: silent and slow-header TCP connections from many addresses neither
 //! keep a CSR from signing in nor a customer from joining, and are closed at the header
 //! deadline (10 s). Full size (`ABUSE_FULL=1`): 2,500 silent + 2,500 slow-header sockets.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! `--tls-cert` / `--tls-key`: signaling serves HTTPS itself (rustls), sends HSTS, and a
 //! plain-HTTP client gets nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! `--trusted-proxies`: behind the operator's proxy each client has its own rate-limit bucket
 //! (from `X-Forwarded-For`); from anyone else the header is ignored, so it cannot be used to
 //! pick a fresh bucket.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

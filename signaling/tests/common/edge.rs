@@ -20,7 +20,7 @@ pub fn size(small: usize, full_size: usize) -> usize {
 }
 
 /// Raises this process's open-files soft limit to its hard limit; returns the new limit.
-pub fn raise_open_files() -> u64 {
+pub fn raise_open_files() -> libc::rlim_t {
     let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit and setrlimit only read and write the struct they are given.
     unsafe {
@@ -28,7 +28,7 @@ pub fn raise_open_files() -> u64 {
         lim.rlim_cur = lim.rlim_max;
         libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
     }
-    lim.rlim_cur as u64
+    lim.rlim_cur
 }
 
 /// The `i`-th of many loopback client addresses: 127.10.x.y (all of 127/8 is loopback).
@@ -69,6 +69,7 @@ pub async fn raw_request(port: u16, request: impl AsRef<str>) -> String {
 /// Resident memory of a process, in MiB, from /proc.
 pub fn rss_mib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kib: u64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0);
+    let kib: u64 =
+        status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0);
     kib / 1024
 }
