@@ -276,3 +276,23 @@ pub fn effective_features(allowed: SiteFeatures, admin: SiteFeatures) -> SiteFea
         video: allowed.video && admin.video,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(args: &[&str]) -> Result<Config, ConfigError> {
+        Cli::try_parse_from(std::iter::once("signaling").chain(args.iter().copied())).unwrap().settings.resolve()
+    }
+
+    #[test]
+    fn edge_settings_resolve_and_mistakes_are_named() {
+        let c = resolve(&["--trusted-proxies", "10.0.0.0/8,::1", "--tls-cert", "c.pem", "--tls-key", "k.pem"]).unwrap();
+        assert!(c.trusted_proxies.contains("10.2.3.4".parse().unwrap()));
+        assert!(c.public_url.starts_with("https://") && c.https());
+        assert_eq!(c.connections_per_address, 256);
+        assert!(matches!(resolve(&["--tls-cert", "c.pem"]), Err(ConfigError::TlsHalf)));
+        assert!(matches!(resolve(&["--trusted-proxies", "10.0.0.0/40"]), Err(ConfigError::TrustedProxy(_))));
+        assert!(!resolve(&[]).unwrap().https());
+    }
+}
