@@ -86,6 +86,13 @@ impl Registry {
         Admission::Admitted(Conn { id, addr, capped: !exempt, evicted, registry: self.clone() })
     }
 
+    /// Closes every connection that has not sent a request head (at shutdown).
+    pub fn close_fresh(&self) {
+        for (_, (_, evict)) in std::mem::take(&mut self.lock().fresh) {
+            evict.notify_one();
+        }
+    }
+
     /// Open connections now.
     pub fn open(&self) -> usize {
         self.lock().open

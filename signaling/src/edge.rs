@@ -110,6 +110,7 @@ pub async fn serve(
     tracing::info!(open = registry.open(), "shutting down");
     let started = Instant::now();
     state.edge.closing.send_replace(true);
+    registry.close_fresh();
     if timeout(HUB_SHUTDOWN_TIMEOUT, state.hub.shutdown()).await.is_err() {
         tracing::warn!("live sessions did not all stop in time");
     }
