@@ -4,6 +4,7 @@
 
 mod common;
 
+use futures_util::{SinkExt, StreamExt};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use std::path::PathBuf;
@@ -12,13 +13,14 @@ use std::time::{Duration, Instant};
 use test_support::signaling::{Launch, SignalingProcess};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
 
 fn data(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name).display().to_string()
 }
 
-/// One HTTPS request trusting only the test certificate; the whole answer.
-async fn https_get(port: u16, path: &str) -> std::io::Result<String> {
+/// A TLS connection to the service trusting only the test certificate.
+async fn tls_connect(port: u16) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(CertificateDer::from_pem_file(data("tls-test-cert.pem")).expect("test certificate")).expect("root");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -29,7 +31,12 @@ async fn https_get(port: u16, path: &str) -> std::io::Result<String> {
         .with_no_client_auth();
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let tcp = TcpStream::connect(("127.0.0.1", port)).await?;
-    let mut tls = connector.connect(ServerName::try_from("localhost").expect("name"), tcp).await?;
+    connector.connect(ServerName::try_from("localhost").expect("name"), tcp).await
+}
+
+/// One HTTPS request; the whole answer.
+async fn https_get(port: u16, path: &str) -> std::io::Result<String> {
+    let mut tls = tls_connect(port).await?;
     tls.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes()).await?;
     let mut answer = Vec::new();
     tls.read_to_end(&mut answer).await?;
@@ -55,4 +62,12 @@ async fn built_in_tls_serves_https_with_hsts() {
     };
     assert!(answer.to_ascii_lowercase().contains("strict-transport-security: max-age=31536000"), "{answer}");
     assert!(!s.is_up(), "plain HTTP is not served on the TLS port");
+
+    // WebSockets work over it too (wss://): a hello without credentials is answered.
+    let tls = tls_connect(s.port).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::client_async(format!("wss://localhost:{}/ws", s.port), tls).await.unwrap();
+    let hello = serde_json::json!({"type": "hello", "protocol_version": 1});
+    ws.send(Message::Text(hello.to_string().into())).await.unwrap();
+    let answer = ws.next().await.unwrap().unwrap();
+    assert!(answer.to_text().unwrap().contains("unauthenticated"), "{answer:?}");
 }
