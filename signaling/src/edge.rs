@@ -12,6 +12,7 @@ use hyper::body::Incoming;
 use hyper::service::Service as _;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use std::future::Future as _;
 use std::net::SocketAddr;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -28,6 +29,9 @@ use tokio::time::{sleep, timeout, Instant};
 /// head: a client silent or slower than this is disconnected. Browsers send a head at once
 /// and open a new connection when an idle one was closed, so this is also the keep-alive time.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// A request body that stops arriving (no byte for this long while the handler waits for
+/// it) ends the request: a half-sent body cannot hold a connection and a handler forever.
+pub const BODY_STALL_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a TLS handshake may take.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Graceful shutdown: time for the live sessions to tell their participants and save.
@@ -155,7 +159,7 @@ async fn serve_connection(
         req.extensions_mut().insert(ClientAddr(client));
         req.extensions_mut().insert(ConnectInfo(peer));
         req.extensions_mut().insert(for_requests.clone());
-        inner.call(req)
+        inner.call(req.map(|body| axum::body::Body::new(StallGuard { body, stalled_since: None })))
     });
     let io = Guarded::new(tcp, conn, &linger);
     let mut closing = state.edge.closing.subscribe();
@@ -285,5 +289,41 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> AsyncWrite for Guarded<
     }
     fn is_write_vectored(&self) -> bool {
         self.io.as_ref().is_some_and(|io| io.is_write_vectored())
+    }
+}
+
+/// A request body that fails after [`BODY_STALL_TIMEOUT`] without a byte while it is read.
+/// The clock runs only while the handler waits for data, not while it is busy elsewhere.
+struct StallGuard {
+    body: Incoming,
+    stalled_since: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl hyper::body::Body for StallGuard {
+    type Data = hyper::body::Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        match Pin::new(&mut self.body).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                self.stalled_since = None;
+                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+            }
+            Poll::Pending => {
+                let stall = self.stalled_since.get_or_insert_with(|| Box::pin(sleep(BODY_STALL_TIMEOUT)));
+                match stall.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err("the request body stopped arriving".into()))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
     }
 }
