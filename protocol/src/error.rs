@@ -156,6 +156,9 @@ pub enum ErrorCode {
     /// The site's space for recordings is used up.
     #[error("recordings_storage_full")]
     RecordingsStorageFull,
+    // --- connection edge ---
+    #[error("cross_site_request")]
+    CrossSiteRequest,
 }
 
 impl ErrorCode {
@@ -247,6 +250,9 @@ impl ErrorCode {
             }
             RecordingsStorageFull => {
                 "The server's space for recordings is full. Save the recording to your computer and ask the site administrator to free space."
+            }
+            CrossSiteRequest => {
+                "This request came from a page of another site and was refused. Use the console at this service's own address."
             }
         }
     }

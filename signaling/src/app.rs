@@ -59,6 +59,8 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(crate::error::no_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::csrf::check))
+        .layer(axum::middleware::map_response_with_state(state.clone(), crate::headers::add))
         .with_state(state)
 }
 
@@ -78,7 +80,9 @@ pub fn prepare(config: Config, clock: Clock) -> Result<AppState, StartError> {
     let limits = crate::hub::SessionLimits { record_cap: config.max_record_bytes, relay_kib_per_second: config.relay_kib_per_second };
     let hub = Hub::new(db.clone(), metrics.clone(), clock.clone(), limits);
     let ws_slots = Arc::new(Semaphore::new(config.max_connections));
+    let edge = crate::edge::Edge::new(config.trusted_proxies.clone());
     Ok(Arc::new(App {
+        edge,
         config,
         clock,
         db,
@@ -100,6 +104,8 @@ pub enum StartError {
     Password(#[from] secrets::PasswordError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// Starts the tasks of the sessions that were live when the service stopped; returns how
@@ -127,33 +133,36 @@ pub async fn resume_live_sessions(state: &AppState) -> Result<usize, DbError> {
 }
 
 /// Serves on `listener` until `shutdown` completes, then closes every participant connection
-/// with `unavailable` (they reconnect to the next instance) and drains HTTP handlers.
+/// with `unavailable` (they reconnect to the next instance) and ends within a bounded time
+/// (see [`crate::edge`]).
 async fn serve_on(
     state: AppState,
     listener: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let hub = state.hub.clone();
-    let app = state.clone();
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            hub.shutdown().await;
-            app.notices.close_all();
-        })
-        .await
+) -> Result<(), StartError> {
+    let app = router(state.clone());
+    Ok(crate::edge::serve(state, app, listener, tls, shutdown).await?)
+}
+
+/// The TLS acceptor when built-in TLS is configured.
+fn tls_acceptor(config: &Config) -> Result<Option<tokio_rustls::TlsAcceptor>, StartError> {
+    match &config.tls {
+        Some((cert, key)) => Ok(Some(crate::tls::acceptor(cert, key)?)),
+        None => Ok(None),
+    }
 }
 
 /// Resumes the live sessions, listens on `config.listen` and serves until Ctrl-C or SIGTERM.
 pub async fn serve(state: AppState) -> Result<(), StartError> {
+    let tls = tls_acceptor(&state.config)?;
     resume_live_sessions(&state).await?;
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
     let addr = listener.local_addr()?;
-    println!("Signaling listening on {addr}");
+    println!("Signaling listening on {addr}{}", if tls.is_some() { " (TLS)" } else { "" });
     println!("Console: {}/", state.config.public_url);
     tracing::info!(%addr, "listening");
-    Ok(serve_on(state, listener, shutdown_signal()).await?)
+    serve_on(state, listener, tls, shutdown_signal()).await
 }
 
 /// The service running in this process (for tests): its address and a way to stop it.
@@ -162,18 +171,19 @@ pub struct Running {
     /// The shared state: database, clock, metrics, live sessions.
     pub state: AppState,
     stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<Result<(), StartError>>,
 }
 
 /// Like [`serve`], but in a task of the current runtime and without signal handling:
 /// resumes the live sessions, listens on `config.listen` (port 0 picks a free port) and
 /// returns once the service accepts connections.
 pub async fn spawn(state: AppState) -> Result<Running, StartError> {
+    let tls = tls_acceptor(&state.config)?;
     resume_live_sessions(&state).await?;
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve_on(state.clone(), listener, async move {
+    let task = tokio::spawn(serve_on(state.clone(), listener, tls, async move {
         // A dropped sender stops the service as well.
         let _ = stopped.await;
     }));
@@ -185,9 +195,10 @@ impl Running {
         self.addr
     }
 
-    /// `http://<addr>`, without a trailing slash.
+    /// `http://<addr>` (`https://` with built-in TLS), without a trailing slash.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.state.config.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops gracefully (participants are told `unavailable`) and waits for the end.
@@ -195,7 +206,7 @@ impl Running {
         // The receiver is gone only when the server task already ended; its result follows.
         let _ = self.stop.send(());
         match self.task.await {
-            Ok(r) => Ok(r?),
+            Ok(r) => r,
             Err(e) => Err(StartError::Io(std::io::Error::other(e))),
         }
     }

@@ -4,11 +4,11 @@
 use crate::db::accounts::{self, Account};
 use crate::error::ApiError;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use protocol::ErrorCode;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 pub const COOKIE: &str = "csr_session";
 /// A login lasts a working day.
@@ -75,13 +75,13 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-/// The client's address, for rate limits.
+/// The client's address, for rate limits (see `client_addr.rs`: `--trusted-proxies`).
 pub struct ClientIp(pub IpAddr);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let addr = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let addr = parts.extensions.get::<crate::client_addr::ClientAddr>().map(|c| c.0);
         Ok(ClientIp(addr.unwrap_or(IpAddr::from([0, 0, 0, 0]))))
     }
 }

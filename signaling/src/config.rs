@@ -1,6 +1,7 @@
 //! Service configuration: flags, environment variables and an optional TOML file, in that
 //! order of precedence. `signaling --help` lists every setting.
 
+use crate::client_addr::{CidrError, TrustedProxies};
 use clap::{Args, Parser, Subcommand};
 use protocol::SiteFeatures;
 use serde::Deserialize;
@@ -89,6 +90,24 @@ pub struct Settings {
     /// Log format: `human` or `json` [default: human]. Levels come from RUST_LOG.
     #[arg(long, env = "SIGNALING_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
+    /// Open TCP connections from one client address (pages, API calls and WebSockets
+    /// together; the proxies of --trusted-proxies are exempt) [default: 256].
+    #[arg(long, env = "SIGNALING_CONNECTIONS_PER_ADDRESS", global = true)]
+    pub connections_per_address: Option<usize>,
+    /// Addresses or networks (CIDR, comma-separated) of the operator's reverse proxies: only
+    /// from these is `X-Forwarded-For` believed for the client's address [default: none].
+    #[arg(long, env = "SIGNALING_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Vec<String>,
+    /// Certificate chain (PEM) for built-in TLS; with --tls-key, signaling serves HTTPS.
+    #[arg(long, env = "SIGNALING_TLS_CERT", global = true)]
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) for built-in TLS.
+    #[arg(long, env = "SIGNALING_TLS_KEY", global = true)]
+    pub tls_key: Option<PathBuf>,
+    /// Bearer token that opens `/metrics` to other hosts (`Authorization: Bearer <token>`).
+    /// Without it, `/metrics` answers only local requests (loopback, not forwarded by a proxy).
+    #[arg(long, env = "SIGNALING_METRICS_TOKEN", hide_env_values = true, global = true)]
+    pub metrics_token: Option<String>,
     /// Features this deployment allows at all (comma-separated from basic_file_transfer,
     /// advanced_file_transfer, recording, video) [default: all]. The site admin switches
     /// them on and off within this set.
@@ -130,6 +149,11 @@ struct FileSettings {
     relay_kib_per_second: Option<u32>,
     max_session_recordings_mib: Option<u64>,
     max_recordings_mib: Option<u64>,
+    connections_per_address: Option<usize>,
+    trusted_proxies: Option<Vec<String>>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    metrics_token: Option<String>,
 }
 
 /// Resolved configuration.
@@ -156,6 +180,21 @@ pub struct Config {
     /// Recording quotas in bytes: per session, and all sessions together.
     pub max_session_recordings_bytes: u64,
     pub max_recordings_bytes: u64,
+    /// Open TCP connections per client address.
+    pub connections_per_address: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
+    /// Certificate chain and key for built-in TLS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Opens `/metrics` to requests with this bearer token.
+    pub metrics_token: Option<String>,
+}
+
+impl Config {
+    /// Whether browsers reach this service over HTTPS (then it sends HSTS).
+    pub fn https(&self) -> bool {
+        self.tls.is_some() || self.public_url.starts_with("https://")
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -170,6 +209,10 @@ pub enum ConfigError {
     LogFormat(String),
     #[error("public URL must start with http:// or https://, not `{0}`")]
     PublicUrl(String),
+    #[error("trusted proxies: {0}")]
+    TrustedProxy(#[from] CidrError),
+    #[error("built-in TLS needs both --tls-cert and --tls-key")]
+    TlsHalf,
 }
 
 impl Settings {
@@ -180,7 +223,13 @@ impl Settings {
             None => FileSettings::default(),
         };
         let listen = self.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-        let public_url = self.public_url.clone().or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
+        let tls = match (self.tls_cert.clone().or(file.tls_cert), self.tls_key.clone().or(file.tls_key)) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => return Err(ConfigError::TlsHalf),
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let public_url = self.public_url.clone().or(file.public_url).unwrap_or_else(|| format!("{scheme}://{listen}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(ConfigError::PublicUrl(public_url));
         }
@@ -220,6 +269,16 @@ impl Settings {
                 .max(1),
             max_session_recordings_bytes: mib(self.max_session_recordings_mib.or(file.max_session_recordings_mib).unwrap_or(4096)),
             max_recordings_bytes: mib(self.max_recordings_mib.or(file.max_recordings_mib).unwrap_or(51_200)),
+            connections_per_address: self.connections_per_address.or(file.connections_per_address).unwrap_or(256).max(1),
+            trusted_proxies: TrustedProxies(
+                pick(&self.trusted_proxies, file.trusted_proxies)
+                    .iter()
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| s.parse())
+                    .collect::<Result<_, _>>()?,
+            ),
+            tls,
+            metrics_token: self.metrics_token.clone().or(file.metrics_token).filter(|s| !s.is_empty()),
         })
     }
 }
@@ -254,5 +313,25 @@ pub fn effective_features(allowed: SiteFeatures, admin: SiteFeatures) -> SiteFea
         advanced_file_transfer: allowed.advanced_file_transfer && admin.advanced_file_transfer,
         recording: allowed.recording && admin.recording,
         video: allowed.video && admin.video,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(args: &[&str]) -> Result<Config, ConfigError> {
+        Cli::try_parse_from(std::iter::once("signaling").chain(args.iter().copied())).unwrap().settings.resolve()
+    }
+
+    #[test]
+    fn edge_settings_resolve_and_mistakes_are_named() {
+        let c = resolve(&["--trusted-proxies", "10.0.0.0/8,::1", "--tls-cert", "c.pem", "--tls-key", "k.pem"]).unwrap();
+        assert!(c.trusted_proxies.contains("10.2.3.4".parse().unwrap()));
+        assert!(c.public_url.starts_with("https://") && c.https());
+        assert_eq!(c.connections_per_address, 256);
+        assert!(matches!(resolve(&["--tls-cert", "c.pem"]), Err(ConfigError::TlsHalf)));
+        assert!(matches!(resolve(&["--trusted-proxies", "10.0.0.0/40"]), Err(ConfigError::TrustedProxy(_))));
+        assert!(!resolve(&[]).unwrap().https());
     }
 }

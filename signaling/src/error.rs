@@ -38,9 +38,15 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | NameNotAllowed => StatusCode::BAD_REQUEST,
         MessageTooLarge | FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Unauthenticated | BadCredentials | TokenInvalid | LoginEnded => StatusCode::UNAUTHORIZED,
-        Forbidden | PasswordChangeRequired | NotInSession | NotHost | NotACsr | NotACustomer | CustomerCannotEnd | FeatureDisabled => {
-            StatusCode::FORBIDDEN
-        }
+        Forbidden
+        | CrossSiteRequest
+        | PasswordChangeRequired
+        | NotInSession
+        | NotHost
+        | NotACsr
+        | NotACustomer
+        | CustomerCannotEnd
+        | FeatureDisabled => StatusCode::FORBIDDEN,
         NotFound | UnknownParticipant | UnknownRequest | InvitationInvalid => StatusCode::NOT_FOUND,
         InvitationExpired | InvitationRevoked | InvitationUsed | SessionEnded => StatusCode::GONE,
         RateLimited | TooManyFailedSignIns | SignInSlowed => StatusCode::TOO_MANY_REQUESTS,

@@ -10,11 +10,16 @@ pub mod app;
 mod auth;
 mod budget;
 mod byte_range;
+pub mod client_addr;
 pub mod clock;
 pub mod config;
+mod conn_limit;
 mod console;
+mod csrf;
 pub mod db;
+mod edge;
 mod error;
+mod headers;
 mod hub;
 mod idempotency;
 mod live_session;
@@ -22,12 +27,14 @@ mod login_limits;
 pub mod metrics;
 mod notices;
 mod open_files;
+mod origin;
 mod pages;
 mod password_checks;
 mod ratelimit;
 mod recording_space;
 pub mod secrets;
 pub mod state;
+mod tls;
 mod turn;
 mod webm;
 mod ws;
@@ -66,7 +73,10 @@ pub fn run(cli: Cli) -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match rt.block_on(app::serve(state)) {
+            let result = rt.block_on(app::serve(state));
+            // Work still running (a database call, say) gets a moment, not a wait without end.
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
+            match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e}");

@@ -18,6 +18,9 @@ pub struct Metrics {
     /// Saves of a live session's state and record that failed (the change was refused or is
     /// being retried).
     pub state_save_failures: AtomicU64,
+    /// TCP connections closed at once because the connection caps were reached and no
+    /// connection without a request could make room.
+    pub connections_refused: AtomicU64,
     refusals: Mutex<BTreeMap<ErrorCode, u64>>,
 }
 
@@ -66,6 +69,13 @@ impl Metrics {
             "Failed saves of a live session's state and record.",
             "counter",
             self.state_save_failures.load(Relaxed).to_string(),
+        );
+        gauge(
+            &mut out,
+            "signaling_connections_refused_total",
+            "TCP connections closed at once at the connection caps (in all or per client address).",
+            "counter",
+            self.connections_refused.load(Relaxed).to_string(),
         );
         let _ = writeln!(
             out,

@@ -23,3 +23,13 @@ pub fn raise(max_connections: usize) {
         tracing::warn!(limit = soft, max_connections, "the open-files limit is below max_connections: raise LimitNOFILE / ulimit -n");
     }
 }
+
+/// The open-files soft limit now, if it can be read.
+pub fn soft_limit() -> Option<usize> {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit only writes the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return None;
+    }
+    usize::try_from(lim.rlim_cur).ok()
+}

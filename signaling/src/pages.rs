@@ -1,9 +1,10 @@
 //! Pages for people: the customer's join page, health and metrics (the console is `console.rs`).
 
+use crate::client_addr::ClientAddr;
 use crate::db::sessions::{self as store, Presented};
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use protocol::ErrorCode;
 
@@ -25,8 +26,24 @@ pub async fn healthz(State(st): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(st): State<AppState>) -> Response {
+/// `/metrics`: for local requests (loopback, not forwarded by a proxy), and for anyone with
+/// the `--metrics-token` as a bearer token. Others get `not_found`, as if it did not exist.
+pub async fn metrics(State(st): State<AppState>, ClientAddr(client): ClientAddr, headers: HeaderMap) -> Response {
+    if !metrics_allowed(&st, client, &headers) {
+        return crate::error::ApiError(ErrorCode::NotFound).into_response();
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render()).into_response()
+}
+
+fn metrics_allowed(st: &AppState, client: std::net::IpAddr, headers: &HeaderMap) -> bool {
+    if let Some(token) = &st.config.metrics_token {
+        let presented = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        if presented.is_some_and(|p| crate::secrets::hash_secret(p.trim()) == crate::secrets::hash_secret(token)) {
+            return true;
+        }
+    }
+    let forwarded = headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED) || headers.contains_key("x-real-ip");
+    client.is_loopback() && !forwarded
 }
 
 /// The page an invitation link opens: plain words on how to get and start the agent, with
@@ -61,9 +78,23 @@ can tell you where if you cannot find it).</li>
         Err(_) => StatusCode::SERVICE_UNAVAILABLE,
     };
     let page = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"referrer\" content=\"no-referrer\"><title>Join a support session</title><style>body{{font:17px/1.6 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}}pre{{background:#eef2f6;padding:.6rem;overflow-x:auto}}</style></head><body>{body}</body></html>"
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"referrer\" content=\"no-referrer\"><title>Join a support session</title><style>{JOIN_STYLE}</style></head><body>{body}</body></html>"
     );
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
+    (status, [(header::CACHE_CONTROL, "no-store"), (header::CONTENT_SECURITY_POLICY, join_csp())], Html(page)).into_response()
+}
+
+/// The join page's only style, inline so the page stands alone.
+const JOIN_STYLE: &str = "body{font:17px/1.6 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}pre{background:#eef2f6;padding:.6rem;overflow-x:auto}";
+
+/// No script at all; the one inline style allowed by its hash.
+fn join_csp() -> &'static str {
+    static CSP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSP.get_or_init(|| {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(JOIN_STYLE.as_bytes()));
+        format!("default-src 'none'; style-src 'sha256-{hash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    })
 }
 
 fn html_escape(s: &str) -> String {

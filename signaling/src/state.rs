@@ -31,6 +31,8 @@ pub struct App {
     pub idempotency: Idempotency,
     /// Invitations waiting to be seen by the invited CSRs (S17).
     pub notices: CsrNotices,
+    /// The connection edge: trusted proxies, WebSockets waiting for `hello`, shutdown.
+    pub edge: crate::edge::Edge,
 }
 
 /// Guessing limits and bounded work; docs/security.md turns these numbers into guesses per day.

@@ -3,23 +3,30 @@
 //! with channels; axum's socket is one such pair.
 
 use crate::auth;
+use crate::client_addr::ClientAddr;
+use crate::conn_limit::PoolSlot;
 use crate::db::sessions as store;
+use crate::edge::Linger;
 use crate::live_session::{Command, Connection, OUTBOUND_QUEUE};
+use crate::origin::origin_allowed;
 use crate::state::AppState;
 use crate::turn;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use protocol::signal::{ClientMessage, ServerMessage};
 use protocol::{decode_client, ErrorCode, ParticipantId, SessionId, PROTOCOL_VERSION};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::{interval, timeout, Instant, MissedTickBehavior};
+use tokio::time::{interval, timeout, timeout_at, Instant, MissedTickBehavior};
 
-/// How long a new connection may take to say `hello`.
+/// How long a new connection may take to say `hello`, from the upgrade, whatever it sends
+/// before (Pings included).
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Ping interval; a connection silent for three intervals is closed as dead.
 const PING_EVERY: Duration = Duration::from_secs(15);
@@ -36,45 +43,60 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
-pub async fn upgrade(State(st): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+/// A socket's place: among signed-in participants, or among those still to say `hello`.
+pub enum Slot {
+    Main(OwnedSemaphorePermit),
+    Pending(PoolSlot),
+}
+
+pub async fn upgrade(
+    State(st): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    linger: Option<Extension<Linger>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
     // Browsers send Origin; a page of another site must not ride on a CSR's cookie.
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        if !origin_allowed(origin, &st.config.public_url, st.config.listen) {
+        let cfg = &st.config;
+        if !origin_allowed(origin, &cfg.public_url, cfg.listen, cfg.tls.is_some()) {
             return crate::error::ApiError(ErrorCode::Forbidden).into_response();
         }
     }
-    let Ok(slot) = st.ws_slots.clone().try_acquire_owned() else {
+    let cookie = auth::cookie_token(&headers);
+    // A signed-in CSR takes a participant's place at once; anyone else waits for `hello` in
+    // the small pool of pending sockets, capped per address, so sockets that never sign in
+    // cannot keep CSRs and customers out.
+    let signed_in = cookie.is_some() && auth::account_from_headers(&st, &headers).await.is_ok();
+    let slot = if signed_in {
+        st.ws_slots.clone().try_acquire_owned().ok().map(Slot::Main)
+    } else {
+        st.edge.pending.try_take(client).map(Slot::Pending)
+    };
+    let Some(slot) = slot else {
         st.metrics.refused(ErrorCode::Unavailable);
         return crate::error::ApiError(ErrorCode::Unavailable).into_response();
     };
-    let cookie = auth::cookie_token(&headers);
     ws.max_message_size(FRAME_LIMIT).max_frame_size(FRAME_LIMIT).read_buffer_size(READ_BUFFER).on_upgrade(
         move |socket: WebSocket| async move {
             let (sink, stream) = socket.split();
-            st.metrics.connections.fetch_add(1, Relaxed);
-            serve(st.clone(), cookie, sink, stream).await;
-            st.metrics.connections.fetch_sub(1, Relaxed);
-            drop(slot);
+            let linger = linger.map(|Extension(l)| l);
+            serve(st.clone(), cookie, slot, linger, sink, stream).await;
         },
     )
 }
 
-/// Whether a browser page of `origin` may open a socket: the public URL, the listen address, and
-/// when signaling listens on loopback, the same port under the other loopback names (a CSR who
-/// types `localhost` where the start-up message said 127.0.0.1). Another site never.
-fn origin_allowed(origin: &str, public_url: &str, listen: std::net::SocketAddr) -> bool {
-    if origin == public_url.trim_end_matches('/') || origin == format!("http://{listen}") {
-        return true;
-    }
-    listen.ip().is_loopback() && ["localhost", "127.0.0.1", "[::1]"].iter().any(|host| origin == format!("http://{host}:{}", listen.port()))
-}
-
 /// Serves one participant connection to the end.
-pub async fn serve<Si, St, E>(st: AppState, cookie: Option<String>, mut sink: Si, mut stream: St)
+pub async fn serve<Si, St, E>(st: AppState, cookie: Option<String>, slot: Slot, linger: Option<Linger>, mut sink: Si, mut stream: St)
 where
     Si: Sink<Message> + Unpin,
     St: Stream<Item = Result<Message, E>> + Unpin,
 {
+    // Whoever closes, the socket closes gently: a client still sending (a frame over the
+    // limit, say) reads the error and the close frame instead of a reset.
+    if let Some(linger) = &linger {
+        linger.on_close();
+    }
     let (session, participant) = match handshake(&st, cookie, &mut stream).await {
         Ok(found) => found,
         Err(code) => {
@@ -83,6 +105,36 @@ where
             return;
         }
     };
+    // Signed in: from the pending pool to a participant's place, if one is free.
+    let Some(_place) = promote(&st, slot) else {
+        st.metrics.refused(ErrorCode::Unavailable);
+        let _ = close(&mut sink, ErrorCode::Unavailable, None).await;
+        return;
+    };
+    st.metrics.connections.fetch_add(1, Relaxed);
+    serve_participant(&st, session, participant, &mut sink, &mut stream).await;
+    st.metrics.connections.fetch_sub(1, Relaxed);
+}
+
+/// A participant's place for a socket that said `hello`: the one it holds, or one taken now
+/// in exchange for its pending place.
+fn promote(st: &AppState, slot: Slot) -> Option<OwnedSemaphorePermit> {
+    match slot {
+        Slot::Main(main) => Some(main),
+        Slot::Pending(pending) => {
+            let main = st.ws_slots.clone().try_acquire_owned().ok();
+            drop(pending);
+            main
+        }
+    }
+}
+
+/// Relays between a signed-in participant and their session until either side ends.
+async fn serve_participant<Si, St, E>(st: &AppState, session: SessionId, participant: ParticipantId, mut sink: &mut Si, stream: &mut St)
+where
+    Si: Sink<Message> + Unpin,
+    St: Stream<Item = Result<Message, E>> + Unpin,
+{
     let (tx, mut rx) = mpsc::channel(OUTBOUND_QUEUE);
     let (kick_tx, mut kick) = oneshot::channel();
     let conn_id = NEXT_CONN.fetch_add(1, Relaxed);
@@ -173,7 +225,7 @@ where
     if let Some(code) = reason {
         let _ = close(&mut sink, code, None).await;
     } else {
-        let _ = sink.send(Message::Close(None)).await;
+        let _ = timeout(WRITE_TIMEOUT, sink.send(Message::Close(None))).await;
     }
 }
 
@@ -182,8 +234,15 @@ async fn handshake<St, E>(st: &AppState, cookie: Option<String>, stream: &mut St
 where
     St: Stream<Item = Result<Message, E>> + Unpin,
 {
+    // One deadline from the upgrade on: Pings and Pongs do not extend it.
+    let deadline = Instant::now() + HELLO_TIMEOUT;
+    let mut closing = st.edge.closing.subscribe();
     let first = loop {
-        match timeout(HELLO_TIMEOUT, stream.next()).await {
+        let next = tokio::select! {
+            next = timeout_at(deadline, stream.next()) => next,
+            _ = closing.wait_for(|c| *c) => return Err(ErrorCode::Unavailable),
+        };
+        match next {
             Err(_) => return Err(ErrorCode::HelloRequired),
             Ok(Some(Ok(Message::Text(t)))) => break t,
             Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
@@ -234,32 +293,18 @@ fn encode(msg: &ServerMessage) -> Option<String> {
     }
 }
 
-/// Sends the error as a message, then a close frame carrying the code.
-async fn close<Si: Sink<Message> + Unpin>(sink: &mut Si, code: ErrorCode, r#ref: Option<String>) -> Result<(), Si::Error> {
-    if let Some(json) = encode(&ServerMessage::error(code, r#ref)) {
-        sink.send(Message::Text(json.into())).await?;
-    }
-    let frame = CloseFrame { code: 4000 + crate::error::status_of(code).as_u16() % 1000, reason: code.code().into() };
-    sink.send(Message::Close(Some(frame))).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::origin_allowed;
-
-    #[test]
-    fn pages_of_this_service_may_connect_and_other_sites_may_not() {
-        let loopback = "127.0.0.1:8080".parse().unwrap();
-        for ok in ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"] {
-            assert!(origin_allowed(ok, "http://127.0.0.1:8080", loopback), "{ok}");
+/// Sends the error as a message, then a close frame carrying the code; gives up after
+/// [`WRITE_TIMEOUT`] on a client that does not read.
+async fn close<Si: Sink<Message> + Unpin>(sink: &mut Si, code: ErrorCode, r#ref: Option<String>) -> Result<(), ()> {
+    let said = async {
+        if let Some(json) = encode(&ServerMessage::error(code, r#ref)) {
+            sink.send(Message::Text(json.into())).await?;
         }
-        for refused in
-            ["http://evil.example", "http://localhost:9090", "https://localhost:8080", "http://localhost.evil.example:8080", "null"]
-        {
-            assert!(!origin_allowed(refused, "http://127.0.0.1:8080", loopback), "{refused}");
-        }
-        let public = "0.0.0.0:8080".parse().unwrap();
-        assert!(origin_allowed("https://support.example.com", "https://support.example.com/", public));
-        assert!(!origin_allowed("http://localhost:8080", "https://support.example.com", public), "not on loopback: no aliases");
+        let frame = CloseFrame { code: 4000 + crate::error::status_of(code).as_u16() % 1000, reason: code.code().into() };
+        sink.send(Message::Close(Some(frame))).await
+    };
+    match timeout(WRITE_TIMEOUT, said).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(()),
     }
 }

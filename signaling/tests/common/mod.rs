@@ -3,6 +3,8 @@
 //! the same service inside the test on a manual clock.
 #![allow(dead_code)]
 
+pub mod edge;
+
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -80,6 +82,16 @@ impl Server {
 
     pub fn kill(&mut self) {
         self.process.kill();
+    }
+
+    /// The process id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
+
+    /// SIGTERM; the time to exit and whether it exited successfully, `None` if not in `within`.
+    pub fn terminate(&mut self, within: Duration) -> Option<(Duration, bool)> {
+        self.process.terminate(within)
     }
 
     pub fn base(&self) -> String {

@@ -101,6 +101,8 @@ fn start_signaling(dir: &Path) -> (Server, u16) {
     let log = std::fs::File::create(dir.join("signaling.log")).expect("log file");
     let child = Command::new(&bin)
         .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db])
+        // Thousands of participants come from 16 loopback addresses: lift the per-address cap.
+        .args(["--connections-per-address", "1000000"])
         .env("RUST_LOG", "info")
         .stdout(log.try_clone().expect("log"))
         .stderr(log)

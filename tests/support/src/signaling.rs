@@ -160,6 +160,30 @@ impl SignalingProcess {
         }
     }
 
+    /// The process id while it runs (for /proc figures such as VmRSS).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
+    /// Sends SIGTERM (a graceful stop) and waits up to `within` for the exit. Returns the
+    /// time it took and whether it exited successfully, or `None` when it was still running
+    /// (then it is killed).
+    pub fn terminate(&mut self, within: Duration) -> Option<(Duration, bool)> {
+        let mut child = self.child.take()?;
+        let started = Instant::now();
+        let sent = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+        assert!(sent.success(), "kill -TERM failed");
+        while started.elapsed() < within {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some((started.elapsed(), status.success()));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+
     /// Kills it and starts it again on the same port and database, waiting until it is up.
     pub fn restart(&mut self) {
         self.kill();
