@@ -160,11 +160,6 @@ impl SignalingProcess {
         }
     }
 
-    /// The process id while it runs (for /proc figures such as VmRSS).
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(|c| c.id())
-    }
-
     /// Sends SIGTERM (a graceful stop) and waits up to `within` for the exit. Returns the
     /// time it took and whether it exited successfully, or `None` when it was still running
     /// (then it is killed).
