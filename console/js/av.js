@@ -285,8 +285,10 @@ export class AvPanel {
     // by the agent's stream id (`agent-<track>`, its answer's msid).
     const r = this.remote.get(`${customer} ${id}`)
       || [...this.remote.values()].find((e) => e.customer === customer && e.stream && e.stream.id === `agent-${id}` && e.track.readyState === 'live')
+      // The agent may carry a new camera track on the section of an earlier one (no new
+      // `track` event, the old stream id): any live camera video of this customer, never a share.
       || [...this.remote.values()].reverse().find((e) => e.customer === customer && e.track.kind === 'video' && e.track.readyState === 'live'
-        && !(e.stream && e.stream.id.startsWith('agent-') && e.stream.id !== `agent-${id}`));
+        && !(e.stream && e.stream.id.startsWith('agent-share-')));
     this.cameraPending = r ? null : customer;
     this.cameraTrack = id;
     if (!r) return;
@@ -296,7 +298,9 @@ export class AvPanel {
 
   onTrack(customer, ev) {
     this.remote.set(`${customer} ${ev.track.id}`, { customer, track: ev.track, stream: ev.streams[0] });
-    if (ev.track.kind === 'video' && this.cameraPending === customer) this.showCamera(customer, this.cameraTrack);
+    // The camera's own track arriving after `media_started` replaces whatever was shown for it.
+    const ours = ev.streams[0] && ev.streams[0].id === `agent-${this.cameraTrack}` && this.cameraCustomer === customer;
+    if (ev.track.kind === 'video' && (this.cameraPending === customer || ours)) this.showCamera(customer, this.cameraTrack);
     if (ev.track.kind === 'audio') {
       const stream = new MediaStream([ev.track]);
       const el = h('audio', { autoplay: true });

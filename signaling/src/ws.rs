@@ -180,7 +180,7 @@ where
             code = &mut kick => {
                 // Deliver what was queued before the kick (the `ended` event, say) first.
                 while let Ok(json) = rx.try_recv() {
-                    if sink.send(Message::Text(json.as_ref().into())).await.is_err() { break }
+                    if !send_within(&mut sink, Message::Text(json.as_ref().into())).await { break }
                 }
                 break code.ok()
             }
@@ -199,7 +199,7 @@ where
                                 tracing::debug!(participant = %participant, error = %e, "refused message");
                                 let msg = ServerMessage::error(e.code, e.r#ref);
                                 let Some(json) = encode(&msg) else { continue };
-                                if sink.send(Message::Text(json.into())).await.is_err() { break None }
+                                if !send_within(&mut sink, Message::Text(json.into())).await { break Some(ErrorCode::SlowConsumer) }
                             }
                         }
                     }
@@ -207,7 +207,7 @@ where
                         st.metrics.refused(ErrorCode::MalformedMessage);
                         let msg = ServerMessage::error(ErrorCode::MalformedMessage, None);
                         let Some(json) = encode(&msg) else { continue };
-                        if sink.send(Message::Text(json.into())).await.is_err() { break None }
+                        if !send_within(&mut sink, Message::Text(json.into())).await { break Some(ErrorCode::SlowConsumer) }
                     }
                     Some(Ok(Message::Close(_))) | None => break None,
                     Some(Ok(_)) => {}
@@ -216,7 +216,7 @@ where
             }
             _ = ping.tick() => {
                 if last_heard.elapsed() > PING_EVERY * 3 { break None }
-                if sink.send(Message::Ping(Vec::new().into())).await.is_err() { break None }
+                if !send_within(&mut sink, Message::Ping(Vec::new().into())).await { break Some(ErrorCode::SlowConsumer) }
             }
         }
     };
@@ -291,6 +291,12 @@ fn encode(msg: &ServerMessage) -> Option<String> {
             None
         }
     }
+}
+
+/// Sends one frame; false when it failed or did not go out within [`WRITE_TIMEOUT`] (a client
+/// that writes but never reads must not hold its connection task, and its slot, for ever).
+async fn send_within<Si: Sink<Message> + Unpin>(sink: &mut Si, msg: Message) -> bool {
+    matches!(timeout(WRITE_TIMEOUT, sink.send(msg)).await, Ok(Ok(())))
 }
 
 /// Sends the error as a message, then a close frame carrying the code; gives up after

@@ -193,3 +193,24 @@ fn when_a_once_control_grant_ends_the_session_view_grant_lives_on() {
     p.deliver_all();
     assert!(started(&mut p, ALICE), "the view starts under the session grant");
 }
+
+/// Found by the random walk: while Alice recorded, the customer's list showed her recording
+/// grant without "in use now" (recording runs in her browser; signaling lists it).
+#[test]
+fn a_running_recording_shows_its_grant_in_use_in_the_customers_list() {
+    let mut p = Pair::new();
+    granted(&mut p, ALICE, Capability::Recording, Answer::Once);
+    let in_use = |p: &mut Pair| {
+        p.customer(CustomerAction::ShowGrants);
+        let list = p.shown.iter().rev().find_map(|n| if let Notice::Grants(g) = n { Some(g.clone()) } else { None }).unwrap();
+        list.iter().filter(|g| g.running).map(|g| g.capability).collect::<Vec<_>>()
+    };
+    assert!(in_use(&mut p).is_empty(), "allowed, not yet recording");
+    let recording = Activity::Capability(Capability::Recording);
+    p.signal(rules::Input::Start { by: id(ALICE), activity: recording, customer: Some(id(DANA)) }).unwrap();
+    p.deliver_all();
+    assert_eq!(in_use(&mut p), vec![Capability::Recording], "recording now");
+    p.signal(rules::Input::Stop { by: id(ALICE), activity: recording, customer: Some(id(DANA)) }).unwrap();
+    p.deliver_all();
+    assert_eq!(p.scope_of(ALICE, Capability::Recording), None, "'once' ended with the recording");
+}

@@ -12,6 +12,7 @@ export const ASKS_TO = {
   application_view: 'see one of your application windows',
   application_control: 'see and control one of your application windows',
   camera: 'turn on your camera',
+  recording: 'record this session',
 };
 
 /** What the console's roster calls a running activity. */
@@ -27,6 +28,7 @@ const COVERS = {
   screen_view: ['screen_view', 'remote_control'], remote_control: ['remote_control'], system_info: ['system_info'],
   application_view: ['application_view', 'application_control'], application_control: ['application_control'],
   camera: ['camera'],
+  recording: ['recording'],
 };
 
 /** Revoking one of a pair ends both (policy `revoked_with`). */
@@ -35,6 +37,7 @@ const APPLICATION = ['application_view', 'application_control'];
 const REVOKED_WITH = {
   screen_view: DESKTOP, remote_control: DESKTOP, system_info: ['system_info'], application_view: APPLICATION, application_control: APPLICATION,
   camera: ['camera'],
+  recording: ['recording'],
 };
 
 /** A seeded generator (mulberry32): the same seed gives the same walk. */
@@ -58,6 +61,8 @@ export class SessionModel {
   constructor() {
     this.chatLines = [];
     this.transfers = [];
+    /** The host CSR, who asks and acts (S18: control can pass to another CSR). */
+    this.csr = 'Alice';
     /** Whether Alice's own video runs (S9); it goes to whichever customer is connected. */
     this.csrVideo = false;
     /** The customer's agents so far: the last one is the live one, the others were killed or left. */
@@ -74,6 +79,8 @@ export class SessionModel {
     this.share = null;
     /** Whether the customer's camera shows in the console. */
     this.camera = false;
+    /** Whether the host records the session (S16). */
+    this.recording = false;
   }
 
   /** The live customer. */
@@ -137,6 +144,13 @@ export class SessionModel {
     if (grant && this.grants.get(grant) === 'once') this.grants.delete(grant);
   }
 
+  /** The recording stopped: an "allow once" grant ends with it. */
+  stopRecording() {
+    if (!this.recording) return;
+    this.recording = false;
+    this.used('recording');
+  }
+
   /** A one-shot use (system information sent under "once") ends the grant. */
   used(capability) {
     const g = this.grantFor(capability);
@@ -148,6 +162,7 @@ export class SessionModel {
     for (const c of REVOKED_WITH[capability]) this.grants.delete(c);
     if (this.share && REVOKED_WITH[capability].includes(this.share.capability)) this.share = null;
     if (capability === 'camera') this.camera = false;
+    if (capability === 'recording') this.recording = false;
   }
 
   /** `revoke all`: every grant ends, everything stops. */
@@ -155,12 +170,30 @@ export class SessionModel {
     this.grants = new Map();
     this.share = null;
     this.camera = false;
+    this.recording = false;
+  }
+
+  /**
+   * S18, S21: control passed to `csr`. What the former host ran stops and their grants end;
+   * the customer's answer to the one carry-on prompt (`y` for this session, `once`, `n`)
+   * gives the new host the same capabilities with that scope, or nothing.
+   */
+  handedOver(csr, answer) {
+    this.csr = csr;
+    this.share = null;
+    this.camera = false;
+    this.recording = false;
+    if (answer === 'y' || answer === 'once') {
+      for (const c of this.grants.keys()) this.grants.set(c, answer === 'y' ? 'session' : 'once');
+    } else {
+      this.grants = new Map();
+    }
   }
 
   /** The lines the agent's `grants` command should print, sorted. */
   grantLines(csr = 'Alice') {
     return [...this.grants.entries()].map(([c, scope]) => {
-      const inUse = (this.share && this.share.grant === c) || (c === 'camera' && this.camera);
+      const inUse = (this.share && this.share.grant === c) || (c === 'camera' && this.camera) || (c === 'recording' && this.recording);
       return `${csr} may ${ASKS_TO[c]} (${scope === 'once' ? 'once' : 'for this session'}${inUse ? ', in use now' : ''})`;
     }).sort();
   }

@@ -11,7 +11,7 @@
 // seed (default: from the clock). Each walk prints its seed; a failing one replays with
 // E2E_SEED=<seed> E2E_WALKS=1.
 import { join } from 'node:path';
-import { scenario, signIn, startSession, inviteAgent, check, log, tab, env, makeFile, sha256, WAIT, quadrants, PATTERN, FAKE_MEDIA, videoPixels, startCsrVideo } from './lib.mjs';
+import { scenario, signIn, startSession, inviteAgent, check, log, tab, env, makeFile, sha256, WAIT, quadrants, PATTERN, FAKE_MEDIA, videoPixels } from './lib.mjs';
 import { SessionModel, ASKS_TO, ACTIVITY_NAME, isApplication, random } from './walk_model.mjs';
 
 const WALKS = Number(process.env.E2E_WALKS || 6);
@@ -54,24 +54,34 @@ async function eventually(page, what, read, ok, timeout = WAIT) {
 }
 
 /** One walk: a fresh console page and agent, `steps` random actions, checks after each. */
-async function walk(t, seed, steps) {
-  const rnd = random(seed);
+/** A CSR's console in a browser context of its own, every error toast it ever shows kept. */
+async function csrConsole(t, user, name) {
   const context = await t.browser.newContext({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
   const page = await context.newPage();
-  page.on('pageerror', (e) => log(`page exception: ${e.message}`));
-  // Every error toast ever shown, kept even after it is dismissed.
+  page.on('pageerror', (e) => log(`${name}'s page exception: ${e.message}`));
+  if (process.env.E2E_CONSOLE_LOG) page.on('console', (m) => log(`${name}'s console: ${m.text()}`));
   await page.addInitScript(() => {
     window.__errors = [];
     new MutationObserver((list) => {
       for (const m of list) for (const n of m.addedNodes) if (n.classList && n.classList.contains('error')) window.__errors.push(n.textContent);
     }).observe(document, { childList: true, subtree: true });
   });
+  await signIn(page, user);
+  return { user, name, page, context };
+}
+
+async function walk(t, seed, steps) {
+  const rnd = random(seed);
+  const tracking = `WALK-${seed}`;
+  /** The host CSR (who acts) and the other CSR once one was invited (S17, S18). */
+  let host = await csrConsole(t, 'alice', 'Alice');
+  let other = null;
+  let page = host.page;
   const mainPage = t.page;
-  t.page = page; // failure screenshots show this walk's console
+  t.page = page; // failure screenshots show this walk's console; inviteAgent invites from it
   const model = new SessionModel();
   try {
-    await signIn(page);
-    await startSession(page, `WALK-${seed}`);
+    await startSession(page, tracking);
     let agent = await inviteAgent(t);
     const actions = {
       chatFromCsr: async () => {
@@ -79,7 +89,7 @@ async function walk(t, seed, steps) {
         await tab(page, 'chat');
         await page.locator('#chat-text').fill(text);
         await page.locator('#chat-send').click();
-        await agent.expect(`Alice → everyone: ${text}`);
+        await agent.expect(`${model.csr} → everyone: ${text}`);
         model.chatLines.push(text);
       },
       chatFromCustomer: async () => {
@@ -98,7 +108,7 @@ async function walk(t, seed, steps) {
         log(`  ${capability}, the customer answers ${model.asks(capability) ? answer : '(not asked: a live grant serves it)'}`);
         await page.locator(`#share-${capability}`).click();
         if (model.asks(capability)) {
-          await agent.expect(`Alice (support) asks to ${ASKS_TO[capability]}`);
+          await agent.expect(`${model.csr} (support) asks to ${ASKS_TO[capability]}`);
           agent.type(answer);
           model.answered(capability, answer);
           if (answer === 'no') {
@@ -135,7 +145,9 @@ async function walk(t, seed, steps) {
       },
       reload: async () => {
         await page.reload();
-        model.csrVideo = false; // the console stops what it cannot carry on, and says so
+        // The console stops what it cannot carry on, and says so; "once" ends with it.
+        model.csrVideo = false;
+        model.stopRecording();
         await customerRow(page, model.customer.name).waitFor({ timeout: WAIT });
         // The chat so far comes back, each line once.
         await tab(page, 'chat');
@@ -148,7 +160,7 @@ async function walk(t, seed, steps) {
         const answer = rnd.pick(['y', 'once', 'no']);
         await page.locator('#sysinfo-request').click();
         if (model.asks('system_info')) {
-          await agent.expect(`Alice (support) asks to ${ASKS_TO.system_info}`);
+          await agent.expect(`${model.csr} (support) asks to ${ASKS_TO.system_info}`);
           agent.type(answer);
           model.answered('system_info', answer);
           if (answer === 'no') {
@@ -168,7 +180,9 @@ async function walk(t, seed, steps) {
           model.csrVideo = false;
           await eventually(page, '"Start my video" is offered again', () => page.locator('#video-start').isDisabled(), (d) => d === false);
         } else {
-          await startCsrVideo(page, agent);
+          await page.locator('#video-start').click();
+          await page.locator('#video-state', { hasText: 'Your video is shown to the customer' }).waitFor({ timeout: WAIT });
+          await agent.expect(`${model.csr}'s video is showing`);
           model.csrVideo = true;
         }
       },
@@ -185,7 +199,7 @@ async function walk(t, seed, steps) {
         if (rnd.chance(0.3)) {
           // S9: the customer shares it back on their own.
           agent.type('camera on');
-          await agent.expect('You share your camera with Alice');
+          await agent.expect(`You share your camera with ${model.csr}`);
           model.grants.set('camera', 'session');
         } else {
           const answer = rnd.pick(['y', 'y', 'once', 'no']);
@@ -193,7 +207,7 @@ async function walk(t, seed, steps) {
           log(`  the CSR asks for the camera; the customer answers ${asked ? answer : '(not asked: a live grant serves it)'}`);
           await page.locator('#camera-ask').click();
           if (asked) {
-            await agent.expect('Alice (support) asks to turn on your camera');
+            await agent.expect(`${model.csr} (support) asks to turn on your camera`);
             agent.type(answer);
             model.answered('camera', answer);
             if (answer === 'no') {
@@ -209,9 +223,11 @@ async function walk(t, seed, steps) {
         // The customer's agent goes — killed, or the customer leaves — and they come back with a
         // new invitation: a new participant, asked again for everything.
         const how = rnd.pick(['killed', 'left']);
+        if (model.recording) await stopRecording(); // a recording is of one customer's session
         const { name } = model.customer;
         const row = customerRow(page, name);
         const sharing = !!model.share;
+        await tab(page, 'share');
         if (how === 'killed') {
           agent.child.kill('SIGKILL');
           await row.locator('.link-state', { hasText: 'offline' }).waitFor({ timeout: WAIT });
@@ -226,7 +242,85 @@ async function walk(t, seed, steps) {
         agent = await inviteAgent(t, { name: next });
         model.newCustomer(next);
         // S9: a customer who joins while the CSR's video runs gets it too.
-        if (model.csrVideo) await agent.expect("Alice's video is showing");
+        if (model.csrVideo) await agent.expect(`${model.csr}'s video is showing`);
+      },
+      record: async () => {
+        await tab(page, 'recording');
+        if (model.recording) {
+          if (rnd.chance(0.3)) {
+            // The customer takes it back while it records: it stops, and is not kept on the server.
+            agent.type('revoke recording');
+            model.revoke('recording');
+            await page.locator('#recording-state', { hasText: 'The customer revoked permission; recording stopped.' }).waitFor({ timeout: WAIT });
+            return;
+          }
+          await page.locator('#recording-stop').click();
+          model.stopRecording();
+          await page.locator('#recording-state', { hasText: /Recording saved with the session|The browser recorded nothing/ }).waitFor({ timeout: WAIT });
+          return;
+        }
+        if (!model.grantFor('recording')) {
+          const answer = rnd.pick(['y', 'once', 'no']);
+          log(`  the CSR asks to record; the customer answers ${answer}`);
+          await page.locator('#recording-ask').click();
+          await agent.expect(`${model.csr} (support) asks to ${ASKS_TO.recording}`);
+          agent.type(answer);
+          model.answered('recording', answer);
+          if (answer === 'no') {
+            await page.locator('#recording-state', { hasText: 'The customer said no.' }).waitFor({ timeout: WAIT });
+            return;
+          }
+          await page.locator('#recording-permission', { hasText: 'allowed' }).waitFor({ timeout: WAIT });
+        }
+        await page.locator('#recording-start').click();
+        await page.locator('#recording-state', { hasText: 'Recording…' }).waitFor({ timeout: WAIT });
+        await agent.expect(`Recording started: ${model.csr} (support) is recording this session.`);
+        model.recording = true;
+      },
+      handOver: async () => {
+        if (!other) {
+          // S17: the host invites Bob, who is told at once and joins; he sees the chat so far.
+          other = await csrConsole(t, 'bob', 'Bob');
+          await page.locator('#invite-csr').click();
+          await page.locator('#csr-username').fill(other.user);
+          await page.getByRole('button', { name: 'Invite', exact: true }).click();
+          const notice = other.page.locator('#csr-notices .notice-card', { hasText: `${host.name} invites you to session ${tracking}` });
+          await notice.waitFor({ timeout: WAIT });
+          await notice.getByRole('button', { name: 'Join' }).click();
+          await other.page.locator('#participants li[data-role=csr]').nth(1).waitFor({ timeout: WAIT });
+          await tab(other.page, 'chat');
+          for (const line of model.chatLines) {
+            await eventually(other.page, `${other.name} sees the chat line "${line}" once`, () => other.page.locator('#chat-log li', { hasText: line }).count(), (n) => n === 1);
+          }
+        }
+        // The host's own video and recording stay theirs; they are stopped before handing over.
+        if (model.csrVideo) await actions.video();
+        if (model.recording) await stopRecording();
+        // S18: control passes; what the host ran under the customer's grants stops, and the
+        // customer is asked once whether the new host may carry those grants on (S21).
+        const row = page.locator('#participants li[data-role=csr]').filter({ has: page.locator('.pname', { hasText: new RegExp(`^${other.name}$`) }) });
+        await row.getByRole('button', { name: 'Give control' }).click();
+        await page.getByRole('button', { name: 'Transfer control' }).click();
+        const hadShare = !!model.share;
+        const hadCamera = model.camera;
+        const asked = model.grants.size > 0;
+        const answer = rnd.pick(['y', 'once', 'n']);
+        if (asked) {
+          await agent.expect(`${other.name} (support) has taken over from ${host.name}. Let ${other.name} carry on:`);
+          agent.type(answer);
+        }
+        log(`  control passes from ${host.name} to ${other.name}${asked ? `; the customer answers ${answer} to carrying on` : ''}`);
+        model.handedOver(other.name, asked ? answer : 'n');
+        await tab(page, 'share');
+        if (hadShare) await page.locator('#share-state', { hasText: 'control of the session passed to another CSR' }).waitFor({ timeout: WAIT });
+        // The former host's console shows nothing of the customer's any more.
+        const former = page;
+        if (hadCamera) await eventually(former, `${host.name}'s console no longer shows the camera`, () => former.locator('#customer-video').evaluate((v) => v.hidden), (h) => h === true);
+        await eventually(former, `${host.name}'s console shows no share`, () => former.locator('#share-stop').evaluate((b) => b.hidden), (h) => h === true);
+        [host, other] = [other, host];
+        page = host.page;
+        t.page = page;
+        await page.locator('#participants li[data-role=csr] .tag.host').first().waitFor({ timeout: WAIT });
       },
       offerFile: async () => {
         await tab(page, 'files');
@@ -241,7 +335,7 @@ async function walk(t, seed, steps) {
           return;
         }
         await page.locator('#offer-files').setInputFiles(path);
-        await agent.expect(`Alice (support) offers file`);
+        await agent.expect(`${model.csr} (support) offers file`);
         agent.type(take ? 'y' : 'n');
         const row = page.locator('#transfers tr', { hasText: name });
         if (take) {
@@ -265,6 +359,13 @@ async function walk(t, seed, steps) {
       await row.locator('.tag', { hasText: /^primary$/ }).waitFor({ timeout: WAIT });
     }
 
+    async function stopRecording() {
+      await tab(page, 'recording');
+      await page.locator('#recording-stop').click();
+      model.stopRecording();
+      await page.locator('#recording-state', { hasText: /Recording saved with the session|The browser recorded nothing/ }).waitFor({ timeout: WAIT });
+    }
+
     async function stopShare() {
       await page.locator('#share-stop').click();
       model.stopShare();
@@ -273,7 +374,7 @@ async function walk(t, seed, steps) {
 
     const weights = [
       ['chatFromCsr', 1], ['chatFromCustomer', 1], ['share', 4], ['stop', 2], ['revoke', 1.5], ['systemInfo', 1], ['offerFile', 1.5], ['reload', 1],
-      ['video', 1], ['camera', 1.5], ['restartAgent', 0.7],
+      ['video', 1], ['camera', 1.5], ['restartAgent', 0.7], ['handOver', 0.7], ['record', 1],
     ];
     const total = weights.reduce((s, [, w]) => s + w, 0);
     const choose = () => {
@@ -285,18 +386,19 @@ async function walk(t, seed, steps) {
       const name = choose();
       log(`walk ${seed} step ${i}: ${name}`);
       await actions[name]();
-      await invariants(page, agent, model);
+      await invariants(page, agent, model, other);
     }
     log(`walk ${seed}: ${steps} steps, every check held`);
   } catch (e) {
     log(`walk ${seed} failed; replay it with E2E_SEED=${seed} E2E_WALKS=1 E2E_STEPS=${steps}`);
     await page.screenshot({ path: join(env.work, `walk-${seed}-failure.png`), fullPage: true }).catch(() => {});
+    if (other) await other.page.screenshot({ path: join(env.work, `walk-${seed}-failure-${other.user}.png`), fullPage: true }).catch(() => {});
     log(`console text:\n${(await page.locator('body').innerText().catch(() => '')).slice(0, 3000)}`);
     throw e;
   } finally {
     for (const a of t.agents.splice(0)) a.kill();
     t.page = mainPage;
-    await context.close().catch(() => {});
+    for (const c of [host, other]) if (c) await c.context.close().catch(() => {});
   }
 }
 
@@ -318,7 +420,7 @@ async function grantList(agent) {
 }
 
 /** What every screen must show, given the model. */
-async function invariants(page, agent, model) {
+async function invariants(page, agent, model, other) {
   // The roster: the live customer connected, the killed ones offline, those who left gone;
   // one connection state each, and "primary" where the rules put it (S6).
   for (const c of model.customers) {
@@ -334,9 +436,13 @@ async function invariants(page, agent, model) {
     check(tags.length > 0, `${c.name} is listed`);
   }
 
-  // Alice's own video (S9) and the customer's camera: shown exactly while they run.
+  // The recorder: "Stop recording" exactly while the host records.
+  const recording = await page.locator('#recording-stop').evaluate((b) => !b.hidden);
+  check(recording === model.recording, `"Stop recording" is offered ${model.recording ? 'while' : 'only while'} ${model.csr} records`);
+
+  // The host's own video (S9) and the customer's camera: shown exactly while they run.
   const videoStop = await page.locator('#video-stop').evaluate((b) => !b.hidden);
-  check(videoStop === model.csrVideo, `"Stop my video" is offered ${model.csrVideo ? 'while' : 'only while'} Alice's video runs`);
+  check(videoStop === model.csrVideo, `"Stop my video" is offered ${model.csrVideo ? 'while' : 'only while'} ${model.csr}'s video runs`);
   if (model.camera) {
     await tab(page, 'av');
     await eventually(page, `the console shows ${model.customer.name}'s camera (the test picture)`, () => videoPixels(page, 'customer-video', CAMERA_ROW), isCameraBars);
@@ -345,10 +451,11 @@ async function invariants(page, agent, model) {
   }
 
   // What Alice's row says she does, and the share panel.
-  const doing = () => page.locator('#participants li[data-role=csr] .doing').allTextContents().then((l) => l.join(' '));
+  const hostRow = page.locator('#participants li[data-role=csr]').filter({ has: page.locator('.pname', { hasText: /\(you\)$/ }) });
+  const doing = () => hostRow.locator('.doing').allTextContents().then((l) => l.join(' '));
   if (model.share) {
     const name = ACTIVITY_NAME[model.share.capability];
-    await eventually(page, `Alice's row says she uses ${name}`, doing, (d) => d.includes(name));
+    await eventually(page, `${model.csr}'s row says they use ${name}`, doing, (d) => d.includes(name));
     await tab(page, 'share'); // where the CSR looks at the picture
     if (isApplication(model.share.capability)) {
       await eventually(page, "the share shows the customer's application window, not black", () => quadrants(page, 'share-video'), isWindow);
@@ -358,17 +465,19 @@ async function invariants(page, agent, model) {
     const stopOffered = () => page.locator('#share-stop').evaluate((b) => !b.hidden);
     check(await stopOffered(), 'Stop sharing is offered while a share runs');
   } else {
-    await eventually(page, 'Alice runs no share', doing, (d) => !/desktop|application/.test(d));
+    await eventually(page, `${model.csr} runs no share`, doing, (d) => !/desktop|application/.test(d));
     check(await page.locator('#share-stop').evaluate((b) => b.hidden), 'no Stop sharing without a share');
   }
 
   // The customer's own list of what they allowed, and to whom (S21), asked until it agrees.
-  const want = model.grantLines();
+  const want = model.grantLines(model.csr);
   await eventually(page, `the customer's list of grants is ${JSON.stringify(want)}`, () => grantList(agent), (got) => JSON.stringify(got) === JSON.stringify(want), 10_000);
 
   // Errors are words.
-  const errors = await page.evaluate(() => window.__errors);
-  for (const e of errors) check(!NOT_WORDS.test(e), `an error a CSR understands (shown: ${JSON.stringify(e)})`);
+  for (const p of other ? [page, other.page] : [page]) {
+    const errors = await p.evaluate(() => window.__errors);
+    for (const e of errors) check(!NOT_WORDS.test(e), `an error a CSR understands (shown: ${JSON.stringify(e)})`);
+  }
 }
 
 scenario('whole_session_walk', async (t) => {

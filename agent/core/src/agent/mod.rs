@@ -91,6 +91,13 @@ impl Agent {
     pub fn running(&self) -> Vec<(ParticipantId, Capability)> {
         let mut all = self.media.running();
         all.extend(self.files.running());
+        // Recording runs in the CSR's browser, not here; signaling lists it, and the customer's
+        // list shows the grant it runs under as in use (S16).
+        let recording = Activity::Capability(Capability::Recording);
+        if let Some(roster) = &self.roster {
+            let mine = roster.running.iter().filter(|r| r.activity == recording && r.customer.as_ref() == Some(&self.me));
+            all.extend(mine.map(|r| (r.by.clone(), Capability::Recording)));
+        }
         all
     }
 
