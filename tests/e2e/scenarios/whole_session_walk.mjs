@@ -254,9 +254,7 @@ async function walk(t, seed, steps) {
             await page.locator('#recording-state', { hasText: 'The customer revoked permission; recording stopped.' }).waitFor({ timeout: WAIT });
             return;
           }
-          await page.locator('#recording-stop').click();
-          model.stopRecording();
-          await page.locator('#recording-state', { hasText: /Recording saved with the session|The browser recorded nothing/ }).waitFor({ timeout: WAIT });
+          await stopRecording();
           return;
         }
         if (!model.grantFor('recording')) {
