@@ -200,7 +200,8 @@ async function walk(t, seed, steps) {
           // S9: the customer shares it back on their own.
           agent.type('camera on');
           await agent.expect(`You share your camera with ${model.csr}`);
-          model.grants.set('camera', 'session');
+          // The offer is a grant for this session, unless one already serves (its scope stays).
+          if (!model.grants.has('camera')) model.grants.set('camera', 'session');
         } else {
           const answer = rnd.pick(['y', 'y', 'once', 'no']);
           const asked = model.asks('camera');
