@@ -26,7 +26,9 @@ export class SharePanel {
   constructor(ctx) {
     this.ctx = ctx;
     this.share = null; // {customer, capability, target, track}
-    this.streams = new Map(); // track id -> MediaStream
+    // `${customer} ${track id}` -> {customer, stream, track}: each agent numbers its tracks from 1,
+    // so a track id alone can name another customer's (or a replaced agent's) picture.
+    this.streams = new Map();
     this.video = h('video', { id: 'share-video', autoplay: true, playsinline: true, muted: true, tabindex: 0, 'aria-label': "Customer's screen" });
     this.state = h('p', { class: 'share-state', id: 'share-state', role: 'status', text: 'Nothing is shared. Choose what to do once a customer has joined.' });
     this.menu = h('div', { class: 'row', id: 'share-menu' }, Object.entries(MODES).map(([cap, m]) =>
@@ -262,7 +264,7 @@ export class SharePanel {
   onTrack(customer, ev) {
     if (ev.track.kind !== 'video') return;
     const stream = ev.streams[0] || new MediaStream([ev.track]);
-    this.streams.set(ev.track.id, { customer, stream, track: ev.track });
+    this.streams.set(`${customer} ${ev.track.id}`, { customer, stream, track: ev.track });
     this.attachVideo();
   }
 
@@ -270,11 +272,13 @@ export class SharePanel {
     if (!this.share || this.share.pending) return;
     // On the console's own transceivers the track id is the browser's; the agent's stream id
     // (`agent-<track>`, from its answer's msid) names the share.
-    let entry = this.streams.get(this.share.track)
-      || [...this.streams.values()].find((e) => e.stream.id === `agent-${this.share.track}` && e.track.readyState === 'live');
+    // Only the sharing customer's tracks, newest first.
+    const mine = [...this.streams.values()].reverse().filter((e) => e.customer === this.share.customer);
+    let entry = this.streams.get(`${this.share.customer} ${this.share.track}`)
+      || mine.find((e) => e.stream.id === `agent-${this.share.track}` && e.track.readyState === 'live');
     if (!entry) {
       // The agent's track id did not survive (older browsers): the customer's live video track.
-      entry = [...this.streams.values()].reverse().find((e) => e.customer === this.share.customer && e.track.readyState === 'live'
+      entry = mine.find((e) => e.track.readyState === 'live'
         && !(e.stream.id.startsWith('agent-') && e.stream.id !== `agent-${this.share.track}`));
     }
     if (entry && this.video.srcObject !== entry.stream) {

@@ -17,6 +17,11 @@ import { SessionModel, ASKS_TO, ACTIVITY_NAME, isApplication, random } from './w
 const WALKS = Number(process.env.E2E_WALKS || 6);
 const STEPS = Number(process.env.E2E_STEPS || 12);
 const FIRST_SEED = Number(process.env.E2E_SEED || (Date.now() % 1_000_000));
+// Seeds that once found a bug, replayed (E2E_STEPS steps each) before the random walks of every
+// run that does not pick its own seed:
+// 7176: Bob, host after a hand-over, shared the application of the customer who replaced a
+//   killed agent; the console showed the old agent's track of the same id (black picture).
+const KEPT_SEEDS = process.env.E2E_SEED ? [] : [7176];
 
 /** The application window the walk's X server shows (test-support APP_WINDOW_COLOUR). */
 const WINDOW = [0x80, 0x40, 0xc0];
@@ -482,6 +487,11 @@ async function invariants(page, agent, model, other) {
 scenario('whole_session_walk', async (t) => {
   log(`${WALKS} walks of ${STEPS} steps from seed ${FIRST_SEED} (replay one: E2E_SEED=<seed> E2E_WALKS=1)`);
   let done = 0;
+  for (const seed of KEPT_SEEDS) {
+    log(`kept walk: seed ${seed}`);
+    await walk(t, seed, STEPS);
+    done += 1;
+  }
   for (let w = 0; w < WALKS; w++) {
     const seed = FIRST_SEED + w;
     log(`walk ${w + 1}/${WALKS}: seed ${seed}`);
