@@ -1,7 +1,7 @@
 // S8 audio (VoIP with the browser's microphone, mute, who is speaking) and S9 video (the CSR's
 // camera, the customer's camera once they allow it; nothing before a customer has joined).
 import { h } from './dom.js';
-import { describe, showError } from './api.js';
+import { describe, showError, toast } from './api.js';
 import { remember, recall } from './restore.js';
 
 const SPEAKING_LEVEL = 0.04;
@@ -72,13 +72,29 @@ export class AvPanel {
     // New connections get the microphone too, and a customer who joined later is asked to join
     // the audio conference (S8); the CSR's running video goes to them as well (S9).
     if (this.mic) for (const l of this.ctx.links.values()) if (l.audio && !l.audio.sender.track) l.setMicrophone(this.mic.getAudioTracks()[0]).catch(() => {});
-    if (this.mic && this.ctx.isHost()) for (const p of this.ctx.customers()) if (p.online && !this.micAsked.has(p.id)) this.askMicrophone(p.id);
+    if (this.mic) for (const p of this.ctx.customers()) if (p.online && !this.micAsked.has(p.id)) this.askMicrophone(p.id);
+    this.offerConference(roster);
     if (this.cam) {
       const track = this.cam.getVideoTracks()[0];
       for (const l of this.ctx.links.values()) {
         if (l.pc && !this.senders.some(([sent]) => sent === l)) this.senders.push([l, cameraSender(l.pc, track, this.cam)]);
       }
     }
+  }
+
+  /**
+   * A CSR who is not in the audio conference while others are is asked to join it (S8): once
+   * per conference, in the panel and with a notice wherever the console is.
+   */
+  offerConference(roster) {
+    const others = (roster ? roster.running : []).filter((r) => r.activity === 'audio_conference' && r.by !== this.ctx.me);
+    if (!others.length) { this.conferenceOffered = false; return; }
+    if (this.mic || this.conferenceOffered) return;
+    this.conferenceOffered = true;
+    const names = [...new Set(others.map((r) => this.ctx.name(r.by)))].join(' and ');
+    const text = `${names} ${others.length > 1 ? 'are' : 'is'} in the audio conference. Join it with "Join audio (VoIP)".`;
+    this.audioState.textContent = text;
+    toast(`${text.replace(' with "Join audio (VoIP)"', '')} Join it under Audio and video.`);
   }
 
   /** Asks `customer` to join the audio conference with their microphone (S8, S21), once. */
@@ -144,9 +160,12 @@ export class AvPanel {
     this.leaveButton.hidden = false;
     this.audioState.textContent = 'You are in the audio conference.';
     this.ctx.recording.addAudio(this.mic);
-    // Ask the customers to join with their microphone (S8, S21); later ones when they join.
+    // Signaling lists who is in the conference: CSRs who join later are asked to join it too.
+    this.ctx.activity(true, 'audio_conference');
+    // Ask the customers to join with their microphone (S8, S21), for this CSR (each CSR hears
+    // a customer under their own grant); later ones when they join.
     this.micAsked = new Set();
-    if (this.ctx.isHost()) for (const c of this.ctx.customers()) if (c.online) await this.askMicrophone(c.id);
+    for (const c of this.ctx.customers()) if (c.online) await this.askMicrophone(c.id);
   }
 
   toggleMute() {
@@ -163,6 +182,7 @@ export class AvPanel {
       l.send({ type: 'stop_media', kind: 'microphone' });
     }
     if (this.mic) this.mic.getTracks().forEach((t) => t.stop());
+    if (this.mic) this.ctx.activity(false, 'audio_conference');
     this.mic = null;
     this.levels.delete(this.ctx.me);
     this.micAsked = new Set();

@@ -21,7 +21,7 @@ const CAPABILITY_NAMES = {
   screen_view: 'view desktop', remote_control: 'control desktop', application_view: 'view application',
   application_control: 'control application', csr_screen_share: 'show my screen', advanced_file_transfer: 'file transfer',
   file_transfer_item: 'one file transfer', system_info: 'system information', recording: 'recording', camera: 'camera',
-  microphone: 'microphone', basic_file_transfer: 'offered files', csr_video: 'CSR video',
+  microphone: 'microphone', basic_file_transfer: 'offered files', csr_video: 'CSR video', audio_conference: 'audio conference',
 };
 export const capabilityName = (c) => CAPABILITY_NAMES[c] || c;
 

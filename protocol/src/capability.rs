@@ -96,6 +96,8 @@ pub enum Activity {
     BasicFileTransfer,
     /// The CSR's own camera video, shown to customers (S9).
     CsrVideo,
+    /// The CSR is in the audio conference (S8): others who join later are asked to join it.
+    AudioConference,
 }
 
 impl Activity {
@@ -115,6 +117,12 @@ impl Activity {
                 | Activity::Capability(Capability::AdvancedFileTransfer)
                 | Activity::Capability(Capability::FileTransferItem)
         )
+    }
+
+    /// The CSR's own part in the session (their video, their place in the audio conference):
+    /// each CSR runs their own, and only they stop it.
+    pub fn is_personal(self) -> bool {
+        matches!(self, Activity::CsrVideo | Activity::AudioConference)
     }
 
     /// Any kind of video: none before a customer has joined (S9).
@@ -148,7 +156,7 @@ impl SiteFeatures {
             }
             Activity::Capability(Capability::Recording) => self.recording,
             Activity::CsrVideo | Activity::Capability(Capability::Camera) => self.video,
-            Activity::Capability(_) => true,
+            Activity::AudioConference | Activity::Capability(_) => true,
         }
     }
 }

@@ -508,7 +508,12 @@ impl Session {
 
     /// S10, S21: only the host asks; the customer answers.
     fn request_consent(&mut self, by: &ParticipantId, customer: &ParticipantId, capability: Capability, request: RequestId) -> Outcome {
-        self.require_host(by)?;
+        // The host asks for everything; a CSR in the audio conference also asks for the
+        // customer's microphone, for themselves, to hear them (S8).
+        let in_conference = self.running.iter().any(|r| r.activity == Activity::AudioConference && &r.by == by);
+        if !(capability == Capability::Microphone && in_conference) {
+            self.require_host(by)?;
+        }
         let target = self.require_customer(customer)?;
         if !self.features.allows(Activity::Capability(capability)) {
             return Err(ErrorCode::FeatureDisabled);
@@ -649,7 +654,8 @@ impl Session {
                 None
             }
         };
-        if self.running.iter().any(|r| r.activity == activity && r.customer == customer) {
+        // A CSR's own video or place in the audio conference is theirs: another CSR runs their own.
+        if self.running.iter().any(|r| r.activity == activity && r.customer == customer && (!activity.is_personal() || &r.by == by)) {
             return Err(ErrorCode::ActivityActive);
         }
         self.running.push(Running { activity, customer: customer.clone(), by: by.clone() });
@@ -659,11 +665,16 @@ impl Session {
     fn stop_activity(&mut self, by: &ParticipantId, activity: Activity, customer: Option<ParticipantId>) -> Outcome {
         self.require_member(by)?;
         let customer = if activity.consent().is_some() { customer } else { None };
-        let idx = self.running.iter().position(|r| r.activity == activity && r.customer == customer).ok_or(ErrorCode::ActivityNotActive)?;
         let role = self.require_member(by)?.role;
+        let running = |r: &&Running| r.activity == activity && r.customer == customer;
         if role == Role::Customer && customer.as_ref() != Some(by) {
-            return Err(ErrorCode::NotACsr);
+            return Err(if self.running.iter().any(|r| running(&r)) { ErrorCode::NotACsr } else { ErrorCode::ActivityNotActive });
         }
+        let idx = self
+            .running
+            .iter()
+            .position(|r| running(&r) && (!activity.is_personal() || &r.by == by))
+            .ok_or(ErrorCode::ActivityNotActive)?;
         let r = self.running.remove(idx);
         let mut events = vec![Event::ActivityStopped { activity, customer, reason: StopReason::Stopped }];
         events.extend(self.stop_inside(&r));

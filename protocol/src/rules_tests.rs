@@ -67,6 +67,11 @@ fn asking(customer: &str, capability: Capability, request: &str) -> Input {
     Input::RequestConsent { by: id(HOST), customer: id(customer), capability, request: req(request) }
 }
 
+/// `by` asks `customer` for `capability`.
+fn asked_by(by: &str, customer: &str, capability: Capability, request: &str) -> Input {
+    Input::RequestConsent { by: id(by), customer: id(customer), capability, request: req(request) }
+}
+
 fn answering(by: &str, request: &str, granted: bool) -> Input {
     Input::AnswerConsent { by: id(by), request: req(request), granted, scope: GrantScope::Session }
 }
@@ -663,6 +668,42 @@ fn a_customer_stops_only_what_reaches_into_its_own_computer() {
     refused(&mut s, stopping(HOST, cap(ScreenView), Some("cust1")), ErrorCode::ActivityNotActive);
     // Stopping keeps the grant: only revocation takes it back.
     assert!(s.is_granted(&id("cust1"), ScreenView, &id(HOST)));
+}
+
+#[test]
+fn each_csr_runs_and_stops_only_their_own_video_and_place_in_the_audio_conference() {
+    let mut s = session(1);
+    ok(&mut s, join("csr2", Role::Csr));
+    for activity in [Activity::CsrVideo, Activity::AudioConference] {
+        ok(&mut s, starting(HOST, activity, None));
+        refused(&mut s, starting(HOST, activity, None), ErrorCode::ActivityActive);
+        let events = ok(&mut s, starting("csr2", activity, None));
+        assert_eq!(events, vec![Event::ActivityStarted { activity, customer: None, by: id("csr2") }]);
+        ok(&mut s, stopping("csr2", activity, None));
+        refused(&mut s, stopping("csr2", activity, None), ErrorCode::ActivityNotActive);
+        refused(&mut s, stopping("cust1", activity, None), ErrorCode::NotACsr);
+        assert!(s.running().iter().any(|r| r.activity == activity && r.by == id(HOST)), "the host's own {activity:?} runs on");
+    }
+}
+
+#[test]
+fn a_csr_in_the_audio_conference_asks_for_the_customers_microphone_for_themselves() {
+    let mut s = session(1);
+    ok(&mut s, join("csr2", Role::Csr));
+    refused(&mut s, asked_by("csr2", "cust1", Microphone, "m1"), ErrorCode::NotHost);
+    ok(&mut s, starting("csr2", Activity::AudioConference, None));
+    refused(&mut s, asked_by("csr2", "cust1", ScreenView, "v1"), ErrorCode::NotHost);
+    ok(&mut s, asked_by("csr2", "cust1", Microphone, "m2"));
+    ok(&mut s, answering("cust1", "m2", true));
+    assert!(s.is_granted(&id("cust1"), Microphone, &id("csr2")));
+    assert!(!s.is_granted(&id("cust1"), Microphone, &id(HOST)), "the grant is Bob's alone");
+}
+
+#[test]
+fn the_audio_conference_needs_no_customer_and_no_grant() {
+    let mut s = Session::start(id(HOST), "Alice".into(), SiteFeatures { video: false, ..SiteFeatures::default() });
+    ok(&mut s, starting(HOST, Activity::AudioConference, None));
+    ok(&mut s, stopping(HOST, Activity::AudioConference, None));
 }
 
 #[test]

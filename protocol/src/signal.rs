@@ -235,11 +235,12 @@ impl ServerMessage {
 }
 
 impl Activity {
-    /// The wire name: a capability name, `basic_file_transfer` or `csr_video`.
+    /// The wire name: a capability name, `basic_file_transfer`, `csr_video` or `audio_conference`.
     pub fn wire_name(self) -> String {
         match self {
             Activity::BasicFileTransfer => "basic_file_transfer".into(),
             Activity::CsrVideo => "csr_video".into(),
+            Activity::AudioConference => "audio_conference".into(),
             Activity::Capability(c) => serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
         }
     }
@@ -251,6 +252,7 @@ impl TryFrom<String> for Activity {
         match s.as_str() {
             "basic_file_transfer" => Ok(Activity::BasicFileTransfer),
             "csr_video" => Ok(Activity::CsrVideo),
+            "audio_conference" => Ok(Activity::AudioConference),
             _ => serde_json::from_value::<Capability>(serde_json::Value::String(s.clone()))
                 .map(Activity::Capability)
                 .map_err(|_| format!("unknown activity `{s}`")),

@@ -57,7 +57,7 @@ fn short_text() -> impl Strategy<Value = String> {
 fn word() -> impl Strategy<Value = String> {
     let known = CLIENT_TYPES
         .iter()
-        .chain(&["offer", "answer", "ice", "bye", "basic_file_transfer", "csr_video", "screen_view", "recording"])
+        .chain(&["offer", "answer", "ice", "bye", "basic_file_transfer", "csr_video", "audio_conference", "screen_view", "recording"])
         .map(|s| s.to_string())
         .collect::<Vec<_>>();
     prop_oneof![prop::sample::select(known), short_text()]
@@ -123,7 +123,7 @@ fn capability() -> impl Strategy<Value = Capability> {
 }
 
 fn activity() -> impl Strategy<Value = Activity> {
-    prop_oneof![capability().prop_map(Activity::Capability), Just(Activity::BasicFileTransfer), Just(Activity::CsrVideo),]
+    prop_oneof![capability().prop_map(Activity::Capability), Just(Activity::BasicFileTransfer), Just(Activity::CsrVideo), Just(Activity::AudioConference),]
 }
 
 fn signal_payload() -> impl Strategy<Value = SignalPayload> {

@@ -61,6 +61,7 @@ fn activity() -> impl Strategy<Value = Activity> {
         8 => capability().prop_map(Activity::Capability),
         1 => Just(Activity::BasicFileTransfer),
         1 => Just(Activity::CsrVideo),
+        1 => Just(Activity::AudioConference),
     ]
 }
 

@@ -1,7 +1,9 @@
 // Scenario (S8, S9, issue 19 finding 6): a customer who joins after the audio conference and the
 // CSR's video started is asked to join the audio (their agent prompts for the microphone) and
-// sees the CSR's video, without the CSR doing anything again.
-import { scenario, signIn, startSession, inviteAgent, tab, WAIT, log, FAKE_MEDIA, Agent } from './lib.mjs';
+// sees the CSR's video, without the CSR doing anything again. A second CSR who comes in later
+// is asked to join the conference too; joining it, they ask each customer for their microphone
+// under their own name (a grant of their own, S21) and hear them.
+import { scenario, signIn, startSession, inviteAgent, inviteCsrLive, tab, WAIT, log, FAKE_MEDIA, Agent } from './lib.mjs';
 
 scenario('late_customer_joins_call', async (t) => {
   const { page } = t;
@@ -32,4 +34,25 @@ scenario('late_customer_joins_call', async (t) => {
   await late.expect('No microphone is used');
   await late.expect("Alice's video is showing", WAIT);
   log('the late customer was asked to join the audio and sees the CSR\'s video');
+
+  // Bob comes in while the conference runs: his console asks him to join it.
+  const { page: bob, context } = await inviteCsrLive(t, page);
+  await bob.locator('.toast', { hasText: 'Alice is in the audio conference.' }).waitFor({ timeout: WAIT });
+  await tab(bob, 'av');
+  await bob.locator('#audio-state', { hasText: 'Alice is in the audio conference. Join it with "Join audio (VoIP)".' }).waitFor({ timeout: WAIT });
+  await bob.locator('#participants li[data-role=csr]', { hasText: 'Alice' }).locator('.doing', { hasText: 'audio conference' }).waitFor({ timeout: WAIT });
+  await bob.locator('#audio-join').click();
+  for (const agent of [first, late]) {
+    await agent.expect('Bob (support) asks to use your microphone');
+    agent.type('y');
+  }
+  await bob.locator('#audio-state', { hasText: 'You are in the audio conference with' }).waitFor({ timeout: WAIT });
+  await page.locator('#participants li[data-role=csr]', { hasText: 'Bob' }).locator('.doing', { hasText: 'audio conference' }).waitFor({ timeout: WAIT });
+  log('Bob was asked to join the conference, joined it and hears the customers under his own grants');
+
+  // Leaving the conference takes him off the list; Alice stays in it.
+  await bob.locator('#audio-leave').click();
+  await page.locator('#participants li[data-role=csr]', { hasText: 'Bob' }).locator('.doing').waitFor({ state: 'detached', timeout: WAIT });
+  await page.locator('#participants li[data-role=csr]', { hasText: 'Alice' }).locator('.doing', { hasText: 'audio conference' }).waitFor({ timeout: WAIT });
+  await context.close();
 }, { chromiumArgs: FAKE_MEDIA });

@@ -441,12 +441,13 @@ async function invariants(page, agent, model, other) {
   }
 
   // The recorder: "Stop recording" exactly while the host records.
-  const recording = await page.locator('#recording-stop').evaluate((b) => !b.hidden);
-  check(recording === model.recording, `"Stop recording" is offered ${model.recording ? 'while' : 'only while'} ${model.csr} records`);
+  // (Waited for: a revocation reaches the console a moment after the agent says it.)
+  await eventually(page, `"Stop recording" is offered ${model.recording ? 'while' : 'only while'} ${model.csr} records`,
+    () => page.locator('#recording-stop').evaluate((b) => !b.hidden), (shown) => shown === model.recording);
 
   // The host's own video (S9) and the customer's camera: shown exactly while they run.
-  const videoStop = await page.locator('#video-stop').evaluate((b) => !b.hidden);
-  check(videoStop === model.csrVideo, `"Stop my video" is offered ${model.csrVideo ? 'while' : 'only while'} ${model.csr}'s video runs`);
+  await eventually(page, `"Stop my video" is offered ${model.csrVideo ? 'while' : 'only while'} ${model.csr}'s video runs`,
+    () => page.locator('#video-stop').evaluate((b) => !b.hidden), (shown) => shown === model.csrVideo);
   if (model.camera) {
     await tab(page, 'av');
     await eventually(page, `the console shows ${model.customer.name}'s camera (the test picture)`, () => videoPixels(page, 'customer-video', CAMERA_ROW), isCameraBars);
@@ -466,11 +467,10 @@ async function invariants(page, agent, model, other) {
     } else {
       await eventually(page, "the share shows the customer's desktop (the pattern), not black", () => quadrants(page, 'share-video'), isDesktop);
     }
-    const stopOffered = () => page.locator('#share-stop').evaluate((b) => !b.hidden);
-    check(await stopOffered(), 'Stop sharing is offered while a share runs');
+    await eventually(page, 'Stop sharing is offered while a share runs', () => page.locator('#share-stop').evaluate((b) => !b.hidden), (shown) => shown);
   } else {
     await eventually(page, `${model.csr} runs no share`, doing, (d) => !/desktop|application/.test(d));
-    check(await page.locator('#share-stop').evaluate((b) => b.hidden), 'no Stop sharing without a share');
+    await eventually(page, 'no Stop sharing without a share', () => page.locator('#share-stop').evaluate((b) => b.hidden), (hidden) => hidden);
   }
 
   // The customer's own list of what they allowed, and to whom (S21), asked until it agrees.
