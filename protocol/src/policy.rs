@@ -116,8 +116,11 @@ pub fn console_module() -> String {
         "export function covers(granted, wanted) {\n  return granted === wanted || (INCLUDES[granted] || []).includes(wanted);\n}\n\n",
     );
     js.push_str("/** S12: [running, wanted, refusal code] for every pair that may not run together. */\nexport const BLOCKS = [\n");
-    let activities: Vec<Activity> =
-        Capability::ALL.into_iter().map(Activity::Capability).chain([Activity::BasicFileTransfer, Activity::CsrVideo, Activity::AudioConference]).collect();
+    let activities: Vec<Activity> = Capability::ALL
+        .into_iter()
+        .map(Activity::Capability)
+        .chain([Activity::BasicFileTransfer, Activity::CsrVideo, Activity::AudioConference])
+        .collect();
     for &r in &activities {
         for &w in &activities {
             if let Some(code) = blocks(r, w) {

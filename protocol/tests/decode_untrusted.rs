@@ -123,7 +123,12 @@ fn capability() -> impl Strategy<Value = Capability> {
 }
 
 fn activity() -> impl Strategy<Value = Activity> {
-    prop_oneof![capability().prop_map(Activity::Capability), Just(Activity::BasicFileTransfer), Just(Activity::CsrVideo), Just(Activity::AudioConference),]
+    prop_oneof![
+        capability().prop_map(Activity::Capability),
+        Just(Activity::BasicFileTransfer),
+        Just(Activity::CsrVideo),
+        Just(Activity::AudioConference),
+    ]
 }
 
 fn signal_payload() -> impl Strategy<Value = SignalPayload> {
