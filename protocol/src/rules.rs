@@ -717,11 +717,19 @@ impl Session {
                     })
             })
         };
+        // The stopped activity ran under the narrowest of the CSR's grants that covers it: a
+        // "see and control" grant given beside a "see" grant allowed nothing of a view.
+        let narrowest = |g: &Grant| {
+            grants
+                .iter()
+                .filter(|o| mine(o) && o.is_granted() && policy::covers(o.capability, capability))
+                .all(|o| policy::covers(o.capability, g.capability))
+        };
         let once = |g: &Grant| {
             mine(g)
                 && !in_use(g)
                 && policy::covers(g.capability, capability)
-                && (g.capability.is_one_shot() || matches!(g.state, GrantState::Granted { scope: GrantScope::Once, .. }))
+                && (g.capability.is_one_shot() || (matches!(g.state, GrantState::Granted { scope: GrantScope::Once, .. }) && narrowest(g)))
         };
         let gone: Vec<Capability> = self.grants.iter().filter(|g| once(g)).map(|g| g.capability).collect();
         // What lives inside an ended grant ends with it (each transfer inside the activity).

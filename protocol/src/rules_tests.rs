@@ -733,6 +733,22 @@ fn s21_allow_once_lives_while_another_activity_still_uses_it() {
     assert!(!s.is_granted(&id("cust1"), ApplicationControl, &id(HOST)));
 }
 
+/// Found by the random whole-session walk (seed 706175): with "see" and "see and control"
+/// both allowed once (a carried-on hand-over), a view runs under the "see" grant alone; when it
+/// stops, the "see and control" grant, which allowed nothing yet, lives on.
+#[test]
+fn s21_a_stopped_view_ends_only_the_once_grant_it_ran_under() {
+    let mut s = session(1);
+    for (capability, request) in [(ApplicationView, "r1"), (ApplicationControl, "r2")] {
+        ok(&mut s, asking("cust1", capability, request));
+        ok(&mut s, Input::AnswerConsent { by: id("cust1"), request: req(request), granted: true, scope: GrantScope::Once });
+    }
+    ok(&mut s, using(HOST, ApplicationView, "cust1"));
+    ok(&mut s, stopping(HOST, cap(ApplicationView), Some("cust1")));
+    assert!(!s.grants().iter().any(|g| g.capability == ApplicationView && g.is_granted()), "the view's own once grant ended");
+    assert!(s.is_granted(&id("cust1"), ApplicationControl, &id(HOST)), "the control grant allowed nothing yet");
+}
+
 fn offering(customer: &str, csr: &str, capability: Capability, request: &str) -> Input {
     Input::OfferConsent { by: id(customer), csr: id(csr), capability, request: req(request) }
 }

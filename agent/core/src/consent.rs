@@ -254,7 +254,14 @@ impl ConsentGate {
                 vec![]
             }
             GateInput::ActivityEnded { csr, capability } => {
-                self.granted.retain(|(c, g), scope| !(c == &csr && *scope == GrantScope::Once && policy::covers(*g, capability)));
+                // The activity ran under the narrowest of this CSR's grants that covers it; that
+                // one ends if it was "once" (a "see and control" grant beside a "see" grant
+                // allowed nothing of a view, and lives on).
+                let covering: Vec<Capability> =
+                    self.granted.keys().filter(|(c, g)| c == &csr && policy::covers(*g, capability)).map(|(_, g)| *g).collect();
+                let narrowest = |g: Capability| covering.iter().all(|&o| policy::covers(o, g));
+                self.granted
+                    .retain(|(c, g), scope| !(c == &csr && *scope == GrantScope::Once && policy::covers(*g, capability) && narrowest(*g)));
                 vec![]
             }
             GateInput::Ended => {

@@ -96,6 +96,20 @@ fn allow_once_ends_with_the_activity_it_allowed() {
     assert_eq!(g.check(&alice(), Capability::Camera), Ok(()), "for the session stays");
 }
 
+/// Walk seed 706175: a view under its own "see" grant ends only that grant when it stops.
+#[test]
+fn allow_once_ends_only_the_narrowest_grant_the_activity_ran_under() {
+    let mut g = ConsentGate::new();
+    req(&mut g, "r1", Capability::ApplicationView, &alice());
+    answer(&mut g, "r1", Answer::Once);
+    req(&mut g, "r2", Capability::ApplicationControl, &alice());
+    answer(&mut g, "r2", Answer::Once);
+    g.handle(GateInput::ActivityEnded { csr: alice(), capability: Capability::ApplicationView });
+    assert_eq!(g.check(&alice(), Capability::ApplicationControl), Ok(()), "control allowed nothing yet");
+    g.handle(GateInput::ActivityEnded { csr: alice(), capability: Capability::ApplicationView });
+    assert!(g.check(&alice(), Capability::ApplicationControl).is_err(), "a view under the control grant ends it");
+}
+
 #[test]
 fn s18_a_hand_over_asks_once_naming_the_new_host_and_withdraws_the_former_hosts_questions() {
     let mut g = ConsentGate::new();
