@@ -2,6 +2,7 @@
 # Builds the downloadable agent: one file that runs on any x86_64 Linux desktop with glibc 2.31 or
 # newer (Ubuntu 20.04, Debian 11, Fedora 32 and later). Installs what it needs when it is missing.
 #   ./scripts/agent-release.sh        → target/agent-release/agent  (under $CARGO_TARGET_DIR if set)
+# ./tests/run.sh runs it (about 5 minutes cold); docs/agent.md, "Release build", has its figures.
 #
 # How: `cargo zigbuild` links against zig's glibc 2.31 stubs, so no symbol newer than 2.31 is
 # referenced. libvpx and libopus are linked statically from Debian's own archives (libvpx-dev,
@@ -22,9 +23,10 @@ sudo_cmd=""
 
 # Debian: the static codec archives, ALSA's headers, pkg-config, objdump (binutils).
 missing=()
-for p in pkg-config libvpx-dev libopus-dev libasound2-dev binutils python3-pip; do
+for p in pkg-config libvpx-dev libopus-dev libasound2-dev binutils; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -48,8 +50,10 @@ libs="$out/static-libs"
 mkdir -p "$libs/lib"
 
 # Only the .a files in a folder of their own, so nothing can pick the shared libvpx/libopus.
-for lib in vpx opus; do
-  cp "$(pkg-config --variable=libdir "$lib")/lib$lib.a" "$libs/lib/"
+# (Asked of dpkg, not pkg-config: Debian's vpx.pc names /usr/lib, not the multiarch folder.)
+for pkg in libvpx-dev libopus-dev; do
+  archive=$(dpkg-query -L "$pkg" | grep -E '/lib(vpx|opus)\.a$')
+  cp "$archive" "$libs/lib/"
 done
 libs_abs="$(cd "$libs" && pwd)"
 
