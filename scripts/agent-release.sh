@@ -63,7 +63,8 @@ libs_abs="$(cd "$libs" && pwd)"
 # --allow-shlib-undefined: the build machine's libasound.so was linked against its own, newer
 # glibc; the linker must not demand those symbols from the 2.31 stubs. On the customer's machine
 # their libasound resolves against their glibc. The agent's own references are checked below.
-export VPX_LIB_DIR="$libs_abs/lib" VPX_STATIC=1 VPX_VERSION="$(pkg-config --modversion vpx)"
+vpx_version=$(pkg-config --modversion vpx)
+export VPX_LIB_DIR="$libs_abs/lib" VPX_STATIC=1 VPX_VERSION="$vpx_version"
 export LIBOPUS_LIB_DIR="$libs_abs" LIBOPUS_STATIC=1 LIBOPUS_NO_PKG=1
 export RUSTFLAGS="-C link-arg=-Wl,--allow-shlib-undefined"
 

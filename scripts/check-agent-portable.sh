@@ -40,22 +40,27 @@ fi
 # Libraries, as ldd resolves them here (the direct ones and theirs).
 echo "ldd $bin:"
 libs=$(ldd "$bin" | sed 's/^[[:space:]]*//')
+bad_libs=0
 echo "$libs" | sed 's/^/  /'
 while read -r line; do
   name=${line%% *}
   name=${name##*/}
   if [[ "$line" == *"not found"* ]]; then
     echo "FAIL: $name is not found"
-    failed=1
+    bad_libs=1
   elif [[ "$name" == libvpx* || "$name" == libopus* ]]; then
     echo "FAIL: links $name dynamically (it must be linked in statically)"
-    failed=1
+    bad_libs=1
   elif ! [[ "$name" =~ $ALLOWED ]]; then
     echo "FAIL: links $name, which is not on every desktop"
-    failed=1
+    bad_libs=1
   fi
 done <<<"$libs"
-[ $failed -eq 0 ] && echo "ok: only libraries every desktop has"
+if [ $bad_libs -eq 0 ]; then
+  echo "ok: only libraries every desktop has"
+else
+  failed=1
+fi
 
 if "$bin" --help | grep -q "Usage: "; then
   echo "ok: $bin --help runs"
