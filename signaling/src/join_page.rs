@@ -59,11 +59,11 @@ impl Invitation<'_> {
         let minutes = ((self.usable.expires_at - self.now) / 60_000).max(1);
         let token = html_escape(self.token);
         let code = self.code.as_deref().map(|c| format!("{} {} {}", &c[0..3], &c[3..6], &c[6..9]));
+        let command = format!("<p>Start it with this command (copy it whole):</p>\n<pre><code>agent join {}</code></pre>", html_escape(&self.link));
         let code_line = match &code {
-            Some(c) => format!("<p>Start it and type the code <strong class=\"code\">{c}</strong>, or start it with this command (copy it whole):</p>"),
-            None => "<p>Start it with this command (copy it whole):</p>".to_owned(),
+            Some(c) => format!("<p>If it asks for a code, type <strong class=\"code\">{c}</strong>.</p>"),
+            None => String::new(),
         };
-        let command = format!("<pre><code>agent join {}</code></pre>", html_escape(&self.link));
         let answer = "<p>The agent shows what your support representative asks for; answer each request with <b>y</b> to allow \
              or <b>n</b> to refuse. Type <b>help</b> to see how to stop sharing or leave.</p>";
         let get_it = if self.download {
@@ -79,15 +79,15 @@ session by itself: there is nothing to type.</li>
 </ol>
 {answer}
 <h2>Already have the support agent?</h2>
-{code_line}
-{command}"#
+{command}
+{code_line}"#
             )
         } else {
             format!(
                 r#"<p class="unavailable">The support agent cannot be downloaded from this site (error code
 <code>{}</code>). Ask your support representative how to get it.</p>
-{code_line}
 {command}
+{code_line}
 {answer}"#,
                 ErrorCode::AgentDownloadUnavailable
             )
