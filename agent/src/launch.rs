@@ -172,10 +172,8 @@ mod tests {
 
     #[test]
     fn the_name_shown_is_a_persons_or_customer() {
-        let account = |full: Option<&str>, login: Option<&str>| LocalAccount {
-            full_name: full.map(str::to_owned),
-            login: login.map(str::to_owned),
-        };
+        let account =
+            |full: Option<&str>, login: Option<&str>| LocalAccount { full_name: full.map(str::to_owned), login: login.map(str::to_owned) };
         assert_eq!(customer_name(&account(Some("Dana Smith"), Some("dana"))), "Dana Smith");
         assert_eq!(customer_name(&account(None, Some("kim"))), "kim");
         assert_eq!(customer_name(&account(Some("root"), Some("root"))), "Customer");

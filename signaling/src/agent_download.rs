@@ -83,7 +83,8 @@ async fn prepare(st: &AppState, client: std::net::IpAddr, token: String) -> Resu
     let checked = st.db.call(move |c| store::check_invitation(c, &Presented::Link(&t), now)).await;
     let usable = checked.map_err(|e| crate::error::ApiError::from(e).0)??;
     let slot = st.limits.downloads.running.try_take(client).ok_or(ErrorCode::Unavailable)?;
-    let config = DownloadConfig { v: download::VERSION, link: format!("{}/join/{token}", st.config.public_url), expires_at: usable.expires_at };
+    let config =
+        DownloadConfig { v: download::VERSION, link: format!("{}/join/{token}", st.config.public_url), expires_at: usable.expires_at };
     let trailer = download::encode(&config).ok_or_else(|| {
         tracing::error!("the public URL is too long to fit an agent download's trailer");
         ErrorCode::Internal

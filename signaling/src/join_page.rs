@@ -59,7 +59,8 @@ impl Invitation<'_> {
         let minutes = ((self.usable.expires_at - self.now) / 60_000).max(1);
         let token = html_escape(self.token);
         let code = self.code.as_deref().map(|c| format!("{} {} {}", &c[0..3], &c[3..6], &c[6..9]));
-        let command = format!("<p>Start it with this command (copy it whole):</p>\n<pre><code>agent join {}</code></pre>", html_escape(&self.link));
+        let command =
+            format!("<p>Start it with this command (copy it whole):</p>\n<pre><code>agent join {}</code></pre>", html_escape(&self.link));
         let code_line = match &code {
             Some(c) => format!("<p>If it asks for a code, type <strong class=\"code\">{c}</strong>.</p>"),
             None => String::new(),
