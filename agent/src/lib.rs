@@ -9,6 +9,7 @@ pub mod events;
 pub mod feedback;
 pub mod files;
 pub mod join;
+pub mod launch;
 pub mod nack_filter;
 pub mod negotiation;
 pub mod peer;

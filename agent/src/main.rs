@@ -61,8 +61,9 @@ enum Command {
 fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
-    let Command::Join { invitation, server, name, download_dir, share, max_file_mib, relay_only, mic_file, mic_tone } =
-        Cli::parse().command;
+    // With no arguments, a downloaded agent joins the invitation it carries (launch.rs).
+    let cli = agent::launch::downloaded_args().map_or_else(Cli::parse, Cli::parse_from);
+    let Command::Join { invitation, server, name, download_dir, share, max_file_mib, relay_only, mic_file, mic_tone } = cli.command;
     let Ok(rt) = tokio::runtime::Runtime::new() else {
         eprintln!("error: cannot start");
         return ExitCode::FAILURE;

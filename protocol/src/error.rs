@@ -159,6 +159,10 @@ pub enum ErrorCode {
     // --- connection edge ---
     #[error("cross_site_request")]
     CrossSiteRequest,
+    // --- issue 13: the customer's side ---
+    /// This site has no agent binary to serve (`--agent-binary`).
+    #[error("agent_download_unavailable")]
+    AgentDownloadUnavailable,
 }
 
 impl ErrorCode {
@@ -253,6 +257,9 @@ impl ErrorCode {
             }
             CrossSiteRequest => {
                 "This request came from a page of another site and was refused. Use the console at this service's own address."
+            }
+            AgentDownloadUnavailable => {
+                "This site does not offer the support agent for download. Ask your support representative how to get it, then start it with the code they read to you."
             }
         }
     }

@@ -8,6 +8,7 @@
 
 pub mod capability;
 pub mod codec;
+pub mod download;
 pub mod error;
 pub mod ids;
 pub mod limits;

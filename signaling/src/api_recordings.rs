@@ -12,7 +12,7 @@
 //! it is kept (the partial file is deleted): the console uploads when recording stops, so a
 //! revocation during the upload means the customer no longer wants it stored. The body must be
 //! WebM (its EBML header, [`crate::webm`]); per-session and site-wide quotas hold
-//! ([`crate::recording_space`]). Downloads are streamed from disk in [`READ_CHUNK`] pieces
+//! ([`crate::recording_space`]). Downloads are streamed from disk ([`crate::file_stream`])
 //! and answer single byte ranges (206), so the console's player can seek.
 
 use crate::auth::Csr;
@@ -37,8 +37,6 @@ use tokio::time::Instant;
 
 /// Bytes gathered before each write to disk.
 const WRITE_BATCH: usize = 1024 * 1024;
-/// Bytes read from disk at once for a download.
-const READ_CHUNK: usize = 256 * 1024;
 /// How often, at least, an upload asks whether the grant is still live.
 const GRANT_CHECK_EVERY: Duration = Duration::from_millis(500);
 
@@ -339,7 +337,7 @@ pub async fn download(
         }
     };
     let disposition = format!("attachment; filename=\"{session}-{rec}.webm\"");
-    let mut resp = Response::new(Body::from_stream(file_stream(file, start, len)));
+    let mut resp = Response::new(Body::from_stream(crate::file_stream::read(file, start, len)));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("video/webm"));
@@ -355,39 +353,4 @@ pub async fn download(
         }
     }
     Ok(resp)
-}
-
-/// `len` bytes of `file` from `start`, read on blocking threads [`READ_CHUNK`] at a time: the
-/// memory a download takes does not depend on the file's size.
-fn file_stream(file: std::fs::File, start: u64, len: u64) -> impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> {
-    futures_util::stream::try_unfold((Some(file), start, len), |(file, at, left)| async move {
-        let Some(mut file) = file else { return Ok(None) };
-        if left == 0 {
-            return Ok(None);
-        }
-        let want = left.min(READ_CHUNK as u64) as usize;
-        let read = tokio::task::spawn_blocking(move || {
-            use std::io::{Read, Seek, SeekFrom};
-            file.seek(SeekFrom::Start(at))?;
-            let mut buf = vec![0u8; want];
-            let mut got = 0;
-            while got < want {
-                match file.read(&mut buf[got..])? {
-                    0 => break,
-                    n => got += n,
-                }
-            }
-            buf.truncate(got);
-            Ok::<_, std::io::Error>((file, buf))
-        })
-        .await
-        .map_err(std::io::Error::other)??;
-        let (file, buf) = read;
-        if buf.is_empty() {
-            // The file got shorter than it said: end the body; the client sees it cut.
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "recording shorter than its size"));
-        }
-        let n = buf.len() as u64;
-        Ok(Some((buf, (Some(file), at + n, left - n))))
-    })
 }

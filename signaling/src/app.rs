@@ -25,7 +25,8 @@ pub fn router(state: AppState) -> Router {
         .route("/console/{*path}", get(console::asset))
         .route("/healthz", get(pages::healthz))
         .route("/metrics", get(pages::metrics))
-        .route("/join/{token}", get(pages::join_page))
+        .route("/join/{token}", get(crate::join_page::join_page))
+        .route("/join/{token}/agent", get(crate::agent_download::download))
         .route("/ws", get(ws::upgrade))
         .route("/api/login", post(acc::login))
         .route("/api/logout", post(acc::logout))
@@ -161,6 +162,7 @@ pub async fn serve(state: AppState) -> Result<(), StartError> {
     let addr = listener.local_addr()?;
     println!("Signaling listening on {addr}{}", if tls.is_some() { " (TLS)" } else { "" });
     println!("Console: {}/", state.config.public_url);
+    crate::agent_download::announce(&state.config.agent_binary);
     tracing::info!(%addr, "listening");
     serve_on(state, listener, tls, shutdown_signal()).await
 }

@@ -127,6 +127,10 @@ pub struct Settings {
     /// Most MiB of recordings kept on this site, all sessions together [default: 51200].
     #[arg(long, env = "SIGNALING_MAX_RECORDINGS_MIB", global = true)]
     pub max_recordings_mib: Option<u64>,
+    /// The support agent executable (Linux, 64-bit) that invitation pages offer for download
+    /// [default: `agent` beside this signaling executable, where `cargo build -p agent` puts it].
+    #[arg(long, env = "SIGNALING_AGENT_BINARY", global = true)]
+    pub agent_binary: Option<PathBuf>,
 }
 
 /// The same settings as read from the TOML file.
@@ -154,6 +158,7 @@ struct FileSettings {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     metrics_token: Option<String>,
+    agent_binary: Option<PathBuf>,
 }
 
 /// Resolved configuration.
@@ -188,6 +193,9 @@ pub struct Config {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Opens `/metrics` to requests with this bearer token.
     pub metrics_token: Option<String>,
+    /// The agent executable served for download; it may be missing (then the join page says
+    /// the download is not available here).
+    pub agent_binary: PathBuf,
 }
 
 impl Config {
@@ -279,8 +287,15 @@ impl Settings {
             ),
             tls,
             metrics_token: self.metrics_token.clone().or(file.metrics_token).filter(|s| !s.is_empty()),
+            agent_binary: self.agent_binary.clone().or(file.agent_binary).unwrap_or_else(default_agent_binary),
         })
     }
+}
+
+/// `agent` in the folder of this executable: cargo builds both into `target/<profile>/`.
+fn default_agent_binary() -> PathBuf {
+    let exe = std::env::current_exe().ok();
+    exe.as_deref().and_then(Path::parent).map_or_else(|| PathBuf::from("agent"), |dir| dir.join("agent"))
 }
 
 fn mib(n: u64) -> u64 {
@@ -333,5 +348,12 @@ mod tests {
         assert!(matches!(resolve(&["--tls-cert", "c.pem"]), Err(ConfigError::TlsHalf)));
         assert!(matches!(resolve(&["--trusted-proxies", "10.0.0.0/40"]), Err(ConfigError::TrustedProxy(_))));
         assert!(!resolve(&[]).unwrap().https());
+    }
+
+    #[test]
+    fn the_agent_binary_is_found_beside_signaling_unless_named() {
+        let beside = std::env::current_exe().unwrap().parent().unwrap().join("agent");
+        assert_eq!(resolve(&[]).unwrap().agent_binary, beside);
+        assert_eq!(resolve(&["--agent-binary", "/opt/agent"]).unwrap().agent_binary, PathBuf::from("/opt/agent"));
     }
 }

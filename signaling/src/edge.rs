@@ -32,6 +32,10 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// A request body that stops arriving (no byte for this long while the handler waits for
 /// it) ends the request: a half-sent body cannot hold a connection and a handler forever.
 pub const BODY_STALL_TIMEOUT: Duration = Duration::from_secs(15);
+/// A response write that makes no progress for this long (the client stopped reading) ends
+/// the connection: a download or any answer cannot hold its connection, and the places it
+/// took (a running agent download, say), for ever. WebSockets give up sooner on their own.
+pub const WRITE_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a TLS handshake may take.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Graceful shutdown: time for the live sessions to tell their participants and save.
@@ -236,15 +240,31 @@ struct Guarded<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> {
     io: Option<T>,
     conn: Option<Conn>,
     linger: Arc<AtomicBool>,
+    /// Runs while a write waits for the client ([`WRITE_STALL_TIMEOUT`]).
+    write_stall: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Guarded<T> {
     fn new(io: T, conn: Conn, linger: &Linger) -> Self {
-        Guarded { io: Some(io), conn: Some(conn), linger: linger.0.clone() }
+        Guarded { io: Some(io), conn: Some(conn), linger: linger.0.clone(), write_stall: None }
     }
 
     fn io(&mut self) -> std::io::Result<Pin<&mut T>> {
         self.io.as_mut().map(Pin::new).ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotConnected))
+    }
+
+    /// A write that has waited [`WRITE_STALL_TIMEOUT`] without progress fails; progress resets
+    /// the clock.
+    fn bounded<R>(&mut self, cx: &mut Context<'_>, polled: Poll<std::io::Result<R>>) -> Poll<std::io::Result<R>> {
+        if polled.is_ready() {
+            self.write_stall = None;
+            return polled;
+        }
+        let stall = self.write_stall.get_or_insert_with(|| Box::pin(sleep(WRITE_STALL_TIMEOUT)));
+        match stall.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the client stopped reading"))),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -276,16 +296,19 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> AsyncRead for Guarded<T
 
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> AsyncWrite for Guarded<T> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        self.io()?.poll_write(cx, buf)
+        let polled = self.io()?.poll_write(cx, buf);
+        self.bounded(cx, polled)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        self.io()?.poll_flush(cx)
+        let polled = self.io()?.poll_flush(cx);
+        self.bounded(cx, polled)
     }
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         self.io()?.poll_shutdown(cx)
     }
     fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[std::io::IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
-        self.io()?.poll_write_vectored(cx, bufs)
+        let polled = self.io()?.poll_write_vectored(cx, bufs);
+        self.bounded(cx, polled)
     }
     fn is_write_vectored(&self) -> bool {
         self.io.as_ref().is_some_and(|io| io.is_write_vectored())

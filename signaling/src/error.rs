@@ -47,7 +47,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | NotACustomer
         | CustomerCannotEnd
         | FeatureDisabled => StatusCode::FORBIDDEN,
-        NotFound | UnknownParticipant | UnknownRequest | InvitationInvalid => StatusCode::NOT_FOUND,
+        NotFound | UnknownParticipant | UnknownRequest | InvitationInvalid | AgentDownloadUnavailable => StatusCode::NOT_FOUND,
         InvitationExpired | InvitationRevoked | InvitationUsed | SessionEnded => StatusCode::GONE,
         RateLimited | TooManyFailedSignIns | SignInSlowed => StatusCode::TOO_MANY_REQUESTS,
         NotWebm => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -3,6 +3,7 @@
 //! process with [`app::prepare`] and start it with [`app::spawn`].
 
 pub mod admin;
+mod agent_download;
 mod api_accounts;
 mod api_recordings;
 mod api_sessions;
@@ -19,9 +20,11 @@ mod csrf;
 pub mod db;
 mod edge;
 mod error;
+mod file_stream;
 mod headers;
 mod hub;
 mod idempotency;
+mod join_page;
 mod live_session;
 mod login_limits;
 pub mod metrics;

@@ -10,9 +10,16 @@ use sha2::{Digest, Sha256};
 /// Digits in an invitation code read out over the phone ("123 456 789").
 pub const CODE_DIGITS: usize = 9;
 
-/// A fresh invitation code, uniformly drawn from 10^9 values by the OS generator.
-pub fn invitation_code() -> String {
-    let n: u64 = rand::rngs::OsRng.gen_range(0..10u64.pow(CODE_DIGITS as u32));
+/// The phone code of the invitation whose link carries `link_token`: SHA-256 of the token,
+/// reduced to nine digits. The token is 256 random bits, so the code is as uniform over 10^9
+/// values as a drawn one (bias below 10^-9), and nothing but the token need be kept: the link's
+/// page shows the code (for an agent already installed) without the code being stored. Knowing
+/// the code says nothing about the link.
+pub fn code_of_link(link_token: &str) -> String {
+    let digest = Sha256::digest([b"invitation-code:".as_slice(), link_token.as_bytes()].concat());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    let n = u64::from_be_bytes(first) % 10u64.pow(CODE_DIGITS as u32);
     format!("{n:0width$}", width = CODE_DIGITS)
 }
 
@@ -127,9 +134,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_have_nine_digits_and_typing_noise_is_ignored() {
-        let c = invitation_code();
-        assert_eq!(c.len(), CODE_DIGITS);
+    fn codes_have_nine_digits_follow_their_link_and_typing_noise_is_ignored() {
+        let link = token();
+        let c = code_of_link(&link);
+        assert!(c.len() == CODE_DIGITS && c.chars().all(|d| d.is_ascii_digit()), "{c}");
+        assert_eq!(code_of_link(&link), c, "the same link always shows the same code");
+        assert_ne!(code_of_link(&token()), c);
         assert_eq!(normalize_code("123 456-789\n"), "123456789");
     }
 

@@ -50,6 +50,8 @@ pub struct Limits {
     /// minute. Links (256-bit) are not limited by it, so an attack on codes cannot lock out
     /// customers who join by link.
     pub join_codes_everywhere: RateLimiter<()>,
+    /// Agent downloads: begun per address, and running at once (`agent_download`).
+    pub downloads: crate::agent_download::DownloadLimits,
 }
 
 impl Default for Limits {
@@ -60,6 +62,7 @@ impl Default for Limits {
             recordings: RecordingSpace::default(),
             join_by_address: RateLimiter::new(10, 120),
             join_codes_everywhere: RateLimiter::new(100, 3600),
+            downloads: Default::default(),
         }
     }
 }

@@ -273,19 +273,21 @@ pub struct NewInvitation {
 
 /// A customer invitation created at `now` (ms), valid for `ttl_ms`.
 pub fn create_invitation(c: &Connection, session: &str, created_by: i64, now: i64, ttl_ms: i64) -> Result<NewInvitation, DbError> {
-    // A code is unique among invitations that can still be redeemed.
-    let code = loop {
-        let code = secrets::invitation_code();
+    // A code is unique among invitations that can still be redeemed; it follows from the link
+    // (`secrets::code_of_link`), so a taken code means drawing another link.
+    let (link_token, code) = loop {
+        let link_token = secrets::token();
+        let code = secrets::code_of_link(&link_token);
         let taken: bool = c.query_row(
             "SELECT EXISTS(SELECT 1 FROM invitations WHERE code_hash = ?1 AND expires_at > ?2 AND used_at IS NULL AND revoked_at IS NULL)",
             params![secrets::hash_secret(&code), now],
             |r| r.get(0),
         )?;
         if !taken {
-            break code;
+            break (link_token, code);
         }
     };
-    let inv = NewInvitation { id: secrets::id("inv"), code, link_token: secrets::token(), expires_at: now + ttl_ms };
+    let inv = NewInvitation { id: secrets::id("inv"), code, link_token, expires_at: now + ttl_ms };
     c.execute(
         "INSERT INTO invitations(id, session_id, code_hash, link_hash, created_by, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![inv.id, session, secrets::hash_secret(&inv.code), secrets::hash_secret(&inv.link_token), created_by, now, inv.expires_at],
@@ -311,8 +313,17 @@ pub enum Presented<'a> {
     Link(&'a str),
 }
 
-/// Whether a presented invitation can be used at `now` (ms): (invitation id, session id) or the reason.
-pub fn check_invitation(c: &Connection, presented: &Presented<'_>, now: i64) -> Result<Result<(String, String), ErrorCode>, DbError> {
+/// An invitation that can be used now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Usable {
+    pub id: String,
+    pub session: String,
+    /// ms since the Unix epoch.
+    pub expires_at: i64,
+}
+
+/// Whether a presented invitation can be used at `now` (ms): which one, or the reason.
+pub fn check_invitation(c: &Connection, presented: &Presented<'_>, now: i64) -> Result<Result<Usable, ErrorCode>, DbError> {
     let (col, secret) = match presented {
         Presented::Code(code) => ("code_hash", *code),
         Presented::Link(link) => ("link_hash", *link),
@@ -337,7 +348,7 @@ pub fn check_invitation(c: &Connection, presented: &Presented<'_>, now: i64) -> 
     } else if expires_at <= now {
         Err(ErrorCode::InvitationExpired)
     } else {
-        Ok((inv, session))
+        Ok(Usable { id: inv, session, expires_at })
     })
 }
 
@@ -352,7 +363,7 @@ pub fn redeem(
     now: i64,
 ) -> Result<Result<String, ErrorCode>, DbError> {
     let tx = c.transaction()?;
-    let (inv, session) = match check_invitation(&tx, &presented, now)? {
+    let Usable { id: inv, session, .. } = match check_invitation(&tx, &presented, now)? {
         Ok(found) => found,
         Err(code) => return Ok(Err(code)),
     };

@@ -112,20 +112,24 @@ export async function inviteAgent(t, { extra = [], screenshot = false, name = 'D
   return agent;
 }
 
-/** The real agent, typed at like a customer would. */
+/**
+ * The real agent, typed at like a customer would. `opened`: a downloaded agent opened with no
+ * arguments ({ exe, home }), in a home folder of its own, instead of `agent join <code> …`.
+ */
 export class Agent {
-  constructor(code, extra = [], name = 'Dana') {
-    this.dir = join(env.work, `agent-${randomBytes(3).toString('hex')}`);
+  constructor(code, extra = [], name = 'Dana', opened = null) {
+    this.dir = opened ? opened.home : join(env.work, `agent-${randomBytes(3).toString('hex')}`);
     this.downloads = join(this.dir, 'downloads');
     this.shared = join(this.dir, 'shared');
     mkdirSync(this.downloads, { recursive: true });
     mkdirSync(this.shared, { recursive: true });
-    const args = ['join', code, '--server', env.base, '--name', name, '--download-dir', this.downloads, '--share', this.shared, ...extra];
-    if (env.relay) args.push('--relay-only');
+    const args = opened ? [] : ['join', code, '--server', env.base, '--name', name, '--download-dir', this.downloads, '--share', this.shared, ...extra];
+    if (env.relay && !opened) args.push('--relay-only');
     const childEnv = { ...process.env, RUST_LOG: process.env.AGENT_LOG || 'warn' };
+    if (opened) childEnv.HOME = opened.home;
     if (env.display) childEnv.DISPLAY = env.display;
     else delete childEnv.DISPLAY;
-    this.child = spawn(env.agent, args, { env: childEnv, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child = spawn(opened ? opened.exe : env.agent, args, { env: childEnv, cwd: opened ? opened.home : undefined, stdio: ['pipe', 'pipe', 'inherit'] });
     this.lines = [];
     this.cursor = 0;
     this.waiters = [];
