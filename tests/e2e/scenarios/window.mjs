@@ -70,7 +70,7 @@ scenario('window', async (t) => {
   await tab(page, 'chat');
   await page.locator('#chat-text').fill('Hello Dana, I can see your request.');
   await page.locator('#chat-send').click();
-  await win.wait('Alice → everyone: Hello Dana, I can see your request.');
+  await win.wait('Alice to everyone: Hello Dana, I can see your request.');
   win.fill('Message', 'Thanks, the printer says E42.');
   win.click('Send');
   await page.locator('#chat-log li', { hasText: 'Thanks, the printer says E42.' }).waitFor({ timeout: WAIT });

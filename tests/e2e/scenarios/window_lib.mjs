@@ -2,7 +2,7 @@
 // its controls found the way a screen reader finds them (AT-SPI, through AccessKit: atspi.py)
 // and, for the always-on-top bar (a second OS window, which eframe does not expose to AT-SPI),
 // by its text on screen: a screenshot of the bar, tesseract's word boxes, an xdotool click.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { env, log } from './lib.mjs';
@@ -37,6 +37,11 @@ export class WindowAgent {
     await until(() => { try { execFileSync('gdbus', ['call', '--session', '--dest', 'org.a11y.Bus', '--object-path', '/org/a11y/bus', '--method', 'org.a11y.Bus.GetAddress'], { env: this.env, stdio: 'ignore' }); return true; } catch { return false; } }, 'the AT-SPI bus');
     // What a screen reader does when it starts: tells applications that accessibility is on.
     execFileSync('gdbus', ['call', '--session', '--dest', 'org.a11y.Bus', '--object-path', '/org/a11y/bus', '--method', 'org.freedesktop.DBus.Properties.Set', 'org.a11y.Status', 'IsEnabled', '<true>'], { env: this.env, stdio: 'ignore' });
+    // The test pattern as the screen's background (the harness drew it once): where the window
+    // was before it is moved aside, the X server paints the pattern back, as on a desktop.
+    const pattern = join(env.work, 'pattern.png');
+    execFileSync('convert', ['-size', '640x360', 'xc:#e02020', 'xc:#20c020', '+append', '(', '-size', '640x360', 'xc:#2040e0', 'xc:#f0f0f0', '+append', ')', '-append', pattern]);
+    spawnSync('display', ['-window', 'root', pattern], { env: this.env, timeout: 10_000 });
     const started = Date.now();
     this.agent = spawn(env.agent, [], { env: { ...this.env, AGENT_SERVER: env.base, RUST_LOG: process.env.AGENT_LOG || 'warn' }, stdio: ['ignore', 'inherit', 'inherit'] });
     this.children.push(this.agent);

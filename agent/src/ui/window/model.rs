@@ -246,7 +246,7 @@ impl Model {
             }
             Notice::Chat { from, to, text } => {
                 let to = if to.is_empty() { "everyone".to_owned() } else { to.join(", ") };
-                self.line(LineKind::Chat, format!("{from} → {to}: {text}"));
+                self.line(LineKind::Chat, format!("{from} to {to}: {text}"));
             }
             Notice::FileOffered { transfer, from, name, size, save_to } => {
                 self.questions.push_back(Question::File { transfer, from, name, size, save_to })

@@ -173,7 +173,7 @@ fn chat_goes_to_everyone_or_to_the_one_chosen() {
     m.chat_draft = "just you".into();
     assert_eq!(m.send_chat(), Some(Out::Act(CustomerAction::Chat { to: vec!["a".into()], text: "just you".into() })));
     m.apply(ToWindow::Notice(Notice::Chat { from: "Alice".into(), to: vec!["you".into()], text: "hi".into() }));
-    assert!(texts(&m).contains(&"Alice → you: hi".to_owned()));
+    assert!(texts(&m).contains(&"Alice to you: hi".to_owned()));
     m.apply(ToWindow::Notice(Notice::People(vec![person("me", "Dana", Role::Customer, true)])));
     assert_eq!(m.chat_to, None, "the one chosen left");
 }
