@@ -76,7 +76,9 @@ async fn main() {
         .unwrap();
     let pid = child.id();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !window_shown(&x.display, "Remote support — ") {
+    // The title names the site once joined ("Remote support — 127.0.0.1:PORT").
+    let joined_title = format!("Remote support .+{}", sig.base.trim_start_matches("http://").replace('.', "\\."));
+    while !window_shown(&x.display, &joined_title) {
         assert!(Instant::now() < deadline, "the window did not show the joined session within 30 s");
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -91,7 +93,8 @@ async fn main() {
     let _ = child.kill();
     let _ = child.wait();
 
-    println!("agent window (release build, Xvfb 1280x720 with Mesa llvmpipe, {} s idle window)", seconds());
+    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    println!("agent window ({profile} build, Xvfb 1280x720 with Mesa llvmpipe, {} s idle window)", seconds());
     println!("  start → joined window           {to_joined:>8.0} ms (loopback, join by code, window title names the site)");
     println!("  idle in the joined window: CPU  {idle_cpu:>8.2} % of one core");
     println!("  idle in the joined window: RSS  {rss:>8.1} MiB (private {anon:.1} MiB, shared libraries and files {file:.1} MiB)");
