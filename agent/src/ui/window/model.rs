@@ -99,13 +99,8 @@ pub struct Bar {
 const MAX_LINES: usize = 500;
 
 /// Capabilities that show or record what is on the screen: while one is in use, the bar shows.
-const WATCHING: [Capability; 5] = [
-    Capability::RemoteControl,
-    Capability::ScreenView,
-    Capability::ApplicationControl,
-    Capability::ApplicationView,
-    Capability::Recording,
-];
+const WATCHING: [Capability; 5] =
+    [Capability::RemoteControl, Capability::ScreenView, Capability::ApplicationControl, Capability::ApplicationView, Capability::Recording];
 
 #[derive(Debug)]
 pub struct Model {

@@ -37,12 +37,7 @@ pub fn from_i420(from: &str, frame: &media::I420Frame) -> Option<Picture> {
             let ci = (sy / 2) * cs + sx / 2;
             let (u, v) = (f32::from(frame.u[ci]) - 128.0, f32::from(frame.v[ci]) - 128.0);
             let c = |x: f32| x.clamp(0.0, 255.0) as u8;
-            rgba.extend_from_slice(&[
-                c(1.164 * y + 1.596 * v),
-                c(1.164 * y - 0.392 * u - 0.813 * v),
-                c(1.164 * y + 2.017 * u),
-                255,
-            ]);
+            rgba.extend_from_slice(&[c(1.164 * y + 1.596 * v), c(1.164 * y - 0.392 * u - 0.813 * v), c(1.164 * y + 2.017 * u), 255]);
         }
     }
     Some(Picture { from: from.to_owned(), width: w, height: h, rgba })

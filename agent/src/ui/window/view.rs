@@ -129,7 +129,11 @@ fn session(ui: &mut egui::Ui, m: &mut Model, pictures: &HashMap<String, egui::Te
                 for (name, _) in &m.pictures {
                     if let Some(t) = pictures.get(name) {
                         ui.label(format!("{name}'s camera"));
-                        ui.add(egui::Image::from_texture(egui::load::SizedTexture::from_handle(t)).max_width(320.0).alt_text(format!("{name}'s camera")));
+                        ui.add(
+                            egui::Image::from_texture(egui::load::SizedTexture::from_handle(t))
+                                .max_width(320.0)
+                                .alt_text(format!("{name}'s camera")),
+                        );
                     }
                 }
             }
