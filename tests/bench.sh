@@ -26,13 +26,14 @@ rm -f "$out"/*.log
 declare -A benches=(
   [screen_pipeline]="-p media --bench screen_pipeline"
   [footprint]="-p agent --bench footprint"
+  [agent_window]="-p agent --bench window"
   [browser_screen]="-p e2e --bench browser_screen"
   [wan_link]="-p wan --bench link"
   [file_transfer]="-p e2e --bench file_transfer"
   [file_transfer_wan]="-p e2e --bench file_transfer -- --link wan"
   [signaling_scale]="-p loadgen --bench signaling_scale"
 )
-order=(screen_pipeline footprint browser_screen signaling_scale wan_link file_transfer file_transfer_wan)
+order=(screen_pipeline footprint agent_window browser_screen signaling_scale wan_link file_transfer file_transfer_wan)
 selected=(${BENCHES:-${order[@]}})
 
 echo "== building (release)"

@@ -36,12 +36,21 @@ pub fn downloaded_args() -> Option<Vec<OsString>> {
     let site = config.link.split("/join/").next().unwrap_or_default();
     let left = minutes_left(config.expires_at, now_ms());
     println!("This support agent was downloaded for an invitation from {site} ({left}); joining as {name}.");
-    Some(join_args(&config, &name))
+    Some(join_args(&config, &name, has_display()))
 }
 
-/// `agent join <link> --name <name>`.
-pub fn join_args(config: &DownloadConfig, name: &str) -> Vec<OsString> {
-    ["agent", "join", &config.link, "--name", name].into_iter().map(OsString::from).collect()
+/// `agent join <link> --name <name>` (and `--window` where there is a display).
+pub fn join_args(config: &DownloadConfig, name: &str, window: bool) -> Vec<OsString> {
+    let mut args: Vec<OsString> = ["agent", "join", &config.link, "--name", name].into_iter().map(OsString::from).collect();
+    // The customer's window where there is a display; the terminal on a computer without one.
+    if window {
+        args.push("--window".into());
+    }
+    args
+}
+
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()))
 }
 
 /// Why the invitation in this agent's file cannot be used.
@@ -155,8 +164,10 @@ mod tests {
 
     #[test]
     fn a_download_joins_its_link_under_the_given_name() {
-        let args: Vec<String> = join_args(&config(), "Dana Smith").into_iter().map(|a| a.into_string().unwrap()).collect();
+        let args: Vec<String> = join_args(&config(), "Dana Smith", false).into_iter().map(|a| a.into_string().unwrap()).collect();
         assert_eq!(args, ["agent", "join", "https://help.example.com/join/tok", "--name", "Dana Smith"]);
+        let args: Vec<String> = join_args(&config(), "Dana Smith", true).into_iter().map(|a| a.into_string().unwrap()).collect();
+        assert_eq!(args.last().map(String::as_str), Some("--window"), "with a display it opens the window");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `agent join <code-or-link> [--server URL]`: the customer's side of a support session.
+//! The customer's side of a support session: `agent` opens the window (Join screen);
+//! `agent join <code-or-link> [--server URL]` joins in the terminal.
 
 use agent::events::AgentEvent;
 use agent::join::{self, Invitation};
@@ -19,8 +20,11 @@ use tokio::sync::mpsc;
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
+    /// Without a subcommand: the terminal instead of the window (for computers without a display).
+    #[arg(long)]
+    terminal: bool,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -55,15 +59,23 @@ enum Command {
         /// When this computer has no microphone: send a tone of this many hertz (for tests).
         #[arg(long)]
         mic_tone: Option<f64>,
+        /// In the window instead of the terminal (it joins this invitation at once).
+        #[arg(long)]
+        window: bool,
     },
 }
 
 fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
-    // With no arguments, a downloaded agent joins the invitation it carries (launch.rs).
+    // With no arguments, a downloaded agent joins the invitation it carries (launch.rs), in
+    // the window when there is a display.
     let cli = agent::launch::downloaded_args().map_or_else(Cli::parse, Cli::parse_from);
-    let Command::Join { invitation, server, name, download_dir, share, max_file_mib, relay_only, mic_file, mic_tone } = cli.command;
+    let Some(Command::Join { invitation, server, name, download_dir, share, max_file_mib, relay_only, mic_file, mic_tone, window }) =
+        cli.command
+    else {
+        return open_window(cli.terminal);
+    };
     let Ok(rt) = tokio::runtime::Runtime::new() else {
         eprintln!("error: cannot start");
         return ExitCode::FAILURE;
@@ -85,6 +97,14 @@ fn main() -> ExitCode {
     };
     let opts =
         Options { download_dir, shared_root: share.unwrap_or(home), limits, bind_ip: [127, 0, 0, 1].into(), relay_only, mic_fallback };
+    if window {
+        drop(rt);
+        let Some(invitation) = Invitation::parse(&invitation) else {
+            eprintln!("That is neither a nine-digit code nor an invitation link. Check what your support representative gave you.");
+            return ExitCode::from(2);
+        };
+        return agent::ui::window::run(agent::ui::window::Start { site: server, invitation: Some(invitation), name, options: opts });
+    }
     let code = rt.block_on(run(invitation, server, name, opts));
     // The terminal reader blocks on standard input; do not wait for it.
     rt.shutdown_background();
@@ -112,8 +132,7 @@ async fn run(typed: String, server: Option<String>, name: String, mut opts: Opti
             return ExitCode::FAILURE;
         }
     };
-    let (host, port) = host_port(&server);
-    opts.bind_ip = agent::rtc::route_ip(&host, port);
+    opts.bind_ip = agent::rtc::route_ip_to_server(&server);
 
     let (events_tx, events_rx) = mpsc::channel(1024);
     let (link_tx, link_rx) = mpsc::channel(256);
@@ -142,12 +161,13 @@ async fn run(typed: String, server: Option<String>, name: String, mut opts: Opti
     ExitCode::SUCCESS
 }
 
-fn host_port(server: &str) -> (String, u16) {
-    let https = server.starts_with("https://");
-    let rest = server.split("://").nth(1).unwrap_or(server);
-    let authority = rest.split('/').next().unwrap_or(rest);
-    match authority.rsplit_once(':') {
-        Some((h, p)) if p.parse::<u16>().is_ok() => (h.trim_matches(['[', ']']).to_owned(), p.parse().unwrap_or(80)),
-        _ => (authority.to_owned(), if https { 443 } else { 80 }),
+/// `agent` with no subcommand: the window with its Join screen (the site from `AGENT_SERVER`).
+fn open_window(terminal: bool) -> ExitCode {
+    if terminal {
+        eprintln!("In the terminal, join with: agent join CODE --server https://support.example.com");
+        return ExitCode::from(2);
     }
+    let site = std::env::var("AGENT_SERVER").ok().filter(|s| !s.trim().is_empty());
+    let options = agent::ui::window::default_options();
+    agent::ui::window::run(agent::ui::window::Start { site, invitation: None, name: String::new(), options })
 }

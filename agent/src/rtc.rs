@@ -44,6 +44,18 @@ pub fn route_ip(host: &str, port: u16) -> IpAddr {
     probe().unwrap_or(IpAddr::from([127, 0, 0, 1]))
 }
 
+/// [`route_ip`] towards the support server at `server` (`https://host[:port]/…`).
+pub fn route_ip_to_server(server: &str) -> IpAddr {
+    let https = server.starts_with("https://");
+    let rest = server.split("://").nth(1).unwrap_or(server);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if p.parse::<u16>().is_ok() => (h.trim_matches(['[', ']']).to_owned(), p.parse().unwrap_or(80)),
+        _ => (authority.to_owned(), if https { 443 } else { 80 }),
+    };
+    route_ip(&host, port)
+}
+
 /// Where the congestion controller starts, bit/s: a 1080p screen's bitrate, so a share starts
 /// sharp on a good path and backs off on a poor one within a round trip of a queue forming.
 pub const ESTIMATE_START_BPS: f64 = 2_500_000.0;

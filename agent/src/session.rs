@@ -26,13 +26,15 @@ pub struct Session<U: CustomerUi> {
     /// Size of the last picture of each CSR's video, to say when it starts or changes.
     remote_video: HashMap<ParticipantId, (u32, u32)>,
     started: Instant,
+    /// The grants last given to [`CustomerUi::grants`].
+    shown_grants: Vec<crate::ui::GrantView>,
 }
 
 impl<U: CustomerUi> Session<U> {
     pub fn new(ui: U, me: ParticipantId, link: mpsc::Sender<ClientMessage>, events: mpsc::Sender<AgentEvent>, opts: Options) -> Self {
         let hands = Hands::new(opts, link, events);
         let core = Agent::new(me, hands.transfers.shares_a_folder());
-        Self { core, ui, hands, remote_video: HashMap::new(), started: Instant::now() }
+        Self { core, ui, hands, remote_video: HashMap::new(), started: Instant::now(), shown_grants: vec![] }
     }
 
     /// Runs until the customer leaves or the session ends; returns the farewell shown.
@@ -74,6 +76,11 @@ impl<U: CustomerUi> Session<U> {
                 }
                 pending.extend(back);
             }
+        }
+        let now = self.core.grant_views();
+        if now != self.shown_grants {
+            self.ui.grants(&now);
+            self.shown_grants = now;
         }
         None
     }

@@ -3,6 +3,7 @@
 //! line, a click) into actions. The terminal UI is here; a window UI implements the same trait.
 
 pub mod terminal;
+pub mod window;
 
 pub use agent_core::consent::Answer;
 pub use agent_core::customer::{grant_line, size, CustomerAction, GrantView, Notice, Person};
@@ -26,4 +27,7 @@ pub trait CustomerUi: Send {
     /// A decoded picture of a CSR's camera (S9). A window UI draws it; a terminal cannot, and
     /// is told in words when a CSR's video starts instead.
     fn video_frame(&mut self, _from: &str, _frame: &media::I420Frame) {}
+    /// The grants in force and what runs under them, after every change. A window lists them
+    /// live (and shows its bar while the screen is seen); the terminal lists them on `grants`.
+    fn grants(&mut self, _now: &[GrantView]) {}
 }

@@ -101,6 +101,29 @@ impl Agent {
         all
     }
 
+    /// The grants in force as the customer sees them: who, what, for how long, and whether
+    /// each is in use now (a window lists them live; the terminal on `grants`).
+    pub fn grant_views(&self) -> Vec<GrantView> {
+        let running = self.running();
+        let grants = self.gate.grants();
+        // In use: the narrowest of the CSR's grants that covers what runs (a view under
+        // "see" and "see and control" uses "see"; control uses "see and control").
+        let in_use = |g: &GrantEntry| {
+            running.iter().any(|(c, cap)| {
+                c == &g.csr
+                    && policy::covers(g.capability, *cap)
+                    && grants
+                        .iter()
+                        .filter(|o| &o.csr == c && policy::covers(o.capability, *cap))
+                        .all(|o| policy::covers(o.capability, g.capability))
+            })
+        };
+        grants
+            .iter()
+            .map(|g| GrantView { csr_name: self.name_of(&g.csr), capability: g.capability, scope: g.scope, running: in_use(g) })
+            .collect()
+    }
+
     /// Takes one event; what to do next comes out of [`Agent::poll`].
     pub fn handle(&mut self, input: Input) {
         if self.ended {
@@ -324,24 +347,7 @@ impl Agent {
             }
             CustomerAction::Chat { to, text } => self.out.push_back(Command::Signal(ClientMessage::Chat { to, text })),
             CustomerAction::ShowGrants => {
-                let running = self.running();
-                let grants = self.gate.grants();
-                // In use: the narrowest of the CSR's grants that covers what runs (a view under
-                // "see" and "see and control" uses "see"; control uses "see and control").
-                let in_use = |g: &GrantEntry| {
-                    running.iter().any(|(c, cap)| {
-                        c == &g.csr
-                            && policy::covers(g.capability, *cap)
-                            && grants
-                                .iter()
-                                .filter(|o| &o.csr == c && policy::covers(o.capability, *cap))
-                                .all(|o| policy::covers(o.capability, g.capability))
-                    })
-                };
-                let list = grants
-                    .iter()
-                    .map(|g| GrantView { csr_name: self.name_of(&g.csr), capability: g.capability, scope: g.scope, running: in_use(g) })
-                    .collect();
+                let list = self.grant_views();
                 self.show(Notice::Grants(list));
             }
             CustomerAction::AcceptFile(t) => {

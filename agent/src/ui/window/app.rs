@@ -1,0 +1,96 @@
+//! The eframe application: takes in what the session said, draws the model (main window and the
+//! always-on-top bar), hands the customer's decisions to the session, and asks before closing.
+//! egui repaints only when something happens (input, or the session waking it).
+
+use super::driver::drive;
+use super::model::{Model, Out, ToWindow};
+use super::{bar, view, Start};
+use eframe::egui;
+use std::collections::HashMap;
+use std::sync::mpsc::Receiver;
+use tokio::sync::mpsc::UnboundedSender;
+
+pub struct App {
+    model: Model,
+    from_session: Receiver<ToWindow>,
+    to_session: UnboundedSender<Out>,
+    /// The newest camera picture of each CSR, by name, as a texture.
+    pictures: HashMap<String, egui::TextureHandle>,
+    closing: bool,
+    title: String,
+}
+
+impl App {
+    /// The window's state and the session side's thread (on `rt`: the session task owns
+    /// resources that are not `Sync`, so it runs on a thread of its own as under the terminal).
+    pub fn new(ctx: &egui::Context, start: Start, rt: &tokio::runtime::Runtime) -> (App, std::thread::JoinHandle<()>) {
+        let (to_window, from_session) = std::sync::mpsc::channel();
+        let (to_session, outs) = tokio::sync::mpsc::unbounded_channel();
+        let (handle, ctx2, options) = (rt.handle().clone(), ctx.clone(), start.options);
+        let task = std::thread::spawn(move || handle.block_on(drive(outs, to_window, ctx2, options)));
+        let mut model = Model::new(start.site, start.name);
+        if let Some(invitation) = start.invitation {
+            let server = match &invitation {
+                crate::join::Invitation::Link { server, .. } => server.clone(),
+                crate::join::Invitation::Code(_) => model.site.clone(),
+            };
+            if !server.is_empty() {
+                let _ = to_session.send(model.join_known(server, invitation));
+            }
+        }
+        // The bar must show even while the main window is minimised.
+        ctx.send_viewport_cmd(egui::ViewportCommand::RequestPaintWhileHidden);
+        (App { model, from_session, to_session, pictures: HashMap::new(), closing: false, title: String::new() }, task)
+    }
+
+    fn send(&self, outs: Vec<Out>) {
+        for o in outs {
+            // The session side is gone when this fails: the window is closing anyway.
+            let _ = self.to_session.send(o);
+        }
+    }
+
+    fn take_in(&mut self, ctx: &egui::Context) {
+        while let Ok(msg) = self.from_session.try_recv() {
+            if let ToWindow::Picture(p) = &msg {
+                let image = egui::ColorImage::from_rgba_unmultiplied([p.width as usize, p.height as usize], &p.rgba);
+                match self.pictures.get_mut(&p.from) {
+                    Some(t) => t.set(image, egui::TextureOptions::LINEAR),
+                    None => {
+                        let t = ctx.load_texture(format!("camera-{}", p.from), image, egui::TextureOptions::LINEAR);
+                        self.pictures.insert(p.from.clone(), t);
+                    }
+                }
+            }
+            self.model.apply(msg);
+        }
+        let shown: Vec<&String> = self.model.pictures.iter().map(|(n, _)| n).collect();
+        self.pictures.retain(|n, _| shown.contains(&n));
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.take_in(ctx);
+        if ctx.input(|i| i.viewport().close_requested()) && !self.closing && !self.model.close_requested() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+        }
+        let title = self.model.title();
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+        if self.model.should_close() && !self.closing {
+            self.closing = true;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let mut outs = view::draw(ui, &mut self.model, &self.pictures);
+        outs.extend(bar::draw(ui.ctx(), &self.model));
+        self.send(outs);
+    }
+}

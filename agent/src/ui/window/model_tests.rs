@@ -1,0 +1,212 @@
+use super::*;
+use crate::ui::GrantView;
+
+fn person(id: &str, name: &str, role: Role, you: bool) -> Person {
+    Person { id: id.into(), name: name.into(), role, online: true, you }
+}
+
+fn in_session() -> Model {
+    let mut m = Model::new(Some("https://help.example.com".into()), "Dana".into());
+    m.apply(ToWindow::Notice(Notice::Joined { session: "s1".into() }));
+    m.apply(ToWindow::Notice(Notice::People(vec![person("me", "Dana", Role::Customer, true), person("a", "Alice", Role::Csr, false)])));
+    m
+}
+
+fn grant(cap: Capability, running: bool) -> GrantView {
+    GrantView { csr_name: "Alice".into(), capability: cap, scope: GrantScope::Once, running }
+}
+
+fn texts(m: &Model) -> Vec<String> {
+    m.lines.iter().map(|l| l.text.clone()).collect()
+}
+
+#[test]
+fn a_typed_code_joins_the_site_given_and_junk_is_refused_with_a_reason() {
+    let mut m = Model::new(Some("https://help.example.com/".into()), String::new());
+    assert_eq!(m.site_name(), "help.example.com");
+    m.code = "12345".into();
+    assert_eq!(m.join(), None);
+    assert!(m.join_error.as_deref().unwrap_or("").contains("nine-digit code"));
+    m.code = "123 456 789".into();
+    let out = m.join();
+    assert_eq!(
+        out,
+        Some(Out::Join {
+            server: "https://help.example.com".into(),
+            invitation: Invitation::Code("123456789".into()),
+            name: "Customer".into()
+        })
+    );
+    assert_eq!(m.phase, Phase::Joining);
+    assert_eq!(m.join(), None, "one join at a time");
+}
+
+#[test]
+fn a_code_without_a_site_asks_for_the_site_and_a_failed_join_returns_to_the_form() {
+    let mut m = Model::new(None, "Dana".into());
+    m.code = "123456789".into();
+    assert_eq!(m.join(), None);
+    assert!(m.join_error.as_deref().unwrap_or("").contains("support site"));
+    m.site = "http://127.0.0.1:8080".into();
+    assert!(matches!(m.join(), Some(Out::Join { name, .. }) if name == "Dana"));
+    m.apply(ToWindow::JoinFailed("Cannot join: the code has expired".into()));
+    assert_eq!(m.phase, Phase::Join);
+    assert_eq!(m.join_error.as_deref(), Some("Cannot join: the code has expired"));
+}
+
+#[test]
+fn a_known_invitation_joins_without_the_form() {
+    let mut m = Model::new(None, String::new());
+    let out = m.join_known("https://help.example.com".into(), Invitation::Code("123456789".into()));
+    assert!(matches!(out, Out::Join { .. }));
+    assert!(m.site_known);
+    assert_eq!(m.phase, Phase::Joining);
+    m.apply(ToWindow::Notice(Notice::Joined { session: "s".into() }));
+    assert_eq!(m.phase, Phase::InSession);
+}
+
+#[test]
+fn people_joining_leaving_going_away_and_taking_over_each_get_a_clear_line() {
+    let mut m = in_session();
+    let me = person("me", "Dana", Role::Customer, true);
+    let alice = person("a", "Alice", Role::Csr, false);
+    let bob = person("b", "Bob", Role::Csr, false);
+    m.apply(ToWindow::Notice(Notice::People(vec![me.clone(), alice.clone(), bob.clone()])));
+    m.apply(ToWindow::Notice(Notice::Info("Bob (support) has taken over the session from Alice.".into())));
+    let away = Person { online: false, ..bob.clone() };
+    m.apply(ToWindow::Notice(Notice::People(vec![me.clone(), alice.clone(), away])));
+    m.apply(ToWindow::Notice(Notice::People(vec![me, bob])));
+    let people: Vec<String> = m.lines.iter().filter(|l| l.kind == LineKind::People).map(|l| l.text.clone()).collect();
+    assert_eq!(
+        people,
+        [
+            "Alice (support) joined.",
+            "Bob (support) joined.",
+            "Bob (support) has taken over the session from Alice.",
+            "Bob (support) is away.",
+            "Bob (support) is back.",
+            "Alice (support) left."
+        ]
+    );
+}
+
+#[test]
+fn a_permission_question_is_answered_once_for_the_session_or_denied_oldest_first() {
+    let mut m = in_session();
+    for (r, t) in [("r1", "Alice (support) asks to see your screen."), ("r2", "Alice (support) asks to turn on your camera.")] {
+        m.apply(ToWindow::Notice(Notice::Ask { request: r.into(), capabilities: vec![], text: t.into() }));
+    }
+    let (q, more) = m.question().expect("a question");
+    assert_eq!(q.text(), "Alice (support) asks to see your screen.");
+    assert_eq!(more, 1);
+    assert_eq!(m.answer(Answer::Once), Some(Out::Act(CustomerAction::Answer { request: "r1".into(), answer: Answer::Once })));
+    assert_eq!(m.file(true), None, "the open question is not a file");
+    assert_eq!(m.answer(Answer::Deny), Some(Out::Act(CustomerAction::Answer { request: "r2".into(), answer: Answer::Deny })));
+    assert_eq!(m.answer(Answer::ForSession), None);
+}
+
+#[test]
+fn a_withdrawn_question_disappears_with_its_reason() {
+    let mut m = in_session();
+    m.apply(ToWindow::Notice(Notice::Ask { request: "r1".into(), capabilities: vec![], text: "asks".into() }));
+    m.apply(ToWindow::Notice(Notice::Withdrawn { request: "r1".into(), text: "A question was withdrawn.".into() }));
+    assert!(m.question().is_none());
+    assert!(texts(&m).contains(&"A question was withdrawn.".to_owned()));
+}
+
+#[test]
+fn a_file_offer_shows_name_size_and_where_it_is_saved() {
+    let mut m = in_session();
+    m.apply(ToWindow::Notice(Notice::FileOffered {
+        transfer: "t1".into(),
+        from: "Alice".into(),
+        name: "report.pdf".into(),
+        size: 2 * 1024 * 1024,
+        save_to: "/home/dana/Downloads/report.pdf".into(),
+    }));
+    let text = m.question().expect("an offer").0.text();
+    assert!(text.contains("Alice (support) offers you a file"), "{text}");
+    assert!(text.contains("report.pdf") && text.contains("2.0 MiB") && text.contains("/home/dana/Downloads/report.pdf"), "{text}");
+    assert_eq!(m.file(true), Some(Out::Act(CustomerAction::AcceptFile("t1".into()))));
+}
+
+#[test]
+fn the_system_report_is_shown_before_it_is_sent() {
+    let mut m = in_session();
+    m.apply(ToWindow::Notice(Notice::ConfirmReport { summary: "For Alice:\n  CPU: x".into() }));
+    assert!(m.question().expect("a question").0.text().contains("CPU: x"));
+    assert_eq!(m.report(false), Some(Out::Act(CustomerAction::SendReport(false))));
+}
+
+#[test]
+fn the_bar_shows_only_while_the_screen_is_seen_controlled_or_recorded() {
+    let mut m = in_session();
+    m.apply(ToWindow::Grants(vec![grant(Capability::ScreenView, false), grant(Capability::SystemInfo, true)]));
+    assert_eq!(m.bar(), None, "allowed but not in use, and system information is not watching");
+    m.apply(ToWindow::Grants(vec![grant(Capability::ScreenView, true), grant(Capability::Recording, true)]));
+    let bar = m.bar().expect("a bar");
+    assert_eq!(bar.text, "Alice sees your screen; Alice records this session");
+    assert_eq!(bar.stops, [Capability::ScreenView, Capability::Recording]);
+    assert_eq!(m.stop(Capability::ScreenView), Out::Act(CustomerAction::Revoke(Capability::ScreenView)));
+}
+
+#[test]
+fn every_grant_is_listed_with_its_own_stop_and_stop_everything_takes_all_back() {
+    let mut m = in_session();
+    m.apply(ToWindow::Grants(vec![grant(Capability::RemoteControl, true), grant(Capability::Microphone, false)]));
+    let allowed = m.allowed();
+    assert_eq!(allowed[0], ("Alice may see and control your screen — until it stops, in use now".into(), Capability::RemoteControl));
+    assert_eq!(allowed[1].1, Capability::Microphone);
+    assert!(m.microphone_on());
+    assert_eq!(m.stop_everything(), Out::Act(CustomerAction::RevokeAll));
+}
+
+#[test]
+fn chat_goes_to_everyone_or_to_the_one_chosen() {
+    let mut m = in_session();
+    m.chat_draft = "  hello  ".into();
+    assert_eq!(m.send_chat(), Some(Out::Act(CustomerAction::Chat { to: vec![], text: "hello".into() })));
+    assert!(m.chat_draft.is_empty());
+    assert_eq!(m.send_chat(), None, "nothing to send");
+    assert_eq!(m.chat_targets(), vec![(ParticipantId::from("a"), "Alice (support)".to_owned())]);
+    m.chat_to = Some("a".into());
+    m.chat_draft = "just you".into();
+    assert_eq!(m.send_chat(), Some(Out::Act(CustomerAction::Chat { to: vec!["a".into()], text: "just you".into() })));
+    m.apply(ToWindow::Notice(Notice::Chat { from: "Alice".into(), to: vec!["you".into()], text: "hi".into() }));
+    assert!(texts(&m).contains(&"Alice to you: hi".to_owned()));
+    m.apply(ToWindow::Notice(Notice::People(vec![person("me", "Dana", Role::Customer, true)])));
+    assert_eq!(m.chat_to, None, "the one chosen left");
+}
+
+#[test]
+fn closing_in_a_session_asks_first_and_leaves_cleanly_before_the_window_closes() {
+    let mut m = in_session();
+    assert!(!m.close_requested(), "asks first");
+    assert!(m.confirm_leave);
+    assert_eq!(m.leave(), Some(Out::Act(CustomerAction::Leave)));
+    assert!(!m.should_close(), "waits for the session to end");
+    assert!(!m.close_requested(), "already leaving");
+    m.apply(ToWindow::Notice(Notice::Ended("You left the session. Nothing is shared any more.".into())));
+    assert!(m.should_close());
+    assert!(m.close_requested());
+}
+
+#[test]
+fn a_session_ended_by_support_stays_open_to_read_and_closes_without_asking() {
+    let mut m = in_session();
+    m.apply(ToWindow::Grants(vec![grant(Capability::ScreenView, true)]));
+    m.apply(ToWindow::Notice(Notice::Ended("The session has ended.".into())));
+    assert!(!m.should_close());
+    assert_eq!(m.bar(), None);
+    assert!(m.close_requested());
+}
+
+#[test]
+fn the_activity_list_keeps_the_newest_lines_only() {
+    let mut m = in_session();
+    for i in 0..(MAX_LINES + 10) {
+        m.apply(ToWindow::Notice(Notice::Info(format!("line {i}"))));
+    }
+    assert_eq!(m.lines.len(), MAX_LINES);
+    assert_eq!(m.lines.back().map(|l| l.text.clone()), Some(format!("line {}", MAX_LINES + 9)));
+}
