@@ -1,6 +1,6 @@
 //! The customer's window: egui (eframe, OpenGL) with AccessKit, so screen readers and the tests
 //! find every control by its name. egui runs on the main thread; the session runs on tokio as
-//! with the terminal (`crate::window` starts both). They talk over two channels: what to show
+//! with the terminal (the top-level `window` module starts both). They talk over two channels: what to show
 //! ([`model::ToWindow`], sent by [`bridge::WindowUi`]) and what the customer decided
 //! ([`model::Out`]).
 //!
