@@ -22,3 +22,4 @@ pub mod sysreport;
 pub mod tracks;
 pub mod transfers;
 pub mod ui;
+pub mod window;

@@ -103,7 +103,7 @@ fn main() -> ExitCode {
             eprintln!("That is neither a nine-digit code nor an invitation link. Check what your support representative gave you.");
             return ExitCode::from(2);
         };
-        return agent::ui::window::run(agent::ui::window::Start { site: server, invitation: Some(invitation), name, options: opts });
+        return agent::window::run(agent::window::Start { site: server, invitation: Some(invitation), name, options: opts });
     }
     let code = rt.block_on(run(invitation, server, name, opts));
     // The terminal reader blocks on standard input; do not wait for it.
@@ -168,6 +168,6 @@ fn open_window(terminal: bool) -> ExitCode {
         return ExitCode::from(2);
     }
     let site = std::env::var("AGENT_SERVER").ok().filter(|s| !s.trim().is_empty());
-    let options = agent::ui::window::default_options();
-    agent::ui::window::run(agent::ui::window::Start { site, invitation: None, name: String::new(), options })
+    let options = agent::window::default_options();
+    agent::window::run(agent::window::Start { site, invitation: None, name: String::new(), options })
 }

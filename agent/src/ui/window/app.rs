@@ -2,9 +2,9 @@
 //! always-on-top bar), hands the customer's decisions to the session, and asks before closing.
 //! egui repaints only when something happens (input, or the session waking it).
 
-use super::driver::drive;
 use super::model::{Model, Out, ToWindow};
-use super::{bar, view, Start};
+use super::{bar, view};
+use crate::join::Invitation;
 use eframe::egui;
 use std::collections::HashMap;
 use std::sync::mpsc::Receiver;
@@ -21,18 +21,21 @@ pub struct App {
 }
 
 impl App {
-    /// The window's state and the session side's thread (on `rt`: the session task owns
-    /// resources that are not `Sync`, so it runs on a thread of its own as under the terminal).
-    pub fn new(ctx: &egui::Context, start: Start, rt: &tokio::runtime::Runtime) -> (App, std::thread::JoinHandle<()>) {
-        let (to_window, from_session) = std::sync::mpsc::channel();
-        let (to_session, outs) = tokio::sync::mpsc::unbounded_channel();
-        let (handle, ctx2, options) = (rt.handle().clone(), ctx.clone(), start.options);
-        let task = std::thread::spawn(move || handle.block_on(drive(outs, to_window, ctx2, options)));
-        let mut model = Model::new(start.site, start.name);
-        if let Some(invitation) = start.invitation {
+    /// The window's state: the Join screen for `site`, or joining `invitation` at once; what
+    /// the session says arrives on `from_session`, the customer's decisions leave on `to_session`.
+    pub fn new(
+        ctx: &egui::Context,
+        site: Option<String>,
+        name: String,
+        invitation: Option<Invitation>,
+        from_session: Receiver<ToWindow>,
+        to_session: UnboundedSender<Out>,
+    ) -> App {
+        let mut model = Model::new(site, name);
+        if let Some(invitation) = invitation {
             let server = match &invitation {
-                crate::join::Invitation::Link { server, .. } => server.clone(),
-                crate::join::Invitation::Code(_) => model.site.clone(),
+                Invitation::Link { server, .. } => server.clone(),
+                Invitation::Code(_) => model.site.clone(),
             };
             if !server.is_empty() {
                 let _ = to_session.send(model.join_known(server, invitation));
@@ -40,7 +43,7 @@ impl App {
         }
         // The bar must show even while the main window is minimised.
         ctx.send_viewport_cmd(egui::ViewportCommand::RequestPaintWhileHidden);
-        (App { model, from_session, to_session, pictures: HashMap::new(), closing: false, title: String::new() }, task)
+        App { model, from_session, to_session, pictures: HashMap::new(), closing: false, title: String::new() }
     }
 
     fn send(&self, outs: Vec<Out>) {
