@@ -78,3 +78,29 @@ pub enum PeerEvent {
     /// The CSR started or stopped speaking (S8); their audio is played (or metered).
     RemoteSpeaking(bool),
 }
+
+/// Connects a joined seat to signaling: runs the link (`signaling::run`) in the background and forwards
+/// what it hears into the session's events. Returns the link's outbound sender and the
+/// session's events channel (sender for other inputs, receiver for the session task).
+pub fn connect(
+    server: String,
+    token: String,
+) -> (
+    tokio::sync::mpsc::Sender<protocol::signal::ClientMessage>,
+    tokio::sync::mpsc::Sender<AgentEvent>,
+    tokio::sync::mpsc::Receiver<AgentEvent>,
+) {
+    let (events_tx, events_rx) = tokio::sync::mpsc::channel(1024);
+    let (link_tx, link_rx) = tokio::sync::mpsc::channel(256);
+    let (link_events_tx, mut link_events_rx) = tokio::sync::mpsc::channel(256);
+    tokio::spawn(crate::signaling::run(server, token, link_events_tx, link_rx));
+    let fwd = events_tx.clone();
+    tokio::spawn(async move {
+        while let Some(e) = link_events_rx.recv().await {
+            if fwd.send(AgentEvent::Link(e)).await.is_err() {
+                break;
+            }
+        }
+    });
+    (link_tx, events_tx, events_rx)
+}

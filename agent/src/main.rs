@@ -4,7 +4,6 @@
 use agent::events::AgentEvent;
 use agent::join::{self, Invitation};
 use agent::session::{Options, Session};
-use agent::signaling;
 use agent::ui::terminal::TerminalUi;
 use agent::ui::UiInput;
 use agent_core::transfer::Limits;
@@ -13,7 +12,6 @@ use media::audio::MicrophoneFallback;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tokio::io::AsyncBufReadExt;
-use tokio::sync::mpsc;
 
 /// The support agent: join a support session with the code or link your support
 /// representative gave you. Nothing on your computer is shared until you allow it.
@@ -134,18 +132,7 @@ async fn run(typed: String, server: Option<String>, name: String, mut opts: Opti
     };
     opts.bind_ip = agent::rtc::route_ip_to_server(&server);
 
-    let (events_tx, events_rx) = mpsc::channel(1024);
-    let (link_tx, link_rx) = mpsc::channel(256);
-    let (link_events_tx, mut link_events_rx) = mpsc::channel(256);
-    tokio::spawn(signaling::run(server, seat.token.clone(), link_events_tx, link_rx));
-    let fwd = events_tx.clone();
-    tokio::spawn(async move {
-        while let Some(e) = link_events_rx.recv().await {
-            if fwd.send(AgentEvent::Link(e)).await.is_err() {
-                break;
-            }
-        }
-    });
+    let (link_tx, events_tx, events_rx) = agent::events::connect(server, seat.token.clone());
     let input = events_tx.clone();
     tokio::spawn(async move {
         let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();

@@ -4,13 +4,13 @@
 //! window's decisions in as customer input.
 
 use crate::events::AgentEvent;
+use crate::join;
 use crate::join::Invitation;
 use crate::session::{Options, Session};
 use crate::ui::window::bridge::WindowUi;
 use crate::ui::window::model::{Out, ToWindow};
 use crate::ui::window::App;
 use crate::ui::UiInput;
-use crate::{join, signaling};
 use std::process::ExitCode;
 use std::sync::mpsc::Sender;
 use std::time::Duration;
@@ -101,18 +101,7 @@ pub async fn drive(mut outs: mpsc::UnboundedReceiver<Out>, to_window: Sender<ToW
         }
     };
     opts.bind_ip = crate::rtc::route_ip_to_server(&server);
-    let (events_tx, events_rx) = mpsc::channel(1024);
-    let (link_tx, link_rx) = mpsc::channel(256);
-    let (link_events_tx, mut link_events_rx) = mpsc::channel(256);
-    tokio::spawn(signaling::run(server, seat.token.clone(), link_events_tx, link_rx));
-    let fwd = events_tx.clone();
-    tokio::spawn(async move {
-        while let Some(e) = link_events_rx.recv().await {
-            if fwd.send(AgentEvent::Link(e)).await.is_err() {
-                break;
-            }
-        }
-    });
+    let (link_tx, events_tx, events_rx) = crate::events::connect(server, seat.token.clone());
     let input = events_tx.clone();
     tokio::spawn(async move {
         while let Some(out) = outs.recv().await {
