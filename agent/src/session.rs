@@ -9,7 +9,7 @@ pub use crate::commands::Options;
 use crate::events::{AgentEvent, PeerEvent};
 use crate::negotiation::Negotiated;
 use crate::signaling::LinkEvent;
-use crate::ui::{CustomerUi, Notice};
+use crate::ui::{CustomerUi, Hint, Notice};
 use agent_core::agent::{Agent, Input};
 use protocol::peer::PeerMessage;
 use protocol::signal::{ClientMessage, ServerMessage};
@@ -185,8 +185,8 @@ impl<U: CustomerUi> Session<U> {
                 if self.remote_video.insert(csr.clone(), size) != Some(size) {
                     // S9: the customer is offered to share video back.
                     let back = first && self.core.gate().check(&csr, protocol::Capability::Camera).is_err();
-                    let back = if back { " Share your camera back? Type `camera on`." } else { "" };
-                    self.ui.show(Notice::Info(format!("{name}'s video is showing ({}×{}).{back}", size.0, size.1)));
+                    let text = format!("{name}'s video is showing ({}×{}).", size.0, size.1);
+                    self.ui.show(if back { Notice::Told { text, hint: Hint::ShareCamera } } else { Notice::Info(text) });
                 }
                 self.ui.video_frame(&name, &pic);
                 None

@@ -29,10 +29,26 @@ pub enum Notice {
     Grants(Vec<GrantView>),
     /// Something happened (a transfer finished, a capability stopped…).
     Info(String),
+    /// Something happened that the customer can act on; each UI says how in its own words (a
+    /// command to type, a button to press) after `text`.
+    Told { text: String, hint: Hint },
     /// Something went wrong; the text says what to do.
     Problem(String),
     /// The session is over for this customer.
     Ended(String),
+}
+
+/// How the customer can act on what they were told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    /// Take back what was just allowed or started.
+    Revoke,
+    /// Stop the recording.
+    RevokeRecording,
+    /// Stop sharing the camera.
+    RevokeCamera,
+    /// Share the camera back (a CSR's video is showing).
+    ShareCamera,
 }
 
 /// One grant as the customer sees it: who, what, for how long, and whether it is in use.

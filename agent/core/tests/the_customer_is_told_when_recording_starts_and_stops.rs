@@ -12,7 +12,13 @@ use protocol::{rules, Activity, Capability};
 const RECORDING: Activity = Activity::Capability(Capability::Recording);
 
 fn infos(p: &Pair) -> Vec<String> {
-    p.shown.iter().filter_map(|n| if let Notice::Info(t) = n { Some(t.clone()) } else { None }).collect()
+    p.shown
+        .iter()
+        .filter_map(|n| match n {
+            Notice::Info(t) | Notice::Told { text: t, .. } => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn start(p: &mut Pair) {

@@ -6,7 +6,7 @@ pub mod terminal;
 pub mod window;
 
 pub use agent_core::consent::Answer;
-pub use agent_core::customer::{grant_line, size, CustomerAction, GrantView, Notice, Person};
+pub use agent_core::customer::{grant_line, size, CustomerAction, GrantView, Hint, Notice, Person};
 
 /// Raw input from the customer's side.
 #[derive(Debug, Clone, PartialEq, Eq)]

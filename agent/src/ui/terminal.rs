@@ -2,7 +2,7 @@
 //! standard input, one per line. Works answered by a person at the prompt (or by a program
 //! writing to the agent's standard input, as the tests do).
 
-use super::{grant_line, size, Answer, CustomerAction, CustomerUi, Notice, Person, UiInput};
+use super::{grant_line, size, Answer, CustomerAction, CustomerUi, Hint, Notice, Person, UiInput};
 use protocol::peer::TransferId;
 use protocol::{Capability, RequestId};
 use std::collections::VecDeque;
@@ -188,6 +188,7 @@ impl<W: Write + Send> CustomerUi for TerminalUi<W> {
                 ));
             }
             Notice::Info(text) => self.say(&text),
+            Notice::Told { text, hint } => self.say(&format!("{text} {}", typed(hint))),
             Notice::Problem(text) => self.say(&format!("Problem: {text}")),
             Notice::Ended(text) => self.say(&text),
         }
@@ -237,6 +238,16 @@ impl<W: Write + Send> CustomerUi for TerminalUi<W> {
             }
         };
         action
+    }
+}
+
+/// What to type to act on a [`Notice::Told`].
+fn typed(hint: Hint) -> &'static str {
+    match hint {
+        Hint::Revoke => "Type `revoke` to take it back at any moment.",
+        Hint::RevokeRecording => "Type `revoke recording` to stop it.",
+        Hint::RevokeCamera => "Type `revoke camera` to stop it at any moment.",
+        Hint::ShareCamera => "Share your camera back? Type `camera on`.",
     }
 }
 

@@ -1,35 +1,72 @@
-// The customer's window, used as a customer would (S2, S7, S10, S11, S21): `agent` started
-// with no arguments on Xvfb shows the Join screen; the CSR invites in Chromium and the customer
-// types the code and presses Join; the CSR asks to see the desktop, the customer presses
-// "Allow once" (found over AT-SPI) and the console shows the desktop; the always-on-top bar
-// says so, and its Stop (found by its text on screen) ends the CSR's view within 200 ms; chat
-// goes both ways and a file offer is downloaded through the window; closing asks, then leaves.
+// The whole path of a customer (issue 13; S2, S7, S9, S10, S11, S21), as a customer takes it:
+// Alice invites in Chromium (Bob has an invitation open for another session at the same time);
+// the customer opens the link in their own browser, downloads the agent with the page's button,
+// makes it executable and opens it with no arguments on Xvfb. The window joins Alice's session
+// by itself. Alice asks to see the desktop; the customer presses "Allow once" (found over
+// AT-SPI) and the console shows the desktop; the always-on-top bar says so, and its Stop (found
+// by its text on screen) ends the CSR's view within 200 ms. Alice's camera shows in the window;
+// chat goes both ways and a file offer is downloaded through the window; closing asks, then
+// leaves.
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { scenario, signIn, startSession, check, tab, waitForPattern, makeFile, sha256, env, WAIT, log } from './lib.mjs';
+import { scenario, signIn, startSession, check, tab, waitForPattern, makeFile, sha256, env, shot, WAIT, log, FAKE_MEDIA } from './lib.mjs';
 import { WindowAgent } from './window_lib.mjs';
 
 const STOP_LIMIT_MS = 200;
 
-scenario('window', async (t) => {
-  const { page } = t;
-  const win = new WindowAgent();
-  t.agents.push(win);
-  const opened = await win.open();
-  log(`the Join screen shows ${opened} ms after start`);
-  win.shot('window-join');
-
-  await signIn(page);
-  await startSession(page);
+/** The CSR on `page` invites a customer; returns the code and link the dialog shows. */
+async function invite(page) {
   await page.locator('#invite-customer').click();
   const code = (await page.locator('#invitation-code').textContent()).trim();
+  const link = await page.locator('#invitation-link').inputValue();
   await page.getByRole('button', { name: 'Done' }).click();
-  win.fill('Code', code);
-  win.fill('Your name', 'Dana');
-  win.click('Join');
-  await win.wait('Who is here');
-  await win.wait('Alice (support) joined.');
-  await page.locator('#participants li[data-role=customer]', { hasText: 'Dana' }).locator('.tag', { hasText: 'connected' }).first().waitFor({ timeout: WAIT });
-  log('the window joined the session');
+  return { code, link };
+}
+
+scenario('window', async (t) => {
+  const { page, browser } = t;
+  await signIn(page, 'alice');
+  await startSession(page, 'CASE-WIN');
+  const bobContext = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+  const bob = await bobContext.newPage();
+  await signIn(bob, 'bob');
+  await startSession(bob, 'CASE-OTHER');
+  await invite(bob);
+  const { code, link } = await invite(page);
+  log(`Alice's invitation: ${code} ${link}`);
+
+  // The customer's own browser: no sign-in, nothing shared with the CSRs'.
+  const customerContext = await browser.newContext({ viewport: { width: 900, height: 1040 }, acceptDownloads: true });
+  const customer = await customerContext.newPage();
+  await customer.goto(link);
+  await customer.getByRole('heading', { name: 'Join your support session' }).waitFor();
+  check((await customer.locator('.code').textContent()) === code, `the page shows the code Alice reads out (${code})`);
+  const button = customer.getByRole('link', { name: 'Download the support agent (Linux, 64-bit)' });
+  check(await button.isVisible(), 'the download is offered');
+  await shot(customer, 'join-page');
+  const [download] = await Promise.all([customer.waitForEvent('download', { timeout: WAIT }), button.click()]);
+  check(download.suggestedFilename() === 'support-agent', `saved as support-agent (${download.suggestedFilename()})`);
+  const home = join(env.work, 'customer-home');
+  mkdirSync(home, { recursive: true });
+  const exe = join(home, 'support-agent');
+  await download.saveAs(exe);
+  check(await download.failure() === null, 'the download completed');
+  log(`downloaded ${statSync(exe).size} bytes`);
+
+  // What the page tells the customer to do: make it executable, then open it (no arguments).
+  chmodSync(exe, 0o755);
+  const win = new WindowAgent(home);
+  t.agents.push(win);
+  const joinedMs = await win.open({ exe, until: 'Who is here' });
+  log(`the downloaded agent's window shows the session ${joinedMs} ms after start`);
+  await win.wait('Alice (support)');
+  const listed = page.locator('#participants li[data-role=customer]');
+  await listed.locator('.tag', { hasText: 'connected' }).first().waitFor({ timeout: WAIT });
+  const name = (await listed.locator('.pname').textContent()).trim();
+  check(name.length > 0, `Alice's console lists the customer (${name})`);
+  await win.wait(`${name} (you)`);
+  check(await bob.locator('#participants li[data-role=customer]').count() === 0, "Bob's session has no customer");
+  log('the window joined Alice\'s session by itself');
   // Out of the way of the quadrants the console's picture is checked at (no window manager).
   win.moveWindow(380, 40);
 
@@ -66,14 +103,25 @@ scenario('window', async (t) => {
   check(win.barWindow() === null, 'the bar is gone');
   await win.wait('Nothing. Support asks here before seeing or doing anything.');
 
+  // S9: Alice's camera appears in the window.
+  await tab(page, 'av');
+  await page.locator('#video-start').click();
+  await page.locator('#video-state', { hasText: 'Your video is shown to the customer' }).waitFor({ timeout: WAIT });
+  await win.wait("Alice's camera");
+  win.shot('window-video');
+  log('the window shows Alice\'s camera');
+  const shown = win.names();
+  check(!shown.includes('Type `'), `the window names its buttons, never terminal commands:\n${shown}`);
+
   // S7: chat both ways through the window.
   await tab(page, 'chat');
-  await page.locator('#chat-text').fill('Hello Dana, I can see your request.');
+  await page.locator('#chat-text').fill('Hello, I can see your request.');
   await page.locator('#chat-send').click();
-  await win.wait('Alice to everyone: Hello Dana, I can see your request.');
+  await win.wait('Alice to everyone: Hello, I can see your request.');
   win.fill('Message', 'Thanks, the printer says E42.');
   win.click('Send');
   await page.locator('#chat-log li', { hasText: 'Thanks, the printer says E42.' }).waitFor({ timeout: WAIT });
+  win.shot('window-chat');
   log('chat went both ways');
 
   // S11: a file offer shows its name, size and where it is saved; downloaded from the window.
@@ -101,9 +149,9 @@ scenario('window', async (t) => {
     setTimeout(() => resolve('still running'), WAIT);
   });
   check(code0 === 0, `the agent closed after leaving (exit ${code0})`);
-  await page.locator('#participants li[data-role=customer]', { hasText: 'Dana' }).waitFor({ state: 'detached', timeout: WAIT }).catch(async () => {
+  await listed.filter({ hasText: name }).waitFor({ state: 'detached', timeout: WAIT }).catch(async () => {
     const text = await page.locator('#participants').innerText();
-    check(!/Dana[^\n]*connected/.test(text), `the console no longer shows Dana connected (${text})`);
+    check(!text.includes(`${name}\nconnected`), `the console no longer shows ${name} connected (${text})`);
   });
   log('the customer left from the window');
-});
+}, { chromiumArgs: FAKE_MEDIA });

@@ -4,16 +4,16 @@
 // by its text on screen: a screenshot of the bar, tesseract's word boxes, an xdotool click.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { env, log } from './lib.mjs';
 
 const PYTHON = '/usr/bin/python3';
 const ATSPI = join(import.meta.dirname, 'atspi.py');
 
 export class WindowAgent {
-  /** Starts a session bus, the AT-SPI bus and `agent` with no arguments. */
-  constructor() {
-    this.home = join(env.work, 'window-home');
+  /** Starts a session bus for a customer whose home folder is `home`; `open` starts the rest. */
+  constructor(home = join(env.work, 'window-home')) {
+    this.home = home;
     this.downloads = join(this.home, 'Downloads');
     mkdirSync(this.downloads, { recursive: true });
     this.children = [];
@@ -30,8 +30,11 @@ export class WindowAgent {
     return c;
   }
 
-  /** Waits for the buses, then opens the window; returns the ms from start to the Join screen. */
-  async open() {
+  /**
+   * Waits for the buses, then opens the window: `agent` with no arguments, or the file `exe`
+   * (a downloaded agent) with none. Returns the ms from start until the window shows `until`.
+   */
+  async open({ exe = env.agent, until: shown = 'Join a support session', told = true } = {}) {
     await until(() => { try { execFileSync('gdbus', ['call', '--session', '--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.ListNames'], { env: this.env, stdio: 'ignore' }); return true; } catch { return false; } }, 'the session bus');
     this.start('/usr/libexec/at-spi-bus-launcher', ['--launch-immediately']);
     await until(() => { try { execFileSync('gdbus', ['call', '--session', '--dest', 'org.a11y.Bus', '--object-path', '/org/a11y/bus', '--method', 'org.a11y.Bus.GetAddress'], { env: this.env, stdio: 'ignore' }); return true; } catch { return false; } }, 'the AT-SPI bus');
@@ -43,14 +46,20 @@ export class WindowAgent {
     execFileSync('convert', ['-size', '640x360', 'xc:#e02020', 'xc:#20c020', '+append', '(', '-size', '640x360', 'xc:#2040e0', 'xc:#f0f0f0', '+append', ')', '-append', pattern]);
     spawnSync('display', ['-window', 'root', pattern], { env: this.env, timeout: 10_000 });
     const started = Date.now();
-    this.agent = spawn(env.agent, [], { env: { ...this.env, AGENT_SERVER: env.base, RUST_LOG: process.env.AGENT_LOG || 'warn' }, stdio: ['ignore', 'inherit', 'inherit'] });
+    // A downloaded agent knows its site. The one already on the computer is told by the
+    // environment (as a site's packaged agent is), unless `told` is false: then the customer
+    // types the site on the Join screen.
+    const agentEnv = { ...this.env, RUST_LOG: process.env.AGENT_LOG || 'warn' };
+    if (exe === env.agent && told) agentEnv.AGENT_SERVER = env.base;
+    this.app = basename(exe);
+    this.agent = spawn(exe, [], { env: agentEnv, cwd: this.home, stdio: ['ignore', 'inherit', 'inherit'] });
     this.children.push(this.agent);
-    await this.wait('Join a support session');
+    await this.wait(shown);
     return Date.now() - started;
   }
 
   atspi(...args) {
-    return execFileSync(PYTHON, [ATSPI, ...args], { env: this.env, encoding: 'utf8', timeout: 40_000 }).trim();
+    return execFileSync(PYTHON, [ATSPI, ...args], { env: { ...this.env, ATSPI_APP: this.app }, encoding: 'utf8', timeout: 40_000 }).trim();
   }
 
   /** Presses the button named `name` (found over AT-SPI). */

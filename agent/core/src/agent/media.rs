@@ -4,7 +4,7 @@
 
 use super::io::{Command, ShareId, ShareReady};
 use super::Ctx;
-use crate::customer::Notice;
+use crate::customer::{Hint, Notice};
 use protocol::media::{MediaKind, ShareTarget};
 use protocol::peer::PeerMessage;
 use protocol::policy::share_grants;
@@ -237,10 +237,7 @@ impl MediaTable {
                     (true, false) => "sees one of your application windows",
                     (true, true) => "sees and controls one of your application windows",
                 };
-                out.push_back(Command::Show(Notice::Info(format!(
-                    "{} now {what}. Type `revoke` to stop it at any moment.",
-                    ctx.name(csr)
-                ))));
+                out.push_back(Command::Show(Notice::Told { text: format!("{} now {what}.", ctx.name(csr)), hint: Hint::Revoke }));
                 to_peer(out, csr, PeerMessage::ShareStarted { target, track: ready.track, width: ready.width, height: ready.height });
                 to_peer(out, csr, PeerMessage::RenegotiationNeeded);
             }

@@ -12,7 +12,7 @@ mod media;
 pub use io::{Command, Destination, Input, PullReady, ShareId, ShareReady, TransferEnd};
 
 use crate::consent::{Answer, ConsentGate, GateInput, GateOutput, GrantEntry};
-use crate::customer::{CustomerAction, GrantView, Notice, Person};
+use crate::customer::{CustomerAction, GrantView, Hint, Notice, Person};
 use protocol::media::MediaKind;
 use protocol::peer::PeerMessage;
 use protocol::policy::{self, displayable};
@@ -274,9 +274,10 @@ impl Agent {
             {
                 // S16: the customer is told when recording starts and stops.
                 let name = self.name_of(&by);
-                self.show(Notice::Info(format!(
-                    "Recording started: {name} (support) is recording this session. Type `revoke recording` to stop it."
-                )));
+                self.show(Notice::Told {
+                    text: format!("Recording started: {name} (support) is recording this session."),
+                    hint: Hint::RevokeRecording,
+                });
             }
             Event::ActivityStopped { activity: Activity::Capability(c), customer: Some(customer), .. } if customer == self.me => {
                 if c == Capability::Recording {
@@ -328,10 +329,7 @@ impl Agent {
                 if !what.is_empty() {
                     let name = self.name_of(&p.csr);
                     let how = if answer == Answer::Once { "until this activity stops" } else { "for this session" };
-                    self.show(Notice::Info(format!(
-                        "Allowed {how}: {name} may {}. Type `revoke` to take it back at any moment.",
-                        what.join(", ")
-                    )));
+                    self.show(Notice::Told { text: format!("Allowed {how}: {name} may {}.", what.join(", ")), hint: Hint::Revoke });
                 }
             }
             CustomerAction::ShareCamera => self.share_camera(),
@@ -383,14 +381,14 @@ impl Agent {
         };
         let name = self.name_of(&host);
         if self.media.device_wanted(&host, MediaKind::Camera) {
-            return self.show(Notice::Info(format!("{name} already sees your camera. Type `revoke camera` to stop it.")));
+            return self.show(Notice::Told { text: format!("{name} already sees your camera."), hint: Hint::RevokeCamera });
         }
         self.offers += 1;
         let request = RequestId(format!("own-camera-{}", self.offers));
         self.gate_do(GateInput::Offered { request, csr: host.clone(), capability: Capability::Camera });
         let ctx = ctx!(self);
         self.media.start_own_device(&ctx, host, MediaKind::Camera, &mut self.out);
-        self.show(Notice::Info(format!("You share your camera with {name}. Type `revoke camera` to stop it at any moment.")));
+        self.show(Notice::Told { text: format!("You share your camera with {name}."), hint: Hint::RevokeCamera });
     }
 
     fn gate_do(&mut self, input: GateInput) {

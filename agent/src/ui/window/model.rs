@@ -4,7 +4,7 @@
 
 use super::picture::Picture;
 use crate::join::Invitation;
-use crate::ui::{size, Answer, CustomerAction, GrantView, Notice, Person};
+use crate::ui::{size, Answer, CustomerAction, GrantView, Hint, Notice, Person};
 use protocol::policy::GrantScope;
 use protocol::rules::Role;
 use protocol::{Capability, ParticipantId, RequestId};
@@ -248,6 +248,7 @@ impl Model {
             }
             Notice::ConfirmReport { summary } => self.questions.push_back(Question::Report { summary }),
             Notice::Grants(g) => self.grants = g,
+            Notice::Told { text, hint } => self.line(LineKind::Info, format!("{text} {}", pressed(hint))),
             Notice::Info(text) if text.contains("has taken over") => self.line(LineKind::People, text),
             Notice::Info(text) => self.line(LineKind::Info, text),
             Notice::Problem(text) => self.line(LineKind::Problem, text),
@@ -409,6 +410,15 @@ impl Model {
     /// The customer chose to leave and the session has ended: close the window.
     pub fn should_close(&self) -> bool {
         self.leaving && matches!(self.phase, Phase::Ended(_))
+    }
+}
+
+/// Where in the window to act on a [`Notice::Told`].
+fn pressed(hint: Hint) -> &'static str {
+    match hint {
+        Hint::Revoke | Hint::RevokeCamera => "Stop it under “Allowed now” at any moment.",
+        Hint::RevokeRecording => "Stop it on the bar or under “Allowed now”.",
+        Hint::ShareCamera => "To share your camera back, press “Share my camera”.",
     }
 }
 

@@ -210,3 +210,15 @@ fn the_activity_list_keeps_the_newest_lines_only() {
     assert_eq!(m.lines.len(), MAX_LINES);
     assert_eq!(m.lines.back().map(|l| l.text.clone()), Some(format!("line {}", MAX_LINES + 9)));
 }
+
+#[test]
+fn what_the_customer_can_do_is_said_with_the_windows_buttons_never_a_command_to_type() {
+    let mut m = in_session();
+    for hint in [Hint::Revoke, Hint::RevokeRecording, Hint::RevokeCamera, Hint::ShareCamera] {
+        m.apply(ToWindow::Notice(Notice::Told { text: "Alice now sees your screen.".into(), hint }));
+    }
+    let said = texts(&m);
+    assert!(said.iter().all(|t| !t.contains("Type") && !t.contains('`')), "{said:?}");
+    assert!(said.contains(&"Alice now sees your screen. Stop it under “Allowed now” at any moment.".to_owned()), "{said:?}");
+    assert!(said.iter().any(|t| t.ends_with("press “Share my camera”.")), "{said:?}");
+}
