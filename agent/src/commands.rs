@@ -11,7 +11,7 @@ use agent_core::transfer::Limits;
 use protocol::peer::PeerMessage;
 use protocol::signal::ClientMessage;
 use protocol::{Capability, ParticipantId};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use tokio::sync::{mpsc, watch};
 
@@ -38,6 +38,9 @@ pub struct Hands {
     pub link: mpsc::Sender<ClientMessage>,
     pub events: mpsc::Sender<AgentEvent>,
     mic_fallback: media::audio::MicrophoneFallback,
+    /// S10: each CSR's video track that carries their screen, and whether it may be shown now
+    /// (the core decides; `session.rs` routes the pictures).
+    pub csr_screens: HashMap<ParticipantId, (String, bool)>,
 }
 
 impl Hands {
@@ -52,6 +55,7 @@ impl Hands {
             link,
             events,
             mic_fallback: opts.mic_fallback,
+            csr_screens: HashMap::new(),
         }
     }
 
@@ -85,6 +89,17 @@ impl Hands {
             // Published before anything else runs: the loops read it before each send (S21).
             Command::Grants(g) => {
                 self.grants.send_replace(g);
+                None
+            }
+            Command::ShowCsrScreen { csr, track, shown } => {
+                let was_shown = self.csr_screens.get(&csr).is_some_and(|(_, s)| *s);
+                match track {
+                    Some(t) => self.csr_screens.insert(csr.clone(), (t, shown)),
+                    None => self.csr_screens.remove(&csr),
+                };
+                if was_shown && !shown {
+                    ui.screen_gone(&csr);
+                }
                 None
             }
             Command::ControlAllowed { desktop, application } => {

@@ -74,7 +74,11 @@ pub enum PeerEvent {
         channel: Arc<dyn DataChannel>,
     },
     /// A decoded picture of the CSR's video (S9).
-    RemoteVideo(media::I420Frame),
+    /// A decoded picture of the CSR's video track `track` (its id: camera or shown screen).
+    RemoteVideo {
+        track: String,
+        pic: media::I420Frame,
+    },
     /// The CSR started or stopped speaking (S8); their audio is played (or metered).
     RemoteSpeaking(bool),
 }

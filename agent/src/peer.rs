@@ -57,6 +57,7 @@ impl PeerConnectionEventHandler for Handler {
         };
         match track.kind().await {
             RtpCodecKind::Video => {
+                let id = track.track_id().await;
                 tokio::spawn(async move {
                     let mut builder = SampleBuilder::new(64, Vp8Packet::default(), 90_000);
                     let Ok(mut decoder) = media::vp8::Decoder::new() else { return };
@@ -66,7 +67,7 @@ impl PeerConnectionEventHandler for Handler {
                         while let Some(sample) = builder.pop(Instant::now()) {
                             // A damaged picture is skipped; the next keyframe recovers.
                             if let Ok(Some(pic)) = decoder.decode(&sample.data) {
-                                if !emit(PeerEvent::RemoteVideo(pic)).await {
+                                if !emit(PeerEvent::RemoteVideo { track: id.to_string(), pic }).await {
                                     return;
                                 }
                             }

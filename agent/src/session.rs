@@ -178,7 +178,18 @@ impl<U: CustomerUi> Session<U> {
                 self.hands.transfers.channel_opened(transfer.clone(), channel);
                 Some(Input::FileChannel { csr, transfer })
             }
-            PeerEvent::RemoteVideo(pic) => {
+            PeerEvent::RemoteVideo { track, pic } => {
+                // S10: the track that carries the CSR's screen shows only while allowed, and
+                // never as their camera.
+                if let Some((screen, shown)) = self.hands.csr_screens.get(&csr) {
+                    if *screen == track {
+                        if *shown {
+                            let name = self.core.name_of(&csr);
+                            self.ui.screen_frame(&csr, &name, &pic);
+                        }
+                        return None;
+                    }
+                }
                 let size = (pic.width, pic.height);
                 let name = self.core.name_of(&csr);
                 let first = !self.remote_video.contains_key(&csr);

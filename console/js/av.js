@@ -3,24 +3,9 @@
 import { h } from './dom.js';
 import { describe, showError, toast } from './api.js';
 import { remember, recall } from './restore.js';
+import { sendVideo } from './peer.js';
 
 const SPEAKING_LEVEL = 0.04;
-
-/**
- * Sends the CSR's camera on a transceiver of its own, offering VP8 only (what the agent decodes).
- * addTrack would reuse the recvonly video transceiver of the first offer, which the agent's
- * WebRTC stack then never receives on. The transceiver also receives (sendrecv): the agent's
- * stack puts a later share or camera on the first video section without a sender of its own,
- * and may do so here; a send-only section would carry that picture nowhere, and the agent's
- * answer would be rejected ("Incompatible receive direction", docs/webrtc-interop.md).
- */
-function cameraSender(pc, track, stream) {
-  const t = pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
-  const caps = RTCRtpReceiver.getCapabilities && RTCRtpReceiver.getCapabilities('video');
-  const vp8 = caps ? caps.codecs.filter((c) => /^video\/(vp8|rtx)$/i.test(c.mimeType)) : [];
-  if (vp8.length && t.setCodecPreferences) t.setCodecPreferences(vp8);
-  return t.sender;
-}
 
 export class AvPanel {
   constructor(ctx) {
@@ -77,7 +62,7 @@ export class AvPanel {
     if (this.cam) {
       const track = this.cam.getVideoTracks()[0];
       for (const l of this.ctx.links.values()) {
-        if (l.pc && !this.senders.some(([sent]) => sent === l)) this.senders.push([l, cameraSender(l.pc, track, this.cam)]);
+        if (l.pc && !this.senders.some(([sent]) => sent === l)) this.senders.push([l, sendVideo(l.pc, track, this.cam)]);
       }
     }
   }
@@ -209,7 +194,7 @@ export class AvPanel {
     this.localVideo.srcObject = this.cam;
     this.localVideo.hidden = false;
     const track = this.cam.getVideoTracks()[0];
-    this.senders = [...this.ctx.links.values()].filter((l) => l.pc).map((l) => [l, cameraSender(l.pc, track, this.cam)]);
+    this.senders = [...this.ctx.links.values()].filter((l) => l.pc).map((l) => [l, sendVideo(l.pc, track, this.cam)]);
     this.videoButton.disabled = true;
     this.videoStop.hidden = false;
     this.videoState.textContent = 'Your video is shown to the customer, who is offered to share theirs back.';

@@ -195,6 +195,23 @@ export class AgentLink {
   }
 }
 
+/**
+ * Sends a video track of this CSR (camera, or the screen they show) on a transceiver of its own,
+ * offering VP8 only (what the agent decodes). addTrack would reuse the recvonly video
+ * transceiver of the first offer, which the agent's WebRTC stack then never receives on. The
+ * transceiver also receives (sendrecv): the agent's stack puts a later share or camera on the
+ * first video section without a sender of its own, and may do so here; a send-only section would
+ * carry that picture nowhere, and the agent's answer would be rejected ("Incompatible receive
+ * direction", docs/webrtc-interop.md). Returns the sender (`pc.removeTrack(sender)` stops it).
+ */
+export function sendVideo(pc, track, stream) {
+  const t = pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
+  const caps = RTCRtpReceiver.getCapabilities && RTCRtpReceiver.getCapabilities('video');
+  const vp8 = caps ? caps.codecs.filter((c) => /^video\/(vp8|rtx)$/i.test(c.mimeType)) : [];
+  if (vp8.length && t.setCodecPreferences) t.setCodecPreferences(vp8);
+  return t.sender;
+}
+
 /** Up to this size a file is hashed whole by WebCrypto (native, fast). Chromium cannot read a
  * large Blob into one ArrayBuffer (512 MiB already fails with NotReadableError), so larger files
  * go through {@link Sha256} in slices. */

@@ -74,6 +74,7 @@ export class SessionView {
       this.keep();
       window.removeEventListener('pagehide', this.keep);
     }
+    if (this.panels) this.panels.share.showScreen.destroy();
     for (const l of this.links.values()) l.close();
     this.links.clear();
     if (this.recording) this.recording.destroy();

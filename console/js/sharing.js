@@ -6,6 +6,7 @@ import { h, fill } from './dom.js';
 import { describe, showError, toast } from './api.js';
 import { capabilityName } from './session.js';
 import { remember, recall } from './restore.js';
+import { ShowScreen } from './showscreen.js';
 
 /** How long a share resumed after a reload may wait for the customer's agent. */
 const RESUME_WAIT_MS = 20000;
@@ -42,12 +43,15 @@ export class SharePanel {
       h('button', { class: 'small', onclick: () => this.send({ type: 'clipboard', text: this.clipText.value }) }, "Send to the customer's clipboard"),
       h('button', { class: 'small', onclick: async () => { this.clipText.value = await navigator.clipboard.readText().catch(() => this.clipText.value); } }, 'Paste mine'));
     this.surface = h('div', { class: 'surface', id: 'share-surface' }, this.video);
+    this.showScreen = new ShowScreen(ctx);
     this.element = h('div', { class: 'panel share', id: 'panel-share' },
-      h('div', { class: 'row' }, this.menu, this.stopButton, this.keyframeButton), this.state, this.picker, this.surface, this.clipboard);
+      h('div', { class: 'row' }, this.menu, this.stopButton, this.keyframeButton), this.state, this.picker, this.surface, this.clipboard,
+      this.showScreen.element);
     this.bindInput();
   }
 
   onRoster() {
+    this.showScreen.onRoster();
     this.checkLive();
     const c = this.ctx.customer();
     const host = this.ctx.isHost();
@@ -138,6 +142,7 @@ export class SharePanel {
   }
 
   onPeer(customer, msg) {
+    this.showScreen.onPeer(customer, msg);
     if (!this.share || customer !== this.share.customer) return;
     switch (msg.type) {
       case 'sources':

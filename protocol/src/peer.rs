@@ -143,6 +143,14 @@ pub enum PeerMessage {
         #[serde(flatten)]
         reason: WireError,
     },
+    /// S10, the CSR's own screen: the console sends it on the video track `track` (its id).
+    /// The customer sees it only while they allow `csr_screen_share` to this CSR and signaling
+    /// runs that activity; otherwise the agent answers `consent_required` and shows nothing.
+    CsrShareStarted {
+        track: String,
+    },
+    /// The CSR stopped showing their screen.
+    CsrShareStopped,
     /// The agent added or removed a track: the console, which always offers, sends a new offer.
     RenegotiationNeeded,
     /// The receiver wants a keyframe (a fallback for consoles that cannot send RTCP PLI).

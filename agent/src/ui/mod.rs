@@ -2,6 +2,8 @@
 //! [`CustomerAction`]s (both defined by the agent's core); a UI turns raw input (a terminal
 //! line, a click) into actions. The terminal UI is here; a window UI implements the same trait.
 
+use protocol::ParticipantId;
+
 pub mod terminal;
 pub mod window;
 
@@ -27,6 +29,11 @@ pub trait CustomerUi: Send {
     /// A decoded picture of a CSR's camera (S9). A window UI draws it; a terminal cannot, and
     /// is told in words when a CSR's video starts instead.
     fn video_frame(&mut self, _from: &str, _frame: &media::I420Frame) {}
+    /// S10: a decoded picture of the screen the CSR `csr` (named `from`) shows the customer,
+    /// sent only while the customer allows it. The terminal has said so in words.
+    fn screen_frame(&mut self, _csr: &ParticipantId, _from: &str, _frame: &media::I420Frame) {}
+    /// The screen of `csr` is no longer shown (stopped, taken back, or they left).
+    fn screen_gone(&mut self, _csr: &ParticipantId) {}
     /// The grants in force and what runs under them, after every change. A window lists them
     /// live (and shows its bar while the screen is seen); the terminal lists them on `grants`.
     fn grants(&mut self, _now: &[GrantView]) {}

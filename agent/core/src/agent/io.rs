@@ -158,6 +158,14 @@ pub enum Command {
         monitors: bool,
         windows: bool,
     },
+    /// S10: `csr`'s video track `track` carries their screen (never to be shown as their
+    /// camera); its pictures are shown only while `shown`. `track: None`: nothing of theirs is
+    /// a screen any more.
+    ShowCsrScreen {
+        csr: ParticipantId,
+        track: Option<String>,
+        shown: bool,
+    },
     /// Open a capture of `target` and add its track to `csr`'s connection; answer with
     /// [`Input::ShareOpened`].
     OpenShare {

@@ -8,6 +8,7 @@
 mod files;
 mod io;
 mod media;
+mod shown;
 
 pub use io::{Command, Destination, Input, PullReady, ShareId, ShareReady, TransferEnd};
 
@@ -29,6 +30,7 @@ pub struct Agent {
     gate: ConsentGate,
     out: VecDeque<Command>,
     media: media::MediaTable,
+    screens: shown::ShownScreens,
     files: files::FileTable,
     /// The last grant snapshot published, to publish only changes.
     published: Option<BTreeSet<(ParticipantId, Capability)>>,
@@ -47,6 +49,7 @@ impl Agent {
             gate: ConsentGate::new(),
             out: VecDeque::new(),
             media: media::MediaTable::default(),
+            screens: shown::ShownScreens::default(),
             files: files::FileTable::new(shared_folder),
             published: None,
             offers: 0,
@@ -91,6 +94,7 @@ impl Agent {
     pub fn running(&self) -> Vec<(ParticipantId, Capability)> {
         let mut all = self.media.running();
         all.extend(self.files.running());
+        all.extend(self.screens.running());
         // Recording runs in the CSR's browser, not here; signaling lists it, and the customer's
         // list shows the grant it runs under as in use (S16).
         let recording = Activity::Capability(Capability::Recording);
@@ -154,6 +158,7 @@ impl Agent {
             Input::PeerGone { csr } => {
                 self.media.peer_gone(&csr, &mut self.out);
                 self.files.peer_gone(&csr, &mut self.out);
+                self.screens.peer_gone(&csr, &mut self.out);
             }
             Input::FileChannel { csr, transfer } => self.files.channel(&csr, transfer, &mut self.out),
             Input::Customer(a) => self.on_customer(a),
@@ -208,6 +213,7 @@ impl Agent {
         self.apply(out);
         self.media.stop_all(&mut self.out);
         self.files.stop_all(&mut self.out);
+        self.screens.stop_all(&mut self.out);
         self.reconcile();
         self.out.push_back(Command::Finish(bye));
         self.ended = true;
@@ -229,6 +235,7 @@ impl Agent {
         for csr in gone {
             self.media.peer_gone(&csr, &mut self.out);
             self.files.peer_gone(&csr, &mut self.out);
+            self.screens.peer_gone(&csr, &mut self.out);
             self.gate_do(GateInput::Withdrawn { csr: csr.clone(), capability: None });
             self.out.push_back(Command::ClosePeer { csr });
         }
@@ -307,6 +314,10 @@ impl Agent {
         let ctx = ctx!(self);
         if media::is_media(&msg) {
             self.media.on_message(&ctx, csr, msg, &mut self.out);
+            return;
+        }
+        if shown::is_shown_screen(&msg) {
+            self.screens.on_message(&ctx, csr, msg, &mut self.out);
             return;
         }
         let gate_in = self.files.on_message(&ctx, csr, msg, &mut self.out);
@@ -432,6 +443,7 @@ impl Agent {
         let ctx = ctx!(self);
         let mut ended = self.media.reconcile(&ctx, &mut self.out);
         ended.extend(self.files.reconcile(&ctx, &mut self.out));
+        ended.extend(self.screens.reconcile(&ctx, &mut self.out));
         for (csr, capability) in ended {
             let out = self.gate.handle(GateInput::ActivityEnded { csr, capability });
             self.apply(out);

@@ -30,6 +30,8 @@ pub struct Running {
     pub devices: BTreeSet<(ParticipantId, MediaKind)>,
     /// Transfers whose task runs: id → what it needs.
     pub transfers: BTreeMap<TransferId, Option<(ParticipantId, Capability)>>,
+    /// CSRs' screen tracks (S10): track → whether its pictures are shown.
+    pub csr_screens: BTreeMap<ParticipantId, (String, bool)>,
 }
 
 pub struct Pair {
@@ -251,6 +253,14 @@ impl Pair {
                 self.finished = true;
                 self.running = Running::default();
             }
+            Command::ShowCsrScreen { csr, track, shown } => match track {
+                Some(t) => {
+                    self.running.csr_screens.insert(csr, (t, shown));
+                }
+                None => {
+                    self.running.csr_screens.remove(&csr);
+                }
+            },
             Command::ControlAllowed { .. }
             | Command::ClosePeer { .. }
             | Command::ListSources { .. }

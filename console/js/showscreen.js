@@ -1,0 +1,145 @@
+// S10, the CSR's own screen: "Show my screen" opens the browser's picker (the CSR chooses the
+// screen, a window or a tab); then each customer is asked in the product's words ("Alice
+// (support) asks to show you their screen") and sees it, in the agent's window, only once they
+// allow it. Each customer is a viewer of their own: one may close it while another keeps
+// watching. The browser's own "Stop sharing" ends it for everyone; so does "Stop showing".
+// Signaling records each customer's start and stop (activity `csr_screen_share`).
+import { h } from './dom.js';
+import { describe } from './api.js';
+import { sendVideo } from './peer.js';
+
+const CAPABILITY = 'csr_screen_share';
+
+export class ShowScreen {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.stream = null;
+    this.viewers = new Map(); // customer -> {link, sender}
+    this.asked = new Set(); // customers asked while this showing runs
+    this.startButton = h('button', { id: 'show-screen-start', onclick: () => this.start() }, 'Show my screen');
+    this.stopButton = h('button', { class: 'danger', id: 'show-screen-stop', hidden: true, onclick: () => this.stop() }, 'Stop showing');
+    this.state = h('p', { class: 'muted', id: 'show-screen-state', role: 'status', text: 'Your screen is not shown to anyone.' });
+    this.preview = h('video', { id: 'show-screen-preview', autoplay: true, playsinline: true, muted: true, hidden: true, 'aria-label': 'Your screen as the customer sees it' });
+    this.element = h('section', { class: 'show-screen', id: 'show-screen' },
+      h('h3', {}, 'Show your screen to the customer'), h('div', { class: 'row' }, this.startButton, this.stopButton), this.state, this.preview);
+    this.said = new Map(); // customer -> what the state line says of them
+  }
+
+  onRoster() {
+    const host = this.ctx.isHost();
+    const anyone = this.ctx.customers().some((c) => c.online);
+    this.startButton.disabled = !anyone || !host || !!this.stream;
+    this.startButton.title = !anyone ? 'Available once a customer has joined.' : !host ? 'Only the host CSR can do this.' : '';
+    if (!this.stream) return;
+    for (const [customer, v] of [...this.viewers]) {
+      const g = this.ctx.grant(customer, CAPABILITY);
+      const granted = !!g && g.state === 'granted';
+      // The roster may list the grant after the answer arrived: only a grant seen, then gone,
+      // means the customer closed it.
+      if (granted) v.seen = true;
+      const online = this.ctx.customers().some((c) => c.id === customer && c.online);
+      if ((v.seen && !granted) || !online) this.stopFor(customer, online ? 'closed your screen' : 'left', false);
+    }
+    // A customer who joined while the screen is shown is asked too.
+    for (const c of this.ctx.customers().filter((x) => x.online && !this.asked.has(x.id))) this.ask(c.id);
+    if (!host) this.stop();
+  }
+
+  async start() {
+    if (this.stream) return;
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 15 }, audio: false });
+    } catch (e) {
+      this.state.textContent = `Your screen cannot be shown: ${describe(e)}`;
+      return;
+    }
+    this.stream = stream;
+    const track = stream.getVideoTracks()[0];
+    // The browser's own "Stop sharing" bar.
+    track.addEventListener('ended', () => this.stop());
+    this.preview.srcObject = stream;
+    this.preview.hidden = false;
+    this.startButton.disabled = true;
+    this.stopButton.hidden = false;
+    this.asked.clear();
+    this.said.clear();
+    for (const c of this.ctx.customers().filter((x) => x.online)) this.ask(c.id);
+    this.render();
+  }
+
+  async ask(customer) {
+    this.asked.add(customer);
+    this.said.set(customer, 'asked to view it…');
+    this.render();
+    let ok = false;
+    try {
+      ok = await this.ctx.askConsent(customer, CAPABILITY);
+    } catch (e) {
+      this.said.set(customer, describe(e));
+      return this.render();
+    }
+    if (!this.stream) return;
+    if (!ok) {
+      this.said.set(customer, 'said no');
+      return this.render();
+    }
+    const link = this.ctx.link(customer);
+    if (!link || !link.pc) {
+      this.said.set(customer, 'is not connected yet');
+      return this.render();
+    }
+    const ref = this.ctx.activity(true, CAPABILITY, customer);
+    this.ctx.onRefusal(ref, (e) => { this.said.set(customer, describe(e)); this.stopFor(customer, null, false); this.render(); });
+    const track = this.stream.getVideoTracks()[0];
+    // Said before the track is added: the agent knows it as a screen from its first picture.
+    link.send({ type: 'csr_share_started', track: track.id });
+    this.viewers.set(customer, { link, sender: sendVideo(link.pc, track, this.stream), seen: false });
+    this.said.set(customer, 'sees it');
+    this.render();
+  }
+
+  /** Stops showing to `customer`; `why` is what the state line says of them afterwards. */
+  stopFor(customer, why, tellSignaling = true) {
+    const v = this.viewers.get(customer);
+    if (!v) return;
+    this.viewers.delete(customer);
+    if (v.link.pc) {
+      try { v.link.pc.removeTrack(v.sender); } catch { /* the connection is gone */ }
+    }
+    v.link.send({ type: 'csr_share_stopped' });
+    if (tellSignaling) this.ctx.activity(false, CAPABILITY, customer);
+    if (why) this.said.set(customer, why);
+    this.render();
+  }
+
+  stop() {
+    if (!this.stream) return;
+    for (const customer of [...this.viewers.keys()]) this.stopFor(customer, null);
+    this.stream.getTracks().forEach((t) => t.stop());
+    this.stream = null;
+    this.preview.srcObject = null;
+    this.preview.hidden = true;
+    this.stopButton.hidden = true;
+    this.said.clear();
+    this.state.textContent = 'Your screen is not shown to anyone.';
+    this.onRoster();
+  }
+
+  /** The agent refused (no grant there): that customer does not see it. */
+  onPeer(customer, msg) {
+    if (msg.type === 'error' && msg.code === 'consent_required' && this.viewers.has(customer)) {
+      this.stopFor(customer, 'did not allow it on their computer');
+    }
+  }
+
+  render() {
+    if (!this.stream) return;
+    const parts = [...this.said].map(([c, what]) => `${this.ctx.name(c)} ${what}`);
+    this.state.textContent = `Showing your screen. ${parts.length ? `${parts.join('; ')}.` : 'No customer is here yet.'}`;
+  }
+
+  destroy() {
+    this.stop();
+  }
+}
