@@ -94,9 +94,17 @@ impl Hands {
             Command::ShowCsrScreen { csr, track, shown } => {
                 let was_shown = self.csr_screens.get(&csr).is_some_and(|(_, s)| *s);
                 match track {
-                    Some(t) => self.csr_screens.insert(csr.clone(), (t, shown)),
-                    None => self.csr_screens.remove(&csr),
-                };
+                    Some(t) => {
+                        self.csr_screens.insert(csr.clone(), (t, shown));
+                    }
+                    // The track stays known as a screen: pictures still on their way until the
+                    // console's next offer removes it are dropped, never shown as the camera.
+                    None => {
+                        if let Some(entry) = self.csr_screens.get_mut(&csr) {
+                            entry.1 = false;
+                        }
+                    }
+                }
                 if was_shown && !shown {
                     ui.screen_gone(&csr);
                 }

@@ -519,8 +519,12 @@ export class SessionView {
     if (!this.roster) return;
     const host = this.isHost();
     const items = this.roster.participants.map((p) => {
+      // One line per kind: a screen shown to two customers is two activities, said once.
       const doing = this.roster.running.filter((r) => r.by === p.id || r.customer === p.id)
-        .map((r) => (r.by === p.id ? capabilityName(r.activity) : `shares: ${capabilityName(r.activity)}`));
+        .map((r) => (r.by === p.id ? capabilityName(r.activity)
+          : r.activity === 'csr_screen_share' ? `sees ${this.name(r.by) === 'you' ? 'your' : `${this.name(r.by)}'s`} screen`
+            : `shares: ${capabilityName(r.activity)}`))
+        .filter((x, i, all) => all.indexOf(x) === i);
       const actions = [];
       if (host && p.role === 'customer' && !p.primary) {
         // An offline customer cannot share: making them primary would only demote the live one.

@@ -6,6 +6,8 @@ the agent's side), by role and name, never by calling the agent's code. Used by 
     atspi.py set NAME TEXT   put TEXT into the text field labelled NAME
     atspi.py wait TEXT       wait until some control's name contains TEXT
     atspi.py names           print every control as "role: name", one a line
+    atspi.py extents NAME    print "x y width height" (screen pixels) of the control named NAME
+    atspi.py gone TEXT       wait until no control's name contains TEXT
 
 Each waits up to ATSPI_TIMEOUT seconds (default 20) and exits 1 with the names it saw when the
 control never shows up. Needs Debian's python3-pyatspi and a session bus with the AT-SPI bus.
@@ -41,6 +43,21 @@ def nodes():
     return out
 
 
+def name_of(n):
+    """A node's name, or "" for one that went away while read."""
+    try:
+        return n.name or ""
+    except Exception:
+        return ""
+
+
+def role_of(n):
+    try:
+        return n.getRoleName()
+    except Exception:
+        return ""
+
+
 def describe(n):
     try:
         return f"{n.getRoleName()}: {n.name}"
@@ -61,7 +78,10 @@ def until(find, what):
 
 
 def enabled(n):
-    return n.getState().contains(pyatspi.STATE_ENABLED)
+    try:
+        return n.getState().contains(pyatspi.STATE_ENABLED)
+    except Exception:
+        return False
 
 
 def main():
@@ -69,18 +89,26 @@ def main():
     if cmd == "click":
         name = args[0]
         button = until(
-            lambda: next((n for n in nodes() if n.getRoleName() == "push button" and n.name == name and enabled(n)), None),
+            lambda: next((n for n in nodes() if role_of(n) == "push button" and name_of(n) == name and enabled(n)), None),
             f"an enabled button {name!r}",
         )
         button.queryAction().doAction(0)
     elif cmd == "set":
         name, text = args
-        field = until(lambda: next((n for n in nodes() if n.getRoleName() == "entry" and n.name == name), None), f"a text field {name!r}")
+        field = until(lambda: next((n for n in nodes() if role_of(n) == "entry" and name_of(n) == name), None), f"a text field {name!r}")
         field.queryEditableText().setTextContents(text)
     elif cmd == "wait":
         text = args[0]
-        n = until(lambda: next((n for n in nodes() if text in (n.name or "")), None), f"a control showing {text!r}")
+        n = until(lambda: next((n for n in nodes() if text in name_of(n)), None), f"a control showing {text!r}")
         print(n.name)
+    elif cmd == "extents":
+        name = args[0]
+        n = until(lambda: next((n for n in nodes() if name_of(n) == name), None), f"a control named {name!r}")
+        e = n.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+        print(e.x, e.y, e.width, e.height)
+    elif cmd == "gone":
+        text = args[0]
+        until(lambda: None if any(text in name_of(n) for n in nodes()) else True, f"no control showing {text!r}")
     elif cmd == "names":
         for n in nodes():
             print(describe(n))

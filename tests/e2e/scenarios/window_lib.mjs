@@ -79,6 +79,24 @@ export class WindowAgent {
     return this.atspi('wait', text);
   }
 
+  /** Waits until no control shows `text`. */
+  async gone(text) {
+    return this.atspi('gone', text);
+  }
+
+  /** Colours ([r, g, b]) of the screen inside the control named `name`, at `points` given as
+   * fractions of its width and height (read from a screenshot of the X screen). */
+  pixels(name, points) {
+    const [x, y, w, h] = this.atspi('extents', name).split(' ').map(Number);
+    return points.map(([fx, fy]) => {
+      const px = Math.round(x + fx * w);
+      const py = Math.round(y + fy * h);
+      const out = execFileSync('convert', ['x:root', '-crop', `1x1+${px}+${py}`, '-depth', '8', 'txt:-'], { env: this.env, encoding: 'utf8' });
+      const m = out.match(/\((\d+),(\d+),(\d+)/);
+      return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+    });
+  }
+
   names() {
     return this.atspi('names');
   }

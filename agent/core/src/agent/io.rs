@@ -160,7 +160,7 @@ pub enum Command {
     },
     /// S10: `csr`'s video track `track` carries their screen (never to be shown as their
     /// camera); its pictures are shown only while `shown`. `track: None`: nothing of theirs is
-    /// a screen any more.
+    /// shown as a screen any more (the driver still drops the old track's late pictures).
     ShowCsrScreen {
         csr: ParticipantId,
         track: Option<String>,

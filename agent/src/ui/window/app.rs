@@ -6,6 +6,7 @@ use super::model::{Model, Out, ToWindow};
 use super::{bar, view};
 use crate::join::Invitation;
 use eframe::egui;
+use protocol::ParticipantId;
 use std::collections::HashMap;
 use std::sync::mpsc::Receiver;
 use tokio::sync::mpsc::UnboundedSender;
@@ -16,6 +17,8 @@ pub struct App {
     to_session: UnboundedSender<Out>,
     /// The newest camera picture of each CSR, by name, as a texture.
     pictures: HashMap<String, egui::TextureHandle>,
+    /// The newest picture of each screen a CSR shows, by CSR, as a texture.
+    screens: HashMap<ParticipantId, egui::TextureHandle>,
     closing: bool,
     title: String,
 }
@@ -43,7 +46,7 @@ impl App {
         }
         // The bar must show even while the main window is minimised.
         ctx.send_viewport_cmd(egui::ViewportCommand::RequestPaintWhileHidden);
-        App { model, from_session, to_session, pictures: HashMap::new(), closing: false, title: String::new() }
+        App { model, from_session, to_session, pictures: HashMap::new(), screens: HashMap::new(), closing: false, title: String::new() }
     }
 
     fn send(&self, outs: Vec<Out>) {
@@ -65,10 +68,22 @@ impl App {
                     }
                 }
             }
+            if let ToWindow::Screen { csr, picture: p } = &msg {
+                let image = egui::ColorImage::from_rgba_unmultiplied([p.width as usize, p.height as usize], &p.rgba);
+                match self.screens.get_mut(csr) {
+                    Some(t) => t.set(image, egui::TextureOptions::LINEAR),
+                    None => {
+                        let t = ctx.load_texture(format!("screen-{csr}"), image, egui::TextureOptions::LINEAR);
+                        self.screens.insert(csr.clone(), t);
+                    }
+                }
+            }
             self.model.apply(msg);
         }
         let shown: Vec<&String> = self.model.pictures.iter().map(|(n, _)| n).collect();
         self.pictures.retain(|n, _| shown.contains(&n));
+        let screens: Vec<&ParticipantId> = self.model.screens.iter().map(|(c, _)| c).collect();
+        self.screens.retain(|c, _| screens.contains(&c));
     }
 }
 
@@ -92,7 +107,7 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let mut outs = view::draw(ui, &mut self.model, &self.pictures);
+        let mut outs = view::draw(ui, &mut self.model, &self.pictures, &self.screens);
         outs.extend(bar::draw(ui.ctx(), &self.model));
         self.send(outs);
     }

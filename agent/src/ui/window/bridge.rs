@@ -5,21 +5,27 @@
 use super::model::ToWindow;
 use super::picture;
 use crate::ui::{CustomerAction, CustomerUi, GrantView, Notice, UiInput};
+use protocol::ParticipantId;
+use std::collections::HashMap;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 /// Fewest milliseconds between two camera pictures sent to the window (about 15 a second).
 const PICTURE_EVERY: Duration = Duration::from_millis(66);
+/// Fewest milliseconds between two pictures of a CSR's screen (5 a second: a screen shown to
+/// explain something changes little, and each picture is up to 1280 pixels wide).
+const SCREEN_EVERY: Duration = Duration::from_millis(200);
 
 pub struct WindowUi {
     to_window: Sender<ToWindow>,
     ctx: eframe::egui::Context,
     last_picture: Option<Instant>,
+    last_screen: HashMap<ParticipantId, Instant>,
 }
 
 impl WindowUi {
     pub fn new(to_window: Sender<ToWindow>, ctx: eframe::egui::Context) -> WindowUi {
-        WindowUi { to_window, ctx, last_picture: None }
+        WindowUi { to_window, ctx, last_picture: None, last_screen: HashMap::new() }
     }
 
     fn send(&self, msg: ToWindow) {
@@ -51,6 +57,21 @@ impl CustomerUi for WindowUi {
         if let Some(p) = picture::from_i420(from, frame) {
             self.send(ToWindow::Picture(p));
         }
+    }
+
+    fn screen_frame(&mut self, csr: &ParticipantId, from: &str, frame: &media::I420Frame) {
+        if self.last_screen.get(csr).is_some_and(|t| t.elapsed() < SCREEN_EVERY) {
+            return;
+        }
+        self.last_screen.insert(csr.clone(), Instant::now());
+        if let Some(picture) = picture::scaled(from, frame, picture::SCREEN_MAX_WIDTH) {
+            self.send(ToWindow::Screen { csr: csr.clone(), picture });
+        }
+    }
+
+    fn screen_gone(&mut self, csr: &ParticipantId) {
+        self.last_screen.remove(csr);
+        self.send(ToWindow::ScreenGone(csr.clone()));
     }
 
     fn grants(&mut self, now: &[GrantView]) {

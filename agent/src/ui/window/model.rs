@@ -20,6 +20,13 @@ pub enum ToWindow {
     JoinFailed(String),
     /// A picture of a CSR's camera.
     Picture(Picture),
+    /// S10: a picture of the screen the CSR `csr` shows (only while the customer allows it).
+    Screen {
+        csr: ParticipantId,
+        picture: Picture,
+    },
+    /// That CSR's screen is no longer shown.
+    ScreenGone(ParticipantId),
 }
 
 /// What the window asks of the session side.
@@ -122,6 +129,8 @@ pub struct Model {
     pub chat_to: Option<ParticipantId>,
     /// The newest picture of each CSR's camera, by name.
     pub pictures: Vec<(String, Picture)>,
+    /// S10: the newest picture of each screen a CSR shows the customer.
+    pub screens: Vec<(ParticipantId, Picture)>,
     /// "Leave the session?" is open.
     pub confirm_leave: bool,
     /// The customer asked to leave: the window closes once the session says it ended.
@@ -146,6 +155,7 @@ impl Model {
             chat_draft: String::new(),
             chat_to: None,
             pictures: vec![],
+            screens: vec![],
             confirm_leave: false,
             leaving: false,
         }
@@ -223,6 +233,16 @@ impl Model {
                     None => self.pictures.push((from, p)),
                 }
             }
+            ToWindow::Screen { csr, picture } => {
+                if self.phase != Phase::InSession {
+                    return;
+                }
+                match self.screens.iter_mut().find(|(c, _)| *c == csr) {
+                    Some(slot) => slot.1 = picture,
+                    None => self.screens.push((csr, picture)),
+                }
+            }
+            ToWindow::ScreenGone(csr) => self.screens.retain(|(c, _)| *c != csr),
         }
     }
 
@@ -258,6 +278,7 @@ impl Model {
                 self.questions.clear();
                 self.grants.clear();
                 self.pictures.clear();
+                self.screens.clear();
                 self.confirm_leave = false;
             }
         }
@@ -280,6 +301,7 @@ impl Model {
         }
         let gone: Vec<String> = self.people.iter().filter(|o| !now.iter().any(|p| p.id == o.id)).map(|o| o.name.clone()).collect();
         self.pictures.retain(|(n, _)| !gone.contains(n));
+        self.screens.retain(|(c, _)| now.iter().any(|p| &p.id == c));
         if self.chat_to.as_ref().is_some_and(|t| !now.iter().any(|p| &p.id == t)) {
             self.chat_to = None;
         }
@@ -329,6 +351,11 @@ impl Model {
 
     pub fn stop_everything(&self) -> Out {
         Out::Act(CustomerAction::RevokeAll)
+    }
+
+    /// "Close the screen": the customer no longer wants to see what support shows (S10).
+    pub fn close_screen(&self) -> Out {
+        Out::Act(CustomerAction::Revoke(Capability::CsrScreenShare))
     }
 
     pub fn share_camera(&self) -> Out {

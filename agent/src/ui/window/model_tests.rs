@@ -222,3 +222,26 @@ fn what_the_customer_can_do_is_said_with_the_windows_buttons_never_a_command_to_
     assert!(said.contains(&"Alice now sees your screen. Stop it under “Allowed now” at any moment.".to_owned()), "{said:?}");
     assert!(said.iter().any(|t| t.ends_with("press “Share my camera”.")), "{said:?}");
 }
+
+fn screen(from: &str) -> Picture {
+    Picture { from: from.into(), width: 2, height: 1, rgba: vec![0; 8] }
+}
+
+#[test]
+fn a_shown_screen_is_kept_until_it_is_gone_or_its_csr_leaves() {
+    let mut m = in_session();
+    m.apply(ToWindow::Screen { csr: "a".into(), picture: screen("Alice") });
+    m.apply(ToWindow::Screen { csr: "a".into(), picture: screen("Alice") });
+    assert_eq!(m.screens.len(), 1, "one screen per CSR, the newest picture");
+    m.apply(ToWindow::ScreenGone("a".into()));
+    assert!(m.screens.is_empty());
+    m.apply(ToWindow::Screen { csr: "a".into(), picture: screen("Alice") });
+    m.apply(ToWindow::Notice(Notice::People(vec![person("me", "Dana", Role::Customer, true)])));
+    assert!(m.screens.is_empty(), "Alice left: her screen is gone");
+}
+
+#[test]
+fn closing_the_screen_takes_the_permission_back() {
+    let m = in_session();
+    assert_eq!(m.close_screen(), Out::Act(CustomerAction::Revoke(Capability::CsrScreenShare)));
+}

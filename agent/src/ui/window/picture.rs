@@ -1,9 +1,12 @@
-//! A CSR's camera picture made small enough for the window: I420 to RGBA, scaled down by
-//! whole steps (nearest pixel) to at most [`MAX_WIDTH`] wide. Done on the session side, so
-//! the window's thread only uploads a texture.
+//! A CSR's camera picture or shown screen made small enough for the window: I420 to RGBA,
+//! scaled down by whole steps (nearest pixel) to at most [`MAX_WIDTH`] (a camera) or
+//! [`SCREEN_MAX_WIDTH`] (a screen) wide. Done on the session side, so the window's thread only
+//! uploads a texture; egui scales it to fit when drawing.
 
-/// Widest picture the window shows.
+/// Widest camera picture the window shows.
 pub const MAX_WIDTH: u32 = 320;
+/// Widest picture of a CSR's screen kept (a 1920-wide screen becomes 960 wide).
+pub const SCREEN_MAX_WIDTH: u32 = 1280;
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Picture {
@@ -20,12 +23,17 @@ impl std::fmt::Debug for Picture {
     }
 }
 
-/// The picture `frame` of `from`, scaled down; `None` when the frame is malformed.
+/// The camera picture `frame` of `from`, scaled down; `None` when the frame is malformed.
 pub fn from_i420(from: &str, frame: &media::I420Frame) -> Option<Picture> {
+    scaled(from, frame, MAX_WIDTH)
+}
+
+/// The picture `frame` of `from`, scaled down to at most `max_width` wide.
+pub fn scaled(from: &str, frame: &media::I420Frame, max_width: u32) -> Option<Picture> {
     if !frame.is_well_formed() || frame.width == 0 || frame.height == 0 {
         return None;
     }
-    let step = frame.width.div_ceil(MAX_WIDTH).max(1);
+    let step = frame.width.div_ceil(max_width).max(1);
     let (w, h) = (frame.width / step, frame.height / step);
     let (ys, cs) = (frame.y_stride(), frame.chroma_stride() as usize);
     let mut rgba = Vec::with_capacity((w * h * 4) as usize);
@@ -54,6 +62,13 @@ mod tests {
         assert_eq!((p.width, p.height), (320, 180));
         assert_eq!(p.rgba.len(), 320 * 180 * 4);
         assert!(p.rgba.chunks(4).all(|px| px[0].abs_diff(128) < 3 && px[1].abs_diff(128) < 3 && px[2].abs_diff(128) < 3));
+    }
+
+    #[test]
+    fn a_full_hd_screen_is_kept_at_half_size() {
+        let frame = media::I420Frame::filled(1920, 1080, (126, 128, 128));
+        let p = scaled("Alice", &frame, SCREEN_MAX_WIDTH).expect("a picture");
+        assert_eq!((p.width, p.height), (960, 540));
     }
 
     #[test]

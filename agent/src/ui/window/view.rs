@@ -5,18 +5,24 @@
 use super::model::{role_name, Line, LineKind, Model, Out, Phase, Question};
 use crate::ui::Answer;
 use eframe::egui::{self, Color32, RichText};
+use protocol::ParticipantId;
 use std::collections::HashMap;
 
 const PROBLEM: Color32 = Color32::from_rgb(0xe0, 0x60, 0x50);
 const PEOPLE: Color32 = Color32::from_rgb(0x70, 0xb0, 0xf0);
 
-pub fn draw(ui: &mut egui::Ui, m: &mut Model, pictures: &HashMap<String, egui::TextureHandle>) -> Vec<Out> {
+pub fn draw(
+    ui: &mut egui::Ui,
+    m: &mut Model,
+    pictures: &HashMap<String, egui::TextureHandle>,
+    screens: &HashMap<ParticipantId, egui::TextureHandle>,
+) -> Vec<Out> {
     let mut outs = vec![];
     match m.phase.clone() {
         Phase::Join | Phase::Joining => {
             egui::CentralPanel::default().show(ui, |ui| join_screen(ui, m, &mut outs));
         }
-        Phase::InSession => session(ui, m, pictures, &mut outs),
+        Phase::InSession => session(ui, m, pictures, screens, &mut outs),
         Phase::Ended(text) => {
             egui::CentralPanel::default().show(ui, |ui| {
                 ui.heading("The support session is over");
@@ -67,7 +73,13 @@ fn join_screen(ui: &mut egui::Ui, m: &mut Model, outs: &mut Vec<Out>) {
     ui.weak("Nothing on this computer is shared until you allow it here.");
 }
 
-fn session(ui: &mut egui::Ui, m: &mut Model, pictures: &HashMap<String, egui::TextureHandle>, outs: &mut Vec<Out>) {
+fn session(
+    ui: &mut egui::Ui,
+    m: &mut Model,
+    pictures: &HashMap<String, egui::TextureHandle>,
+    screens: &HashMap<ParticipantId, egui::TextureHandle>,
+    outs: &mut Vec<Out>,
+) {
     egui::Panel::top("header").show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.strong(format!("Support session — {}", m.site_name()));
@@ -124,6 +136,24 @@ fn session(ui: &mut egui::Ui, m: &mut Model, pictures: &HashMap<String, egui::Te
                     outs.push(m.stop(protocol::Capability::Microphone));
                 }
             });
+            if !m.screens.is_empty() {
+                section(ui, "Support's screen");
+                for (csr, p) in &m.screens {
+                    let Some(t) = screens.get(csr) else { continue };
+                    let what = format!("{}'s screen", p.from);
+                    ui.horizontal(|ui| {
+                        ui.label(format!("{} shows you their screen", p.from));
+                        if ui.button("Close the screen").clicked() {
+                            outs.push(m.close_screen());
+                        }
+                    });
+                    ui.add(
+                        egui::Image::from_texture(egui::load::SizedTexture::from_handle(t))
+                            .max_width(ui.available_width())
+                            .alt_text(what.clone()),
+                    );
+                }
+            }
             if !m.pictures.is_empty() {
                 section(ui, "Support's camera");
                 for (name, _) in &m.pictures {
