@@ -9,6 +9,8 @@ import { describe } from './api.js';
 import { sendVideo } from './peer.js';
 
 const CAPABILITY = 'csr_screen_share';
+/** How long a customer's agent may take to connect after they allowed it. */
+const LINK_WAIT_MS = 10000;
 
 export class ShowScreen {
   constructor(ctx) {
@@ -23,6 +25,7 @@ export class ShowScreen {
     this.element = h('section', { class: 'show-screen', id: 'show-screen' },
       h('h3', {}, 'Show your screen to the customer'), h('div', { class: 'row' }, this.startButton, this.stopButton), this.state, this.preview);
     this.said = new Map(); // customer -> what the state line says of them
+    this.names = new Map(); // customer -> their name when asked (kept after they leave)
   }
 
   onRoster() {
@@ -40,6 +43,11 @@ export class ShowScreen {
       const online = this.ctx.customers().some((c) => c.id === customer && c.online);
       if ((v.seen && !granted) || !online) this.stopFor(customer, online ? 'closed your screen' : 'left', false);
     }
+    // Someone who left is no longer spoken of, unless they were watching (then: "left").
+    for (const customer of [...this.said.keys()]) {
+      if (!this.viewers.has(customer) && !this.ctx.participant(customer) && this.said.get(customer) !== 'left') this.said.delete(customer);
+    }
+    this.render();
     // A customer who joined while the screen is shown is asked too.
     for (const c of this.ctx.customers().filter((x) => x.online && !this.asked.has(x.id))) this.ask(c.id);
     if (!host) this.stop();
@@ -70,6 +78,7 @@ export class ShowScreen {
 
   async ask(customer) {
     this.asked.add(customer);
+    this.names.set(customer, this.ctx.name(customer));
     this.said.set(customer, 'asked to view it…');
     this.render();
     let ok = false;
@@ -84,7 +93,13 @@ export class ShowScreen {
       this.said.set(customer, 'said no');
       return this.render();
     }
-    const link = this.ctx.link(customer);
+    // A customer who just joined may not be connected yet: wait a little for their agent.
+    let link = this.ctx.link(customer);
+    for (let waited = 0; (!link || !link.pc) && waited < LINK_WAIT_MS && this.stream; waited += 250) {
+      await new Promise((r) => setTimeout(r, 250));
+      link = this.ctx.link(customer);
+    }
+    if (!this.stream) return;
     if (!link || !link.pc) {
       this.said.set(customer, 'is not connected yet');
       return this.render();
@@ -94,7 +109,8 @@ export class ShowScreen {
     const track = this.stream.getVideoTracks()[0];
     // Said before the track is added: the agent knows it as a screen from its first picture.
     link.send({ type: 'csr_share_started', track: track.id });
-    this.viewers.set(customer, { link, sender: sendVideo(link.pc, track, this.stream), seen: false });
+    const g = this.ctx.grant(customer, CAPABILITY);
+    this.viewers.set(customer, { link, sender: sendVideo(link.pc, track, this.stream), seen: !!g && g.state === 'granted' });
     this.said.set(customer, 'sees it');
     this.render();
   }
@@ -135,7 +151,7 @@ export class ShowScreen {
 
   render() {
     if (!this.stream) return;
-    const parts = [...this.said].map(([c, what]) => `${this.ctx.name(c)} ${what}`);
+    const parts = [...this.said].map(([c, what]) => `${this.names.get(c) || this.ctx.name(c)} ${what}`);
     this.state.textContent = `Showing your screen. ${parts.length ? `${parts.join('; ')}.` : 'No customer is here yet.'}`;
   }
 

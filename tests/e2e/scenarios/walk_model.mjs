@@ -13,6 +13,7 @@ export const ASKS_TO = {
   application_control: 'see and control one of your application windows',
   camera: 'turn on your camera',
   recording: 'record this session',
+  csr_screen_share: 'show you their screen',
 };
 
 /** What the console's roster calls a running activity. */
@@ -29,6 +30,7 @@ const COVERS = {
   application_view: ['application_view', 'application_control'], application_control: ['application_control'],
   camera: ['camera'],
   recording: ['recording'],
+  csr_screen_share: ['csr_screen_share'],
 };
 
 /** Revoking one of a pair ends both (policy `revoked_with`). */
@@ -38,6 +40,7 @@ const REVOKED_WITH = {
   screen_view: DESKTOP, remote_control: DESKTOP, system_info: ['system_info'], application_view: APPLICATION, application_control: APPLICATION,
   camera: ['camera'],
   recording: ['recording'],
+  csr_screen_share: ['csr_screen_share'],
 };
 
 /** A seeded generator (mulberry32): the same seed gives the same walk. */
@@ -65,6 +68,8 @@ export class SessionModel {
     this.csr = 'Alice';
     /** Whether Alice's own video runs (S9); it goes to whichever customer is connected. */
     this.csrVideo = false;
+    /** S10: whether the host shows their screen (to each customer who allows it). */
+    this.showing = false;
     /** The customer's agents so far: the last one is the live one, the others were killed or left. */
     this.customers = [];
     this.newCustomer('Dana', true);
@@ -81,6 +86,8 @@ export class SessionModel {
     this.camera = false;
     /** Whether the host records the session (S16). */
     this.recording = false;
+    /** S10: whether the live customer sees the screen the host shows. */
+    this.viewing = false;
   }
 
   /** The live customer. */
@@ -95,6 +102,7 @@ export class SessionModel {
     this.grants = new Map();
     this.share = null;
     this.camera = false;
+    this.viewing = false;
     // Leaving hands "primary" to the next customer in join order (offline ones too); an
     // offline customer keeps it.
     if (how === 'left' && c.primary) {
@@ -151,6 +159,13 @@ export class SessionModel {
     this.used('recording');
   }
 
+  /** The host stops showing their screen (or the console stopped it): "once" ends with it. */
+  stopShowing() {
+    if (this.viewing) this.used('csr_screen_share');
+    this.showing = false;
+    this.viewing = false;
+  }
+
   /** A one-shot use (system information sent under "once") ends the grant. */
   used(capability) {
     const g = this.grantFor(capability);
@@ -163,6 +178,7 @@ export class SessionModel {
     if (this.share && REVOKED_WITH[capability].includes(this.share.capability)) this.share = null;
     if (capability === 'camera') this.camera = false;
     if (capability === 'recording') this.recording = false;
+    if (capability === 'csr_screen_share') this.viewing = false;
   }
 
   /** `revoke all`: every grant ends, everything stops. */
@@ -171,6 +187,7 @@ export class SessionModel {
     this.share = null;
     this.camera = false;
     this.recording = false;
+    this.viewing = false;
   }
 
   /**
@@ -183,6 +200,8 @@ export class SessionModel {
     this.share = null;
     this.camera = false;
     this.recording = false;
+    this.showing = false;
+    this.viewing = false;
     if (answer === 'y' || answer === 'once') {
       for (const c of this.grants.keys()) this.grants.set(c, answer === 'y' ? 'session' : 'once');
     } else {
@@ -193,7 +212,7 @@ export class SessionModel {
   /** The lines the agent's `grants` command should print, sorted. */
   grantLines(csr = 'Alice') {
     return [...this.grants.entries()].map(([c, scope]) => {
-      const inUse = (this.share && this.share.grant === c) || (c === 'camera' && this.camera) || (c === 'recording' && this.recording);
+      const inUse = (this.share && this.share.grant === c) || (c === 'camera' && this.camera) || (c === 'recording' && this.recording) || (c === 'csr_screen_share' && this.viewing);
       return `${csr} may ${ASKS_TO[c]} (${scope === 'once' ? 'once' : 'for this session'}${inUse ? ', in use now' : ''})`;
     }).sort();
   }

@@ -1,7 +1,7 @@
 // Scenario: random whole sessions. Alice (console in Chromium) and Dana (the real agent under
 // Xvfb) do random things in random order — chat both ways, view or control the desktop with
 // "y", "once" or "no", switch and stop shares, revoke, system information, offered files,
-// Alice's video, Dana's camera, Dana's agent killed or leaving and a new one joining — while
+// Alice's video, Alice showing her screen, Dana's camera, Dana's agent killed or leaving and a new one joining — while
 // a model of the session (walk_model.mjs) says what must be true. After every step the checks
 // read what the people see: the roster's states, the share's picture (the customer's pixels,
 // not black) and its words, what Alice's row says she is doing, the customer's own list of what
@@ -139,8 +139,17 @@ async function walk(t, seed, steps) {
           if (stops) await page.locator('#share-state', { hasText: 'The customer revoked permission' }).waitFor({ timeout: WAIT });
           return;
         }
-        const which = rnd.pick(['screen_view', 'application_view']);
+        const which = rnd.pick(['screen_view', 'application_view', 'csr_screen_share']);
         if (!model.grantFor(which)) return actions.chatFromCustomer();
+        if (which === 'csr_screen_share') {
+          const viewing = model.viewing;
+          await tab(page, 'share');
+          agent.type('revoke csr_screen_share');
+          model.revoke(which);
+          if (viewing) await page.locator('#show-screen-state', { hasText: `${model.customer.name} closed your screen` }).waitFor({ timeout: WAIT });
+          await agent.expect('Stopped: support may no longer');
+          return;
+        }
         const stops = model.share && isApplication(model.share.capability) === isApplication(which);
         const words = which === 'screen_view' ? ['revoke screen', 'revoke control'] : ['revoke app', 'revoke application_control'];
         agent.type(rnd.pick(words));
@@ -153,6 +162,7 @@ async function walk(t, seed, steps) {
         // The console stops what it cannot carry on, and says so; "once" ends with it.
         model.csrVideo = false;
         model.stopRecording();
+        model.stopShowing(); // a picked screen cannot outlive the page
         await customerRow(page, model.customer.name).waitFor({ timeout: WAIT });
         // The chat so far comes back, each line once.
         await tab(page, 'chat');
@@ -249,6 +259,8 @@ async function walk(t, seed, steps) {
         model.newCustomer(next);
         // S9: a customer who joins while the CSR's video runs gets it too.
         if (model.csrVideo) await agent.expect(`${model.csr}'s video is showing`);
+        // S10: one who joins while the host shows their screen is asked too.
+        if (model.showing) await answerShowScreen();
       },
       record: async () => {
         await tab(page, 'recording');
@@ -326,6 +338,21 @@ async function walk(t, seed, steps) {
         t.page = page;
         await page.locator('#participants li[data-role=csr] .tag.host').first().waitFor({ timeout: WAIT });
       },
+      showScreen: async () => {
+        // S10: the host shows their screen (Chromium's fake capture); each customer is asked.
+        await tab(page, 'share');
+        if (model.showing) {
+          const viewing = model.viewing;
+          await page.locator('#show-screen-stop').click();
+          model.stopShowing();
+          if (viewing) await agent.expect(`${model.csr} stopped showing their screen.`);
+          await page.locator('#show-screen-state', { hasText: 'Your screen is not shown to anyone.' }).waitFor({ timeout: WAIT });
+          return;
+        }
+        await page.locator('#show-screen-start').click();
+        model.showing = true;
+        await answerShowScreen();
+      },
       offerFile: async () => {
         await tab(page, 'files');
         const name = `walk-${rnd.next().toString(36).slice(2, 7)}.txt`;
@@ -354,6 +381,25 @@ async function walk(t, seed, steps) {
       },
     };
 
+    /** The live customer is asked (unless a live grant serves) to see the host's screen, and answers. */
+    async function answerShowScreen() {
+      const { name } = model.customer;
+      if (model.asks('csr_screen_share')) {
+        const answer = rnd.pick(['y', 'once', 'no']);
+        log(`  ${model.csr} shows their screen; ${name} answers ${answer}`);
+        await agent.expect(`${model.csr} (support) asks to ${ASKS_TO.csr_screen_share}`);
+        agent.type(answer);
+        model.answered('csr_screen_share', answer);
+        if (answer === 'no') {
+          await page.locator('#show-screen-state', { hasText: `${name} said no` }).waitFor({ timeout: WAIT });
+          return;
+        }
+      }
+      model.viewing = true;
+      await agent.expect(`${model.csr} shows you their screen.`);
+      await page.locator('#show-screen-state', { hasText: `${name} sees it` }).waitFor({ timeout: WAIT });
+    }
+
     /** S6: the host makes the live customer primary (only the primary shares an application). */
     async function makePrimary() {
       const row = customerRow(page, model.customer.name);
@@ -378,7 +424,7 @@ async function walk(t, seed, steps) {
 
     const weights = [
       ['chatFromCsr', 1], ['chatFromCustomer', 1], ['share', 4], ['stop', 2], ['revoke', 1.5], ['systemInfo', 1], ['offerFile', 1.5], ['reload', 1],
-      ['video', 1], ['camera', 1.5], ['restartAgent', 0.7], ['handOver', 0.7], ['record', 1],
+      ['video', 1], ['camera', 1.5], ['restartAgent', 0.7], ['handOver', 0.7], ['record', 1], ['showScreen', 1],
     ];
     const total = weights.reduce((s, [, w]) => s + w, 0);
     const choose = () => {
@@ -471,6 +517,15 @@ async function invariants(page, agent, model, other) {
   } else {
     await eventually(page, `${model.csr} runs no share`, doing, (d) => !/desktop|application/.test(d));
     await eventually(page, 'no Stop sharing without a share', () => page.locator('#share-stop').evaluate((b) => b.hidden), (hidden) => hidden);
+  }
+
+  // S10: the host's screen, shown exactly while the model says, to the live customer who allowed it.
+  await eventually(page, `"Stop showing" is offered ${model.showing ? 'while' : 'only while'} ${model.csr} shows their screen`,
+    () => page.locator('#show-screen-stop').evaluate((b) => !b.hidden), (shown) => shown === model.showing);
+  if (model.showing) {
+    const sees = `${model.customer.name} sees it`;
+    await eventually(page, `the console says ${model.viewing ? '' : 'not '}"${sees}"`,
+      () => page.locator('#show-screen-state').textContent(), (text) => text.includes(sees) === model.viewing);
   }
 
   // The customer's own list of what they allowed, and to whom (S21), asked until it agrees.
