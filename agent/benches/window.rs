@@ -78,10 +78,13 @@ const MESA_DRIVER: &str = "Mesa's driver (dri/*.so)";
 const GL_OTHER: &str = "GL loaders, libraries Mesa loads, the GL window image";
 const GL_KINDS: [&str; 3] = [LLVM, MESA_DRIVER, GL_OTHER];
 
+/// MiB by kind of mapping, and by single mapping.
+type Breakdown = (Vec<(&'static str, f64)>, Vec<(String, f64)>);
+
 /// Where the resident memory of `pid` is, from /proc/PID/smaps: MiB by kind of mapping (a file
 /// mapping counts with its copied-on-write pages, so a library's relocated data is the
 /// library's), and the largest single mappings.
-fn rss_breakdown(pid: u32, agent: &str) -> (Vec<(&'static str, f64)>, Vec<(String, f64)>) {
+fn rss_breakdown(pid: u32, agent: &str) -> Breakdown {
     let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
     let mut by_path: std::collections::BTreeMap<String, u64> = Default::default();
     let mut path = String::new();
