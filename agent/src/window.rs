@@ -38,7 +38,10 @@ pub fn run(start: Start) -> ExitCode {
             .with_title("Remote support")
             .with_app_id("remote-support-agent")
             .with_inner_size([560.0, 640.0])
-            .with_min_inner_size([380.0, 420.0]),
+            .with_min_inner_size([380.0, 420.0])
+            // No icon of ours yet; an empty one keeps eframe from decoding egui's logo (1 MiB
+            // held for the whole run) and showing it as ours.
+            .with_icon(eframe::egui::IconData::default()),
         renderer: eframe::Renderer::Glow,
         ..Default::default()
     };
