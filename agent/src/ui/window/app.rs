@@ -16,6 +16,8 @@ pub struct App {
     to_session: UnboundedSender<Out>,
     /// The newest camera picture of each CSR, by name, as a texture.
     pictures: HashMap<String, egui::TextureHandle>,
+    /// The customer's own camera, as a texture, while it is sent.
+    own_camera: Option<egui::TextureHandle>,
     closing: bool,
     title: String,
 }
@@ -43,7 +45,7 @@ impl App {
         }
         // The bar must show even while the main window is minimised.
         ctx.send_viewport_cmd(egui::ViewportCommand::RequestPaintWhileHidden);
-        App { model, from_session, to_session, pictures: HashMap::new(), closing: false, title: String::new() }
+        App { model, from_session, to_session, pictures: HashMap::new(), own_camera: None, closing: false, title: String::new() }
     }
 
     fn send(&self, outs: Vec<Out>) {
@@ -65,7 +67,22 @@ impl App {
                     }
                 }
             }
+            if let ToWindow::OwnCamera(p) = &msg {
+                self.own_camera = p.as_ref().map(|p| {
+                    let image = egui::ColorImage::from_rgba_unmultiplied([p.width as usize, p.height as usize], &p.rgba);
+                    match self.own_camera.take() {
+                        Some(mut t) => {
+                            t.set(image, egui::TextureOptions::LINEAR);
+                            t
+                        }
+                        None => ctx.load_texture("own-camera", image, egui::TextureOptions::LINEAR),
+                    }
+                });
+            }
             self.model.apply(msg);
+        }
+        if self.model.own_camera.is_none() {
+            self.own_camera = None;
         }
         let shown: Vec<&String> = self.model.pictures.iter().map(|(n, _)| n).collect();
         self.pictures.retain(|n, _| shown.contains(&n));
@@ -92,7 +109,7 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let mut outs = view::draw(ui, &mut self.model, &self.pictures);
+        let mut outs = view::draw(ui, &mut self.model, &self.pictures, self.own_camera.as_ref());
         outs.extend(bar::draw(ui.ctx(), &self.model));
         self.send(outs);
     }

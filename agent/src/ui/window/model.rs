@@ -3,12 +3,15 @@
 //! and calls these methods, so everything the customer can see and do is tested here.
 
 use super::picture::Picture;
+use super::transfer_row::TransferList;
 use crate::join::Invitation;
 use crate::ui::{size, Answer, CustomerAction, GrantView, Notice, Person};
+use agent_core::customer::TransferView;
 use protocol::policy::GrantScope;
 use protocol::rules::Role;
 use protocol::{Capability, ParticipantId, RequestId};
 use std::collections::VecDeque;
+use std::time::Instant;
 
 /// What the session side tells the window.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +23,14 @@ pub enum ToWindow {
     JoinFailed(String),
     /// A picture of a CSR's camera.
     Picture(Picture),
+    /// A transfer's row (the core's `Notice::Transfer`), stamped by the bridge when forwarded:
+    /// the model computes speed and time left from these instants, never from the clock.
+    Transfer {
+        view: TransferView,
+        at: Instant,
+    },
+    /// The newest picture of the customer's own camera while it is sent; `None` once it stops.
+    OwnCamera(Option<Picture>),
 }
 
 /// What the window asks of the session side.
@@ -122,6 +133,10 @@ pub struct Model {
     pub chat_to: Option<ParticipantId>,
     /// The newest picture of each CSR's camera, by name.
     pub pictures: Vec<(String, Picture)>,
+    /// What the customer's own camera sends, while it is sent.
+    pub own_camera: Option<Picture>,
+    /// Transfers in both directions, finished ones included (bounded).
+    pub transfers: TransferList,
     /// "Leave the session?" is open.
     pub confirm_leave: bool,
     /// The customer asked to leave: the window closes once the session says it ended.
@@ -146,6 +161,8 @@ impl Model {
             chat_draft: String::new(),
             chat_to: None,
             pictures: vec![],
+            own_camera: None,
+            transfers: TransferList::default(),
             confirm_leave: false,
             leaving: false,
         }
@@ -223,6 +240,8 @@ impl Model {
                     None => self.pictures.push((from, p)),
                 }
             }
+            ToWindow::Transfer { view, at } => self.transfers.apply(view, at),
+            ToWindow::OwnCamera(p) => self.own_camera = p.filter(|_| self.phase == Phase::InSession),
         }
     }
 
@@ -246,6 +265,8 @@ impl Model {
             Notice::FileOffered { transfer, from, name, size, save_to } => {
                 self.questions.push_back(Question::File { transfer, from, name, size, save_to })
             }
+            // The bridge forwards these stamped, as `ToWindow::Transfer`.
+            Notice::Transfer(_) => {}
             Notice::ConfirmReport { summary } => self.questions.push_back(Question::Report { summary }),
             Notice::Grants(g) => self.grants = g,
             Notice::Info(text) if text.contains("has taken over") => self.line(LineKind::People, text),
@@ -257,6 +278,7 @@ impl Model {
                 self.questions.clear();
                 self.grants.clear();
                 self.pictures.clear();
+                self.own_camera = None;
                 self.confirm_leave = false;
             }
         }

@@ -10,13 +10,19 @@ use std::collections::HashMap;
 const PROBLEM: Color32 = Color32::from_rgb(0xe0, 0x60, 0x50);
 const PEOPLE: Color32 = Color32::from_rgb(0x70, 0xb0, 0xf0);
 
-pub fn draw(ui: &mut egui::Ui, m: &mut Model, pictures: &HashMap<String, egui::TextureHandle>) -> Vec<Out> {
+/// `pictures`: each CSR's camera by name; `own`: the customer's own camera while it is sent.
+pub fn draw(
+    ui: &mut egui::Ui,
+    m: &mut Model,
+    pictures: &HashMap<String, egui::TextureHandle>,
+    own: Option<&egui::TextureHandle>,
+) -> Vec<Out> {
     let mut outs = vec![];
     match m.phase.clone() {
         Phase::Join | Phase::Joining => {
             egui::CentralPanel::default().show(ui, |ui| join_screen(ui, m, &mut outs));
         }
-        Phase::InSession => session(ui, m, pictures, &mut outs),
+        Phase::InSession => session(ui, m, pictures, own, &mut outs),
         Phase::Ended(text) => {
             egui::CentralPanel::default().show(ui, |ui| {
                 ui.heading("The support session is over");
@@ -67,7 +73,13 @@ fn join_screen(ui: &mut egui::Ui, m: &mut Model, outs: &mut Vec<Out>) {
     ui.weak("Nothing on this computer is shared until you allow it here.");
 }
 
-fn session(ui: &mut egui::Ui, m: &mut Model, pictures: &HashMap<String, egui::TextureHandle>, outs: &mut Vec<Out>) {
+fn session(
+    ui: &mut egui::Ui,
+    m: &mut Model,
+    pictures: &HashMap<String, egui::TextureHandle>,
+    own: Option<&egui::TextureHandle>,
+    outs: &mut Vec<Out>,
+) {
     egui::Panel::top("header").show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.strong(format!("Support session — {}", m.site_name()));
@@ -124,6 +136,16 @@ fn session(ui: &mut egui::Ui, m: &mut Model, pictures: &HashMap<String, egui::Te
                     outs.push(m.stop(protocol::Capability::Microphone));
                 }
             });
+            if let (Some(_), Some(t)) = (&m.own_camera, own) {
+                section(ui, "Your camera");
+                ui.add(
+                    egui::Image::from_texture(egui::load::SizedTexture::from_handle(t)).max_width(160.0).alt_text("What your camera sends"),
+                );
+            }
+            if !m.transfers.is_empty() {
+                section(ui, "Transfers");
+                transfers(ui, m);
+            }
             if !m.pictures.is_empty() {
                 section(ui, "Support's camera");
                 for (name, _) in &m.pictures {
@@ -143,6 +165,19 @@ fn session(ui: &mut egui::Ui, m: &mut Model, pictures: &HashMap<String, egui::Te
             lines(ui, m, |l| l.kind != LineKind::Chat);
         });
     });
+}
+
+/// One progress bar a transfer, newest first; the bar's text is its name over AccessKit too.
+fn transfers(ui: &mut egui::Ui, m: &Model) {
+    for row in m.transfers.rows().collect::<Vec<_>>().into_iter().rev() {
+        let text = row.text();
+        let bar = egui::ProgressBar::new(row.fraction()).text(text.clone());
+        let bar = match &row.view.state {
+            agent_core::customer::TransferState::Failed(_) => bar.fill(PROBLEM),
+            _ => bar,
+        };
+        ui.add(bar).on_hover_text(text);
+    }
 }
 
 fn question(ui: &mut egui::Ui, m: &mut Model, q: &Question, more: usize, outs: &mut Vec<Out>) {
