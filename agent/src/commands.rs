@@ -160,6 +160,9 @@ impl Hands {
             }
             Command::StopDevice { csr, kind } => {
                 self.devices.stop(&csr, kind, self.peers.get(&csr)).await;
+                if kind == protocol::media::MediaKind::Camera && !self.devices.camera_running() {
+                    ui.own_camera(None);
+                }
                 None
             }
             Command::ListDir { csr, request, path } => {

@@ -4,7 +4,7 @@
 //! the camera) and tells the customer why. Each device runs on a thread of its own that reads
 //! the grant snapshot before every frame, so revocation stops the next frame.
 
-use crate::events::Grants;
+use crate::events::{AgentEvent, Grants};
 use crate::peer::CsrPeer;
 use crate::tracks::{self, SampleOut};
 use media::audio::{open_microphone, AudioSource, Origin, FRAME_SAMPLES};
@@ -13,6 +13,7 @@ use media::vp8::{Encoder, EncoderConfig};
 use protocol::media::MediaKind;
 use protocol::{Capability, ErrorCode, ParticipantId};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -20,6 +21,36 @@ use webrtc::rtp_transceiver::RtpSender;
 
 const CAMERA_SIZE: (u32, u32) = (640, 480);
 const CAMERA_FPS: u64 = 15;
+/// Fewest time between two preview pictures of the customer's own camera (10 a second).
+const PREVIEW_EVERY_MS: u64 = 100;
+
+/// Copies of what the customer's camera sends, for a window's preview. At most one picture is
+/// on its way to the session task at a time and at most ten a second leave the camera
+/// threads: a busy session drops pictures, it never queues them.
+pub struct Preview {
+    events: mpsc::Sender<AgentEvent>,
+    on_its_way: AtomicBool,
+    /// Milliseconds after `start` of the last copy; 0 before the first.
+    last_ms: AtomicU64,
+    start: Instant,
+}
+
+impl Preview {
+    fn offer(&self, pic: &media::I420Frame) {
+        let now = (self.start.elapsed().as_millis() as u64).max(1);
+        let last = self.last_ms.load(Ordering::Relaxed);
+        if last != 0 && now < last + PREVIEW_EVERY_MS {
+            return;
+        }
+        if self.on_its_way.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.last_ms.store(now, Ordering::Relaxed);
+        if self.events.try_send(AgentEvent::OwnCamera(Box::new(pic.clone()))).is_err() {
+            self.on_its_way.store(false, Ordering::Release);
+        }
+    }
+}
 
 /// One device track towards one CSR.
 struct DeviceTrack {
@@ -48,9 +79,29 @@ struct Encoded {
 #[derive(Default)]
 pub struct Devices {
     running: HashMap<(ParticipantId, MediaKind), DeviceTrack>,
+    /// Set when the UI shows the customer's own camera.
+    preview: Option<Arc<Preview>>,
 }
 
 impl Devices {
+    /// Camera threads started from now on copy pictures for the UI's preview into `events`.
+    pub fn show_preview(&mut self, events: mpsc::Sender<AgentEvent>) {
+        self.preview =
+            Some(Arc::new(Preview { events, on_its_way: AtomicBool::new(false), last_ms: AtomicU64::new(0), start: Instant::now() }));
+    }
+
+    /// The session task took the preview picture on its way: the next may leave.
+    pub fn preview_taken(&self) {
+        if let Some(p) = &self.preview {
+            p.on_its_way.store(false, Ordering::Release);
+        }
+    }
+
+    /// Whether the camera is sent to anyone now.
+    pub fn camera_running(&self) -> bool {
+        self.running.keys().any(|(_, k)| *k == MediaKind::Camera)
+    }
+
     /// Starts `kind` towards `csr` on a thread of its own (the core checked the grant). Returns
     /// what to tell the customer (no such device, a stand-in is used) besides the result.
     pub async fn start(
@@ -90,7 +141,8 @@ impl Devices {
                         }
                     }
                 };
-                std::thread::Builder::new().name("camera".into()).spawn(move || camera_loop(camera, grants, allowed, tx))
+                let preview = self.preview.clone();
+                std::thread::Builder::new().name("camera".into()).spawn(move || camera_loop(camera, grants, allowed, tx, preview))
             }
         };
         if started.is_err() {
@@ -151,7 +203,13 @@ fn microphone(
 }
 
 /// Captures camera pictures (or the test pattern) and encodes them with VP8.
-fn camera_loop(mut camera: Box<dyn CameraSource + Send>, grants: Grants, allowed: (ParticipantId, Capability), out: mpsc::Sender<Encoded>) {
+fn camera_loop(
+    mut camera: Box<dyn CameraSource + Send>,
+    grants: Grants,
+    allowed: (ParticipantId, Capability),
+    out: mpsc::Sender<Encoded>,
+    preview: Option<Arc<Preview>>,
+) {
     let (w, h) = camera.size();
     let cfg = EncoderConfig { bitrate_kbps: 800, screen_content: false, keyframe_interval: 90, ..EncoderConfig::screen(w, h) };
     let Ok(mut enc) = Encoder::new(cfg) else { return };
@@ -163,6 +221,9 @@ fn camera_loop(mut camera: Box<dyn CameraSource + Send>, grants: Grants, allowed
         }
         let Ok(pic) = camera.next_frame() else { return };
         let captured = Instant::now();
+        if let Some(p) = &preview {
+            p.offer(&pic);
+        }
         if let Ok(Some(f)) = enc.encode(&pic, start.elapsed().as_millis() as i64) {
             let _ = out.try_send(Encoded { data: f.data, at: captured, duration: interval, video: true });
         }

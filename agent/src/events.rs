@@ -45,6 +45,9 @@ pub enum AgentEvent {
         transfer: TransferId,
         result: Result<(Outgoing, FileMeta), ErrorCode>,
     },
+    /// A copy of what the customer's own camera sends, for a window's preview (one on its way
+    /// at a time: see `devices::Preview`).
+    OwnCamera(Box<media::I420Frame>),
     /// A few times a second: clipboard changes are looked for, waits expire.
     Tick,
 }

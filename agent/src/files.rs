@@ -11,8 +11,34 @@ use protocol::peer::{TransferId, CHUNK_BYTES};
 use protocol::{Capability, ErrorCode, ParticipantId};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
+
+/// Fewest time between two progress reports of one transfer.
+const REPORT_EVERY: Duration = Duration::from_millis(250);
+
+/// Tells the core how far a transfer got, at most every [`REPORT_EVERY`]. Never waits: a report
+/// that finds the session's queue full is dropped, the next one carries the total.
+struct Progress {
+    transfer: TransferId,
+    events: mpsc::Sender<AgentEvent>,
+    last: Instant,
+}
+
+impl Progress {
+    fn new(transfer: &TransferId, events: &mpsc::Sender<AgentEvent>) -> Self {
+        Progress { transfer: transfer.clone(), events: events.clone(), last: Instant::now() }
+    }
+
+    fn report(&mut self, done: u64) {
+        if self.last.elapsed() < REPORT_EVERY {
+            return;
+        }
+        self.last = Instant::now();
+        let _ = self.events.try_send(AgentEvent::Done(Input::TransferProgress { transfer: self.transfer.clone(), done }));
+    }
+}
 
 /// Receives into `incoming` until complete, the channel closes, or the needed grant ends.
 pub async fn receive(
@@ -25,7 +51,11 @@ pub async fn receive(
 ) {
     let allowed = |g: &Grants| needs.as_ref().is_none_or(|n| g.borrow().contains(n));
     // A resumed partial may already hold every byte (or the file is empty).
-    let end = if incoming.is_complete() { finish(incoming).await } else { receive_chunks(incoming, &channel, allowed, &grants).await };
+    let end = if incoming.is_complete() {
+        finish(incoming).await
+    } else {
+        receive_chunks(incoming, &channel, allowed, &grants, Progress::new(&transfer, &events)).await
+    };
     let _ = channel.close().await;
     let _ = events.send(AgentEvent::Done(Input::TransferEnded { transfer, end })).await;
 }
@@ -43,6 +73,7 @@ async fn receive_chunks(
     channel: &Arc<dyn DataChannel>,
     allowed: impl Fn(&Grants) -> bool,
     grants: &Grants,
+    mut progress: Progress,
 ) -> TransferEnd {
     loop {
         let Some(ev) = channel.poll().await else { break stop(incoming, ErrorCode::TransferInterrupted) };
@@ -58,6 +89,7 @@ async fn receive_chunks(
                 if incoming.is_complete() {
                     break finish(incoming).await;
                 }
+                progress.report(incoming.received());
             }
             DataChannelEvent::OnMessage(_) => {
                 incoming.discard();
@@ -100,7 +132,7 @@ pub async fn send(
     grants: Grants,
     events: mpsc::Sender<AgentEvent>,
 ) {
-    let end = send_all(&mut outgoing, &channel, &needs, &grants).await;
+    let end = send_all(&mut outgoing, &channel, &needs, &grants, Progress::new(&transfer, &events)).await;
     let _ = events.send(AgentEvent::Done(Input::TransferEnded { transfer, end })).await;
 }
 
@@ -109,6 +141,7 @@ async fn send_all(
     channel: &Arc<dyn DataChannel>,
     needs: &(ParticipantId, Capability),
     grants: &Grants,
+    mut progress: Progress,
 ) -> TransferEnd {
     // Wait for the channel to open.
     loop {
@@ -133,5 +166,6 @@ async fn send_all(
         if channel.send(BytesMut::from(&buf[..n])).await.is_err() {
             return TransferEnd::Failed(ErrorCode::TransferInterrupted);
         }
+        progress.report(outgoing.sent());
     }
 }

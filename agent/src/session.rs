@@ -32,7 +32,10 @@ pub struct Session<U: CustomerUi> {
 
 impl<U: CustomerUi> Session<U> {
     pub fn new(ui: U, me: ParticipantId, link: mpsc::Sender<ClientMessage>, events: mpsc::Sender<AgentEvent>, opts: Options) -> Self {
-        let hands = Hands::new(opts, link, events);
+        let mut hands = Hands::new(opts, link, events);
+        if ui.wants_own_camera() {
+            hands.devices.show_preview(hands.events.clone());
+        }
         let core = Agent::new(me, hands.transfers.shares_a_folder());
         Self { core, ui, hands, remote_video: HashMap::new(), started: Instant::now(), shown_grants: vec![] }
     }
@@ -112,6 +115,14 @@ impl<U: CustomerUi> Session<U> {
             }
             AgentEvent::IncomingOpened { transfer, result } => Some(self.hands.transfers.incoming_opened(transfer, result)),
             AgentEvent::PullOpened { transfer, result } => Some(self.hands.transfers.pull_opened(transfer, result)),
+            AgentEvent::OwnCamera(frame) => {
+                self.hands.devices.preview_taken();
+                // A picture that was on its way when the camera stopped is not shown.
+                if self.hands.devices.camera_running() {
+                    self.ui.own_camera(Some(&frame));
+                }
+                None
+            }
             AgentEvent::Tick => Some(Input::Tick { now_ms: self.started.elapsed().as_millis() as u64 }),
         }
     }

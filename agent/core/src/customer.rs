@@ -23,6 +23,9 @@ pub enum Notice {
     Chat { from: String, to: Vec<String>, text: String },
     /// S11 basic: a CSR offers a file; `name` shows hidden characters made visible.
     FileOffered { transfer: TransferId, from: String, name: String, size: u64, save_to: String },
+    /// A file moving between this computer and a CSR: sent when it starts, as bytes move
+    /// (a few times a second at most) and once at its end, so a UI can show a row throughout.
+    Transfer(TransferView),
     /// S14: this is what will be sent; confirm to send it.
     ConfirmReport { summary: String },
     /// The grants in force now, and what runs under them.
@@ -49,6 +52,38 @@ pub enum Hint {
     RevokeCamera,
     /// Share the camera back (a CSR's video is showing).
     ShareCamera,
+}
+
+/// One file transfer as the customer sees it, at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferView {
+    pub transfer: TransferId,
+    /// The file's name, hidden characters made visible.
+    pub name: String,
+    /// The CSR it comes from or goes to.
+    pub csr_name: String,
+    pub direction: Direction,
+    /// Bytes in place so far (a resumed transfer starts at what arrived before).
+    pub done: u64,
+    pub total: u64,
+    pub state: TransferState,
+}
+
+/// Which way a file moves, seen from the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// A CSR sends it to this computer (an offer accepted, a push).
+    ToYou,
+    /// It leaves this computer for a CSR (a pull).
+    FromYou,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferState {
+    Running,
+    Done,
+    /// Stopped; the text says why, already safe to show.
+    Failed(String),
 }
 
 /// One grant as the customer sees it: who, what, for how long, and whether it is in use.

@@ -34,6 +34,14 @@ pub trait CustomerUi: Send {
     fn screen_frame(&mut self, _csr: &ParticipantId, _from: &str, _frame: &media::I420Frame) {}
     /// The screen of `csr` is no longer shown (stopped, taken back, or they left).
     fn screen_gone(&mut self, _csr: &ParticipantId) {}
+    /// Whether this UI shows the customer's own camera: only then does the camera thread copy
+    /// pictures for it.
+    fn wants_own_camera(&self) -> bool {
+        false
+    }
+    /// The newest picture the customer's own camera sends (a few a second at most), or `None`
+    /// once no camera is sent any more.
+    fn own_camera(&mut self, _frame: Option<&media::I420Frame>) {}
     /// The grants in force and what runs under them, after every change. A window lists them
     /// live (and shows its bar while the screen is seen); the terminal lists them on `grants`.
     fn grants(&mut self, _now: &[GrantView]) {}

@@ -187,6 +187,8 @@ impl<W: Write + Send> CustomerUi for TerminalUi<W> {
                     lines.join("\n")
                 ));
             }
+            // The start and the end are told in words already; a terminal shows no progress bars.
+            Notice::Transfer(_) => {}
             Notice::Info(text) => self.say(&text),
             Notice::Told { text, hint } => self.say(&format!("{text} {}", typed(hint))),
             Notice::Problem(text) => self.say(&format!("Problem: {text}")),

@@ -5,7 +5,7 @@
 use super::io::{Command, Destination, PullReady, TransferEnd};
 use super::Ctx;
 use crate::consent::GateInput;
-use crate::customer::{report_summary, size, Notice};
+use crate::customer::{report_summary, size, Direction, Notice, TransferState, TransferView};
 use protocol::peer::{PeerMessage, SystemReport, TransferId};
 use protocol::policy::{displayable, is_deceptive_file_name, visible_file_name};
 use protocol::{Activity, Capability, ErrorCode, ParticipantId, RequestId};
@@ -46,7 +46,41 @@ struct Transfer {
     needs: Option<Capability>,
     incoming: bool,
     name: String,
+    /// The CSR's name when it was agreed, for the customer's row (they may leave meanwhile).
+    who: String,
+    size: u64,
+    /// Bytes in place, as the transfer task last reported.
+    done: u64,
     phase: Phase,
+}
+
+impl Transfer {
+    fn new(csr: ParticipantId, who: String, needs: Option<Capability>, incoming: bool, name: String, size: u64) -> Self {
+        Transfer { csr, needs, incoming, name, who, size, done: 0, phase: Phase::Opening }
+    }
+
+    /// The customer's row of this transfer now.
+    fn view(&self, transfer: &TransferId, state: TransferState) -> Notice {
+        Notice::Transfer(TransferView {
+            transfer: transfer.clone(),
+            name: visible_file_name(&self.name),
+            csr_name: self.who.clone(),
+            direction: if self.incoming { Direction::ToYou } else { Direction::FromYou },
+            done: self.done,
+            total: self.size,
+            state,
+        })
+    }
+}
+
+/// Why a transfer stopped, in the customer's words (the codes' messages speak to CSRs).
+fn why(code: ErrorCode) -> String {
+    match code {
+        ErrorCode::ConsentRevoked => "the permission was taken back".into(),
+        ErrorCode::TransferInterrupted => "the connection was cut off".into(),
+        ErrorCode::Declined => "declined".into(),
+        other => other.message().into(),
+    }
 }
 
 #[derive(Debug)]
@@ -144,6 +178,8 @@ impl FileTable {
             PeerMessage::TransferStart { transfer, offset } => match self.transfers.get_mut(&transfer) {
                 Some(t) if t.csr == csr && !t.incoming && t.phase == Phase::Agreed => {
                     t.phase = Phase::Running;
+                    t.done = offset.min(t.size);
+                    show(out, t.view(&transfer, TransferState::Running));
                     let needs = (csr.clone(), t.needs.unwrap_or(Capability::AdvancedFileTransfer));
                     out.push_back(Command::Send { csr, transfer, offset, needs });
                 }
@@ -161,8 +197,9 @@ impl FileTable {
                 );
             }
             PeerMessage::TransferFailed { transfer, error } => {
-                let owned = self.transfers.get(&transfer).is_some_and(|t| t.csr == csr);
-                if owned {
+                let owned = self.transfers.get(&transfer).filter(|t| t.csr == csr);
+                if let Some(t) = owned {
+                    show(out, t.view(&transfer, TransferState::Failed(displayable(&error.message, false))));
                     self.transfers.remove(&transfer);
                     out.push_back(Command::DropTransfer { transfer: transfer.clone() });
                     show(
@@ -253,7 +290,8 @@ impl FileTable {
             size: o.size,
             sha256: o.sha256,
         });
-        self.transfers.insert(transfer, Transfer { csr: o.csr, needs: None, incoming: true, name: o.name, phase: Phase::Opening });
+        let who = ctx.name(&o.csr);
+        self.transfers.insert(transfer, Transfer::new(o.csr, who, None, true, o.name, o.size));
     }
 
     pub(super) fn decline(&mut self, transfer: TransferId, out: &mut VecDeque<Command>) {
@@ -269,11 +307,12 @@ impl FileTable {
 
     /// The customer answered a per-transfer question; `taken` is the gate's verdict on using
     /// its one-shot grant.
-    pub(super) fn answered(&mut self, request: &RequestId, taken: Result<(), ErrorCode>, out: &mut VecDeque<Command>) {
+    pub(super) fn answered(&mut self, ctx: &Ctx<'_>, request: &RequestId, taken: Result<(), ErrorCode>, out: &mut VecDeque<Command>) {
         let Some((csr, transfer, plan)) = self.awaiting.remove(request) else { return };
         if let Err(code) = taken {
             return refuse(out, &csr, transfer, code);
         }
+        let who = ctx.name(&csr);
         let needs = Some(Capability::AdvancedFileTransfer);
         match plan {
             Plan::Push { dir, name, size: bytes, sha256 } => {
@@ -284,12 +323,12 @@ impl FileTable {
                     size: bytes,
                     sha256,
                 });
-                self.transfers.insert(transfer, Transfer { csr, needs, incoming: true, name, phase: Phase::Opening });
+                self.transfers.insert(transfer, Transfer::new(csr, who, needs, true, name, bytes));
             }
             Plan::Pull { path } => {
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 out.push_back(Command::OpenPull { transfer: transfer.clone(), path });
-                self.transfers.insert(transfer, Transfer { csr, needs, incoming: false, name, phase: Phase::Opening });
+                self.transfers.insert(transfer, Transfer::new(csr, who, needs, false, name, 0));
             }
         }
     }
@@ -335,6 +374,7 @@ impl FileTable {
         match result {
             Ok(offset) => {
                 t.phase = Phase::Agreed;
+                t.done = offset.min(t.size);
                 let csr = t.csr.clone();
                 if t.needs.is_none() {
                     show(out, Notice::Info(format!("Downloading {} from {}…", visible_file_name(&t.name), ctx.name(&csr))));
@@ -345,6 +385,7 @@ impl FileTable {
             }
             Err(code) => {
                 let (csr, name) = (t.csr.clone(), t.name.clone());
+                show(out, t.view(&transfer, TransferState::Failed(why(code))));
                 self.transfers.remove(&transfer);
                 show(out, Notice::Problem(format!("{}: {}", visible_file_name(&name), code.message())));
                 refuse(out, &csr, transfer, code);
@@ -360,11 +401,13 @@ impl FileTable {
         match result {
             Ok(p) => {
                 t.phase = Phase::Agreed;
+                t.size = p.size;
                 let csr = t.csr.clone();
                 to_peer(out, &csr, PeerMessage::TransferHeader { transfer, name: p.name, size: p.size, sha256: p.sha256 });
             }
             Err(code) => {
                 let csr = t.csr.clone();
+                show(out, t.view(&transfer, TransferState::Failed(why(code))));
                 self.transfers.remove(&transfer);
                 refuse(out, &csr, transfer, code);
             }
@@ -376,6 +419,7 @@ impl FileTable {
         match self.transfers.get_mut(&transfer) {
             Some(t) if &t.csr == csr && t.incoming && t.phase == Phase::Agreed => {
                 t.phase = Phase::Running;
+                show(out, t.view(&transfer, TransferState::Running));
                 let needs = t.needs.map(|c| (csr.clone(), c));
                 out.push_back(Command::Receive { transfer, needs });
             }
@@ -386,9 +430,25 @@ impl FileTable {
         }
     }
 
+    /// A running transfer's task reported its bytes in place; a late report (after its end) is
+    /// ignored.
+    pub(super) fn progress(&mut self, transfer: TransferId, done: u64, out: &mut VecDeque<Command>) {
+        let Some(t) = self.transfers.get_mut(&transfer).filter(|t| t.phase == Phase::Running) else { return };
+        t.done = done.min(t.size);
+        show(out, t.view(&transfer, TransferState::Running));
+    }
+
     /// A transfer task ended: the CSR it belongs to, and only they, hear of it.
     pub(super) fn transfer_ended(&mut self, ctx: &Ctx<'_>, transfer: TransferId, end: TransferEnd, out: &mut VecDeque<Command>) {
-        let Some(t) = self.transfers.remove(&transfer) else { return };
+        let Some(mut t) = self.transfers.remove(&transfer) else { return };
+        let state = match &end {
+            TransferEnd::Failed(code) => TransferState::Failed(why(*code)),
+            TransferEnd::Received { .. } | TransferEnd::Sent => {
+                t.done = t.size;
+                TransferState::Done
+            }
+        };
+        show(out, t.view(&transfer, state));
         match end {
             TransferEnd::Received { saved_as } => {
                 let shown = saved_as.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -442,7 +502,9 @@ impl FileTable {
         self.awaiting.retain(|_, (c, ..)| c != csr);
         let gone: Vec<TransferId> = self.transfers.iter().filter(|(_, t)| &t.csr == csr).map(|(id, _)| id.clone()).collect();
         for transfer in gone {
-            self.transfers.remove(&transfer);
+            if let Some(t) = self.transfers.remove(&transfer) {
+                show(out, t.view(&transfer, TransferState::Failed(why(ErrorCode::TransferInterrupted))));
+            }
             out.push_back(Command::DropTransfer { transfer });
         }
         self.collecting.remove(csr);
@@ -472,6 +534,7 @@ impl FileTable {
             .collect();
         for transfer in lost {
             if let Some(t) = self.transfers.remove(&transfer) {
+                show(out, t.view(&transfer, TransferState::Failed(why(ErrorCode::ConsentRevoked))));
                 out.push_back(Command::DropTransfer { transfer: transfer.clone() });
                 refuse(out, &t.csr, transfer, ErrorCode::ConsentRevoked);
             }

@@ -85,6 +85,12 @@ pub enum Input {
         consent: RequestId,
         result: Result<(PathBuf, u64), ErrorCode>,
     },
+    /// A running transfer's task has `done` bytes in place (reported a few times a second at
+    /// most; a report may be dropped, the next one carries the total).
+    TransferProgress {
+        transfer: TransferId,
+        done: u64,
+    },
     TransferEnded {
         transfer: TransferId,
         end: TransferEnd,

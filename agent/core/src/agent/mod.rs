@@ -186,6 +186,7 @@ impl Agent {
                     self.gate_do(i);
                 }
             }
+            Input::TransferProgress { transfer, done } => self.files.progress(transfer, done, &mut self.out),
             Input::TransferEnded { transfer, end } => self.files.transfer_ended(&ctx, transfer, end, &mut self.out),
             Input::ReportReady { csr, report } => self.files.report_ready(&ctx, csr, *report, &mut self.out),
             _ => {}
@@ -333,7 +334,8 @@ impl Agent {
                 self.gate_do(GateInput::Answered { request: request.clone(), answer });
                 if let Some(csr) = self.files.asker(&request) {
                     let taken = if answer == Answer::Deny { Err(ErrorCode::Declined) } else { self.gate.take_transfer(&csr, &request) };
-                    self.files.answered(&request, taken, &mut self.out);
+                    let ctx = ctx!(self);
+                    self.files.answered(&ctx, &request, taken, &mut self.out);
                 }
                 let Some(p) = asked.filter(|_| answer != Answer::Deny) else { return };
                 let what: Vec<&str> = p.capabilities.iter().filter(|c| !c.is_one_shot()).map(|c| c.asks_to()).collect();

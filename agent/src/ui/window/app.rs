@@ -19,6 +19,8 @@ pub struct App {
     pictures: HashMap<String, egui::TextureHandle>,
     /// The newest picture of each screen a CSR shows, by CSR, as a texture.
     screens: HashMap<ParticipantId, egui::TextureHandle>,
+    /// The customer's own camera, as a texture, while it is sent.
+    own_camera: Option<egui::TextureHandle>,
     closing: bool,
     title: String,
 }
@@ -46,7 +48,16 @@ impl App {
         }
         // The bar must show even while the main window is minimised.
         ctx.send_viewport_cmd(egui::ViewportCommand::RequestPaintWhileHidden);
-        App { model, from_session, to_session, pictures: HashMap::new(), screens: HashMap::new(), closing: false, title: String::new() }
+        App {
+            model,
+            from_session,
+            to_session,
+            pictures: HashMap::new(),
+            screens: HashMap::new(),
+            own_camera: None,
+            closing: false,
+            title: String::new(),
+        }
     }
 
     fn send(&self, outs: Vec<Out>) {
@@ -78,7 +89,22 @@ impl App {
                     }
                 }
             }
+            if let ToWindow::OwnCamera(p) = &msg {
+                self.own_camera = p.as_ref().map(|p| {
+                    let image = egui::ColorImage::from_rgba_unmultiplied([p.width as usize, p.height as usize], &p.rgba);
+                    match self.own_camera.take() {
+                        Some(mut t) => {
+                            t.set(image, egui::TextureOptions::LINEAR);
+                            t
+                        }
+                        None => ctx.load_texture("own-camera", image, egui::TextureOptions::LINEAR),
+                    }
+                });
+            }
             self.model.apply(msg);
+        }
+        if self.model.own_camera.is_none() {
+            self.own_camera = None;
         }
         let shown: Vec<&String> = self.model.pictures.iter().map(|(n, _)| n).collect();
         self.pictures.retain(|n, _| shown.contains(&n));
@@ -107,7 +133,8 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let mut outs = view::draw(ui, &mut self.model, &self.pictures, &self.screens);
+        let textures = view::Textures { pictures: &self.pictures, screens: &self.screens, own_camera: self.own_camera.as_ref() };
+        let mut outs = view::draw(ui, &mut self.model, &textures);
         outs.extend(bar::draw(ui.ctx(), &self.model));
         self.send(outs);
     }

@@ -37,7 +37,11 @@ impl WindowUi {
 
 impl CustomerUi for WindowUi {
     fn show(&mut self, notice: Notice) {
-        self.send(ToWindow::Notice(notice));
+        match notice {
+            // Stamped here, as it leaves for the window: the model computes speed from these.
+            Notice::Transfer(view) => self.send(ToWindow::Transfer { view, at: Instant::now() }),
+            other => self.send(ToWindow::Notice(other)),
+        }
     }
 
     fn interpret(&mut self, input: UiInput) -> Option<CustomerAction> {
@@ -72,6 +76,22 @@ impl CustomerUi for WindowUi {
     fn screen_gone(&mut self, csr: &ParticipantId) {
         self.last_screen.remove(csr);
         self.send(ToWindow::ScreenGone(csr.clone()));
+    }
+
+    fn wants_own_camera(&self) -> bool {
+        true
+    }
+
+    fn own_camera(&mut self, frame: Option<&media::I420Frame>) {
+        // A malformed picture is skipped, not taken for the camera's end.
+        match frame {
+            Some(f) => {
+                if let Some(p) = picture::from_i420("you", f) {
+                    self.send(ToWindow::OwnCamera(Some(p)));
+                }
+            }
+            None => self.send(ToWindow::OwnCamera(None)),
+        }
     }
 
     fn grants(&mut self, now: &[GrantView]) {

@@ -12,6 +12,7 @@ mod bar;
 pub mod bridge;
 pub mod model;
 pub mod picture;
+pub mod transfer_row;
 mod view;
 
 pub use app::App;

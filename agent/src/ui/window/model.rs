@@ -3,12 +3,15 @@
 //! and calls these methods, so everything the customer can see and do is tested here.
 
 use super::picture::Picture;
+use super::transfer_row::TransferList;
 use crate::join::Invitation;
 use crate::ui::{size, Answer, CustomerAction, GrantView, Hint, Notice, Person};
+use agent_core::customer::TransferView;
 use protocol::policy::GrantScope;
 use protocol::rules::Role;
 use protocol::{Capability, ParticipantId, RequestId};
 use std::collections::VecDeque;
+use std::time::Instant;
 
 /// What the session side tells the window.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +30,14 @@ pub enum ToWindow {
     },
     /// That CSR's screen is no longer shown.
     ScreenGone(ParticipantId),
+    /// A transfer's row (the core's `Notice::Transfer`), stamped by the bridge when forwarded:
+    /// the model computes speed and time left from these instants, never from the clock.
+    Transfer {
+        view: TransferView,
+        at: Instant,
+    },
+    /// The newest picture of the customer's own camera while it is sent; `None` once it stops.
+    OwnCamera(Option<Picture>),
 }
 
 /// What the window asks of the session side.
@@ -131,6 +142,10 @@ pub struct Model {
     pub pictures: Vec<(String, Picture)>,
     /// S10: the newest picture of each screen a CSR shows the customer.
     pub screens: Vec<(ParticipantId, Picture)>,
+    /// What the customer's own camera sends, while it is sent.
+    pub own_camera: Option<Picture>,
+    /// Transfers in both directions, finished ones included (bounded).
+    pub transfers: TransferList,
     /// "Leave the session?" is open.
     pub confirm_leave: bool,
     /// The customer asked to leave: the window closes once the session says it ended.
@@ -156,6 +171,8 @@ impl Model {
             chat_to: None,
             pictures: vec![],
             screens: vec![],
+            own_camera: None,
+            transfers: TransferList::default(),
             confirm_leave: false,
             leaving: false,
         }
@@ -243,6 +260,8 @@ impl Model {
                 }
             }
             ToWindow::ScreenGone(csr) => self.screens.retain(|(c, _)| *c != csr),
+            ToWindow::Transfer { view, at } => self.transfers.apply(view, at),
+            ToWindow::OwnCamera(p) => self.own_camera = p.filter(|_| self.phase == Phase::InSession),
         }
     }
 
@@ -266,6 +285,8 @@ impl Model {
             Notice::FileOffered { transfer, from, name, size, save_to } => {
                 self.questions.push_back(Question::File { transfer, from, name, size, save_to })
             }
+            // The bridge forwards these stamped, as `ToWindow::Transfer`.
+            Notice::Transfer(_) => {}
             Notice::ConfirmReport { summary } => self.questions.push_back(Question::Report { summary }),
             Notice::Grants(g) => self.grants = g,
             Notice::Told { text, hint } => self.line(LineKind::Info, format!("{text} {}", pressed(hint))),
@@ -279,6 +300,7 @@ impl Model {
                 self.grants.clear();
                 self.pictures.clear();
                 self.screens.clear();
+                self.own_camera = None;
                 self.confirm_leave = false;
             }
         }

@@ -245,3 +245,117 @@ fn closing_the_screen_takes_the_permission_back() {
     let m = in_session();
     assert_eq!(m.close_screen(), Out::Act(CustomerAction::Revoke(Capability::CsrScreenShare)));
 }
+
+const MIB: u64 = 1024 * 1024;
+
+fn row(id: &str, done: u64, state: agent_core::customer::TransferState) -> ToWindow {
+    row_at(id, done, state, Instant::now())
+}
+
+fn row_at(id: &str, done: u64, state: agent_core::customer::TransferState, at: Instant) -> ToWindow {
+    let view = TransferView {
+        transfer: id.into(),
+        name: "manual.pdf".into(),
+        csr_name: "Alice".into(),
+        direction: agent_core::customer::Direction::ToYou,
+        done,
+        total: 10 * MIB,
+        state,
+    };
+    ToWindow::Transfer { view, at }
+}
+
+fn transfer_texts(m: &Model) -> Vec<String> {
+    m.transfers.rows().map(|r| r.text()).collect()
+}
+
+use agent_core::customer::TransferState::{Done, Failed, Running};
+use std::time::Duration;
+
+#[test]
+fn a_running_transfer_shows_its_speed_and_the_time_left_from_the_instants_it_was_forwarded_at() {
+    let mut m = in_session();
+    let t0 = Instant::now();
+    m.apply(row_at("t1", 0, Running, t0));
+    assert_eq!(transfer_texts(&m), ["manual.pdf from Alice: 0 bytes of 10.0 MiB"], "no speed from one report");
+    m.apply(row_at("t1", MIB / 20, Running, t0 + Duration::from_millis(50)));
+    assert!(!transfer_texts(&m)[0].contains("/s"), "two reports 50 ms apart say nothing yet");
+    m.apply(row_at("t1", MIB, Running, t0 + Duration::from_secs(1)));
+    m.apply(row_at("t1", 2 * MIB, Running, t0 + Duration::from_secs(2)));
+    assert_eq!(transfer_texts(&m), ["manual.pdf from Alice: 2.0 MiB of 10.0 MiB, 1.0 MiB/s, about 8 s left"]);
+    let r = m.transfers.rows().next().unwrap();
+    assert!((r.fraction() - 0.2).abs() < 1e-6);
+}
+
+#[test]
+fn the_speed_follows_the_last_seconds_not_the_whole_transfer() {
+    let mut m = in_session();
+    let t0 = Instant::now();
+    m.apply(row_at("t1", 0, Running, t0));
+    m.apply(row_at("t1", 4 * MIB, Running, t0 + Duration::from_secs(1)));
+    // Then it slows down to half a MiB a second.
+    m.apply(row_at("t1", 5 * MIB, Running, t0 + Duration::from_secs(5)));
+    m.apply(row_at("t1", 5 * MIB + MIB / 2, Running, t0 + Duration::from_secs(6)));
+    let r = m.transfers.rows().next().unwrap();
+    let speed = r.speed().unwrap();
+    assert!((speed - (MIB as f64) / 2.0).abs() < 1.0, "{speed}");
+    assert_eq!(r.time_left(), Some(Duration::from_secs(9)));
+    assert!(transfer_texts(&m)[0].ends_with("512.0 KiB/s, about 9 s left"), "{:?}", transfer_texts(&m));
+}
+
+#[test]
+fn time_left_reads_in_seconds_minutes_or_hours_rounded_up() {
+    use super::super::transfer_row::time_left;
+    assert_eq!(time_left(Duration::from_millis(200)), "about 1 s left");
+    assert_eq!(time_left(Duration::from_secs(12)), "about 12 s left");
+    assert_eq!(time_left(Duration::from_secs(90)), "about 2 min left");
+    assert_eq!(time_left(Duration::from_secs(7200)), "about 2 h left");
+}
+
+#[test]
+fn a_finished_transfer_stays_visible_as_done() {
+    let mut m = in_session();
+    m.apply(row("t1", 3 * MIB, Running));
+    m.apply(row("t1", 10 * MIB, Done));
+    assert_eq!(transfer_texts(&m), ["manual.pdf from Alice: 10.0 MiB, done"]);
+    assert_eq!(m.transfers.rows().next().unwrap().fraction(), 1.0);
+    m.apply(ToWindow::Notice(Notice::Info("Received manual.pdf (checked), saved as /tmp/manual.pdf.".into())));
+    assert_eq!(m.transfers.len(), 1);
+}
+
+#[test]
+fn a_failed_transfer_says_why_and_how_far_it_got() {
+    let mut m = in_session();
+    m.apply(row("t1", 3 * MIB, Running));
+    m.apply(row("t1", 3 * MIB, Failed("the permission was taken back".into())));
+    assert_eq!(transfer_texts(&m), ["manual.pdf from Alice: 3.0 MiB of 10.0 MiB, failed: the permission was taken back"]);
+}
+
+#[test]
+fn the_list_keeps_twenty_transfers_dropping_the_oldest_finished_first() {
+    let mut m = in_session();
+    m.apply(row("running", 0, Running));
+    for i in 1..super::super::transfer_row::MAX_TRANSFERS {
+        m.apply(row(&format!("t{i}"), 10 * MIB, Done));
+    }
+    assert_eq!(m.transfers.len(), 20);
+    m.apply(row("new", 0, Running));
+    let ids: Vec<String> = m.transfers.rows().map(|r| r.view.transfer.clone()).collect();
+    assert_eq!(ids.len(), 20);
+    assert_eq!(ids.first().map(String::as_str), Some("running"), "a running transfer is kept");
+    assert!(!ids.contains(&"t1".to_owned()), "the oldest finished one went");
+    assert_eq!(ids.last().map(String::as_str), Some("new"));
+}
+
+#[test]
+fn the_customers_own_camera_shows_while_it_is_sent_and_goes_when_it_stops() {
+    let mut m = in_session();
+    let pic = Picture { from: "you".into(), width: 2, height: 2, rgba: vec![0; 16] };
+    m.apply(ToWindow::OwnCamera(Some(pic.clone())));
+    assert_eq!(m.own_camera.as_ref(), Some(&pic));
+    m.apply(ToWindow::OwnCamera(None));
+    assert_eq!(m.own_camera, None);
+    m.apply(ToWindow::OwnCamera(Some(pic)));
+    m.apply(ToWindow::Notice(Notice::Ended("The session has ended.".into())));
+    assert_eq!(m.own_camera, None, "nothing is sent once the session is over");
+}

@@ -11,18 +11,23 @@ use std::collections::HashMap;
 const PROBLEM: Color32 = Color32::from_rgb(0xe0, 0x60, 0x50);
 const PEOPLE: Color32 = Color32::from_rgb(0x70, 0xb0, 0xf0);
 
-pub fn draw(
-    ui: &mut egui::Ui,
-    m: &mut Model,
-    pictures: &HashMap<String, egui::TextureHandle>,
-    screens: &HashMap<ParticipantId, egui::TextureHandle>,
-) -> Vec<Out> {
+/// The pictures the window shows, uploaded as textures.
+pub struct Textures<'a> {
+    /// Each CSR's camera, by name.
+    pub pictures: &'a HashMap<String, egui::TextureHandle>,
+    /// Each screen a CSR shows (S10), by CSR.
+    pub screens: &'a HashMap<ParticipantId, egui::TextureHandle>,
+    /// The customer's own camera while it is sent.
+    pub own_camera: Option<&'a egui::TextureHandle>,
+}
+
+pub fn draw(ui: &mut egui::Ui, m: &mut Model, t: &Textures<'_>) -> Vec<Out> {
     let mut outs = vec![];
     match m.phase.clone() {
         Phase::Join | Phase::Joining => {
             egui::CentralPanel::default().show(ui, |ui| join_screen(ui, m, &mut outs));
         }
-        Phase::InSession => session(ui, m, pictures, screens, &mut outs),
+        Phase::InSession => session(ui, m, t, &mut outs),
         Phase::Ended(text) => {
             egui::CentralPanel::default().show(ui, |ui| {
                 ui.heading("The support session is over");
@@ -73,13 +78,8 @@ fn join_screen(ui: &mut egui::Ui, m: &mut Model, outs: &mut Vec<Out>) {
     ui.weak("Nothing on this computer is shared until you allow it here.");
 }
 
-fn session(
-    ui: &mut egui::Ui,
-    m: &mut Model,
-    pictures: &HashMap<String, egui::TextureHandle>,
-    screens: &HashMap<ParticipantId, egui::TextureHandle>,
-    outs: &mut Vec<Out>,
-) {
+fn session(ui: &mut egui::Ui, m: &mut Model, tex: &Textures<'_>, outs: &mut Vec<Out>) {
+    let (pictures, screens, own) = (tex.pictures, tex.screens, tex.own_camera);
     egui::Panel::top("header").show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.strong(format!("Support session — {}", m.site_name()));
@@ -154,6 +154,16 @@ fn session(
                     );
                 }
             }
+            if let (Some(_), Some(t)) = (&m.own_camera, own) {
+                section(ui, "Your camera");
+                ui.add(
+                    egui::Image::from_texture(egui::load::SizedTexture::from_handle(t)).max_width(160.0).alt_text("What your camera sends"),
+                );
+            }
+            if !m.transfers.is_empty() {
+                section(ui, "Transfers");
+                transfers(ui, m);
+            }
             if !m.pictures.is_empty() {
                 section(ui, "Support's camera");
                 for (name, _) in &m.pictures {
@@ -173,6 +183,19 @@ fn session(
             lines(ui, m, |l| l.kind != LineKind::Chat);
         });
     });
+}
+
+/// One progress bar a transfer, newest first; the bar's text is its name over AccessKit too.
+fn transfers(ui: &mut egui::Ui, m: &Model) {
+    for row in m.transfers.rows().collect::<Vec<_>>().into_iter().rev() {
+        let text = row.text();
+        let bar = egui::ProgressBar::new(row.fraction()).text(text.clone());
+        let bar = match &row.view.state {
+            agent_core::customer::TransferState::Failed(_) => bar.fill(PROBLEM),
+            _ => bar,
+        };
+        ui.add(bar).on_hover_text(text);
+    }
 }
 
 fn question(ui: &mut egui::Ui, m: &mut Model, q: &Question, more: usize, outs: &mut Vec<Out>) {
