@@ -17,6 +17,7 @@ import json
 import os
 import ssl
 import sys
+import warnings
 
 from aiosmtpd.smtp import SMTP, AuthResult
 
@@ -56,6 +57,8 @@ class Keep:
 
 
 def main():
+    # aiosmtpd 1.4 warns about its own use of Session.login_data on every AUTH.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--dir", required=True)
