@@ -150,11 +150,8 @@ pub async fn email_csr_invitation(
     let me = seat(&st, &session, &a).await?;
     let to = mail_text::check_address(&b.to)?;
     let sid = session.clone();
-    let (summary, people) = st
-        .db
-        .call(move |c| Ok((store::summary(c, &sid)?, store::participants(c, &sid)?)))
-        .await
-        .map_err(crate::error::ApiError::from)?;
+    let (summary, people) =
+        st.db.call(move |c| Ok((store::summary(c, &sid)?, store::participants(c, &sid)?))).await.map_err(crate::error::ApiError::from)?;
     let summary = summary.ok_or(ErrorCode::NotFound)?;
     if summary.ended_at.is_some() {
         return Err(ErrorCode::SessionEnded.into());

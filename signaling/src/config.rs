@@ -2,11 +2,11 @@
 //! order of precedence. `signaling --help` lists every setting.
 
 use crate::client_addr::{CidrError, TrustedProxies};
+use crate::mail_settings::{parse_smtp_url, SmtpSettings, SmtpUrlError};
 use clap::{Args, Parser, Subcommand};
 use protocol::SiteFeatures;
 use serde::Deserialize;
 use std::net::SocketAddr;
-use crate::mail_settings::{parse_smtp_url, SmtpSettings, SmtpUrlError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -253,7 +253,9 @@ pub enum ConfigError {
     TlsHalf,
     #[error("{0}")]
     SmtpUrl(#[from] SmtpUrlError),
-    #[error("--smtp-url needs --smtp-from (the sender address, e.g. support@example.com): the public URL's host `{0}` is not a mail domain")]
+    #[error(
+        "--smtp-url needs --smtp-from (the sender address, e.g. support@example.com): the public URL's host `{0}` is not a mail domain"
+    )]
     SmtpFrom(String),
 }
 

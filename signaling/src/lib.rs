@@ -5,6 +5,7 @@
 pub mod admin;
 mod agent_download;
 mod api_accounts;
+mod api_mail;
 mod api_recordings;
 mod api_sessions;
 pub mod app;
@@ -30,7 +31,6 @@ mod login_limits;
 mod mail_settings;
 mod mail_text;
 mod mailer;
-mod api_mail;
 pub mod metrics;
 mod notices;
 mod open_files;

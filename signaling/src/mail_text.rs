@@ -34,7 +34,11 @@ pub fn check_address(typed: &str) -> Result<String, ErrorCode> {
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && labels.iter().all(|l| {
-            !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
     if local_ok && domain_ok {
         Ok(a.to_owned())
@@ -220,7 +224,12 @@ mod tests {
         }
         .text();
         assert_eq!(t.subject, "Remote support invitation from Alice Smith (support.example.com)");
-        for part in ["Alice Smith of support.example.com", "https://support.example.com/join/tok\n", "type: 123 456 789", "2026-12-04 14:55 UTC (in 30 min)"] {
+        for part in [
+            "Alice Smith of support.example.com",
+            "https://support.example.com/join/tok\n",
+            "type: 123 456 789",
+            "2026-12-04 14:55 UTC (in 30 min)",
+        ] {
             assert!(t.body.contains(part), "{part} in {}", t.body);
         }
         assert!(t.body.len() + t.subject.len() < MAX_MESSAGE_BYTES);

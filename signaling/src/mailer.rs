@@ -125,7 +125,11 @@ impl Mailer {
     fn timed_out(&self) -> MailError {
         MailError {
             code: ErrorCode::MailServerTimeout,
-            words: format!("The mail server at {} did not answer within {} s. Try again, or copy the link instead.", self.settings.server(), self.timeout.as_secs()),
+            words: format!(
+                "The mail server at {} did not answer within {} s. Try again, or copy the link instead.",
+                self.settings.server(),
+                self.timeout.as_secs()
+            ),
         }
     }
 
@@ -168,10 +172,7 @@ impl Mailer {
             }
             MailError {
                 code: ErrorCode::MailServerRefused,
-                words: format!(
-                    "The mail server refused {step}: {}. Ask the site administrator to check the mail settings.",
-                    words_of(&e)
-                ),
+                words: format!("The mail server refused {step}: {}. Ask the site administrator to check the mail settings.", words_of(&e)),
             }
         };
         if let (Security::StartTls, Some(tls)) = (self.settings.security, &self.tls) {
