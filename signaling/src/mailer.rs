@@ -149,7 +149,15 @@ impl Mailer {
         )
         .await
         .map_err(|e| if e.is_timeout() { self.timed_out() } else { unreachable(words_of(&e)) })?;
-        let result = self.converse(&mut conn, to, message, &unreachable).await;
+        if let (Security::StartTls, Some(tls)) = (self.settings.security, &self.tls) {
+            if let Err(e) = conn.starttls(tls.clone(), &self.hello).await {
+                // lettre leaves the connection without a stream after a failed upgrade (an
+                // untrusted certificate): QUIT on it (`abort`) would panic. Dropping it closes
+                // the socket.
+                return Err(unreachable(format!("STARTTLS failed ({})", words_of(&e))));
+            }
+        }
+        let result = self.converse(&mut conn, to, message).await;
         match &result {
             Ok(()) => {
                 let _ = conn.quit().await;
@@ -159,13 +167,7 @@ impl Mailer {
         result
     }
 
-    async fn converse(
-        &self,
-        conn: &mut AsyncSmtpConnection,
-        to: &Address,
-        message: &[u8],
-        unreachable: &(dyn Fn(String) -> MailError + Sync),
-    ) -> Result<(), MailError> {
+    async fn converse(&self, conn: &mut AsyncSmtpConnection, to: &Address, message: &[u8]) -> Result<(), MailError> {
         let refused = |step: &str, e: lettre::transport::smtp::Error| {
             if e.is_timeout() {
                 return self.timed_out();
@@ -175,9 +177,6 @@ impl Mailer {
                 words: format!("The mail server refused {step}: {}. Ask the site administrator to check the mail settings.", words_of(&e)),
             }
         };
-        if let (Security::StartTls, Some(tls)) = (self.settings.security, &self.tls) {
-            conn.starttls(tls.clone(), &self.hello).await.map_err(|e| unreachable(format!("STARTTLS failed ({})", words_of(&e))))?;
-        }
         if let Some((user, password)) = &self.settings.credentials {
             let credentials = Credentials::new(user.clone(), password.clone());
             conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials).await.map_err(|e| refused("the sign-in", e))?;

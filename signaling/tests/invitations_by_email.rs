@@ -208,3 +208,31 @@ async fn without_a_relay_the_site_offers_no_email_and_says_so() {
     assert_eq!((st, code_of(&e)), (404, "email_not_set_up"));
     assert!(e["message"].as_str().unwrap().starts_with("E-mail is not set up on this site"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_relay_password_or_an_untrusted_certificate_is_reported_in_words() {
+    let relay = SmtpServer::start(SmtpOptions {
+        tls: SmtpTls::StartTls,
+        login: Some(("relay-user".into(), "relay-pass".into())),
+        ..SmtpOptions::default()
+    });
+    let wrong = relay.url().replace(":relay-pass@", ":not-the-password@");
+    let server = server_mailing_through(&wrong, &[]).await;
+    let mut alice = server.login("alice").await;
+    let (session, inv) = session_with_invitation(&mut alice).await;
+    let (st, e) = email(&mut alice, &session, &inv, "customer@example.com").await;
+    assert_eq!((st, code_of(&e)), (502, "mail_server_refused"), "{e}");
+    assert!(e["message"].as_str().unwrap().starts_with("The mail server refused the sign-in: 535"), "the relay's words: {e}");
+
+    // Without the relay's CA the certificate is not trusted: STARTTLS fails, nothing is sent,
+    // and the service goes on (lettre panicked on such a connection's QUIT).
+    let untrusted = relay.url().split("&ca=").next().unwrap().to_owned();
+    let server = server_mailing_through(&untrusted, &[]).await;
+    let mut alice = server.login("alice").await;
+    let (session, inv) = session_with_invitation(&mut alice).await;
+    let (st, e) = email(&mut alice, &session, &inv, "customer@example.com").await;
+    assert_eq!((st, code_of(&e)), (502, "mail_server_unreachable"), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("STARTTLS failed"), "{e}");
+    assert!(relay.delivered().is_empty());
+    assert_eq!(alice.get("/api/mail").await.0, 200, "still serving");
+}

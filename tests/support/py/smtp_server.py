@@ -77,7 +77,8 @@ def main():
 
     def authenticate(server, session, envelope, mechanism, auth_data):
         ok = auth_data.login == a.user.encode() and auth_data.password == a.password.encode()
-        return AuthResult(success=ok, auth_data=auth_data)
+        # handled=False: aiosmtpd answers the failure itself (535); with its default it says nothing.
+        return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
     handler = Keep(a.dir, a.refuse)
 
