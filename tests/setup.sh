@@ -6,10 +6,11 @@
 # through playwright-core (installed by those tests with `npm ci` from tests/e2e/package-lock.json).
 # The agent's window (tests/e2e scenarios/window.mjs): OpenGL under Xvfb (Mesa), a session bus
 # and the AT-SPI bus with python3-pyatspi to find controls as a screen reader does, and
-# imagemagick + tesseract to read the always-on-top bar from a screenshot.
+# imagemagick + tesseract to read the always-on-top bar from a screenshot. python3-aiosmtpd: the
+# SMTP server on loopback that receives invitation e-mails (tests/support/src/smtp.rs).
 packages=(pkg-config libvpx-dev xvfb xdotool x11-utils ffmpeg libopus-dev libasound2-dev chromium coturn iproute2
   libgl1-mesa-dri libegl1 dbus-daemon libglib2.0-bin at-spi2-core python3-pyatspi gir1.2-atspi-2.0
-  imagemagick tesseract-ocr tesseract-ocr-eng)
+  imagemagick tesseract-ocr tesseract-ocr-eng python3-aiosmtpd)
 
 install_missing() {
   local missing=() p

@@ -13,6 +13,7 @@ import { AvPanel } from './av.js';
 import { RecordingPanel } from './recording.js';
 import { blockedBy, covers, displayable } from './policy.js';
 import { remember, recall, transferRows, restoreTransfers } from './restore.js';
+import { emailBlock, mailSetUp } from './email.js';
 
 /** How long a customer may be offline while ICE still answers before their link is dropped. */
 const OFFLINE_GRACE_MS = 5000;
@@ -594,6 +595,8 @@ export class SessionView {
     }
     // Shown: the next click is a new invitation.
     this.inviteKey = null;
+    const mail = await mailSetUp();
+    const byEmail = (to, key) => api('POST', `/api/sessions/${this.id}/invitations/${inv.id}/email`, { to, link: inv.link }, key);
     await dialog('Invite a customer', (close) => h('div', { class: 'invite', id: 'invitation' },
       h('p', { text: 'Read this code out to the customer. It admits one person and expires at ' + fmtClock(inv.expires_at) + '.' }),
       h('p', { class: 'code', id: 'invitation-code', text: inv.code }),
@@ -601,6 +604,8 @@ export class SessionView {
       h('div', { class: 'row' },
         h('input', { id: 'invitation-link', readonly: true, value: inv.link, onfocus: (ev) => ev.target.select() }),
         h('button', { onclick: async () => toast((await copyText(inv.link)) ? 'Link copied.' : 'Select the link and copy it.') }, 'Copy link')),
+      mail && h('p', { text: 'Or e-mail the link and the code:' }),
+      emailBlock('invitation', mail, byEmail),
       h('div', { class: 'row' },
         h('button', { class: 'primary', onclick: () => close(true) }, 'Done'),
         h('button', { class: 'danger', onclick: async () => {
@@ -616,12 +621,20 @@ export class SessionView {
         h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, 'Invite'), h('button', { type: 'button', onclick: () => close(null) }, 'Cancel')));
     });
     if (!username) return;
+    let invited;
     try {
-      await api('POST', `/api/sessions/${this.id}/csrs`, { username });
-      toast(`${username} can now open this session from their console.`);
+      invited = await api('POST', `/api/sessions/${this.id}/csrs`, { username });
     } catch (e) {
-      showError(e);
+      return showError(e);
     }
+    const told = `${username} can now open this session from their console.`;
+    if (!(await mailSetUp())) return toast(told);
+    // The site mails: offer to tell them by e-mail too (they may not have the console open).
+    const byEmail = (to, key) => api('POST', `/api/sessions/${this.id}/csrs/${invited.participant_id}/email`, { to }, key);
+    await dialog('Invite a CSR', (close) => h('div', { id: 'csr-invitation' },
+      h('p', { text: `${told} To tell them by e-mail, type their address:` }),
+      emailBlock('csr-invitation', true, byEmail),
+      h('div', { class: 'row' }, h('button', { class: 'primary', onclick: () => close(true) }, 'Done'))));
   }
 
   async transferControl(to) {

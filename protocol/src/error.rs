@@ -163,6 +163,31 @@ pub enum ErrorCode {
     /// This site has no agent binary to serve (`--agent-binary`).
     #[error("agent_download_unavailable")]
     AgentDownloadUnavailable,
+    // --- issue 14: invitations by e-mail (signaling --smtp-url) ---
+    /// This site has no mail server configured.
+    #[error("email_not_set_up")]
+    EmailNotSetUp,
+    /// Not one plain e-mail address (or too long).
+    #[error("email_address_invalid")]
+    EmailAddressInvalid,
+    /// The CSR sent as many invitation e-mails as allowed in an hour.
+    #[error("too_many_emails")]
+    TooManyEmails,
+    /// The session sent as many invitation e-mails as allowed for one session.
+    #[error("session_emails_used_up")]
+    SessionEmailsUsedUp,
+    /// The mail server could not be reached (connection, TLS or STARTTLS failed).
+    #[error("mail_server_unreachable")]
+    MailServerUnreachable,
+    /// The mail server did not finish within the send timeout.
+    #[error("mail_server_timeout")]
+    MailServerTimeout,
+    /// The mail server refused the recipient address.
+    #[error("mail_address_refused")]
+    MailAddressRefused,
+    /// The mail server refused to send (sign-in, sender or message refused).
+    #[error("mail_server_refused")]
+    MailServerRefused,
 }
 
 impl ErrorCode {
@@ -261,6 +286,18 @@ impl ErrorCode {
             AgentDownloadUnavailable => {
                 "This site does not offer the support agent for download. Ask your support representative how to get it, then start it with the code they read to you."
             }
+            EmailNotSetUp => "E-mail is not set up on this site. Copy the link or read the code out instead.",
+            EmailAddressInvalid => {
+                "That is not one e-mail address. Type a single address like name@example.com, without spaces, commas or line breaks."
+            }
+            TooManyEmails => "You have sent as many invitation e-mails as allowed in an hour. Copy the link or read the code out instead.",
+            SessionEmailsUsedUp => {
+                "This session has sent as many invitation e-mails as allowed for one session. Copy the link or read the code out instead."
+            }
+            MailServerUnreachable => "Could not reach the mail server. Ask the site administrator to check the mail settings.",
+            MailServerTimeout => "The mail server did not answer in time. Try again, or copy the link instead.",
+            MailAddressRefused => "The mail server refused the address. Check it and try again.",
+            MailServerRefused => "The mail server refused to send the message. Ask the site administrator to check the mail settings.",
         }
     }
 
@@ -279,6 +316,9 @@ impl ErrorCode {
                 | ErrorCode::SignInBusy
                 | ErrorCode::TooManyFailedSignIns
                 | ErrorCode::SignInSlowed
+                | ErrorCode::TooManyEmails
+                | ErrorCode::MailServerUnreachable
+                | ErrorCode::MailServerTimeout
         )
     }
 }

@@ -89,7 +89,7 @@ async fn start_new(st: &AppState, a: &Account, b: StartSession) -> ApiResult<Val
 }
 
 /// The caller's seat in a session, or why they have none.
-async fn seat(st: &AppState, session: &str, a: &Account) -> Result<ParticipantRow, ApiError> {
+pub(crate) async fn seat(st: &AppState, session: &str, a: &Account) -> Result<ParticipantRow, ApiError> {
     let (sid, aid) = (session.to_owned(), a.id);
     st.db.call(move |c| store::csr_participant(c, &sid, aid)).await?.ok_or(ApiError(ErrorCode::NotInSession))
 }

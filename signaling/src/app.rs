@@ -50,6 +50,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sessions/{id}/invitations", post(ses::invite_customer))
         .route("/api/sessions/{id}/invitations/{inv}", delete(ses::revoke_invitation))
         .route("/api/sessions/{id}/csrs", post(ses::invite_csr))
+        .route("/api/mail", get(crate::api_mail::status))
+        .route("/api/sessions/{id}/invitations/{inv}/email", post(crate::api_mail::email_invitation))
+        .route("/api/sessions/{id}/csrs/{participant}/email", post(crate::api_mail::email_csr_invitation))
         .route("/api/join", post(ses::join))
         // Recordings stream to disk under their own size limit (config `max_recording_mib`).
         .route("/api/sessions/{id}/recordings", post(rec::upload).layer(DefaultBodyLimit::disable()))
@@ -82,6 +85,10 @@ pub fn prepare(config: Config, clock: Clock) -> Result<AppState, StartError> {
     let hub = Hub::new(db.clone(), metrics.clone(), clock.clone(), limits);
     let ws_slots = Arc::new(Semaphore::new(config.max_connections));
     let edge = crate::edge::Edge::new(config.trusted_proxies.clone());
+    let mailer = match &config.mail {
+        Some(m) => Some(crate::mailer::Mailer::new(m.smtp.clone(), &m.from, m.timeout)?),
+        None => None,
+    };
     Ok(Arc::new(App {
         edge,
         config,
@@ -93,6 +100,8 @@ pub fn prepare(config: Config, clock: Clock) -> Result<AppState, StartError> {
         ws_slots,
         idempotency: Default::default(),
         notices: Default::default(),
+        mailer,
+        mail_budget: Default::default(),
     }))
 }
 
@@ -107,6 +116,8 @@ pub enum StartError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Tls(#[from] crate::tls::TlsError),
+    #[error("{0}")]
+    Mail(#[from] crate::mailer::MailSetupError),
 }
 
 /// Starts the tasks of the sessions that were live when the service stopped; returns how

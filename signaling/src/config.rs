@@ -2,11 +2,13 @@
 //! order of precedence. `signaling --help` lists every setting.
 
 use crate::client_addr::{CidrError, TrustedProxies};
+use crate::mail_settings::{parse_smtp_url, SmtpSettings, SmtpUrlError};
 use clap::{Args, Parser, Subcommand};
 use protocol::SiteFeatures;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Self-hosted remote-support signaling service: accounts, sessions, invitations, consent
 /// relay and the session record. Serves the CSR console.
@@ -131,6 +133,20 @@ pub struct Settings {
     /// [default: `agent` beside this signaling executable, where `cargo build -p agent` puts it].
     #[arg(long, env = "SIGNALING_AGENT_BINARY", global = true)]
     pub agent_binary: Option<PathBuf>,
+    /// The site's mail relay, for invitations by e-mail: `smtp://host:25`,
+    /// `smtp://user:password@host:587?tls=starttls` or `smtps://user:password@host:465`
+    /// (add `ca=/path/ca.pem` to trust a private CA). Without it, the console offers no e-mail.
+    /// Prefer the environment or the config file when it carries a password.
+    #[arg(long, env = "SIGNALING_SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of invitation mails, `support@example.com` or `Support <support@example.com>`
+    /// [default: noreply@<host of --public-url>].
+    #[arg(long, env = "SIGNALING_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
+    /// Longest time one mail may take to send (connect, TLS, sign-in, transfer), in seconds
+    /// [default: 20].
+    #[arg(long, env = "SIGNALING_SMTP_TIMEOUT", global = true)]
+    pub smtp_timeout: Option<u64>,
 }
 
 /// The same settings as read from the TOML file.
@@ -159,6 +175,9 @@ struct FileSettings {
     tls_key: Option<PathBuf>,
     metrics_token: Option<String>,
     agent_binary: Option<PathBuf>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
+    smtp_timeout: Option<u64>,
 }
 
 /// Resolved configuration.
@@ -196,6 +215,17 @@ pub struct Config {
     /// The agent executable served for download; it may be missing (then the join page says
     /// the download is not available here).
     pub agent_binary: PathBuf,
+    /// The mail relay for invitations by e-mail, when there is one.
+    pub mail: Option<MailConfig>,
+}
+
+/// `--smtp-url`, `--smtp-from` and `--smtp-timeout` resolved.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub smtp: SmtpSettings,
+    /// The sender, as given (checked when the mailer is made at start).
+    pub from: String,
+    pub timeout: Duration,
 }
 
 impl Config {
@@ -221,6 +251,12 @@ pub enum ConfigError {
     TrustedProxy(#[from] CidrError),
     #[error("built-in TLS needs both --tls-cert and --tls-key")]
     TlsHalf,
+    #[error("{0}")]
+    SmtpUrl(#[from] SmtpUrlError),
+    #[error(
+        "--smtp-url needs --smtp-from (the sender address, e.g. support@example.com): the public URL's host `{0}` is not a mail domain"
+    )]
+    SmtpFrom(String),
 }
 
 impl Settings {
@@ -288,7 +324,29 @@ impl Settings {
             tls,
             metrics_token: self.metrics_token.clone().or(file.metrics_token).filter(|s| !s.is_empty()),
             agent_binary: self.agent_binary.clone().or(file.agent_binary).unwrap_or_else(default_agent_binary),
+            mail: self.mail(&public_url, (file.smtp_url, file.smtp_from, file.smtp_timeout))?,
         })
+    }
+
+    /// The mail settings; `file` holds the file's `smtp_url`, `smtp_from` and `smtp_timeout`.
+    fn mail(&self, public_url: &str, file: (Option<String>, Option<String>, Option<u64>)) -> Result<Option<MailConfig>, ConfigError> {
+        let (file_url, file_from, file_timeout) = file;
+        let Some(url) = self.smtp_url.clone().or(file_url).filter(|s| !s.trim().is_empty()) else { return Ok(None) };
+        let smtp = parse_smtp_url(&url)?;
+        let from = match self.smtp_from.clone().or(file_from) {
+            Some(from) => from,
+            None => {
+                let site = crate::mail_text::site_name(public_url);
+                let host = site.rsplit_once(':').filter(|(_, port)| port.parse::<u16>().is_ok()).map_or(site.as_str(), |(h, _)| h);
+                let is_domain = host.contains('.') && host.bytes().any(|b| b.is_ascii_alphabetic()) && !host.contains(':');
+                if !is_domain {
+                    return Err(ConfigError::SmtpFrom(host.to_owned()));
+                }
+                format!("noreply@{host}")
+            }
+        };
+        let timeout = Duration::from_secs(self.smtp_timeout.or(file_timeout).unwrap_or(20).max(1));
+        Ok(Some(MailConfig { smtp, from, timeout }))
     }
 }
 
@@ -355,5 +413,14 @@ mod tests {
         let beside = std::env::current_exe().unwrap().parent().unwrap().join("agent");
         assert_eq!(resolve(&[]).unwrap().agent_binary, beside);
         assert_eq!(resolve(&["--agent-binary", "/opt/agent"]).unwrap().agent_binary, PathBuf::from("/opt/agent"));
+    }
+
+    #[test]
+    fn mail_is_off_by_default_and_its_sender_follows_the_public_url() {
+        assert!(resolve(&[]).unwrap().mail.is_none());
+        let m = resolve(&["--smtp-url", "smtp://relay.lan", "--public-url", "https://help.example.com:8443"]).unwrap().mail.unwrap();
+        assert_eq!((m.from.as_str(), m.timeout), ("noreply@help.example.com", Duration::from_secs(20)));
+        assert!(matches!(resolve(&["--smtp-url", "smtp://relay.lan"]), Err(ConfigError::SmtpFrom(h)) if h == "127.0.0.1"));
+        assert!(matches!(resolve(&["--smtp-url", "smtp://u:p@relay.lan", "--smtp-from", "a@b.c"]), Err(ConfigError::SmtpUrl(_))));
     }
 }

@@ -35,7 +35,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | HelloRequired
         | WeakPassword
         | TrackingCodeRequired
-        | NameNotAllowed => StatusCode::BAD_REQUEST,
+        | NameNotAllowed
+        | EmailAddressInvalid => StatusCode::BAD_REQUEST,
         MessageTooLarge | FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Unauthenticated | BadCredentials | TokenInvalid | LoginEnded => StatusCode::UNAUTHORIZED,
         Forbidden
@@ -47,9 +48,14 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | NotACustomer
         | CustomerCannotEnd
         | FeatureDisabled => StatusCode::FORBIDDEN,
-        NotFound | UnknownParticipant | UnknownRequest | InvitationInvalid | AgentDownloadUnavailable => StatusCode::NOT_FOUND,
+        NotFound | UnknownParticipant | UnknownRequest | InvitationInvalid | AgentDownloadUnavailable | EmailNotSetUp => {
+            StatusCode::NOT_FOUND
+        }
+        MailAddressRefused => StatusCode::UNPROCESSABLE_ENTITY,
+        MailServerUnreachable | MailServerRefused => StatusCode::BAD_GATEWAY,
+        MailServerTimeout => StatusCode::GATEWAY_TIMEOUT,
         InvitationExpired | InvitationRevoked | InvitationUsed | SessionEnded => StatusCode::GONE,
-        RateLimited | TooManyFailedSignIns | SignInSlowed => StatusCode::TOO_MANY_REQUESTS,
+        RateLimited | TooManyFailedSignIns | SignInSlowed | TooManyEmails | SessionEmailsUsedUp => StatusCode::TOO_MANY_REQUESTS,
         NotWebm => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         SessionRecordingsFull | RecordingsStorageFull => StatusCode::INSUFFICIENT_STORAGE,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,

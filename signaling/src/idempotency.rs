@@ -30,6 +30,10 @@ pub const MAX_ENTRIES: usize = 10_000;
 pub enum Action {
     StartSession,
     InviteCustomer,
+    /// Mail a customer invitation (api_mail).
+    EmailInvitation,
+    /// Mail a CSR invited into a session (api_mail).
+    EmailCsrInvitation,
 }
 
 type Key = (i64, Action, String);
@@ -60,10 +64,10 @@ pub fn key_of(headers: &HeaderMap) -> ApiResult<Option<String>> {
 impl Idempotency {
     /// Runs `work` once for (`account`, `action`, `key`) and returns its answer; without a key,
     /// simply runs it. A repeat while the first still runs waits for it.
-    pub async fn once<F, Fut>(&self, account: i64, action: Action, key: Option<String>, now_ms: i64, work: F) -> ApiResult<Value>
+    pub async fn once<F, Fut, E>(&self, account: i64, action: Action, key: Option<String>, now_ms: i64, work: F) -> Result<Value, E>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = ApiResult<Value>>,
+        Fut: Future<Output = Result<Value, E>>,
     {
         let Some(key) = key else { return work().await };
         let cell = self.cell((account, action, key), now_ms);
@@ -102,7 +106,7 @@ mod tests {
         let runs = AtomicU32::new(0);
         let work = || async {
             let n = runs.fetch_add(1, SeqCst);
-            Ok(Value::from(n))
+            Ok::<_, ApiError>(Value::from(n))
         };
         let (a, b) = tokio::join!(
             idem.once(1, Action::StartSession, Some("k".into()), 0, work),
@@ -122,7 +126,7 @@ mod tests {
         let idem = Idempotency::default();
         let first = idem.once(1, Action::InviteCustomer, Some("k".into()), 0, || async { Err(ApiError(ErrorCode::NotInSession)) }).await;
         assert!(first.is_err());
-        let second = idem.once(1, Action::InviteCustomer, Some("k".into()), 0, || async { Ok(Value::from(7)) }).await;
+        let second = idem.once(1, Action::InviteCustomer, Some("k".into()), 0, || async { Ok::<_, ApiError>(Value::from(7)) }).await;
         assert_eq!(second.ok(), Some(Value::from(7)));
     }
 

@@ -5,6 +5,7 @@
 pub mod admin;
 mod agent_download;
 mod api_accounts;
+mod api_mail;
 mod api_recordings;
 mod api_sessions;
 pub mod app;
@@ -27,6 +28,9 @@ mod idempotency;
 mod join_page;
 mod live_session;
 mod login_limits;
+mod mail_settings;
+mod mail_text;
+mod mailer;
 pub mod metrics;
 mod notices;
 mod open_files;

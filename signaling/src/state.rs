@@ -33,6 +33,10 @@ pub struct App {
     pub notices: CsrNotices,
     /// The connection edge: trusted proxies, WebSockets waiting for `hello`, shutdown.
     pub edge: crate::edge::Edge,
+    /// The site's mail relay (`--smtp-url`), when there is one: invitations by e-mail.
+    pub mailer: Option<crate::mailer::Mailer>,
+    /// Invitation mails per CSR and per session (api_mail).
+    pub mail_budget: crate::api_mail::MailBudget,
 }
 
 /// Guessing limits and bounded work; docs/security.md turns these numbers into guesses per day.

@@ -142,6 +142,25 @@ fn append(c: &Connection, session: &str, at: i64, kind: &str, actor: Option<&str
     Ok(())
 }
 
+/// Record kinds of invitation mails (to a customer, to a CSR).
+pub const EMAILED_KINDS: [&str; 2] = ["invitation_emailed", "csr_invitation_emailed"];
+
+/// Records a sent invitation mail: `kind` is one of [`EMAILED_KINDS`], `detail` names the
+/// invitation (or the invited CSR) and the masked address.
+pub fn emailed(c: &Connection, session: &str, actor: &str, kind: &str, detail: &serde_json::Value, now: i64) -> Result<(), DbError> {
+    append(c, session, now, kind, Some(actor), detail)
+}
+
+/// Invitation mails the session has sent.
+pub fn emails_sent(c: &Connection, session: &str) -> Result<u32, DbError> {
+    let n: i64 = c.query_row(
+        "SELECT COUNT(*) FROM record WHERE session_id = ?1 AND kind IN (?2, ?3)",
+        params![session, EMAILED_KINDS[0], EMAILED_KINDS[1]],
+        |r| r.get(0),
+    )?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
 /// Saves the rule state and its record entries in one transaction, so a crash never keeps
 /// one without the other.
 pub fn save(c: &mut Connection, session: &str, state: &Session, entries: &[RecordEntry]) -> Result<(), DbError> {

@@ -17,6 +17,8 @@ export const env = {
   display: process.env.E2E_DISPLAY,
   relay: process.env.E2E_RELAY === '1',
   turnLog: process.env.E2E_TURN_LOG,
+  // The folder an SMTP server on loopback writes delivered mail to (Needs { smtp }).
+  mail: process.env.E2E_MAIL,
 };
 
 // Flags this machine needs (loopback only, no GPU, no sandbox in containers): see

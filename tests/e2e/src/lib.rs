@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use test_support::signaling::{Launch, SignalingProcess};
-pub use test_support::{netns, AppWindow, Coturn, Xvfb, PASSWORD};
+pub use test_support::{netns, AppWindow, Coturn, SmtpOptions, SmtpServer, SmtpTls, Xvfb, PASSWORD};
 
 /// Longest a scenario may run.
 const SCENARIO_LIMIT: Duration = Duration::from_secs(240);
@@ -39,6 +39,9 @@ pub struct Needs {
     pub app_window: Option<&'static str>,
     /// Longest the scenario may run, when longer than the usual 240 s (the random walks).
     pub time_limit: Option<Duration>,
+    /// An SMTP server on loopback (STARTTLS, AUTH) as the site's mail relay; the scenario reads
+    /// the delivered messages from the folder in `E2E_MAIL` (`0001.json`, … see test-support).
+    pub smtp: bool,
 }
 
 /// The signaling process of a scenario or benchmark, with the accounts `alice` (site admin)
@@ -103,6 +106,18 @@ pub fn run_scenario(name: &str, needs: Needs) {
         // The secret goes through the environment, not the command line (config.rs).
         envs.push(("SIGNALING_TURN_SECRET".into(), t.secret.clone()));
     }
+    let smtp = needs.smtp.then(|| {
+        SmtpServer::start(SmtpOptions {
+            tls: SmtpTls::StartTls,
+            login: Some(("relay".into(), "relay-secret".into())),
+            ..Default::default()
+        })
+    });
+    if let Some(m) = &smtp {
+        // The URL carries the relay's password: the environment, not the command line.
+        envs.push(("SIGNALING_SMTP_URL".into(), m.url()));
+        extra.extend(["--smtp-from".into(), "Example Support <support@example.com>".into()]);
+    }
     let sig = Signaling::start(&extra, &envs);
     let work = tempfile::tempdir().expect("work dir");
     // README's screenshots are refreshed on request only, so a test run leaves the tree clean.
@@ -124,6 +139,9 @@ pub fn run_scenario(name: &str, needs: Needs) {
         .stderr(Stdio::piped());
     if let Some(x) = &xvfb {
         cmd.env("E2E_DISPLAY", &x.display);
+    }
+    if let Some(m) = &smtp {
+        cmd.env("E2E_MAIL", m.folder());
     }
     if let Some(t) = &turn {
         cmd.env("E2E_RELAY", "1").env("E2E_TURN_LOG", &t.log);
@@ -147,6 +165,7 @@ pub fn run_scenario(name: &str, needs: Needs) {
         panic!("scenario {name} failed ({status}).\n--- signaling log:\n{}", tail(&sig.log(), 60));
     }
     drop(turn);
+    drop(smtp);
 }
 
 pub(crate) type Pipes = (std::thread::JoinHandle<String>, std::thread::JoinHandle<String>);

@@ -2,7 +2,7 @@
 //! harness: the real signaling process with CSR accounts ([`signaling`]), the workspace's
 //! binaries as cargo built them ([`binaries`]), a private X server with the test pattern and
 //! application windows ([`xvfb`]), drawing on it ([`draw`]), coturn on loopback ([`coturn`]),
-//! network namespaces ([`netns`]) and the benchmark suite's figure format ([`bench_report`]).
+//! a real SMTP server ([`smtp`]), network namespaces ([`netns`]) and the benchmark suite's figure format ([`bench_report`]).
 //!
 //! Tests never build anything themselves: `./tests/run.sh` (cargo nextest over the workspace)
 //! builds every binary before any test runs.
@@ -15,10 +15,12 @@ pub mod coturn;
 pub mod draw;
 pub mod netns;
 pub mod signaling;
+pub mod smtp;
 pub mod xvfb;
 
 pub use coturn::Coturn;
 pub use signaling::{Account, SignalingProcess, PASSWORD};
+pub use smtp::{Delivered, SmtpOptions, SmtpServer, SmtpTls};
 pub use xvfb::{AppWindow, Xvfb, APP_WINDOW_COLOUR, PATTERN};
 
 /// A TCP port free on loopback right now.
