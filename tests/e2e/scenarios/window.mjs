@@ -4,9 +4,9 @@
 // makes it executable and opens it with no arguments on Xvfb. The window joins Alice's session
 // by itself. Alice asks to see the desktop; the customer presses "Allow once" (found over
 // AT-SPI) and the console shows the desktop; the always-on-top bar says so, and its Stop (found
-// by its text on screen) ends the CSR's view within 200 ms. Alice's camera shows in the window;
-// chat goes both ways and a file offer is downloaded through the window; closing asks, then
-// leaves.
+// by its text on screen) ends the CSR's view within 200 ms. Alice's camera shows in the window,
+// and the customer's own camera, shared back, is previewed; chat goes both ways and a file offer
+// is downloaded through the window with its progress row; closing asks, then leaves.
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario, signIn, startSession, check, tab, waitForPattern, makeFile, sha256, env, shot, WAIT, log, FAKE_MEDIA } from './lib.mjs';
@@ -113,6 +113,14 @@ scenario('window', async (t) => {
   const shown = win.names();
   check(!shown.includes('Type `'), `the window names its buttons, never terminal commands:\n${shown}`);
 
+  // S9: the customer shares their camera on their own; the window previews what it sends.
+  win.click('Share my camera');
+  await page.locator('#video-state', { hasText: /Showing .*'s camera\./ }).waitFor({ timeout: WAIT });
+  await win.wait('What your camera sends');
+  await win.wait('Alice may turn on your camera');
+  win.shot('window-own-camera');
+  log('the window previews the camera it sends');
+
   // S7: chat both ways through the window.
   await tab(page, 'chat');
   await page.locator('#chat-text').fill('Hello, I can see your request.');
@@ -136,6 +144,8 @@ scenario('window', async (t) => {
   const row = page.locator('#transfers tr', { hasText: 'manual.pdf' });
   await row.locator('.state.done').waitFor({ timeout: WAIT });
   check(sha256(join(win.downloads, 'manual.pdf')) === manualSha, 'the downloaded file has the SHA-256 of the offered one');
+  const done = await win.wait('manual.pdf from Alice: 1.0 MiB, done');
+  log(`the window's transfer row: ${done}`);
   log('the file offer went through the window');
 
   // Closing asks, then leaves cleanly.
