@@ -77,7 +77,7 @@ export class SharePanel {
     this.menu.querySelectorAll('button').forEach((b) => { b.disabled = true; });
     try {
       if (!(await this.ctx.askConsent(c.id, capability))) {
-        this.setState(inBrowser(c) ? `${c.name} joined in the browser, which answered no: ${mode.label.toLowerCase()} needs the support agent.` : 'The customer said no.');
+        this.setState(inBrowser(c) ? `${this.ctx.name(c.id)} joined in the browser, which answered no: ${mode.label.toLowerCase()} needs the support agent.` : 'The customer said no.');
         return this.onRoster();
       }
     } catch (e) {

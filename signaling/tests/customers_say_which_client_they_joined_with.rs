@@ -43,9 +43,19 @@ async fn the_roster_lists_each_customers_client_and_a_browser_reload_is_the_same
     let history = d2.until("chat_history", |v| v["type"] == "chat_history").await;
     assert_eq!(history["lines"][0]["text"], "before the reload", "the reloaded page gets the chat so far");
     assert_eq!(d.closed().await, None, "the old socket of the same seat is closed, with no error");
-    let r = a.roster(|r| entry(r, &dana)["online"] == true).await;
+    // Nothing changed for the others: Dana never went offline and is not new (Alice's console,
+    // opened again, reads the same two customers, Dana online in the browser).
+    let mut heard = vec![];
+    while let Ok(Some(v)) = tokio::time::timeout(std::time::Duration::from_millis(700), a.next()).await {
+        heard.push(v);
+    }
+    let about_dana = |v: &&serde_json::Value| v["type"] == "event" && (v["id"] == dana.as_str());
+    assert!(!heard.iter().any(|v| about_dana(&v)), "no joined, left or presence change for Dana: {heard:#?}");
+    let mut a = Peer::csr(&server, &alice, &session).await;
+    let r = a.roster(|_| true).await;
     let customers: Vec<_> = r["participants"].as_array().unwrap().iter().filter(|p| p["role"] == "customer").collect();
     assert_eq!(customers.len(), 2, "the same two customers, no new participant: {r}");
+    assert_eq!((entry(&r, &dana)["online"].clone(), entry(&r, &dana)["client"].clone()), (json!(true), json!("browser")));
     // Dana is still there for chat, as the same participant.
     d2.send(json!({"type": "chat", "to": [alice_id], "text": "back"})).await;
     let line = a.until("chat", |v| v["type"] == "chat" && v["text"] == "back").await;
@@ -73,4 +83,26 @@ async fn a_hello_with_another_client_word_is_refused_as_invalid() {
     }
     // The seat is unharmed.
     Peer::customer(&server, &token).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_invitation_page_offers_the_browser_with_the_token_in_the_fragment_and_join_serves_the_code_page() {
+    let server = Server::start(&[]).await;
+    let mut alice = server.login("alice").await;
+    let (session, _) = alice.start_session().await;
+    let (_, link) = alice.invite(&session).await;
+    let token = link.rsplit('/').next().unwrap();
+    let page = reqwest::get(&link).await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!(r#"href="/join#invitation={token}""#)), "{page}");
+    assert!(page.contains("Join in your browser — no download"), "{page}");
+    // The customer page: the console's static file, under the console's CSP, no token in it.
+    let resp = reqwest::get(format!("{}/join", server.base())).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("/console/js/customer/main.js"), "{body}");
+    // Its modules are served like the console's.
+    let js = reqwest::get(format!("{}/console/js/customer/session.js", server.base())).await.unwrap();
+    assert_eq!(js.status(), 200);
 }

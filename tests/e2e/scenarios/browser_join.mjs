@@ -5,7 +5,7 @@
 // is answered by the page (it needs the agent) and the console says so in words; a reload is
 // the same seat with the chat so far; Leave asks, then leaves; and a second customer joins by
 // the code on the code page.
-import { scenario, signIn, startSession, check, shot, tab, env, WAIT } from './lib.mjs';
+import { scenario, signIn, startSession, check, shot, tab, env, log, WAIT } from './lib.mjs';
 
 const NEEDS_AGENT = 'Needs the support agent (the customer joined in the browser)';
 
@@ -27,7 +27,8 @@ scenario('browser_join', async (t) => {
   // The customer, in a browser of their own (another context: no cookie, no storage shared).
   const customerContext = await browser.newContext({ viewport: { width: 900, height: 900 } });
   const cust = await customerContext.newPage();
-  cust.on('pageerror', (e) => { throw new Error(`customer page exception: ${e.message}`); });
+  cust.on('pageerror', (e) => log(`customer page exception: ${e.message}`));
+  cust.on('console', (m) => { if (m.type() === 'error') log(`customer page error: ${m.text()}`); });
   await cust.goto(link);
   await cust.getByRole('link', { name: 'Join in your browser — no download' }).click();
   await cust.locator('#join-name').fill('Dana');
