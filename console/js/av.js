@@ -1,6 +1,7 @@
 // S8 audio (VoIP with the browser's microphone, mute, who is speaking) and S9 video (the CSR's
 // camera, the customer's camera once they allow it; nothing before a customer has joined).
 import { h } from './dom.js';
+import { inBrowser, NEEDS_AGENT } from './session.js';
 import { describe, showError, toast } from './api.js';
 import { remember, recall } from './restore.js';
 import { sendVideo } from './peer.js';
@@ -49,15 +50,16 @@ export class AvPanel {
     this.checkCamera();
     const c = this.ctx.customer();
     const video = roster.features.video;
-    this.videoButton.disabled = !c || !video || !!this.cam;
-    this.videoButton.title = !video ? 'The site administrator has switched video off.' : !c ? 'Video can start only after a customer has joined.' : '';
-    this.camAsk.disabled = !c || !video || !this.ctx.isHost();
+    this.videoButton.disabled = !c || !video || !!this.cam || inBrowser(c);
+    this.videoButton.title = !video ? 'The site administrator has switched video off.' : !c ? 'Video can start only after a customer has joined.' : inBrowser(c) ? NEEDS_AGENT : '';
+    this.camAsk.disabled = !c || !video || !this.ctx.isHost() || inBrowser(c);
+    this.camAsk.title = inBrowser(c) ? NEEDS_AGENT : '';
     if (!c && !this.cam) this.videoState.textContent = 'Video can start only after a customer has joined.';
     else if (this.videoState.textContent.startsWith('Video can start')) this.videoState.textContent = '';
     // New connections get the microphone too, and a customer who joined later is asked to join
     // the audio conference (S8); the CSR's running video goes to them as well (S9).
     if (this.mic) for (const l of this.ctx.links.values()) if (l.audio && !l.audio.sender.track) l.setMicrophone(this.mic.getAudioTracks()[0]).catch(() => {});
-    if (this.mic) for (const p of this.ctx.customers()) if (p.online && !this.micAsked.has(p.id)) this.askMicrophone(p.id);
+    if (this.mic) for (const p of this.ctx.customers()) if (p.online && !inBrowser(p) && !this.micAsked.has(p.id)) this.askMicrophone(p.id);
     this.offerConference(roster);
     if (this.cam) {
       const track = this.cam.getVideoTracks()[0];
@@ -150,7 +152,7 @@ export class AvPanel {
     // Ask the customers to join with their microphone (S8, S21), for this CSR (each CSR hears
     // a customer under their own grant); later ones when they join.
     this.micAsked = new Set();
-    for (const c of this.ctx.customers()) if (c.online) await this.askMicrophone(c.id);
+    for (const c of this.ctx.customers()) if (c.online && !inBrowser(c)) await this.askMicrophone(c.id);
   }
 
   toggleMute() {

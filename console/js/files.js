@@ -3,6 +3,7 @@
 // transfer asked again. Greyed out with the reason while an application is shared (S12);
 // each mode hidden when the site admin switched it off.
 import { h, fill, fmtBytes, fmtDuration } from './dom.js';
+import { inBrowser, NEEDS_AGENT } from './session.js';
 import { describe, showError } from './api.js';
 import { sha256Hex, WHOLE_HASH_BYTES } from './peer.js';
 import { Sha256 } from './sha256.js';
@@ -51,6 +52,7 @@ export class FilesPanel {
     let why = null;
     if (app) why = S12;
     else if (!c) why = 'File transfer becomes available once a customer has joined.';
+    else if (inBrowser(c)) why = NEEDS_AGENT;
     else if (!this.ctx.isHost()) why = 'Only the host CSR transfers files.';
     this.reason.textContent = why || '';
     this.reason.hidden = !why;

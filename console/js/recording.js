@@ -5,6 +5,7 @@
 // WebM (VP8, Opus); when recording stops the file gets its duration and seek index (webm.js)
 // and is uploaded (POST /api/sessions/{id}/recordings, the chat to …/{rec}/chat) or saved.
 import { h } from './dom.js';
+import { inBrowser, NEEDS_AGENT } from './session.js';
 import { describe, upload, toast } from './api.js';
 import { finishWebm } from './webm.js';
 import { Transcript } from './transcript.js';
@@ -87,7 +88,8 @@ export class RecordingPanel {
     this.permission.textContent = state === 'granted' ? 'allowed' : state === 'pending' ? 'asked' : this.permission.textContent === 'refused' ? 'refused' : 'not asked';
     const granted = state === 'granted';
     this.ask.hidden = granted || !!this.recorder;
-    this.ask.disabled = !c || !this.ctx.isHost();
+    this.ask.disabled = !c || !this.ctx.isHost() || inBrowser(c);
+    this.ask.title = inBrowser(c) ? NEEDS_AGENT : '';
     this.startButton.hidden = !granted || !!this.recorder || !!this.saving;
     this.stopButton.hidden = !this.recorder;
     for (const el of this.options.querySelectorAll('input, select')) el.disabled = !!this.recorder;

@@ -26,6 +26,11 @@ const CAPABILITY_NAMES = {
 };
 export const capabilityName = (c) => CAPABILITY_NAMES[c] || c;
 
+/** Why a tool is off for a customer who joined in the browser (issue 14, phase 1: no WebRTC there). */
+export const NEEDS_AGENT = 'Needs the support agent (the customer joined in the browser)';
+/** Whether a roster entry is a customer in the browser page rather than the agent. */
+export const inBrowser = (p) => !!p && p.client === 'browser';
+
 export class SessionView {
   constructor(root, sessionId, account) {
     this.root = root;
@@ -303,10 +308,11 @@ export class SessionView {
     this.renderParticipants();
     this.renderRole();
     if (roster.ended) return this.ended();
-    // One peer connection to each customer's agent; closed when the customer leaves.
-    const present = new Set(roster.participants.map((p) => p.id));
+    // One peer connection to each customer's agent; closed when the customer leaves. A customer
+    // in the browser has no agent to connect to (yet): no link.
+    const present = new Set(roster.participants.filter((p) => !inBrowser(p)).map((p) => p.id));
     for (const p of roster.participants) {
-      if (p.role === 'customer' && p.online && !this.links.has(p.id)) this.openLink(p.id);
+      if (p.role === 'customer' && p.online && !inBrowser(p) && !this.links.has(p.id)) this.openLink(p.id);
     }
     for (const [id, link] of this.links) {
       if (!present.has(id)) {
@@ -366,6 +372,7 @@ export class SessionView {
   /** One state of a customer for the roster: offline, connecting, connected or not responding. */
   customerState(p) {
     if (!p.online) return 'offline';
+    if (inBrowser(p)) return 'in the browser';
     const link = this.links.get(p.id);
     if (!link || !link.ready) return 'connecting';
     return link.alive ? 'connected' : 'not responding';

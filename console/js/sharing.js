@@ -4,7 +4,7 @@
 // events with coordinates as fractions of the shared surface; clipboard text both ways.
 import { h, fill } from './dom.js';
 import { describe, showError, toast } from './api.js';
-import { capabilityName } from './session.js';
+import { capabilityName, inBrowser, NEEDS_AGENT } from './session.js';
 import { remember, recall } from './restore.js';
 import { ShowScreen } from './showscreen.js';
 
@@ -57,8 +57,8 @@ export class SharePanel {
     const host = this.ctx.isHost();
     for (const [cap, m] of Object.entries(MODES)) {
       const b = this.menu.querySelector(`#share-${cap}`);
-      b.disabled = !c || !host || !!this.share;
-      b.title = !c ? 'Available once a customer has joined.' : !host ? 'Only the host CSR can do this.' : m.window && !c.primary ? 'Only the primary customer shares an application.' : '';
+      b.disabled = !c || !host || !!this.share || inBrowser(c);
+      b.title = !c ? 'Available once a customer has joined.' : inBrowser(c) ? NEEDS_AGENT : !host ? 'Only the host CSR can do this.' : m.window && !c.primary ? 'Only the primary customer shares an application.' : '';
     }
   }
 
@@ -77,7 +77,7 @@ export class SharePanel {
     this.menu.querySelectorAll('button').forEach((b) => { b.disabled = true; });
     try {
       if (!(await this.ctx.askConsent(c.id, capability))) {
-        this.setState('The customer said no.');
+        this.setState(inBrowser(c) ? `${this.ctx.name(c.id)} joined in the browser, which answered no: ${mode.label.toLowerCase()} needs the support agent.` : 'The customer said no.');
         return this.onRoster();
       }
     } catch (e) {

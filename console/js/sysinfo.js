@@ -1,6 +1,7 @@
 // S14: system information after the customer's grant (and their confirmation in the agent),
 // shown in sections and copyable as text.
 import { h, fill, fmtBytes, fmtDuration, copyText } from './dom.js';
+import { inBrowser, NEEDS_AGENT } from './session.js';
 import { describe, toast } from './api.js';
 
 export class SystemInfoPanel {
@@ -15,8 +16,8 @@ export class SystemInfoPanel {
 
   onRoster() {
     const c = this.ctx.customer();
-    this.askButton.disabled = !c || !this.ctx.isHost();
-    this.askButton.title = !c ? 'No customer has joined yet.' : this.ctx.isHost() ? '' : 'Only the host CSR can ask.';
+    this.askButton.disabled = !c || !this.ctx.isHost() || inBrowser(c);
+    this.askButton.title = !c ? 'No customer has joined yet.' : inBrowser(c) ? NEEDS_AGENT : this.ctx.isHost() ? '' : 'Only the host CSR can ask.';
   }
 
   async request() {

@@ -795,6 +795,7 @@ impl Session {
                 online: m.online,
                 host: m.id == self.host,
                 primary: self.primary.as_ref() == Some(&m.id),
+                client: None,
             })
             .collect();
         Roster {

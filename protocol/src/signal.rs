@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum ClientMessage {
     /// First message on every connection. CSRs name the session (their cookie proves who they
-    /// are); customers give the participant token they got for their invitation.
+    /// are); customers give the participant token they got for their invitation. A customer's
+    /// hello may also say `"client": "browser"` or `"agent"` (the default), read by
+    /// [`hello_client`].
     Hello {
         protocol_version: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -128,6 +130,29 @@ pub struct IceServer {
     pub credential: Option<String>,
 }
 
+/// What a customer joined with: the support agent (a program on their computer) or the
+/// customer page in their browser, which has no access to the computer (issue 14, phase 1).
+/// Said in `hello` as `client`; absent means `agent`, so agents that predate it need no change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientKind {
+    #[default]
+    Agent,
+    Browser,
+}
+
+/// The `client` of a `hello` that [`crate::decode_client`] accepted: a field of its own, read
+/// beside [`ClientMessage::Hello`] so that programs building a hello need not name it.
+/// Anything but `"agent"`, `"browser"` or no field is `invalid_message`.
+pub fn hello_client(text: &str) -> Result<ClientKind, crate::ErrorCode> {
+    #[derive(Deserialize)]
+    struct Client {
+        #[serde(default)]
+        client: ClientKind,
+    }
+    serde_json::from_str::<Client>(text).map(|c| c.client).map_err(|_| crate::ErrorCode::InvalidMessage)
+}
+
 /// One participant as every participant sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterEntry {
@@ -137,6 +162,10 @@ pub struct RosterEntry {
     pub online: bool,
     pub host: bool,
     pub primary: bool,
+    /// A customer's client as of their last connection (signaling fills it in); absent for CSRs
+    /// and for customers not connected since signaling started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<ClientKind>,
 }
 
 /// The whole visible state of a session, pushed on every change.

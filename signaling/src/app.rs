@@ -25,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .route("/console/{*path}", get(console::asset))
         .route("/healthz", get(pages::healthz))
         .route("/metrics", get(pages::metrics))
+        .route("/join", get(console::customer_page))
         .route("/join/{token}", get(crate::join_page::join_page))
         .route("/join/{token}/agent", get(crate::agent_download::download))
         .route("/ws", get(ws::upgrade))

@@ -28,6 +28,12 @@ pub async fn index(headers: HeaderMap) -> Response {
     serve("index.html", &headers)
 }
 
+/// The customer page (issue 14): joining in the browser, by code or with the invitation in the
+/// address's fragment (`/join#invitation=<link token>`), which browsers never send.
+pub async fn customer_page(headers: HeaderMap) -> Response {
+    serve("customer.html", &headers)
+}
+
 /// A module, style sheet or image of the console.
 pub async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     serve(&path, &headers)

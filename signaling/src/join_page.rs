@@ -1,6 +1,9 @@
 //! The page an invitation link opens, for the customer: a one-click download of the support
-//! agent made for this invitation (`agent_download.rs`), plain steps to start it, and the
-//! phone code for an agent already on the computer. Opening it uses nothing up.
+//! agent made for this invitation (`agent_download.rs`), plain steps to start it, the phone
+//! code for an agent already on the computer, and the way to join in the browser instead (the
+//! customer page, `/join#invitation=<token>`: the token rides in the fragment, which browsers
+//! never send, so it reaches no log or Referer beyond this page's own address). Opening it
+//! uses nothing up.
 
 use crate::agent_download::FILE_NAME as DOWNLOAD_NAME;
 use crate::db::sessions::{self as store, Presented, Usable};
@@ -13,6 +16,9 @@ use protocol::ErrorCode;
 
 /// What the download button says; the e2e test clicks it by these words.
 pub const DOWNLOAD_LABEL: &str = "Download the support agent (Linux, 64-bit)";
+
+/// What the link to the customer page says; the e2e test clicks it by these words.
+pub const BROWSER_LABEL: &str = "Join in your browser — no download";
 
 /// `GET /join/{token}`.
 pub async fn join_page(State(st): State<AppState>, Path(token): Path<String>) -> Response {
@@ -93,10 +99,16 @@ session by itself: there is nothing to type.</li>
                 ErrorCode::AgentDownloadUnavailable
             )
         };
+        let in_browser = format!(
+            r#"<p><a class="browser" href="/join#invitation={token}">{BROWSER_LABEL}</a></p>
+<p>In the browser you can chat with support at once. Seeing or controlling your screen, files,
+the camera and the microphone need the support agent.</p>"#
+        );
         format!(
             r#"<h1>Join your support session</h1>
 <p>Your support representative invited you to a support session. Nothing on your computer is
 shared until you allow it, and you can stop anything at any moment.</p>
+{in_browser}
 {get_it}
 <p>This invitation admits one person and expires in about {minutes} minutes. If it stops working, ask for a new one.</p>"#
         )
@@ -125,7 +137,7 @@ fn respond(status: StatusCode, body: &str) -> Response {
 /// The join page's only style, inline so the page stands alone.
 const JOIN_STYLE: &str = "body{font:17px/1.6 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}pre{background:#eef2f6;padding:.6rem;overflow-x:auto}\
 a.download{display:inline-block;background:#1d5fbf;color:#fff;font-weight:600;padding:.8rem 1.2rem;border-radius:.4rem;text-decoration:none}\
-a.download:focus,a.download:hover{background:#164a96}.code{font-size:1.3em;letter-spacing:.05em}.unavailable{background:#fff4d6;padding:.6rem}";
+a.download:focus,a.download:hover{background:#164a96}a.browser{display:inline-block;border:2px solid #1d5fbf;color:#1d5fbf;font-weight:600;padding:.7rem 1.1rem;border-radius:.4rem;text-decoration:none}.code{font-size:1.3em;letter-spacing:.05em}.unavailable{background:#fff4d6;padding:.6rem}";
 
 /// No script at all; the one inline style allowed by its hash.
 fn join_csp() -> &'static str {

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::hub::Hub;
 use protocol::limits::{CHAT_HISTORY_BYTES, CHAT_HISTORY_LINES, RECORD_RESERVE_BYTES};
 use protocol::rules::{Event, Input, Role, Session};
-use protocol::signal::{ClientMessage, IceServer, ServerMessage};
+use protocol::signal::{ClientKind, ClientMessage, IceServer, Roster, ServerMessage};
 use protocol::{ErrorCode, ParticipantId, SessionId};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering::Relaxed;
@@ -31,6 +31,8 @@ pub struct Connection {
 pub enum Command {
     Connect {
         participant: ParticipantId,
+        /// What the participant said it is in `hello` (shown in the roster for customers).
+        client: ClientKind,
         conn: Connection,
         ice_servers: Vec<IceServer>,
         ice_ttl: u64,
@@ -91,6 +93,9 @@ struct LiveSession {
     budgets: HashMap<ParticipantId, Budgets>,
     /// Size of the session's record so far, as counted against its cap.
     record_bytes: u64,
+    /// Each customer's client as of their last connection (the roster's `client`). Not saved:
+    /// after a restart it is known again as each customer reconnects.
+    clients: HashMap<ParticipantId, ClientKind>,
 }
 
 /// Why an input was not applied.
@@ -136,6 +141,7 @@ pub async fn run(id: SessionId, mut rules: Session, mut rx: mpsc::Receiver<Comma
         hub,
         budgets: HashMap::new(),
         record_bytes,
+        clients: HashMap::new(),
     };
     loop {
         let cmd = if s.unsaved_offline.is_empty() {
@@ -167,8 +173,8 @@ pub async fn run(id: SessionId, mut rules: Session, mut rx: mpsc::Receiver<Comma
 impl LiveSession {
     async fn command(&mut self, cmd: Command) {
         match cmd {
-            Command::Connect { participant, conn, ice_servers, ice_ttl, reply } => {
-                let r = self.connect(participant, conn, ice_servers, ice_ttl).await;
+            Command::Connect { participant, client, conn, ice_servers, ice_ttl, reply } => {
+                let r = self.connect(participant, client, conn, ice_servers, ice_ttl).await;
                 let _ = reply.send(r);
             }
             Command::Disconnect { participant, conn_id } => {
@@ -257,7 +263,14 @@ impl LiveSession {
         }
     }
 
-    async fn connect(&mut self, p: ParticipantId, conn: Connection, ice_servers: Vec<IceServer>, ice_ttl: u64) -> Result<(), ErrorCode> {
+    async fn connect(
+        &mut self,
+        p: ParticipantId,
+        client: ClientKind,
+        conn: Connection,
+        ice_servers: Vec<IceServer>,
+        ice_ttl: u64,
+    ) -> Result<(), ErrorCode> {
         let role = self.rules.member(&p).ok_or(ErrorCode::NotInSession)?.role;
         // Each (re)connection is recorded (online, offline): a reconnect loop is held to a rate.
         let now = self.hub.clock.now();
@@ -273,18 +286,35 @@ impl LiveSession {
             ice_servers,
             ice_credential_ttl: ice_ttl,
         };
-        // A reconnect replaces the old connection of the same participant.
+        // A reconnect replaces the old connection of the same participant (the old socket's
+        // queue is dropped, so it closes; its disconnect no longer matches and changes nothing).
         self.conns.insert(p.clone(), conn);
+        let changed = role == Role::Customer && self.clients.insert(p.clone(), client) != Some(client);
         self.unsaved_offline.remove(&p);
         self.send(&p, &welcome);
-        self.send(&p, &ServerMessage::Roster { roster: self.rules.roster(&self.id) });
+        self.send(&p, &ServerMessage::Roster { roster: self.roster() });
         self.send_chat_history(&p).await;
+        let was_online = self.rules.member(&p).is_some_and(|m| m.online);
         if let Err(e) = self.apply(Input::Presence { id: p.clone(), online: true }, &p).await {
             // Not online after all: the participant is told why and may reconnect.
             self.conns.remove(&p);
             return Err(e.into());
         }
+        // Back on another kind of client without going offline in between (a reload is quick):
+        // the presence change pushed no roster, so the others learn the new kind here.
+        if changed && was_online {
+            self.broadcast(&ServerMessage::Roster { roster: self.roster() });
+        }
         Ok(())
+    }
+
+    /// The roster as the rules have it, with each customer's client.
+    fn roster(&self) -> Roster {
+        let mut roster = self.rules.roster(&self.id);
+        for p in &mut roster.participants {
+            p.client = self.clients.get(&p.id).copied();
+        }
+        roster
     }
 
     /// S7: the chat so far that `p` may read, read from the record (it holds every line, and
@@ -413,7 +443,7 @@ impl LiveSession {
                 self.send_raw(&p, json.clone());
             }
         }
-        self.broadcast(&ServerMessage::Roster { roster: self.rules.roster(&self.id) });
+        self.broadcast(&ServerMessage::Roster { roster: self.roster() });
         for event in &events {
             if let Event::Left { id } = event {
                 if let Some(c) = self.conns.remove(id) {

@@ -17,7 +17,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use protocol::signal::{ClientMessage, ServerMessage};
+use protocol::signal::{ClientKind, ClientMessage, ServerMessage};
 use protocol::{decode_client, ErrorCode, ParticipantId, SessionId, PROTOCOL_VERSION};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
@@ -97,7 +97,7 @@ where
     if let Some(linger) = &linger {
         linger.on_close();
     }
-    let (session, participant) = match handshake(&st, cookie, &mut stream).await {
+    let (session, participant, client) = match handshake(&st, cookie, &mut stream).await {
         Ok(found) => found,
         Err(code) => {
             st.metrics.refused(code);
@@ -112,7 +112,7 @@ where
         return;
     };
     st.metrics.connections.fetch_add(1, Relaxed);
-    serve_participant(&st, session, participant, &mut sink, &mut stream).await;
+    serve_participant(&st, session, participant, client, &mut sink, &mut stream).await;
     st.metrics.connections.fetch_sub(1, Relaxed);
 }
 
@@ -130,8 +130,14 @@ fn promote(st: &AppState, slot: Slot) -> Option<OwnedSemaphorePermit> {
 }
 
 /// Relays between a signed-in participant and their session until either side ends.
-async fn serve_participant<Si, St, E>(st: &AppState, session: SessionId, participant: ParticipantId, mut sink: &mut Si, stream: &mut St)
-where
+async fn serve_participant<Si, St, E>(
+    st: &AppState,
+    session: SessionId,
+    participant: ParticipantId,
+    client: ClientKind,
+    mut sink: &mut Si,
+    stream: &mut St,
+) where
     Si: Sink<Message> + Unpin,
     St: Stream<Item = Result<Message, E>> + Unpin,
 {
@@ -157,7 +163,14 @@ where
     let conn = Connection { id: conn_id, tx, kick: kick_tx };
     let connected = st
         .hub
-        .ask(&session, |reply| Command::Connect { participant: participant.clone(), conn, ice_servers, ice_ttl: st.config.turn_ttl, reply })
+        .ask(&session, |reply| Command::Connect {
+            participant: participant.clone(),
+            client,
+            conn,
+            ice_servers,
+            ice_ttl: st.config.turn_ttl,
+            reply,
+        })
         .await
         .and_then(|r| r);
     if let Err(code) = connected {
@@ -229,8 +242,13 @@ where
     }
 }
 
-/// Waits for `hello`, checks the version, and finds the participant it proves.
-async fn handshake<St, E>(st: &AppState, cookie: Option<String>, stream: &mut St) -> Result<(SessionId, ParticipantId), ErrorCode>
+/// Waits for `hello`, checks the version, and finds the participant it proves and the client
+/// it says it is (`client`, customers only; `agent` when absent).
+async fn handshake<St, E>(
+    st: &AppState,
+    cookie: Option<String>,
+    stream: &mut St,
+) -> Result<(SessionId, ParticipantId, ClientKind), ErrorCode>
 where
     St: Stream<Item = Result<Message, E>> + Unpin,
 {
@@ -254,6 +272,8 @@ where
     if protocol_version != PROTOCOL_VERSION {
         return Err(ErrorCode::ProtocolVersionMismatch);
     }
+    // A closed set of two words: anything else is refused before the token is looked up.
+    let client = protocol::signal::hello_client(first.as_str())?;
     let row = match (token, session) {
         (Some(token), _) => st
             .db
@@ -279,7 +299,7 @@ where
         }
         (None, None) => return Err(ErrorCode::Unauthenticated),
     };
-    Ok((SessionId(row.session_id), ParticipantId(row.id)))
+    Ok((SessionId(row.session_id), ParticipantId(row.id), client))
 }
 
 /// The message as JSON; `None` (reported) when it cannot be encoded.
