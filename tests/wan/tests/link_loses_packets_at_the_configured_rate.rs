@@ -11,7 +11,7 @@ use wan::{ADDR_A, ADDR_B};
 
 #[test]
 fn about_ten_percent_of_datagrams_are_lost_at_loss_0_1() {
-    let wan = Wan::up(&["--delay-ms", "5", "--loss", "0.1", "--rate-mbit", "0", "--seed", "7"]);
+    let mut wan = Wan::up(&["--delay-ms", "5", "--loss", "0.1", "--rate-mbit", "0", "--seed", "7"]);
     let rx = within(&wan.b(), || UdpSocket::bind(SocketAddr::from((ADDR_B, 0)))).unwrap();
     let tx = within(&wan.a(), || UdpSocket::bind(SocketAddr::from((ADDR_A, 0)))).unwrap();
     rx.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
@@ -37,8 +37,22 @@ fn about_ten_percent_of_datagrams_are_lost_at_loss_0_1() {
         }
     }
     let received = receiver.join().unwrap();
-    let loss = 1.0 - received.len() as f64 / sent as f64;
+    // What the emulator itself did, from its own counters (printed when it stops): a busy
+    // machine may also drop datagrams in socket or TUN buffers on the way, which is not the
+    // emulator's loss (run beside the browser tests, 16.6 % were missing once, 10 % of them
+    // lost by the emulator).
+    assert!(wan.terminate(), "wan exited cleanly");
+    let line = wan.log().into_iter().find(|l| l.starts_with("wan: a→b: ")).expect("wan's a→b summary");
+    let count = |after: &str| -> f64 {
+        let before = line.split(after).next().unwrap_or("");
+        before.split_whitespace().last().and_then(|n| n.parse().ok()).expect("a count in wan's summary")
+    };
+    let (offered, lost, delivered) = (count(" packets offered"), count(" lost"), count(" delivered"));
+    assert!(offered >= 1000.0, "the emulator saw the datagrams ({offered} of {sent})");
+    let loss = lost / offered;
+    eprintln!("{sent} sent, {offered} offered to the emulator, {lost} lost by it, {delivered} delivered, {} received", received.len());
     // 400 expected losses: ±25 % is more than 5 standard deviations.
-    assert!((0.075..0.125).contains(&loss), "lost {:.1} % of datagrams", loss * 100.0);
+    assert!((0.075..0.125).contains(&loss), "the emulator lost {:.1} % of datagrams", loss * 100.0);
+    assert!(received.len() as f64 <= delivered, "nothing arrives that the emulator did not deliver");
     assert!(received.windows(2).all(|w| w[0] < w[1]), "datagrams were reordered");
 }
