@@ -11,7 +11,7 @@
 
 use crate::api_sessions::seat;
 use crate::auth::Csr;
-use crate::db::sessions::{self as store, Presented};
+use crate::db::sessions as store;
 use crate::error::ApiJson;
 use crate::error::ApiPath;
 use crate::idempotency::{self, Action};
@@ -84,27 +84,13 @@ pub async fn email_invitation(
         return Err(ErrorCode::InvitationInvalid.into());
     }
     let (t, now) = (token.clone(), st.clock.now_ms());
-    let code = secrets::code_of_link(&token);
-    let c2 = code.clone();
-    let found = st
-        .db
-        .call(move |c| {
-            let usable = match store::check_invitation(c, &Presented::Link(&t), now)? {
-                Ok(u) => u,
-                Err(code) => return Ok(Err(code)),
-            };
-            // Invitations older than codes that follow links keep a code of their own: the
-            // mail then carries only the link (as the join page does).
-            let code_is_theirs = matches!(store::check_invitation(c, &Presented::Code(&c2), now)?, Ok(u) if u.id == usable.id);
-            Ok(Ok((usable, code_is_theirs)))
-        })
-        .await
-        .map_err(crate::error::ApiError::from)?;
-    let (usable, code_is_theirs) = found?;
+    let found = st.db.call(move |c| crate::join_page::usable_with_code(c, &t, now)).await.map_err(crate::error::ApiError::from)?;
+    // An invitation with a code of its own: the mail carries only the link, as the page does.
+    let (usable, code) = found?;
     if usable.id != inv || usable.session != session {
         return Err(ErrorCode::InvitationInvalid.into());
     }
-    let grouped = code_is_theirs.then(|| format!("{} {} {}", &code[0..3], &code[3..6], &code[6..9]));
+    let grouped = code.as_deref().map(secrets::grouped);
     let site = mail_text::site_name(&st.config.public_url);
     let link = format!("{}/join/{token}", st.config.public_url);
     let text = CustomerInvitation {

@@ -133,10 +133,9 @@ async fn new_invitation(st: &AppState, a: &Account, session: String) -> ApiResul
         })
         .await?
         .ok_or(ErrorCode::SessionEnded)?;
-    let c = &inv.code;
     let out = InvitationOut {
         id: inv.id,
-        code: format!("{} {} {}", &c[0..3], &c[3..6], &c[6..9]),
+        code: crate::secrets::grouped(&inv.code),
         link: format!("{}/join/{}", st.config.public_url, inv.link_token),
         expires_at: inv.expires_at,
     };

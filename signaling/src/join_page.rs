@@ -7,6 +7,7 @@
 
 use crate::agent_download::FILE_NAME as DOWNLOAD_NAME;
 use crate::db::sessions::{self as store, Presented, Usable};
+use crate::db::DbError;
 use crate::secrets;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -22,31 +23,35 @@ pub const BROWSER_LABEL: &str = "Join in your browser — no download";
 
 /// `GET /join/{token}`.
 pub async fn join_page(State(st): State<AppState>, Path(token): Path<String>) -> Response {
-    let (t, now) = (token.clone(), st.clock.now_ms());
-    let code = secrets::code_of_link(&token);
-    let found = st
-        .db
-        .call(move |c| {
-            let usable = match store::check_invitation(c, &Presented::Link(&t), now)? {
-                Ok(usable) => usable,
-                Err(code) => return Ok(Err(code)),
-            };
-            // Invitations made before codes followed links have a code of their own, which is
-            // stored only as a hash: the page shows a code only when it is this invitation's.
-            let code_is_theirs = matches!(store::check_invitation(c, &Presented::Code(&code), now)?, Ok(u) if u.id == usable.id);
-            Ok(Ok((usable, code_is_theirs)))
-        })
-        .await;
+    let now = st.clock.now_ms();
+    let t = token.clone();
+    let found = st.db.call(move |c| usable_with_code(c, &t, now)).await;
     match found {
-        Ok(Ok((usable, code_is_theirs))) => {
+        Ok(Ok((usable, code))) => {
             let download = crate::agent_download::available(&st.config.agent_binary);
-            let code = code_is_theirs.then(|| secrets::code_of_link(&token));
             let page = Invitation { link: format!("{}/join/{token}", st.config.public_url), token: &token, code, usable, now, download };
             respond(StatusCode::OK, &page.body())
         }
         Ok(Err(code)) => refusal(code),
         Err(_) => refusal(ErrorCode::Unavailable),
     }
+}
+
+/// The invitation the link `token` names, if usable, and its code when the code is this
+/// invitation's: invitations made before codes followed links have a code of their own, stored
+/// only as a hash, so neither the page nor a mail can show it.
+pub fn usable_with_code(
+    c: &mut rusqlite::Connection,
+    token: &str,
+    now: i64,
+) -> Result<Result<(Usable, Option<String>), ErrorCode>, DbError> {
+    let usable = match store::check_invitation(c, &Presented::Link(token), now)? {
+        Ok(usable) => usable,
+        Err(code) => return Ok(Err(code)),
+    };
+    let code = secrets::code_of_link(token);
+    let theirs = matches!(store::check_invitation(c, &Presented::Code(&code), now)?, Ok(u) if u.id == usable.id);
+    Ok(Ok((usable, theirs.then_some(code))))
 }
 
 /// A usable invitation's page.
@@ -64,7 +69,7 @@ impl Invitation<'_> {
     fn body(&self) -> String {
         let minutes = ((self.usable.expires_at - self.now) / 60_000).max(1);
         let token = html_escape(self.token);
-        let code = self.code.as_deref().map(|c| format!("{} {} {}", &c[0..3], &c[3..6], &c[6..9]));
+        let code = self.code.as_deref().map(secrets::grouped);
         let command =
             format!("<p>Start it with this command (copy it whole):</p>\n<pre><code>agent join {}</code></pre>", html_escape(&self.link));
         let code_line = match &code {

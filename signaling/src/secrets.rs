@@ -15,6 +15,14 @@ pub const CODE_DIGITS: usize = 9;
 /// values as a drawn one (bias below 10^-9), and nothing but the token need be kept: the link's
 /// page shows the code (for an agent already installed) without the code being stored. Knowing
 /// the code says nothing about the link.
+/// A nine-digit code as the customer reads it: "123 456 789".
+pub fn grouped(code: &str) -> String {
+    match (code.get(0..3), code.get(3..6), code.get(6..9)) {
+        (Some(a), Some(b), Some(c)) => format!("{a} {b} {c}"),
+        _ => code.to_owned(),
+    }
+}
+
 pub fn code_of_link(link_token: &str) -> String {
     let digest = Sha256::digest([b"invitation-code:".as_slice(), link_token.as_bytes()].concat());
     let mut first = [0u8; 8];

@@ -5,18 +5,9 @@
 // is answered by the page (it needs the agent) and the console says so in words; a reload is
 // the same seat with the chat so far; Leave asks, then leaves; and a second customer joins by
 // the code on the code page.
-import { scenario, signIn, startSession, check, shot, tab, env, log, WAIT } from './lib.mjs';
+import { scenario, signIn, startSession, check, shot, tab, env, log, WAIT, invite } from './lib.mjs';
 
 const NEEDS_AGENT = 'Needs the support agent (the customer joined in the browser)';
-
-/** Invites a customer; returns the code and the link the console shows. */
-async function invite(page) {
-  await page.locator('#invite-customer').click();
-  const code = (await page.locator('#invitation-code').textContent()).trim();
-  const link = await page.locator('#invitation-link').inputValue();
-  await page.getByRole('button', { name: 'Done' }).click();
-  return { code, link };
-}
 
 scenario('browser_join', async (t) => {
   const { page, browser } = t;

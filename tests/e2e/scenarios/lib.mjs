@@ -99,6 +99,15 @@ export async function startSession(page, tracking = 'CASE-4711') {
 }
 
 /** Invites a customer and lets the agent join with the code read out; waits until the console is connected to it. */
+/** The CSR on `page` invites a customer; returns the code and the link the dialog shows. */
+export async function invite(page) {
+  await page.locator('#invite-customer').click();
+  const code = (await page.locator('#invitation-code').textContent()).trim();
+  const link = await page.locator('#invitation-link').inputValue();
+  await page.getByRole('button', { name: 'Done' }).click();
+  return { code, link };
+}
+
 export async function inviteAgent(t, { extra = [], screenshot = false, name = 'Dana' } = {}) {
   const { page } = t;
   await page.locator('#invite-customer').click();

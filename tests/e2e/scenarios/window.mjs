@@ -9,19 +9,10 @@
 // is downloaded through the window with its progress row; closing asks, then leaves.
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { scenario, signIn, startSession, check, tab, waitForPattern, makeFile, sha256, env, shot, WAIT, log, FAKE_MEDIA } from './lib.mjs';
+import { scenario, signIn, startSession, check, tab, waitForPattern, makeFile, sha256, env, shot, WAIT, log, FAKE_MEDIA, invite } from './lib.mjs';
 import { WindowAgent } from './window_lib.mjs';
 
 const STOP_LIMIT_MS = 200;
-
-/** The CSR on `page` invites a customer; returns the code and link the dialog shows. */
-async function invite(page) {
-  await page.locator('#invite-customer').click();
-  const code = (await page.locator('#invitation-code').textContent()).trim();
-  const link = await page.locator('#invitation-link').inputValue();
-  await page.getByRole('button', { name: 'Done' }).click();
-  return { code, link };
-}
 
 scenario('window', async (t) => {
   const { page, browser } = t;
