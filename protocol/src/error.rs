@@ -123,6 +123,8 @@ pub enum ErrorCode {
     SourceNotFound,
     #[error("device_unavailable")]
     DeviceUnavailable,
+    #[error("unsupported_codec")]
+    UnsupportedCodec,
     // --- server ---
     #[error("internal")]
     Internal,
@@ -259,6 +261,7 @@ impl ErrorCode {
             }
             SourceNotFound => "That monitor or window no longer exists. List the sources again.",
             DeviceUnavailable => "The customer's camera or microphone could not be opened.",
+            UnsupportedCodec => "The console's connection offers no codec the agent sends (VP8 video, Opus audio). Use a current browser.",
             Internal => "Something went wrong on the server. The session goes on; try again.",
             Unavailable => "The server is busy or shutting down. Try again shortly.",
             RecordFull => {
