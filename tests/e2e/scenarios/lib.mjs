@@ -217,11 +217,20 @@ export class Agent {
 
   /** Waits for a printed line containing `text` after the last one matched; returns it. */
   async expect(text, timeout = WAIT) {
+    return this.expectFrom(this.cursor, text, timeout);
+  }
+
+  /**
+   * Waits for a line with `text` printed at or after line `from` (0: since the agent started),
+   * for lines whose order is not fixed (what a late joiner is told at once); the cursor moves
+   * past the line found, never back.
+   */
+  async expectFrom(from, text, timeout = WAIT) {
     const deadline = Date.now() + timeout;
     for (;;) {
-      for (let i = this.cursor; i < this.lines.length; i++) {
+      for (let i = from; i < this.lines.length; i++) {
         if (this.lines[i].includes(text)) {
-          this.cursor = i + 1;
+          this.cursor = Math.max(this.cursor, i + 1);
           return this.lines[i];
         }
       }
