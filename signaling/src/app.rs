@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sessions/{id}/invitations/{inv}/email", post(crate::api_mail::email_invitation))
         .route("/api/sessions/{id}/csrs/{participant}/email", post(crate::api_mail::email_csr_invitation))
         .route("/api/join", post(ses::join))
+        .route("/api/seat/agent", post(ses::seat_agent))
         // Recordings stream to disk under their own size limit (config `max_recording_mib`).
         .route("/api/sessions/{id}/recordings", post(rec::upload).layer(DefaultBodyLimit::disable()))
         .route("/api/sessions/{id}/recordings/{rec}", get(rec::download))

@@ -131,6 +131,11 @@ ALTER TABLE sessions ADD COLUMN state_version INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE sessions ADD COLUMN state_error TEXT;
 ALTER TABLE sessions ADD COLUMN state_error_at INTEGER;
 "#,
+    // A customer in the browser takes their seat to the support agent (issue 14): an invitation
+    // that, redeemed, gives that participant a new token instead of admitting a new customer.
+    r#"
+ALTER TABLE invitations ADD COLUMN moves_seat TEXT;
+"#,
 ];
 
 impl Db {
