@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod sessions;
+pub mod tokens;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
@@ -135,6 +136,20 @@ ALTER TABLE sessions ADD COLUMN state_error_at INTEGER;
     // that, redeemed, gives that participant a new token instead of admitting a new customer.
     r#"
 ALTER TABLE invitations ADD COLUMN moves_seat TEXT;
+"#,
+    // API tokens for integrations (issue 16): stored hashed, scoped, revocable, acting as one
+    // account.
+    r#"
+CREATE TABLE api_tokens(
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  secret_hash TEXT NOT NULL UNIQUE,
+  scopes TEXT NOT NULL,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  created_by INTEGER NOT NULL REFERENCES accounts(id),
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked_at INTEGER);
 "#,
 ];
 

@@ -55,4 +55,24 @@ scenario('notes_history', async (t) => {
   await page.goto(`${env.base}/#/admin`);
   await page.locator('#admin-accounts tr[data-username=bob]').waitFor({ timeout: WAIT });
   await shot(page, 'admin');
+
+  // Issue 16: an API token for the ticket system, shown once; it reads the history as Alice.
+  await page.locator('#new-token-name').fill('Ticket system');
+  await page.locator('#new-token-read_sessions').check();
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secret = (await page.locator('#new-token-secret').textContent()).trim();
+  check(secret.startsWith('rst_'), `the secret is shown once (${secret.slice(0, 4)}…)`);
+  const listed = await fetch(`${env.base}/api/sessions`, { headers: { authorization: `Bearer ${secret}` } });
+  check(listed.status === 200, `the token reads the session list (${listed.status})`);
+  check((await listed.json()).some((s) => s.id === session), 'and finds this session');
+  await page.getByRole('button', { name: 'Done' }).click();
+  const tokenRow = page.locator('#admin-tokens tbody tr', { hasText: 'Ticket system' });
+  await tokenRow.waitFor({ timeout: WAIT });
+  check(!(await page.locator('#admin-tokens').textContent()).includes(secret), 'the list never shows the secret');
+  await page.reload();
+  await tokenRow.filter({ hasNotText: 'never' }).waitFor({ timeout: WAIT });
+  await tokenRow.getByRole('button', { name: 'Revoke' }).click();
+  await tokenRow.filter({ hasText: 'revoked' }).waitFor({ timeout: WAIT });
+  const refused = await fetch(`${env.base}/api/sessions`, { headers: { authorization: `Bearer ${secret}` } });
+  check(refused.status === 401, `a revoked token is refused (${refused.status})`);
 });
