@@ -4,7 +4,7 @@
 //! served.
 
 use crate::state::AppState;
-use crate::{api_accounts as acc, api_mail as mail, api_recordings as rec, api_sessions as ses, api_tokens as tok};
+use crate::{api_accounts as acc, api_mail as mail, api_recordings as rec, api_sessions as ses, api_tokens as tok, api_webhooks as hooks};
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::Router;
@@ -86,6 +86,10 @@ api_routes! {
     get "/api/admin/tokens" => tok::list, "site admin", COOKIE, "The API tokens (never their secrets)";
     post "/api/admin/tokens" => tok::create, "site admin", COOKIE, "Create an API token; its secret is shown once";
     delete "/api/admin/tokens/{id}" => tok::revoke, "site admin", COOKIE, "Revoke an API token";
+    get "/api/admin/webhooks" => hooks::list, "site admin", COOKIE, "The webhooks with their latest deliveries";
+    post "/api/admin/webhooks" => hooks::create, "site admin", COOKIE, "Add a webhook; its signing secret is shown once";
+    delete "/api/admin/webhooks/{id}" => hooks::delete, "site admin", COOKIE, "Delete a webhook";
+    post "/api/admin/webhooks/{id}/test" => hooks::test, "site admin", COOKIE, "Send a test event (ping) to a webhook";
     get "/api/sessions" => ses::list, "CSR (admin: all), API token", Some(Scope::ReadSessions), "Sessions, newest first, a page at a time";
     post "/api/sessions" => ses::start, "CSR, API token", Some(Scope::StartSessions), "Start a session (the caller is its host)";
     get "/api/sessions/{id}" => ses::read, "CSR who took part, site admin, API token", Some(Scope::ReadRecords), "A session and a page of its record";

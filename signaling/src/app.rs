@@ -70,6 +70,7 @@ pub fn prepare(config: Config, clock: Clock) -> Result<AppState, StartError> {
         notices: Default::default(),
         mailer,
         mail_budget: Default::default(),
+        webhooks: Default::default(),
     }))
 }
 
@@ -122,7 +123,11 @@ async fn serve_on(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let app = router(state.clone());
-    Ok(crate::edge::serve(state, app, listener, tls, shutdown).await?)
+    // The webhook sender lives as long as the service.
+    let sender = crate::webhooks::spawn(state.clone());
+    let served = crate::edge::serve(state, app, listener, tls, shutdown).await;
+    sender.abort();
+    Ok(served?)
 }
 
 /// The TLS acceptor when built-in TLS is configured.

@@ -10,6 +10,7 @@ mod api_recordings;
 mod api_routes;
 mod api_sessions;
 mod api_tokens;
+mod api_webhooks;
 pub mod app;
 mod auth;
 mod budget;
@@ -46,6 +47,7 @@ pub mod secrets;
 pub mod state;
 mod tls;
 mod turn;
+mod webhooks;
 mod webm;
 mod ws;
 

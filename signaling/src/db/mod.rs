@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod sessions;
 pub mod tokens;
+pub mod webhooks;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
@@ -150,6 +151,31 @@ CREATE TABLE api_tokens(
   created_at INTEGER NOT NULL,
   last_used_at INTEGER,
   revoked_at INTEGER);
+"#,
+    // Webhooks (issue 16): signed POSTs of session events, queued in the same transaction as
+    // the change they report, so none is lost to a restart; each delivery is kept with its tries.
+    r#"
+CREATE TABLE webhooks(
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  events TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  deleted_at INTEGER);
+CREATE TABLE webhook_deliveries(
+  id INTEGER PRIMARY KEY,
+  webhook_id TEXT NOT NULL REFERENCES webhooks(id),
+  event_id TEXT NOT NULL,
+  event TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER,
+  last_status INTEGER,
+  last_error TEXT,
+  delivered_at INTEGER);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_at) WHERE next_at IS NOT NULL;
+CREATE INDEX webhook_deliveries_of ON webhook_deliveries(webhook_id, id);
 "#,
 ];
 

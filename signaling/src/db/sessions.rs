@@ -58,6 +58,8 @@ pub fn create(c: &mut Connection, new: NewSession<'_>, state: &Session, now: i64
         params![host_id, id, account_id, host_name, now],
     )?;
     append(&tx, id, now, "started", Some(host_id), &serde_json::json!({"session_type_id": type_id, "tracking_code": tracking}))?;
+    let data = super::webhooks::session_data(&tx, id)?;
+    super::webhooks::enqueue(&tx, "session.started", data, now, None)?;
     tx.commit()?;
     Ok(())
 }
@@ -183,6 +185,8 @@ pub fn save(c: &mut Connection, session: &str, state: &Session, entries: &[Recor
                 "UPDATE invitations SET revoked_at = ?2 WHERE session_id = ?1 AND used_at IS NULL AND revoked_at IS NULL",
                 params![session, e.at_ms],
             )?;
+            let data = super::webhooks::session_data(&tx, session)?;
+            super::webhooks::enqueue(&tx, "session.ended", data, e.at_ms, None)?;
         }
     }
     tx.commit()?;
