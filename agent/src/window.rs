@@ -33,32 +33,15 @@ pub fn run(start: Start) -> ExitCode {
         eprintln!("error: cannot start");
         return ExitCode::FAILURE;
     };
-    let native = eframe::NativeOptions {
-        viewport: eframe::egui::ViewportBuilder::default()
-            .with_title("Remote support")
-            .with_app_id("remote-support-agent")
-            .with_inner_size([560.0, 640.0])
-            .with_min_inner_size([380.0, 420.0])
-            // No icon of ours yet; an empty one keeps eframe from decoding egui's logo (1 MiB
-            // held for the whole run) and showing it as ours.
-            .with_icon(eframe::egui::IconData::default()),
-        renderer: eframe::Renderer::Glow,
-        ..Default::default()
-    };
-    let mut session = None;
-    let result = eframe::run_native(
-        "Remote support",
-        native,
-        Box::new(|cc| {
-            let (to_window, from_session) = std::sync::mpsc::channel();
-            let (to_session, outs) = mpsc::unbounded_channel();
-            // The session task owns resources that are not `Sync`: it runs on a thread of its
-            // own (on the runtime), as under the terminal.
-            let (handle, ctx, options) = (rt.handle().clone(), cc.egui_ctx.clone(), start.options);
-            session = Some(std::thread::spawn(move || handle.block_on(drive(outs, to_window, ctx, options))));
-            Ok(Box::new(App::new(&cc.egui_ctx, start.site, start.name, start.invitation, from_session, to_session)))
-        }),
-    );
+    let ctx = egui::Context::default();
+    let (to_window, from_session) = std::sync::mpsc::channel();
+    let (to_session, outs) = mpsc::unbounded_channel();
+    // The session task owns resources that are not `Sync`: it runs on a thread of its own (on
+    // the runtime), as under the terminal.
+    let (handle, session_ctx, options) = (rt.handle().clone(), ctx.clone(), start.options);
+    let app = App::new(start.site, start.name, start.invitation, from_session, to_session);
+    let session = Some(std::thread::spawn(move || handle.block_on(drive(outs, to_window, session_ctx, options))));
+    let result = crate::ui::window::shell::run(app, ctx);
     // The window closed: the session task says goodbye to signaling before the process ends.
     if let Some(task) = session {
         let deadline = std::time::Instant::now() + Duration::from_secs(3);
@@ -91,7 +74,7 @@ pub fn default_options() -> Options {
 }
 
 /// Runs until the session is over (or the window is gone before joining).
-pub async fn drive(mut outs: mpsc::UnboundedReceiver<Out>, to_window: Sender<ToWindow>, ctx: eframe::egui::Context, mut opts: Options) {
+pub async fn drive(mut outs: mpsc::UnboundedReceiver<Out>, to_window: Sender<ToWindow>, ctx: egui::Context, mut opts: Options) {
     let (server, seat) = loop {
         let Some(out) = outs.recv().await else { return };
         let Out::Join { server, invitation, name } = out else { continue };

@@ -1,11 +1,10 @@
-//! The eframe application: takes in what the session said, draws the model (main window and the
+//! The window's application: takes in what the session said, draws the model (main window and the
 //! always-on-top bar), hands the customer's decisions to the session, and asks before closing.
 //! egui repaints only when something happens (input, or the session waking it).
 
 use super::model::{Model, Out, ToWindow};
 use super::{bar, view};
 use crate::join::Invitation;
-use eframe::egui;
 use protocol::ParticipantId;
 use std::collections::HashMap;
 use std::sync::mpsc::Receiver;
@@ -29,7 +28,6 @@ impl App {
     /// The window's state: the Join screen for `site`, or joining `invitation` at once; what
     /// the session says arrives on `from_session`, the customer's decisions leave on `to_session`.
     pub fn new(
-        ctx: &egui::Context,
         site: Option<String>,
         name: String,
         invitation: Option<Invitation>,
@@ -46,8 +44,6 @@ impl App {
                 let _ = to_session.send(model.join_known(server, invitation));
             }
         }
-        // The bar must show even while the main window is minimised.
-        ctx.send_viewport_cmd(egui::ViewportCommand::RequestPaintWhileHidden);
         App {
             model,
             from_session,
@@ -113,14 +109,22 @@ impl App {
     }
 }
 
-impl eframe::App for App {
-    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.take_in(ctx);
-        if ctx.input(|i| i.viewport().close_requested()) && !self.closing && !self.model.close_requested() {
-            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
-            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
-        }
+impl App {
+    /// The customer closes the main window: true when it may close now (otherwise the model
+    /// asks first).
+    pub fn close_requested(&mut self) -> bool {
+        self.closing || self.model.close_requested()
+    }
+
+    /// What the bar says while it shows (None: no bar).
+    pub fn bar_text(&self) -> Option<String> {
+        self.model.bar().map(|b| b.text.clone())
+    }
+
+    /// One pass of the main window.
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.take_in(&ctx);
         let title = self.model.title();
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
@@ -130,12 +134,14 @@ impl eframe::App for App {
             self.closing = true;
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
+        let textures = view::Textures { pictures: &self.pictures, screens: &self.screens, own_camera: self.own_camera.as_ref() };
+        let outs = view::draw(ui, &mut self.model, &textures);
+        self.send(outs);
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let textures = view::Textures { pictures: &self.pictures, screens: &self.screens, own_camera: self.own_camera.as_ref() };
-        let mut outs = view::draw(ui, &mut self.model, &textures);
-        outs.extend(bar::draw(ui.ctx(), &self.model));
+    /// One pass of the always-on-top bar.
+    pub fn frame_bar(&mut self, ui: &mut egui::Ui) {
+        let outs = bar::draw(ui, &self.model);
         self.send(outs);
     }
 }

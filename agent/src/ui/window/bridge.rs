@@ -18,13 +18,13 @@ const SCREEN_EVERY: Duration = Duration::from_millis(200);
 
 pub struct WindowUi {
     to_window: Sender<ToWindow>,
-    ctx: eframe::egui::Context,
+    ctx: egui::Context,
     last_picture: Option<Instant>,
     last_screen: HashMap<ParticipantId, Instant>,
 }
 
 impl WindowUi {
-    pub fn new(to_window: Sender<ToWindow>, ctx: eframe::egui::Context) -> WindowUi {
+    pub fn new(to_window: Sender<ToWindow>, ctx: egui::Context) -> WindowUi {
         WindowUi { to_window, ctx, last_picture: None, last_screen: HashMap::new() }
     }
 

@@ -1,4 +1,4 @@
-//! The customer's window: egui (eframe, OpenGL) with AccessKit, so screen readers and the tests
+//! The customer's window: egui drawn on the CPU (our own winit shell, no OpenGL) with AccessKit, so screen readers and the tests
 //! find every control by its name. egui runs on the main thread; the session runs on tokio as
 //! with the terminal (the top-level `window` module starts both). They talk over two channels: what to show
 //! ([`model::ToWindow`], sent by [`bridge::WindowUi`]) and what the customer decided
@@ -12,6 +12,8 @@ mod bar;
 pub mod bridge;
 pub mod model;
 pub mod picture;
+pub mod raster;
+pub mod shell;
 pub mod transfer_row;
 mod view;
 

@@ -4,7 +4,7 @@
 
 use super::model::{role_name, Line, LineKind, Model, Out, Phase, Question};
 use crate::ui::Answer;
-use eframe::egui::{self, Color32, RichText};
+use egui::{self, Color32, RichText};
 use protocol::ParticipantId;
 use std::collections::HashMap;
 
