@@ -7,14 +7,17 @@ use super::model::{Model, Out};
 pub fn draw(ui: &mut egui::Ui, m: &Model) -> Vec<Out> {
     let Some(bar) = m.bar() else { return vec![] };
     let mut stop = false;
-    egui::CentralPanel::default().frame(egui::Frame::new().fill(egui::Color32::from_rgb(0x8a, 0x1c, 0x1c)).inner_margin(8.0)).show(ui, |ui| {
-        ui.horizontal(|ui| {
-            if ui.button(egui::RichText::new("Stop").strong()).clicked() {
-                stop = true;
-            }
-            ui.label(egui::RichText::new(&bar.text).color(egui::Color32::WHITE));
-        });
-    });
+    egui::CentralPanel::default().frame(egui::Frame::new().fill(egui::Color32::from_rgb(0x8a, 0x1c, 0x1c)).inner_margin(8.0)).show(
+        ui,
+        |ui| {
+            ui.horizontal(|ui| {
+                if ui.button(egui::RichText::new("Stop").strong()).clicked() {
+                    stop = true;
+                }
+                ui.label(egui::RichText::new(&bar.text).color(egui::Color32::WHITE));
+            });
+        },
+    );
     if stop {
         bar.stops.iter().map(|c| m.stop(*c)).collect()
     } else {

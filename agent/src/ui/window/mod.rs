@@ -12,7 +12,6 @@ mod bar;
 pub mod bridge;
 pub mod model;
 pub mod picture;
-pub mod raster;
 pub mod shell;
 pub mod transfer_row;
 mod view;

@@ -3,13 +3,13 @@
 //! shown with softbuffer. Nothing is drawn unless egui asks (input, the session waking it, an
 //! animation), so an idle window costs no CPU.
 
-use super::raster::{Frame, Raster};
 use super::App;
 use egui_winit::accesskit_winit;
 use egui_winit::winit;
 use std::num::NonZeroU32;
 use std::rc::Rc;
 use std::time::Instant;
+use window_raster::{Frame, Raster};
 use winit::application::ApplicationHandler;
 use winit::event::{StartCause, WindowEvent};
 use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop, EventLoopProxy};
@@ -26,7 +26,10 @@ enum Kind {
 
 enum UserEvent {
     /// egui asked `kind`'s window to be drawn again at `when`.
-    Repaint { kind: Kind, when: Instant },
+    Repaint {
+        kind: Kind,
+        when: Instant,
+    },
     AccessKit(accesskit_winit::Event),
 }
 

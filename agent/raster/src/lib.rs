@@ -298,7 +298,8 @@ mod tests {
         apply(&mut r, set(ImageDelta::full(image, TextureOptions::NEAREST)));
         let patch = ColorImage::new([1, 1], vec![Color32::from_rgb(1, 2, 3)]);
         apply(&mut r, set(ImageDelta::partial([1, 1], patch, TextureOptions::NEAREST)));
-        let mesh = quad(Rect::from_min_max(pos2(0.0, 0.0), pos2(2.0, 2.0)), Color32::WHITE, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)));
+        let mesh =
+            quad(Rect::from_min_max(pos2(0.0, 0.0), pos2(2.0, 2.0)), Color32::WHITE, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)));
         let px = paint(&r, mesh, Rect::EVERYTHING, (2, 2), 1.0);
         assert_eq!(px, vec![0, 0, 0, 0x010203]);
     }
