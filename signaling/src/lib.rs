@@ -9,6 +9,7 @@ mod api_mail;
 mod api_recordings;
 mod api_routes;
 mod api_sessions;
+mod api_snippets;
 mod api_tokens;
 mod api_webhooks;
 pub mod app;

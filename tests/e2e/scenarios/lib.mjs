@@ -39,6 +39,18 @@ export function check(cond, message) {
   if (!cond) throw new Error(`check failed: ${message}`);
 }
 
+/** Waits until `read()` returns a value `ok` accepts; fails with `what` and the last value. */
+export async function eventually(page, what, read, ok, timeout = WAIT) {
+  const deadline = Date.now() + timeout;
+  let seen;
+  for (;;) {
+    seen = await read();
+    if (ok(seen)) return seen;
+    if (Date.now() > deadline) throw new Error(`check failed: ${what} (saw ${JSON.stringify(seen)})`);
+    await page.waitForTimeout(150);
+  }
+}
+
 export function log(...args) {
   console.log(`[${new Date().toISOString().slice(11, 23)}]`, ...args);
 }
