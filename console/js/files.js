@@ -318,7 +318,7 @@ export class FilesPanel {
       return refuse('invalid_message', 'The file offer is not understood.');
     }
     if (msg.size > MAX_FILE_BYTES) return refuse('file_too_large', `Files up to ${fmtBytes(MAX_FILE_BYTES)} can be sent.`);
-    if (waiting.length >= MAX_CUSTOMER_OFFERS) return refuse('too_many_offers', `At most ${MAX_CUSTOMER_OFFERS} files can wait for support at once.`);
+    if (waiting.length >= MAX_CUSTOMER_OFFERS) return refuse('rate_limited', `At most ${MAX_CUSTOMER_OFFERS} files can wait for support at once.`);
     this.track({ id: msg.transfer, name: msg.name, size: msg.size, sha256: msg.sha256, toCustomer: false, fromCustomer: true, customer, done: 0, parts: [], permission: 'customer sends', state: 'offered', stateText: `offered by ${this.ctx.name(customer)}` });
     toast(`${this.ctx.who(customer)} offers a file: ${visibleFileName(msg.name)} (Files).`);
   }
@@ -402,7 +402,7 @@ export class FilesPanel {
     }
     if (isDeceptiveFileName(t.name)) {
       this.finish(t, false, `the name ${visibleFileName(t.name)} hides what the file is; it is not offered for saving`);
-      this.tellSender(t, false, 'file_name_not_allowed', 'The name hides what the file is; it was not kept.');
+      this.tellSender(t, false, 'path_not_allowed', 'The name hides what the file is; it was not kept.');
       return;
     }
     const a = h('a', { href: URL.createObjectURL(blob), download: t.name, class: 'save-link', text: `Save ${t.name}` });

@@ -51,7 +51,7 @@ export class FilesFeature {
       || typeof msg.name !== 'string' || !msg.name || msg.name.length > MAX_NAME_CHARS || !Number.isSafeInteger(msg.size) || msg.size < 0
       || typeof msg.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(msg.sha256)) return fail('invalid_message', 'The file offer is not understood.');
     if (msg.size > MAX_FILE_BYTES) return fail('file_too_large', `The browser takes files up to ${fmtBytes(MAX_FILE_BYTES)}.`);
-    if ([...this.items.values()].filter((x) => !x.outgoing).length >= MAX_OFFERS) return fail('too_many_offers', 'Too many files are offered at once.');
+    if ([...this.items.values()].filter((x) => !x.outgoing).length >= MAX_OFFERS) return fail('rate_limited', 'Too many files are offered at once.');
     this.add({ id: msg.transfer, csr, name: msg.name, size: msg.size, sha256: msg.sha256, outgoing: false, state: 'offered', text: `offered by ${this.ctx.name(csr)}` });
     this.ctx.line(`${this.ctx.name(csr)} offers you a file: ${visibleFileName(msg.name)} (${fmtBytes(msg.size)}).`);
   }
@@ -88,7 +88,7 @@ export class FilesFeature {
       return this.update(t, 'failed', 'The file arrived damaged; ask support to offer it again.');
     }
     if (isDeceptiveFileName(t.name)) {
-      tell({ type: 'transfer_failed', code: 'file_name_not_allowed', message: 'The name hides what the file is; it was not kept.' });
+      tell({ type: 'transfer_failed', code: 'path_not_allowed', message: 'The name hides what the file is; it was not kept.' });
       return this.update(t, 'failed', 'Its name hides what the file is, so it is not saved.');
     }
     t.url = URL.createObjectURL(blob);

@@ -70,7 +70,7 @@ export class ShareFeature {
     const track = stream.getVideoTracks()[0];
     this.share = { csr: p.csr, link: p.link, stream, track };
     // The browser's own "Stop sharing" bar.
-    track.addEventListener('ended', () => { if (this.share && this.share.track === track) this.stop('stopped_by_customer', 'The customer stopped sharing in the browser.'); });
+    track.addEventListener('ended', () => { if (this.share && this.share.track === track) this.stop('declined', 'The customer stopped sharing in the browser.'); });
     this.preview.srcObject = stream;
     // Said before the track goes out: the console counts it and offers a section for it.
     this.started();
