@@ -23,11 +23,12 @@ export class MediaFeature {
     this.call = h('section', { id: 'call', hidden: true }, h('h2', { text: 'Call' }), this.callState, h('div', { class: 'row' }, this.muteButton), this.audioSink);
     this.videoButton = h('button', { id: 'camera-start', onclick: () => this.startOwnCamera() }, 'Start my video');
     this.videoStop = h('button', { id: 'camera-stop', hidden: true, onclick: () => this.ctx.revoke('camera') }, 'Stop my video');
-    this.myVideo = h('video', { class: 'tile', id: 'my-video', autoplay: true, muted: true, playsinline: true, hidden: true, 'aria-label': 'Your video' });
-    this.csrVideo = h('video', { class: 'tile', id: 'support-video', autoplay: true, muted: true, playsinline: true, hidden: true, 'aria-label': 'Support\'s video' });
+    this.myVideo = h('video', { class: 'tile', id: 'my-video', autoplay: true, muted: true, playsinline: true, 'aria-label': 'Your video' });
+    this.csrVideo = h('video', { class: 'tile', id: 'support-video', autoplay: true, muted: true, playsinline: true, 'aria-label': 'Support\'s video' });
     this.videoState = h('p', { class: 'muted', id: 'video-state' });
     this.video = h('section', { id: 'video' }, h('h2', { text: 'Video' }), this.videoState, h('div', { class: 'row' }, this.videoButton, this.videoStop),
-      h('div', { class: 'tiles' }, this.csrVideo, this.myVideo));
+      h('div', { class: 'tiles' }, this.csrBox = h('figure', { hidden: true }, this.csrVideo, this.csrCaption = h('figcaption')),
+        this.myBox = h('figure', { hidden: true }, this.myVideo, h('figcaption', { text: 'You' }))));
     this.screenState = h('p', { id: 'support-screen-state', role: 'status' });
     this.screenVideo = h('video', { id: 'support-screen', autoplay: true, muted: true, playsinline: true, 'aria-label': "Support's screen" });
     this.screen = h('section', { id: 'support-screen-box', hidden: true }, h('h2', { text: "Support's screen" }),
@@ -199,12 +200,13 @@ export class MediaFeature {
     const names = (set) => [...set].map((c) => this.ctx.name(c)).join(' and ');
     this.callState.textContent = mic ? (mic.enabled ? `${names(this.sending.microphone)} hear${this.sending.microphone.size > 1 ? '' : 's'} you.` : 'You are muted.') : 'You hear support.';
     const cam = this.devices.camera;
-    this.myVideo.hidden = !cam;
+    this.myBox.hidden = !cam;
     if (cam && this.myVideo.srcObject !== cam) this.myVideo.srcObject = cam;
     this.videoButton.hidden = !!cam || this.ownCamera;
     this.videoStop.hidden = !cam;
     const csrCam = [...this.remote.values()].reverse().find((r) => r.track.kind === 'video' && r.track.readyState === 'live' && !r.track.muted && !this.isScreen(r));
-    this.csrVideo.hidden = !csrCam;
+    this.csrBox.hidden = !csrCam;
+    this.csrCaption.textContent = csrCam ? `${this.ctx.name(csrCam.csr)} (support)` : '';
     if (csrCam && (!this.csrVideo.srcObject || this.csrVideo.srcObject.getVideoTracks()[0] !== csrCam.track)) {
       this.csrVideo.srcObject = new MediaStream([csrCam.track]);
       this.csrVideo.play().catch(() => {});

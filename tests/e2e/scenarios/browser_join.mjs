@@ -5,7 +5,7 @@
 // needs the agent) and the console says so in words; a reload is the same seat with the chat
 // so far; Leave asks, then leaves; and a second customer joins by the code on the code page.
 // What the page does over WebRTC is in browser_peer.mjs.
-import { scenario, signIn, startSession, check, shot, tab, env, log, WAIT, invite } from './lib.mjs';
+import { scenario, signIn, startSession, check, shot, tab, env, WAIT, invite, joinInBrowser } from './lib.mjs';
 
 const NEEDS_AGENT = 'Needs the support agent (the customer joined in the browser)';
 
@@ -16,15 +16,7 @@ scenario('browser_join', async (t) => {
   const { link } = await invite(page);
 
   // The customer, in a browser of their own (another context: no cookie, no storage shared).
-  const customerContext = await browser.newContext({ viewport: { width: 900, height: 900 } });
-  const cust = await customerContext.newPage();
-  cust.on('pageerror', (e) => log(`customer page exception: ${e.message}`));
-  cust.on('console', (m) => { if (m.type() === 'error') log(`customer page error: ${m.text()}`); });
-  await cust.goto(link);
-  await cust.getByRole('link', { name: 'Join in your browser — no download' }).click();
-  await cust.locator('#join-name').fill('Dana');
-  check(!cust.url().includes('/join/'), `the page left the invitation's address (${cust.url()})`);
-  await cust.locator('#join-button').click();
+  const cust = await joinInBrowser(browser, link, 'Dana');
   await cust.locator('#who-is-here li', { hasText: 'Alice (support)' }).waitFor({ timeout: WAIT });
   await cust.locator('#who-is-here li', { hasText: 'Dana (you)' }).waitFor({ timeout: WAIT });
   check(!cust.url().includes('#invitation='), `the used invitation left the address (${cust.url()})`);

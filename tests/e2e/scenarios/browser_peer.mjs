@@ -9,22 +9,11 @@
 // the CSR stops; a file each way with SHA-256 equal; system information as the browser tells
 // it, seen before sending; a reload that reconnects; Leave.
 import { join } from 'node:path';
-import { scenario, signIn, startSession, check, shot, tab, env, log, WAIT, FAKE_MEDIA, invite, makeFile, sha256 } from './lib.mjs';
+import { scenario, signIn, startSession, check, shot, tab, env, log, WAIT, FAKE_MEDIA, invite, makeFile, sha256, joinInBrowser } from './lib.mjs';
+import { keepPeerConnections } from '../bench/common.mjs';
 
 const STOP_LIMIT_MS = 200;
 const NEEDS_AGENT = 'Needs the support agent (the customer joined in the browser)';
-
-/** Keeps every RTCPeerConnection of the page in window.__pcs (for getStats). */
-const KEEP_PEERS = () => {
-  const Original = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = class extends Original {
-    constructor(...args) {
-      super(...args);
-      window.__pcs.push(this);
-    }
-  };
-};
 
 /** Audio energy received so far over the page's live connections (inbound-rtp totalAudioEnergy). */
 const audioEnergy = (page) => page.evaluate(async () => {
@@ -39,7 +28,7 @@ const audioEnergy = (page) => page.evaluate(async () => {
 /** Decoded frames of video element `id` (0 while hidden or without pictures). */
 const frames = (page, id) => page.evaluate((id) => {
   const v = document.getElementById(id);
-  return v && !v.hidden && v.videoWidth > 0 ? v.getVideoPlaybackQuality().totalVideoFrames : 0;
+  return v && v.checkVisibility() && v.videoWidth > 0 ? v.getVideoPlaybackQuality().totalVideoFrames : 0;
 }, id);
 
 /** Waits until `probe()` gives a truthy value; fails with `what`. */
@@ -81,20 +70,12 @@ async function choose(cust, page) {
 
 scenario('browser_peer', async (t) => {
   const { page, browser, context } = t;
-  await context.addInitScript(KEEP_PEERS);
+  await context.addInitScript(keepPeerConnections);
   await signIn(page);
   await startSession(page);
   const { link } = await invite(page);
 
-  const customerContext = await browser.newContext({ viewport: { width: 1000, height: 1100 }, acceptDownloads: true });
-  await customerContext.addInitScript(KEEP_PEERS);
-  const cust = await customerContext.newPage();
-  cust.on('pageerror', (e) => log(`customer page exception: ${e.message}`));
-  cust.on('console', (m) => { if (m.type() === 'error') log(`customer page error: ${m.text()}`); });
-  await cust.goto(link);
-  await cust.getByRole('link', { name: 'Join in your browser — no download' }).click();
-  await cust.locator('#join-name').fill('Dana');
-  await cust.locator('#join-button').click();
+  const cust = await joinInBrowser(browser, link, 'Dana', { viewport: { width: 1000, height: 1100 }, init: keepPeerConnections });
   const dana = page.locator('#participants li[data-role=customer]', { hasText: 'Dana' });
   await dana.locator('.tag', { hasText: 'in the browser, connected' }).waitFor({ timeout: WAIT });
   log('the console is connected to the page over WebRTC');
@@ -185,6 +166,11 @@ scenario('browser_peer', async (t) => {
   await playing(page, 'customer-video', "the console shows the customer's camera");
   await cust.locator('#video-state', { hasText: 'Alice sees your video.' }).waitFor({ timeout: WAIT });
   await shot(cust, 'customer-page-call');
+  // The customer stops their video, then starts it again on their own (S9: a grant they offer).
+  await cust.locator('#camera-stop').click();
+  await page.locator('#customer-video').waitFor({ state: 'hidden', timeout: WAIT });
+  await cust.locator('#camera-start').click();
+  await playing(page, 'customer-video', "the console shows the camera the customer started");
 
   // The CSR's screen (S10), scaled into the page until the CSR stops.
   await tab(page, 'share');
