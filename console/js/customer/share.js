@@ -50,8 +50,10 @@ export class ShareFeature {
 
   async choose() {
     const p = this.pending;
-    if (!p || !this.granted(p.csr)) return;
+    if (!p || !this.granted(p.csr) || this.picking) return;
     let stream;
+    this.picking = true;
+    this.chooseButton.disabled = true;
     try {
       stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 15 }, audio: false });
     } catch (e) {
@@ -61,6 +63,9 @@ export class ShareFeature {
       p.link.send({ type: 'error', code: 'declined', message: 'The customer chose nothing to show in the browser.' });
       this.ctx.line(`Nothing was shown: ${e.message || e.name}.`);
       return this.render();
+    } finally {
+      this.picking = false;
+      this.chooseButton.disabled = false;
     }
     if (this.pending !== p || !this.granted(p.csr)) {
       stream.getTracks().forEach((t) => t.stop());
