@@ -113,10 +113,13 @@ impl Devices {
         grants: Grants,
         fallback: media::audio::MicrophoneFallback,
     ) -> (Result<String, ErrorCode>, Option<String>) {
-        let track = match kind {
-            MediaKind::Camera => tracks::video_track(track_id),
-            MediaKind::Microphone => tracks::audio_track(track_id),
+        let (track, codec) = match kind {
+            MediaKind::Camera => (tracks::video_track(track_id), "VP8"),
+            MediaKind::Microphone => (tracks::audio_track(track_id), "opus"),
         };
+        if !tracks::console_takes(&peer.pc, codec).await {
+            return (Err(ErrorCode::UnsupportedCodec), None);
+        }
         let Ok(track) = track.map(Arc::new) else { return (Err(ErrorCode::Internal), None) };
         let Ok(sender) = tracks::add_sending(&peer.pc, track.clone()).await else { return (Err(ErrorCode::Internal), None) };
         let (tx, rx) = mpsc::channel::<Encoded>(8);

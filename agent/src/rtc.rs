@@ -74,7 +74,7 @@ pub const ESTIMATE_MAX_BPS: f64 = 50_000_000.0;
 /// estimate is what keeps the path uncongested.
 pub async fn build_peer(setup: &PeerSetup, handler: Arc<dyn PeerConnectionEventHandler>) -> webrtc::error::Result<(Peer, SendEstimate)> {
     let mut media = MediaEngine::default();
-    media.register_default_codecs()?;
+    register_our_codecs(&mut media)?;
     // Screen pictures ask to be shown on arrival (tracks::SampleOut::write_at_capture_time).
     let playout_delay = RTCRtpHeaderExtensionCapability { uri: "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay".to_owned() };
     media.register_header_extension(playout_delay, RtpCodecKind::Video, None)?;
@@ -117,6 +117,27 @@ pub async fn build_peer(setup: &PeerSetup, handler: Arc<dyn PeerConnectionEventH
         .build()
         .await?;
     Ok((Arc::new(pc), estimate))
+}
+
+/// What the agent encodes and decodes, and nothing else: Opus, and VP8 with its retransmission
+/// stream. With the crate's defaults (H264, VP9, AV1, G.722, PCMU…) an offer listing another
+/// codec first got an answer with that one first, and the agent's VP8 went out under its
+/// payload type, where no browser decodes it. Answering only what we send keeps the
+/// negotiated payload type VP8's whatever the offer's order; an offer without VP8 leaves the
+/// video sections without a codec (`unsupported_codec` when a share or camera starts).
+fn register_our_codecs(media: &mut MediaEngine) -> webrtc::error::Result<()> {
+    use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_RTX, MIME_TYPE_VP8};
+    use rtc::rtp_transceiver::rtp_sender::{RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters};
+    let codec = |mime: &str, clock_rate, channels, fmtp: &str, rtcp_feedback, payload_type| RTCRtpCodecParameters {
+        rtp_codec: RTCRtpCodec { mime_type: mime.to_owned(), clock_rate, channels, sdp_fmtp_line: fmtp.to_owned(), rtcp_feedback },
+        payload_type,
+    };
+    let feedback = |typ: &str, parameter: &str| RTCPFeedback { typ: typ.to_owned(), parameter: parameter.to_owned() };
+    let video_feedback = vec![feedback("goog-remb", ""), feedback("ccm", "fir"), feedback("nack", ""), feedback("nack", "pli")];
+    media.register_codec(codec(MIME_TYPE_OPUS, 48_000, 2, "minptime=10;useinbandfec=1", vec![], 111), RtpCodecKind::Audio)?;
+    media.register_codec(codec(MIME_TYPE_VP8, 90_000, 0, "", video_feedback, 96), RtpCodecKind::Video)?;
+    media.register_codec(codec(MIME_TYPE_RTX, 90_000, 0, "apt=96", vec![], 97), RtpCodecKind::Video)?;
+    Ok(())
 }
 
 /// Our wire shape of a candidate into the crate's.

@@ -156,7 +156,17 @@ impl<U: CustomerUi> Session<U> {
 
     async fn peer(&mut self, csr: ParticipantId, event: PeerEvent) -> Option<Input> {
         match event {
-            PeerEvent::Candidate(candidate) => {
+            PeerEvent::Candidate(mut candidate) => {
+                // The crate names no section (`sdpMid` ""); every section is bundled on the
+                // first, so the candidate belongs to the first section's mid.
+                if candidate.sdp_mid.as_deref().is_none_or(str::is_empty) {
+                    if let Some(peer) = self.hands.peers.get(&csr) {
+                        let local = peer.pc.local_description().await;
+                        candidate.sdp_mid =
+                            local.and_then(|d| crate::tracks::offered_sections(&d.sdp).into_iter().next()).map(|(mid, _, _)| mid);
+                        candidate.sdp_m_line_index = Some(0);
+                    }
+                }
                 let _ = self
                     .hands
                     .link

@@ -95,6 +95,9 @@ impl Shares {
         peer: &CsrPeer,
         grants: Grants,
     ) -> Result<ShareReady, ErrorCode> {
+        if !crate::tracks::console_takes(&peer.pc, "VP8").await {
+            return Err(ErrorCode::UnsupportedCodec);
+        }
         self.next_track += 1;
         let track_id = format!("share-{}", self.next_track);
         let track = crate::tracks::video_track(&track_id).map(Arc::new).map_err(|_| ErrorCode::Internal)?;

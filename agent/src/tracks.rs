@@ -82,6 +82,20 @@ pub fn offered_sections(sdp: &str) -> Vec<(String, String, bool)> {
     out
 }
 
+/// Whether an SDP lists `codec` (an encoding name: "VP8", "opus") in any of its sections.
+pub fn sdp_offers(sdp: &str, codec: &str) -> bool {
+    sdp.lines().filter_map(|l| l.trim().strip_prefix("a=rtpmap:")).any(|m| {
+        let name = m.split_once(' ').map_or("", |(_, enc)| enc.split('/').next().unwrap_or_default());
+        name.eq_ignore_ascii_case(codec)
+    })
+}
+
+/// Whether the console's offer lets the agent send `codec` (`unsupported_codec` otherwise: the
+/// agent sends VP8 video and Opus audio only, and the answer holds only what it sends).
+pub async fn console_takes(pc: &crate::rtc::Peer, codec: &str) -> bool {
+    pc.remote_description().await.is_none_or(|d| sdp_offers(&d.sdp, codec))
+}
+
 /// Adds `track` to send towards the console, on a section where the console receives.
 ///
 /// The crate's `add_track` takes the first transceiver of the track's kind that has no sender,
@@ -123,9 +137,12 @@ fn kind_name(kind: RtpCodecKind) -> &'static str {
     }
 }
 
-/// The payload type negotiation gave the sender, once it has one.
+/// The payload type negotiation gave the sender's media (VP8 or Opus, never its retransmission
+/// stream), once it has one: whatever order the offer listed codecs in.
 async fn payload_type(sender: &Arc<dyn RtpSender>) -> Option<PayloadType> {
-    sender.get_parameters().await.ok()?.rtp_parameters.codecs.first().map(|c| c.payload_type)
+    let params = sender.get_parameters().await.ok()?;
+    let ours = |mime: &str| mime.eq_ignore_ascii_case(MIME_TYPE_VP8) || mime.eq_ignore_ascii_case(MIME_TYPE_OPUS);
+    params.rtp_parameters.codecs.iter().find(|c| ours(&c.rtp_codec.mime_type)).map(|c| c.payload_type)
 }
 
 /// A sample writer for `track` through `sender`: it knows the SSRC and waits for the payload
@@ -309,7 +326,18 @@ impl Drop for AbortOnDrop {
 
 #[cfg(test)]
 mod tests {
-    use super::offered_sections;
+    use super::{offered_sections, sdp_offers};
+
+    #[test]
+    fn an_offer_takes_a_codec_it_maps_in_any_section_whatever_the_order() {
+        let h264_first = "m=video 9 UDP/TLS/RTP/SAVPF 102 96\r\na=rtpmap:102 H264/90000\r\na=rtpmap:96 VP8/90000\r\n";
+        assert!(sdp_offers(h264_first, "VP8"));
+        assert!(sdp_offers(h264_first, "vp8"));
+        let h264_only = "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\nm=video 9 UDP/TLS/RTP/SAVPF 102\r\na=rtpmap:102 H264/90000\r\n";
+        assert!(!sdp_offers(h264_only, "VP8"));
+        assert!(sdp_offers(h264_only, "opus"));
+        assert!(!sdp_offers("m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8X/90000\r\n", "VP8"));
+    }
 
     #[test]
     fn a_send_only_section_of_the_console_is_not_one_it_receives_on() {

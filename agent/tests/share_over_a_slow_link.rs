@@ -6,7 +6,9 @@
 //! drop-tail queue. The customer's screen is as busy as a video: encoded at the picture size's
 //! bitrate it needs several times the link (measured: with the share not following the
 //! estimate, no picture at all got through in 10 s and 26 000 packets were dropped at the
-//! queue). Needs root (namespaces, TUN), as the test command runs it.
+//! queue). The lag is compared with the same share over the same round trip without the
+//! bottleneck, measured in the same run, so a busy machine's slower encoding is not counted
+//! against the controller. Needs root (namespaces, TUN), as the test command runs it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -46,22 +48,18 @@ async fn lags(alice: &mut Console, warmup: Duration, window: Duration) -> Vec<Du
     lags
 }
 
-#[test]
-fn a_busy_screen_shared_over_a_slow_link_keeps_up() {
-    let x = xtest::Xvfb::start(1280, 720);
-    let name = format!("agslow{}", std::process::id());
-    let config =
-        LinkConfig { delay: Duration::from_millis(20), loss: 0.0, rate_bps: Some(RATE_BPS), queue: Duration::from_secs(1), seed: 7 };
+/// The lags the CSR sees over a link of `rate_bps` (`None`: no bottleneck, the same 40 ms round
+/// trip), with the customer's busy screen shared for ten seconds after ten to find the rate.
+fn share_lags(display: &str, tag: &str, rate_bps: Option<u64>) -> Vec<Duration> {
+    let name = format!("ag{tag}{}", std::process::id());
+    let config = LinkConfig { delay: Duration::from_millis(20), loss: 0.0, rate_bps, queue: Duration::from_secs(1), seed: 7 };
     let link = Emulator::up(&name, &config, Duration::ZERO).expect("the emulated link (needs root and /dev/net/tun)");
     link.wait_reachable(Duration::from_secs(5)).expect("the emulated link carries packets");
     let (side_a, side_b) = wan::emulator::namespaces(&name);
 
-    // The customer's screen changes all over, 60 times a second.
-    let busy = BusyScreen::start(&x.display, 1280, 720);
-
     // Signaling and the CSR's console on side b, the customer's agent on side a: everything
-    // between them crosses the bottleneck.
-    let display = x.display.clone();
+    // between them crosses the link.
+    let display = display.to_owned();
     let lags = wan::netns::within(&side_b, move || {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         Ok(rt.block_on(async move {
@@ -83,26 +81,44 @@ fn a_busy_screen_shared_over_a_slow_link_keeps_up() {
             l.alice.start_share(&l.customer, Capability::ScreenView, ShareTarget::Monitor { index: 0 }).await;
             l.alice.peer_msg("renegotiation asked", |m| matches!(m, PeerMessage::RenegotiationNeeded).then_some(())).await;
             l.alice.renegotiate().await;
-            // Ten seconds to find the rate, then what the CSR sees for ten.
             lags(&mut l.alice, Duration::from_secs(10), Duration::from_secs(10)).await
         }))
     })
     .expect("the CSR's side of the link");
-    drop(busy);
-
-    let pct = |p: usize| lags.get((lags.len() * p / 100).min(lags.len().saturating_sub(1))).copied().unwrap_or(Duration::MAX);
     eprintln!(
-        "{} pictures in 10 s; lag median {:?}, p90 {:?}; agent→console packets dropped at the full queue: {}",
+        "{tag}: {} pictures in 10 s; lag median {:?}, p90 {:?}; agent→console packets dropped at the full queue: {}",
         lags.len(),
-        pct(50),
-        pct(90),
+        pct(&lags, 50),
+        pct(&lags, 90),
         link.counters[0].queue_full.load(Ordering::Relaxed)
     );
-    assert!(lags.len() >= 20, "the share keeps moving: {} pictures in 10 s", lags.len());
+    lags
+}
+
+fn pct(lags: &[Duration], p: usize) -> Duration {
+    lags.get((lags.len() * p / 100).min(lags.len().saturating_sub(1))).copied().unwrap_or(Duration::MAX)
+}
+
+#[test]
+fn a_busy_screen_shared_over_a_slow_link_keeps_up() {
+    let x = xtest::Xvfb::start(1280, 720);
+    // The customer's screen changes all over, 60 times a second.
+    let busy = BusyScreen::start(&x.display, 1280, 720);
+    // The baseline of the same run: the same share and round trip without the bottleneck. What
+    // it shows is capture, encoding and decoding on this machine (slower when it is busy).
+    let fast = share_lags(&x.display, "fast", None);
+    let slow = share_lags(&x.display, "slow", Some(RATE_BPS));
+    drop(busy);
+
+    assert!(slow.len() >= 20, "the share keeps moving: {} pictures in 10 s", slow.len());
+    // What the bottleneck adds to the lag is the queue the share leaves standing there: well
+    // under a quarter of the full queue's second, so the CSR sees the screen as it is.
+    let added = |p| pct(&slow, p).saturating_sub(pct(&fast, p));
     assert!(
-        pct(50) < Duration::from_millis(250),
-        "pictures arrive soon after they are taken: median lag {:?} (a full queue is 1 s)",
-        pct(50)
+        added(50) < Duration::from_millis(200),
+        "pictures arrive soon after they are taken: median lag {:?} against {:?} without the bottleneck (a full queue is 1 s)",
+        pct(&slow, 50),
+        pct(&fast, 50)
     );
-    assert!(pct(90) < Duration::from_millis(500), "and stay so: p90 lag {:?}", pct(90));
+    assert!(added(90) < Duration::from_millis(400), "and stay so: p90 lag {:?} against {:?}", pct(&slow, 90), pct(&fast, 90));
 }

@@ -1,6 +1,8 @@
-// Site admin pages: CSR accounts, session types, feature switches (S11).
+// Site admin pages: CSR accounts, session types, feature switches (S11), API tokens, webhooks.
 import { api, describe, showError, toast } from './api.js';
 import { h, fill, dialog } from './dom.js';
+import { tokensCard } from './admin_tokens.js';
+import { webhooksCard } from './admin_webhooks.js';
 
 const FEATURES = { basic_file_transfer: 'Basic file transfer (offer files)', advanced_file_transfer: 'Advanced file transfer (both ways)', recording: 'Recording', video: 'Video' };
 
@@ -10,8 +12,11 @@ export async function renderAdmin(root, me) {
   let accounts;
   let types;
   let features;
+  let tokens;
+  let hooks;
   try {
-    [accounts, types, features] = await Promise.all([api('GET', '/api/admin/accounts'), api('GET', '/api/session-types'), api('GET', '/api/features')]);
+    [accounts, types, features, tokens, hooks] = await Promise.all([api('GET', '/api/admin/accounts'), api('GET', '/api/session-types'),
+      api('GET', '/api/features'), api('GET', '/api/admin/tokens'), api('GET', '/api/admin/webhooks')]);
   } catch (e) {
     return fill(root, h('p', { class: 'error', role: 'alert', text: describe(e) }));
   }
@@ -70,5 +75,6 @@ export async function renderAdmin(root, me) {
       try { await api('PUT', '/api/admin/features', body); toast('Feature switches saved.'); again(); } catch (e) { showError(e); }
     } }, 'Save switches'));
 
-  fill(root, h('h1', { text: 'Site administration' }), accountsCard, h('div', { class: 'columns' }, typesCard, featuresCard));
+  fill(root, h('h1', { text: 'Site administration' }), accountsCard, h('div', { class: 'columns' }, typesCard, featuresCard),
+    tokensCard(tokens, accounts, me, again), webhooksCard(hooks, again));
 }

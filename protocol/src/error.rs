@@ -123,6 +123,14 @@ pub enum ErrorCode {
     SourceNotFound,
     #[error("device_unavailable")]
     DeviceUnavailable,
+    #[error("unsupported_codec")]
+    UnsupportedCodec,
+    #[error("insufficient_scope")]
+    InsufficientScope,
+    #[error("too_many_tokens")]
+    TooManyTokens,
+    #[error("too_many_webhooks")]
+    TooManyWebhooks,
     // --- server ---
     #[error("internal")]
     Internal,
@@ -259,6 +267,10 @@ impl ErrorCode {
             }
             SourceNotFound => "That monitor or window no longer exists. List the sources again.",
             DeviceUnavailable => "The customer's camera or microphone could not be opened.",
+            InsufficientScope => "This API token may not do this: it does not have the scope this call needs, or the call takes a signed-in person only.",
+            TooManyWebhooks => "There are as many webhooks as a site may have (20). Delete one first.",
+            TooManyTokens => "There are as many API tokens as a site may have (100). Revoke one you no longer use first.",
+            UnsupportedCodec => "The console's connection offers no codec the agent sends (VP8 video, Opus audio). Use a current browser.",
             Internal => "Something went wrong on the server. The session goes on; try again.",
             Unavailable => "The server is busy or shutting down. Try again shortly.",
             RecordFull => {

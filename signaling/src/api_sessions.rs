@@ -260,26 +260,26 @@ pub async fn join(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b)
     }
     let name: String = b.name.as_deref().unwrap_or("").trim().chars().filter(|c| !c.is_control()).take(MAX_NAME).collect();
     let name = if name.is_empty() { "Customer".to_owned() } else { name };
-    // A name that claims a role is refused before the invitation is looked at (and not used
-    // up); the name of one of the session's CSRs is refused when redeeming.
-    if let Some(why) = protocol::names::claims_role(&name, []) {
-        tracing::info!(why, "a customer's name was refused");
-        st.metrics.refused(ErrorCode::NameNotAllowed);
-        return Err(ErrorCode::NameNotAllowed.into());
-    }
+    // A name that claims a role is refused without using the invitation up; the name of one of
+    // the session's CSRs is refused when redeeming. A moved seat keeps its name: no refusal.
+    let claims = protocol::names::claims_role(&name, []);
+    let refused = claims.is_some();
     let pid = secrets::id("cus");
     let token = secrets::token();
     let (p2, n2, t2, at) = (pid.clone(), name.clone(), token.clone(), st.clock.now_ms());
     let redeemed = st
         .db
         .call(move |c| match &presented {
-            Secret::Code(code) => store::redeem(c, Presented::Code(code), &p2, &n2, &t2, at),
-            Secret::Link(link) => store::redeem(c, Presented::Link(link), &p2, &n2, &t2, at),
+            Secret::Code(code) => store::redeem(c, Presented::Code(code), &p2, &n2, refused, &t2, at),
+            Secret::Link(link) => store::redeem(c, Presented::Link(link), &p2, &n2, refused, &t2, at),
         })
         .await?;
-    let session = match redeemed {
-        Ok(session) => session,
+    let redeemed = match redeemed {
+        Ok(r) => r,
         Err(code) => {
+            if let (ErrorCode::NameNotAllowed, Some(why)) = (code, claims) {
+                tracing::info!(why, "a customer's name was refused");
+            }
             st.metrics.refused(code);
             return Err(code.into());
         }
@@ -288,9 +288,47 @@ pub async fn join(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b)
     if is_code {
         st.limits.join_codes_everywhere.refund(&());
     }
-    add_participant(&st, &SessionId(session.clone()), &ParticipantId(pid.clone()), Role::Customer, None, &name).await?;
-    tracing::info!(session = %session, participant = %pid, "customer joined");
-    Ok(Json(Joined { session_id: session, participant_id: pid, token }))
+    match redeemed {
+        store::Redeemed::Joined(session) => {
+            add_participant(&st, &SessionId(session.clone()), &ParticipantId(pid.clone()), Role::Customer, None, &name).await?;
+            tracing::info!(session = %session, participant = %pid, "customer joined");
+            Ok(Json(Joined { session_id: session, participant_id: pid, token }))
+        }
+        store::Redeemed::Moved { session, participant } => {
+            tracing::info!(session = %session, participant = %participant, "a customer's seat moved to another client");
+            Ok(Json(Joined { session_id: session, participant_id: participant, token }))
+        }
+    }
+}
+
+/// Issue 14: a customer in the browser takes their seat to the support agent. Answers an
+/// invitation for that seat only (`download`: the agent with it inside; `code` for an agent
+/// already on the computer); redeemed, the seat gets a new token and the page's stops working.
+pub async fn seat_agent(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b): ApiJson<SeatToken>) -> ApiResult<Json<Value>> {
+    let now = st.clock.now();
+    if !st.limits.join_by_address.try_take(&ip, now) {
+        st.metrics.refused(ErrorCode::RateLimited);
+        return Err(ErrorCode::RateLimited.into());
+    }
+    let ttl = i64::try_from(st.config.invitation_ttl.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let (token, at) = (b.token, st.clock.now_ms());
+    let made = st.db.call(move |c| store::create_seat_move(c, &token, at, ttl)).await?;
+    let (session, inv) = made.inspect_err(|code| st.metrics.refused(*code))?;
+    st.limits.join_by_address.refund(&ip);
+    tracing::info!(session = %session, invitation = %inv.id, "a customer asked for the agent for their seat");
+    let link = format!("{}/join/{}", st.config.public_url, inv.link_token);
+    Ok(Json(serde_json::json!({
+        "id": inv.id,
+        "code": crate::secrets::grouped(&inv.code),
+        "link": link,
+        "download": format!("/join/{}/agent", inv.link_token),
+        "expires_at": inv.expires_at,
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct SeatToken {
+    token: String,
 }
 
 enum Secret {

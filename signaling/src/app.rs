@@ -6,9 +6,9 @@ use crate::db::{accounts, sessions as store, Db, DbError};
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::state::{App, AppState, Limits};
-use crate::{api_accounts as acc, api_recordings as rec, api_sessions as ses, console, pages, secrets, ws};
+use crate::{console, pages, secrets, ws};
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, patch, post, put};
+use axum::routing::get;
 use axum::Router;
 use protocol::SessionId;
 use std::net::SocketAddr;
@@ -20,7 +20,7 @@ use tokio::sync::Semaphore;
 const BODY_LIMIT: usize = 128 * 1024;
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    crate::api_routes::api_router(Router::new())
         .route("/", get(console::index))
         .route("/console/{*path}", get(console::asset))
         .route("/healthz", get(pages::healthz))
@@ -29,39 +29,6 @@ pub fn router(state: AppState) -> Router {
         .route("/join/{token}", get(crate::join_page::join_page))
         .route("/join/{token}/agent", get(crate::agent_download::download))
         .route("/ws", get(ws::upgrade))
-        .route("/api/login", post(acc::login))
-        .route("/api/logout", post(acc::logout))
-        .route("/api/me", get(acc::me))
-        .route("/api/notices", get(crate::notices::stream))
-        .route("/api/password", post(acc::change_password))
-        .route("/api/session-types", get(acc::session_types))
-        .route("/api/features", get(acc::features))
-        .route("/api/presets", get(acc::presets).post(acc::create_preset))
-        .route("/api/presets/{id}", delete(acc::delete_preset))
-        .route("/api/admin/accounts", get(acc::list_accounts).post(acc::create_account))
-        .route("/api/admin/accounts/{id}", patch(acc::update_account))
-        .route("/api/admin/accounts/{id}/password-reset", post(acc::reset_password))
-        .route("/api/admin/session-types", post(acc::create_session_type))
-        .route("/api/admin/session-types/{id}", patch(acc::update_session_type))
-        .route("/api/admin/features", put(acc::set_features))
-        .route("/api/sessions", get(ses::list).post(ses::start))
-        .route("/api/sessions/{id}", get(ses::read))
-        .route("/api/sessions/{id}/notes", put(ses::save_notes))
-        .route("/api/sessions/{id}/end", post(ses::end))
-        .route("/api/sessions/{id}/invitations", post(ses::invite_customer))
-        .route("/api/sessions/{id}/invitations/{inv}", delete(ses::revoke_invitation))
-        .route("/api/sessions/{id}/csrs", post(ses::invite_csr))
-        .route("/api/mail", get(crate::api_mail::status))
-        .route("/api/sessions/{id}/invitations/{inv}/email", post(crate::api_mail::email_invitation))
-        .route("/api/sessions/{id}/csrs/{participant}/email", post(crate::api_mail::email_csr_invitation))
-        .route("/api/join", post(ses::join))
-        // Recordings stream to disk under their own size limit (config `max_recording_mib`).
-        .route("/api/sessions/{id}/recordings", post(rec::upload).layer(DefaultBodyLimit::disable()))
-        .route("/api/sessions/{id}/recordings/{rec}", get(rec::download))
-        .route(
-            "/api/sessions/{id}/recordings/{rec}/chat",
-            get(rec::download_chat).post(rec::upload_chat).layer(DefaultBodyLimit::max(rec::CHAT_LIMIT)),
-        )
         .fallback(crate::error::no_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::csrf::check))
@@ -103,6 +70,7 @@ pub fn prepare(config: Config, clock: Clock) -> Result<AppState, StartError> {
         notices: Default::default(),
         mailer,
         mail_budget: Default::default(),
+        webhooks: Default::default(),
     }))
 }
 
@@ -155,7 +123,11 @@ async fn serve_on(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let app = router(state.clone());
-    Ok(crate::edge::serve(state, app, listener, tls, shutdown).await?)
+    // The webhook sender lives as long as the service.
+    let sender = crate::webhooks::spawn(state.clone());
+    let served = crate::edge::serve(state, app, listener, tls, shutdown).await;
+    sender.abort();
+    Ok(served?)
 }
 
 /// The TLS acceptor when built-in TLS is configured.

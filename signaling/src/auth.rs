@@ -2,9 +2,11 @@
 //! likewise, and the client address for rate limits.
 
 use crate::db::accounts::{self, Account};
+use crate::db::tokens;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
+use axum::extract::MatchedPath;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use protocol::ErrorCode;
@@ -46,9 +48,33 @@ pub struct AnyCsr(pub Account);
 /// A signed-in site admin.
 pub struct Admin(pub Account);
 
+/// The secret of `Authorization: Bearer <API token>`, if the request carries one.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (kind, secret) = value.split_once(' ')?;
+    kind.eq_ignore_ascii_case("bearer").then(|| secret.trim().to_owned()).filter(|s| !s.is_empty() && s.len() <= 200)
+}
+
+/// An API token acting as its account, on a route whose scope the token has (issue 16). A
+/// route without a scope (everything a person does in the console, and the admin pages) takes
+/// no token: `insufficient_scope`.
+async fn account_from_token(state: &AppState, parts: &Parts, secret: String) -> Result<Account, ApiError> {
+    let matched = parts.extensions.get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
+    let scope = crate::api_routes::find(&parts.method, &matched).and_then(|r| r.scope).ok_or(ErrorCode::InsufficientScope)?;
+    let now = state.clock.now_ms();
+    match state.db.call(move |c| tokens::check(c, &secret, scope, now)).await? {
+        tokens::Presented::Acts(account) => Ok(account),
+        tokens::Presented::OutOfScope => Err(ErrorCode::InsufficientScope.into()),
+        tokens::Presented::Invalid => Err(ErrorCode::Unauthenticated.into()),
+    }
+}
+
 impl FromRequestParts<AppState> for AnyCsr {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(secret) = bearer(&parts.headers) {
+            return account_from_token(state, parts, secret).await.map(AnyCsr);
+        }
         account_from_headers(state, &parts.headers).await.map(AnyCsr)
     }
 }

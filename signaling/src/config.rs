@@ -83,6 +83,10 @@ pub struct Settings {
     /// Lifetime of customer invitations in seconds [default: 1800].
     #[arg(long, env = "SIGNALING_INVITATION_TTL", global = true)]
     pub invitation_ttl: Option<u64>,
+    /// Wait before the second try of a webhook delivery, in ms; each later try waits 4 times
+    /// longer, up to 6 hours [default: 30000].
+    #[arg(long, env = "SIGNALING_WEBHOOK_RETRY_MS", global = true)]
+    pub webhook_retry_ms: Option<u64>,
     /// Most WebSocket connections served at once [default: 20000].
     #[arg(long, env = "SIGNALING_MAX_CONNECTIONS", global = true)]
     pub max_connections: Option<usize>,
@@ -191,6 +195,8 @@ pub struct Config {
     pub turn_secret: Option<String>,
     pub turn_ttl: u64,
     pub invitation_ttl: u64,
+    /// Wait before a webhook delivery's second try, ms (`webhooks.rs`).
+    pub webhook_retry_ms: u64,
     pub max_connections: usize,
     /// Largest recording upload (S16), in bytes.
     pub max_recording_bytes: u64,
@@ -299,6 +305,7 @@ impl Settings {
             turn_secret: self.turn_secret.clone().or(file.turn_secret).filter(|s| !s.is_empty()),
             turn_ttl: self.turn_ttl.or(file.turn_ttl).unwrap_or(3600),
             invitation_ttl: self.invitation_ttl.or(file.invitation_ttl).unwrap_or(1800),
+            webhook_retry_ms: self.webhook_retry_ms.unwrap_or(30_000).max(1),
             max_connections: self.max_connections.or(file.max_connections).unwrap_or(20_000),
             max_recording_bytes: self.max_recording_mib.or(file.max_recording_mib).unwrap_or(1024).saturating_mul(1024 * 1024),
             json_logs,

@@ -47,6 +47,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | NotACsr
         | NotACustomer
         | CustomerCannotEnd
+        | InsufficientScope
         | FeatureDisabled => StatusCode::FORBIDDEN,
         NotFound | UnknownParticipant | UnknownRequest | InvitationInvalid | AgentDownloadUnavailable | EmailNotSetUp => {
             StatusCode::NOT_FOUND

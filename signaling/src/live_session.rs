@@ -6,9 +6,9 @@ use crate::db::sessions::{self as store, RecordEntry};
 use crate::error::ApiError;
 use crate::hub::Hub;
 use protocol::limits::{CHAT_HISTORY_BYTES, CHAT_HISTORY_LINES, RECORD_RESERVE_BYTES};
-use protocol::rules::{Event, Input, Role, Session};
+use protocol::rules::{Event, GrantState, Input, Role, Session};
 use protocol::signal::{ClientKind, ClientMessage, IceServer, Roster, ServerMessage};
-use protocol::{ErrorCode, ParticipantId, SessionId};
+use protocol::{Capability, ErrorCode, ParticipantId, SessionId};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -289,7 +289,11 @@ impl LiveSession {
         // A reconnect replaces the old connection of the same participant (the old socket's
         // queue is dropped, so it closes; its disconnect no longer matches and changes nothing).
         self.conns.insert(p.clone(), conn);
-        let changed = role == Role::Customer && self.clients.insert(p.clone(), client) != Some(client);
+        let before = if role == Role::Customer { self.clients.insert(p.clone(), client) } else { None };
+        let changed = role == Role::Customer && before != Some(client);
+        // The seat moved between the browser and the agent (not a first connection, nor one
+        // after a restart, where the kind before is unknown).
+        let moved = before.is_some_and(|b| b != client);
         self.unsaved_offline.remove(&p);
         self.send(&p, &welcome);
         self.send(&p, &ServerMessage::Roster { roster: self.roster() });
@@ -300,12 +304,35 @@ impl LiveSession {
             self.conns.remove(&p);
             return Err(e.into());
         }
+        if moved {
+            self.end_grants_of_moved_seat(&p).await;
+        }
         // Back on another kind of client without going offline in between (a reload is quick):
         // the presence change pushed no roster, so the others learn the new kind here.
         if changed && was_online {
             self.broadcast(&ServerMessage::Roster { roster: self.roster() });
         }
         Ok(())
+    }
+
+    /// A customer's seat moved between the browser and the agent: what they allowed there ends
+    /// (as if they had revoked it), and support asks again. The same words mean more in the
+    /// agent ("see your screen" is the whole desktop there, one tab in a browser). Questions
+    /// not answered yet stay, for the new client to show.
+    async fn end_grants_of_moved_seat(&mut self, p: &ParticipantId) {
+        let mut granted: Vec<Capability> = vec![];
+        for g in self.rules.grants().iter().filter(|g| &g.customer == p && matches!(g.state, GrantState::Granted { .. })) {
+            if !granted.contains(&g.capability) {
+                granted.push(g.capability);
+            }
+        }
+        for capability in granted {
+            // Revoking "see" ends "control" too: the second revoke then finds nothing.
+            match self.apply(Input::Revoke { by: p.clone(), capability }, p).await {
+                Ok(()) | Err(ApplyError::Refused(ErrorCode::NotFound)) => {}
+                Err(e) => tracing::warn!(participant = %p, ?capability, error = ?e, "a moved seat's grant could not be ended"),
+            }
+        }
     }
 
     /// The roster as the rules have it, with each customer's client.

@@ -37,6 +37,8 @@ pub struct App {
     pub mailer: Option<crate::mailer::Mailer>,
     /// Invitation mails per CSR and per session (api_mail).
     pub mail_budget: crate::api_mail::MailBudget,
+    /// Wakes the webhook sender (`webhooks.rs`).
+    pub webhooks: crate::webhooks::Outbox,
 }
 
 /// Guessing limits and bounded work; docs/security.md turns these numbers into guesses per day.

@@ -34,6 +34,8 @@ pub enum Seen {
     /// process's clock: its RTP timestamp placed by the least-delayed picture so far, so that a
     /// picture that waited here (a busy test machine) still counts from when it was sent.
     VideoFrame(std::time::Instant, media::I420Frame),
+    /// The payload type of the first packet of a video track.
+    VideoPayloadType(u8),
     /// A picture of the agent's video that could not be decoded (its reference was lost).
     Undecodable,
     /// Decoded audio of the agent's microphone track (48 kHz mono).
@@ -51,6 +53,10 @@ pub struct Console {
     customer: Option<ParticipantId>,
     /// Where this console's peer gathers host candidates.
     bind_ip: std::net::IpAddr,
+    /// Rewrites each offer before it is sent, as another WebRTC stack would have worded it.
+    pub offer_edit: fn(&str) -> String,
+    /// The section (`sdpMid`) each ICE candidate from the agent named, in arrival order.
+    pub candidate_mids: Arc<std::sync::Mutex<Vec<Option<String>>>>,
 }
 
 struct Handler {
@@ -90,8 +96,12 @@ impl PeerConnectionEventHandler for Handler {
             let mut builder = SampleBuilder::new(1024, Vp8Packet::default(), 90_000).with_max_time_delay(Duration::from_secs(1));
             let mut decoder = media::vp8::Decoder::new().unwrap();
             let mut clock = RtpClock::default();
+            let mut first = true;
             while let Some(ev) = track.poll().await {
                 let TrackRemoteEvent::OnRtpPacket(p) = ev else { continue };
+                if std::mem::take(&mut first) && seen.send(Seen::VideoPayloadType(p.header.payload_type)).await.is_err() {
+                    return;
+                }
                 builder.push(std::time::Instant::now(), p);
                 while let Some(sample) = builder.pop(std::time::Instant::now()) {
                     let captured = clock.place(sample.packet_timestamp, sample.timestamp);
@@ -158,6 +168,8 @@ impl Console {
         });
         let (me_tx, me_rx) = tokio::sync::oneshot::channel();
         let (stx, pcs) = (seen_tx.clone(), peer_tx.clone());
+        let candidate_mids: Arc<std::sync::Mutex<Vec<Option<String>>>> = Arc::default();
+        let mids = candidate_mids.clone();
         tokio::spawn(async move {
             let mut me_tx = Some(me_tx);
             while let Some(Ok(frame)) = wrx.next().await {
@@ -178,6 +190,7 @@ impl Console {
                         if let Some(pc) = pcs.lock().await.clone() {
                             let _ = pc.add_ice_candidate(rtc::candidate_in(candidate.clone())).await;
                         }
+                        mids.lock().unwrap().push(candidate.sdp_mid.clone());
                         continue;
                     }
                     _ => {}
@@ -191,7 +204,19 @@ impl Console {
         // Host candidates on the address that leads to signaling, as the browser would gather.
         let host = base.trim_start_matches("http://").rsplit_once(':').map_or("127.0.0.1", |(h, _)| h).to_owned();
         let bind_ip = rtc::route_ip(&host, 9);
-        Console { me, out, seen, seen_tx, pc: None, control: None, peer_tx, customer: None, bind_ip }
+        Console {
+            me,
+            out,
+            seen,
+            seen_tx,
+            pc: None,
+            control: None,
+            peer_tx,
+            customer: None,
+            bind_ip,
+            offer_edit: |sdp| sdp.to_owned(),
+            candidate_mids,
+        }
     }
 
     pub async fn send(&self, m: ClientMessage) {
@@ -246,7 +271,8 @@ impl Console {
         pc.add_transceiver_from_kind(RtpCodecKind::Audio, Some(recv)).await.unwrap();
         let offer = pc.create_offer(None).await.unwrap();
         pc.set_local_description(offer.clone()).await.unwrap();
-        self.send(ClientMessage::Signal { to: customer.clone(), payload: SignalPayload::Offer { sdp: offer.sdp } }).await;
+        let sdp = (self.offer_edit)(&offer.sdp);
+        self.send(ClientMessage::Signal { to: customer.clone(), payload: SignalPayload::Offer { sdp } }).await;
         let (stx, c2) = (self.seen_tx.clone(), control.clone());
         tokio::spawn(async move {
             while let Some(ev) = c2.poll().await {
@@ -274,7 +300,8 @@ impl Console {
         let offer = pc.create_offer(None).await.unwrap();
         pc.set_local_description(offer.clone()).await.unwrap();
         let to = self.customer.clone().unwrap();
-        self.send(ClientMessage::Signal { to, payload: SignalPayload::Offer { sdp: offer.sdp } }).await;
+        let sdp = (self.offer_edit)(&offer.sdp);
+        self.send(ClientMessage::Signal { to, payload: SignalPayload::Offer { sdp } }).await;
     }
 
     pub async fn to_agent(&self, m: &PeerMessage) {

@@ -6,6 +6,8 @@
 
 pub mod accounts;
 pub mod sessions;
+pub mod tokens;
+pub mod webhooks;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
@@ -130,6 +132,50 @@ CREATE INDEX record_session ON record(session_id, id);
 ALTER TABLE sessions ADD COLUMN state_version INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE sessions ADD COLUMN state_error TEXT;
 ALTER TABLE sessions ADD COLUMN state_error_at INTEGER;
+"#,
+    // A customer in the browser takes their seat to the support agent (issue 14): an invitation
+    // that, redeemed, gives that participant a new token instead of admitting a new customer.
+    r#"
+ALTER TABLE invitations ADD COLUMN moves_seat TEXT;
+"#,
+    // API tokens for integrations (issue 16): stored hashed, scoped, revocable, acting as one
+    // account.
+    r#"
+CREATE TABLE api_tokens(
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  secret_hash TEXT NOT NULL UNIQUE,
+  scopes TEXT NOT NULL,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  created_by INTEGER NOT NULL REFERENCES accounts(id),
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked_at INTEGER);
+"#,
+    // Webhooks (issue 16): signed POSTs of session events, queued in the same transaction as
+    // the change they report, so none is lost to a restart; each delivery is kept with its tries.
+    r#"
+CREATE TABLE webhooks(
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  events TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  deleted_at INTEGER);
+CREATE TABLE webhook_deliveries(
+  id INTEGER PRIMARY KEY,
+  webhook_id TEXT NOT NULL REFERENCES webhooks(id),
+  event_id TEXT NOT NULL,
+  event TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER,
+  last_status INTEGER,
+  last_error TEXT,
+  delivered_at INTEGER);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_at) WHERE next_at IS NOT NULL;
+CREATE INDEX webhook_deliveries_of ON webhook_deliveries(webhook_id, id);
 "#,
 ];
 

@@ -58,6 +58,8 @@ pub fn create(c: &mut Connection, new: NewSession<'_>, state: &Session, now: i64
         params![host_id, id, account_id, host_name, now],
     )?;
     append(&tx, id, now, "started", Some(host_id), &serde_json::json!({"session_type_id": type_id, "tracking_code": tracking}))?;
+    let data = super::webhooks::session_data(&tx, id)?;
+    super::webhooks::enqueue(&tx, "session.started", data, now, None)?;
     tx.commit()?;
     Ok(())
 }
@@ -183,6 +185,8 @@ pub fn save(c: &mut Connection, session: &str, state: &Session, entries: &[Recor
                 "UPDATE invitations SET revoked_at = ?2 WHERE session_id = ?1 AND used_at IS NULL AND revoked_at IS NULL",
                 params![session, e.at_ms],
             )?;
+            let data = super::webhooks::session_data(&tx, session)?;
+            super::webhooks::enqueue(&tx, "session.ended", data, e.at_ms, None)?;
         }
     }
     tx.commit()?;
@@ -292,6 +296,19 @@ pub struct NewInvitation {
 
 /// A customer invitation created at `now` (ms), valid for `ttl_ms`.
 pub fn create_invitation(c: &Connection, session: &str, created_by: i64, now: i64, ttl_ms: i64) -> Result<NewInvitation, DbError> {
+    let inv = insert_invitation(c, session, created_by, now, ttl_ms, None)?;
+    append(c, session, now, "invited", None, &serde_json::json!({"invitation": inv.id, "expires_at": inv.expires_at}))?;
+    Ok(inv)
+}
+
+fn insert_invitation(
+    c: &Connection,
+    session: &str,
+    created_by: i64,
+    now: i64,
+    ttl_ms: i64,
+    moves_seat: Option<&str>,
+) -> Result<NewInvitation, DbError> {
     // A code is unique among invitations that can still be redeemed; it follows from the link
     // (`secrets::code_of_link`), so a taken code means drawing another link.
     let (link_token, code) = loop {
@@ -308,11 +325,37 @@ pub fn create_invitation(c: &Connection, session: &str, created_by: i64, now: i6
     };
     let inv = NewInvitation { id: secrets::id("inv"), code, link_token, expires_at: now + ttl_ms };
     c.execute(
-        "INSERT INTO invitations(id, session_id, code_hash, link_hash, created_by, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![inv.id, session, secrets::hash_secret(&inv.code), secrets::hash_secret(&inv.link_token), created_by, now, inv.expires_at],
+        "INSERT INTO invitations(id, session_id, code_hash, link_hash, created_by, created_at, expires_at, moves_seat) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![inv.id, session, secrets::hash_secret(&inv.code), secrets::hash_secret(&inv.link_token), created_by, now, inv.expires_at, moves_seat],
     )?;
-    append(c, session, now, "invited", None, &serde_json::json!({"invitation": inv.id, "expires_at": inv.expires_at}))?;
     Ok(inv)
+}
+
+/// The invitation that takes the seat of the customer holding `token` (in the browser) to the
+/// support agent, valid for `ttl_ms`. It is counted as created by the CSR who started the
+/// session. An earlier one for the same seat not used yet is withdrawn: one at a time.
+pub fn create_seat_move(
+    c: &mut Connection,
+    token: &str,
+    now: i64,
+    ttl_ms: i64,
+) -> Result<Result<(String, NewInvitation), ErrorCode>, DbError> {
+    let tx = c.transaction()?;
+    let Some(p) = participant_by_token(&tx, token)? else { return Ok(Err(ErrorCode::TokenInvalid)) };
+    if p.role != "customer" {
+        return Ok(Err(ErrorCode::NotACustomer));
+    }
+    let started: Option<(i64, Option<i64>)> = tx
+        .query_row("SELECT started_by, ended_at FROM sessions WHERE id = ?1", [&p.session_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((started_by, None)) = started else { return Ok(Err(ErrorCode::SessionEnded)) };
+    tx.execute(
+        "UPDATE invitations SET revoked_at = ?2 WHERE moves_seat = ?1 AND used_at IS NULL AND revoked_at IS NULL",
+        params![p.id, now],
+    )?;
+    let inv = insert_invitation(&tx, &p.session_id, started_by, now, ttl_ms, Some(&p.id))?;
+    tx.commit()?;
+    Ok(Ok((p.session_id, inv)))
 }
 
 pub fn revoke_invitation(c: &Connection, session: &str, id: &str, now: i64) -> Result<bool, DbError> {
@@ -371,21 +414,50 @@ pub fn check_invitation(c: &Connection, presented: &Presented<'_>, now: i64) -> 
     })
 }
 
-/// Redeems an invitation for a new customer participant, atomically: it admits one customer.
-/// Returns the session id or the reason the invitation cannot be used.
+/// What redeeming an invitation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redeemed {
+    /// A new customer joined session `.0`.
+    Joined(String),
+    /// An existing customer's seat moved (to the support agent): `participant` holds the new
+    /// token now; the old one no longer works.
+    Moved { session: String, participant: String },
+}
+
+/// Redeems an invitation atomically: it admits one customer, or moves the seat it was made
+/// for ([`create_seat_move`]) to whoever presents it. `name_refused`: the name claims a role
+/// (a moved seat keeps its name, so only new customers are refused for it).
 pub fn redeem(
     c: &mut Connection,
     presented: Presented<'_>,
     participant: &str,
     name: &str,
+    name_refused: bool,
     token: &str,
     now: i64,
-) -> Result<Result<String, ErrorCode>, DbError> {
+) -> Result<Result<Redeemed, ErrorCode>, DbError> {
     let tx = c.transaction()?;
     let Usable { id: inv, session, .. } = match check_invitation(&tx, &presented, now)? {
         Ok(found) => found,
         Err(code) => return Ok(Err(code)),
     };
+    let moves: Option<String> = tx.query_row("SELECT moves_seat FROM invitations WHERE id = ?1", [&inv], |r| r.get(0))?;
+    if let Some(seat) = moves {
+        let n = tx.execute(
+            "UPDATE participants SET token_hash = ?2 WHERE id = ?1 AND left_at IS NULL AND token_hash IS NOT NULL",
+            params![seat, secrets::hash_secret(token)],
+        )?;
+        if n == 0 {
+            return Ok(Err(ErrorCode::TokenInvalid));
+        }
+        tx.execute("UPDATE invitations SET used_at = ?2, used_by = ?3 WHERE id = ?1", params![inv, now, seat])?;
+        append(&tx, &session, now, "seat_moved", Some(&seat), &serde_json::json!({"invitation": inv}))?;
+        tx.commit()?;
+        return Ok(Ok(Redeemed::Moved { session, participant: seat }));
+    }
+    if name_refused {
+        return Ok(Err(ErrorCode::NameNotAllowed));
+    }
     // A customer may not take the name of a CSR of the session (nor a role: checked before).
     let csrs: Vec<String> = participants(&tx, &session)?.into_iter().filter(|p| p.role == "csr").map(|p| p.name).collect();
     if let Some(why) = protocol::names::claims_role(name, csrs.iter().map(String::as_str)) {
@@ -396,7 +468,7 @@ pub fn redeem(
     let seat = NewParticipant { session: &session, id: participant, role: Role::Customer, account_id: None, name, token: Some(token) };
     add_participant(&tx, seat, now)?;
     tx.commit()?;
-    Ok(Ok(session))
+    Ok(Ok(Redeemed::Joined(session)))
 }
 
 /// A session as listed and read through the API.

@@ -127,6 +127,8 @@ impl Server {
 pub struct Http {
     pub base: String,
     pub cookie: Option<String>,
+    /// An API token sent as `Authorization: Bearer …` (issue 16).
+    pub bearer: Option<String>,
     client: reqwest::Client,
 }
 
@@ -137,12 +139,16 @@ impl Http {
 
     /// A client without a login for the service at `base`.
     pub fn at(base: String) -> Http {
-        Http { base, cookie: None, client: reqwest::Client::new() }
+        Http { base, cookie: None, bearer: None, client: reqwest::Client::new() }
     }
 
     async fn send(&mut self, req: reqwest::RequestBuilder) -> (u16, Value) {
         let req = match &self.cookie {
             Some(c) => req.header("cookie", c),
+            None => req,
+        };
+        let req = match &self.bearer {
+            Some(t) => req.bearer_auth(t),
             None => req,
         };
         let resp = req.send().await.unwrap();

@@ -1,7 +1,7 @@
 // Scenario 5 (S11, S13): a basic transfer to the customer, then with advanced transfer a file
 // from the customer's shared folder and one into it; every file arrives with the same SHA-256.
 import { join } from 'node:path';
-import { scenario, signIn, startSession, inviteAgent, check, shot, tab, makeFile, sha256, env, WAIT, log } from './lib.mjs';
+import { scenario, signIn, startSession, inviteAgent, check, shot, tab, makeFile, sha256, env, WAIT, log, download } from './lib.mjs';
 
 const MIB = 1024 * 1024;
 
@@ -37,9 +37,8 @@ scenario('files', async (t) => {
   const pullRow = page.locator('#transfers tr', { hasText: 'logs.bin' });
   await pullRow.locator('.state.done').waitFor({ timeout: WAIT });
   check((await pullRow.locator('.permission').textContent()) === 'granted', 'the per-transfer permission shows granted');
-  const [download] = await Promise.all([page.waitForEvent('download'), pullRow.locator('a.save-link').click()]);
   const saved = join(env.work, 'pulled-logs.bin');
-  await download.saveAs(saved);
+  await download(page, pullRow.locator('a.save-link'), saved);
   check(sha256(saved) === logsSha, 'the file copied from the customer has the SHA-256 of the original');
   log('advanced transfer from the customer: SHA-256 matches');
 

@@ -1,10 +1,12 @@
 // Shared steps of the browser scenarios: Chromium (Debian's, headless) driven by
 // playwright-core, the real agent driven through its terminal as the customer would type, and
-// small checks. Started by the Rust tests in ../tests with the E2E_* environment.
-import { chromium } from 'playwright-core';
+// small checks. Started by the Rust tests in ../tests with the E2E_* environment. With
+// E2E_BROWSER=firefox the console runs in Debian's Firefox ESR instead, driven over WebDriver
+// BiDi (playwright's `moz-firefox` channel: the stock browser, no patched build).
+import { chromium, firefox } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import readline from 'node:readline';
 
@@ -19,6 +21,8 @@ export const env = {
   turnLog: process.env.E2E_TURN_LOG,
   // The folder an SMTP server on loopback writes delivered mail to (Needs { smtp }).
   mail: process.env.E2E_MAIL,
+  // `chromium` (default) or `firefox`.
+  browser: process.env.E2E_BROWSER || 'chromium',
 };
 
 // Flags this machine needs (loopback only, no GPU, no sandbox in containers): see
@@ -49,7 +53,7 @@ export const FAKE_MEDIA = ['--use-fake-ui-for-media-stream', '--use-fake-device-
  * `chromiumArgs` are added to the usual flags (e.g. FAKE_MEDIA).
  */
 export async function scenario(name, body, { chromiumArgs = [] } = {}) {
-  const browser = await chromium.launch({ executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...chromiumArgs] });
+  const browser = await launch(chromiumArgs);
   const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
   const page = await context.newPage();
   const agents = [];
@@ -75,8 +79,68 @@ export async function scenario(name, body, { chromiumArgs = [] } = {}) {
   process.exit(ok ? 0 : 1);
 }
 
+// Firefox's counterparts of the Chromium flags above: loopback ICE candidates (Firefox leaves
+// them out by default), no mDNS names for host candidates, and (with FAKE_MEDIA) its generated
+// camera and microphone without a prompt.
+const FIREFOX_PREFS = {
+  'media.peerconnection.ice.loopback': true,
+  'media.peerconnection.ice.obfuscate_host_addresses': false,
+  'media.peerconnection.ice.default_address_only': false,
+  'browser.download.always_ask_before_handling_new_types': false,
+};
+const FIREFOX_FAKE_MEDIA = { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true };
+
+/** The browser of this run (E2E_BROWSER), headless with a fresh profile. */
+async function launch(chromiumArgs) {
+  if (env.browser === 'firefox') {
+    const fake = chromiumArgs.some((a) => FAKE_MEDIA.includes(a));
+    return firefox.launch({
+      channel: 'moz-firefox',
+      executablePath: process.env.E2E_FIREFOX || '/usr/bin/firefox-esr',
+      headless: true,
+      firefoxUserPrefs: { ...FIREFOX_PREFS, ...(fake ? FIREFOX_FAKE_MEDIA : {}) },
+      downloadsPath: browserDownloads(),
+    });
+  }
+  return chromium.launch({ executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...chromiumArgs] });
+}
+
+/** Where Firefox saves downloads in this run. */
+function browserDownloads() {
+  const dir = join(env.work, 'browser-downloads');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * Clicks `link` (a download link) and saves what the browser downloads to `dest`. Chromium
+ * reports the download to playwright; over WebDriver BiDi playwright gets no download event, so
+ * for Firefox the file is awaited where Firefox saves it, complete (no `.part` beside it).
+ */
+export async function download(page, link, dest) {
+  if (env.browser !== 'firefox') {
+    const [d] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    await d.saveAs(dest);
+    return;
+  }
+  const name = await link.getAttribute('download');
+  const dir = browserDownloads();
+  const file = join(dir, name);
+  await link.click();
+  const deadline = Date.now() + WAIT;
+  for (;;) {
+    const names = readdirSync(dir);
+    if (names.includes(name) && !names.some((n) => n.endsWith('.part'))) break;
+    check(Date.now() < deadline, `Firefox saved ${name} within ${WAIT} ms (the folder holds: ${names.join(', ') || 'nothing'})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  copyFileSync(file, dest);
+}
+
 /** Saves a screenshot of the console for docs/screenshots (README). */
 export async function shot(page, name) {
+  // README's pictures are Chromium's; a run in another browser keeps them as they are.
+  if (env.browser !== 'chromium') return;
   if (!env.shots) return;
   mkdirSync(env.shots, { recursive: true });
   await page.screenshot({ path: join(env.shots, `${name}.png`) });
@@ -172,11 +236,20 @@ export class Agent {
 
   /** Waits for a printed line containing `text` after the last one matched; returns it. */
   async expect(text, timeout = WAIT) {
+    return this.expectFrom(this.cursor, text, timeout);
+  }
+
+  /**
+   * Waits for a line with `text` printed at or after line `from` (0: since the agent started),
+   * for lines whose order is not fixed (what a late joiner is told at once); the cursor moves
+   * past the line found, never back.
+   */
+  async expectFrom(from, text, timeout = WAIT) {
     const deadline = Date.now() + timeout;
     for (;;) {
-      for (let i = this.cursor; i < this.lines.length; i++) {
+      for (let i = from; i < this.lines.length; i++) {
         if (this.lines[i].includes(text)) {
-          this.cursor = i + 1;
+          this.cursor = Math.max(this.cursor, i + 1);
           return this.lines[i];
         }
       }

@@ -1,5 +1,7 @@
 // Scenario 7 (S15, S20, S22): notes saved during the session, the session ended with notes
 // from the end dialog, and the history shows the session with its notes and consent log.
+import { createServer } from 'node:http';
+import { createHmac } from 'node:crypto';
 import { scenario, signIn, startSession, inviteAgent, check, shot, tab, env, WAIT } from './lib.mjs';
 
 scenario('notes_history', async (t) => {
@@ -55,4 +57,47 @@ scenario('notes_history', async (t) => {
   await page.goto(`${env.base}/#/admin`);
   await page.locator('#admin-accounts tr[data-username=bob]').waitFor({ timeout: WAIT });
   await shot(page, 'admin');
+
+  // Issue 16: an API token for the ticket system, shown once; it reads the history as Alice.
+  await page.locator('#new-token-name').fill('Ticket system');
+  await page.locator('#new-token-read_sessions').check();
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secret = (await page.locator('#new-token-secret').textContent()).trim();
+  check(secret.startsWith('rst_'), `the secret is shown once (${secret.slice(0, 4)}…)`);
+  const listed = await fetch(`${env.base}/api/sessions`, { headers: { authorization: `Bearer ${secret}` } });
+  check(listed.status === 200, `the token reads the session list (${listed.status})`);
+  check((await listed.json()).some((s) => s.id === session), 'and finds this session');
+  await page.getByRole('button', { name: 'Done' }).click();
+  const tokenRow = page.locator('#admin-tokens tbody tr', { hasText: 'Ticket system' });
+  await tokenRow.waitFor({ timeout: WAIT });
+  check(!(await page.locator('#admin-tokens').textContent()).includes(secret), 'the list never shows the secret');
+  await page.reload();
+  await tokenRow.filter({ hasNotText: 'never' }).waitFor({ timeout: WAIT });
+  await tokenRow.getByRole('button', { name: 'Revoke' }).click();
+  await tokenRow.filter({ hasText: 'revoked' }).waitFor({ timeout: WAIT });
+  const refused = await fetch(`${env.base}/api/sessions`, { headers: { authorization: `Bearer ${secret}` } });
+  check(refused.status === 401, `a revoked token is refused (${refused.status})`);
+
+  // Issue 16: a webhook to a receiver on loopback; the test event arrives signed, the log says so.
+  const received = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => { received.push({ headers: req.headers, body }); res.end('ok'); });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  await page.locator('#new-webhook-url').fill(`http://127.0.0.1:${server.address().port}/hook`);
+  await page.getByRole('button', { name: 'Add webhook' }).click();
+  const hookSecret = (await page.locator('#new-webhook-secret').textContent()).trim();
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.locator('#admin-webhooks .webhook').getByRole('button', { name: 'Send test' }).click();
+  await page.locator('#admin-webhooks .deliveries td', { hasText: 'delivered' }).waitFor({ timeout: WAIT });
+  check(received.length === 1, `the receiver got the test event (${received.length})`);
+  const [{ headers, body }] = received;
+  const [stamp, v1] = headers['webhook-signature'].split(',');
+  const want = createHmac('sha256', hookSecret).update(`${stamp.slice(2)}.${body}`).digest('hex');
+  check(v1 === `v1=${want}`, 'the signature verifies with the secret shown once');
+  check(JSON.parse(body).type === 'ping', 'it is the test event');
+  server.close();
+  await shot(page, 'admin-integrations');
 });

@@ -42,6 +42,18 @@ pub struct Needs {
     /// An SMTP server on loopback (STARTTLS, AUTH) as the site's mail relay; the scenario reads
     /// the delivered messages from the folder in `E2E_MAIL` (`0001.json`, … see test-support).
     pub smtp: bool,
+    /// The browser the console runs in: Chromium unless told.
+    pub browser: Browser,
+}
+
+/// The browser engine of a scenario.
+#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Browser {
+    /// Debian's `chromium`, over the DevTools protocol.
+    #[default]
+    Chromium,
+    /// Debian's `firefox-esr`, over WebDriver BiDi.
+    Firefox,
 }
 
 /// The signaling process of a scenario or benchmark, with the accounts `alice` (site admin)
@@ -139,6 +151,9 @@ pub fn run_scenario(name: &str, needs: Needs) {
         .stderr(Stdio::piped());
     if let Some(x) = &xvfb {
         cmd.env("E2E_DISPLAY", &x.display);
+    }
+    if needs.browser == Browser::Firefox {
+        cmd.env("E2E_BROWSER", "firefox");
     }
     if let Some(m) = &smtp {
         cmd.env("E2E_MAIL", m.folder());
