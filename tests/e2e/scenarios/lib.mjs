@@ -184,6 +184,25 @@ export async function invite(page) {
   return { code, link };
 }
 
+/**
+ * The customer opens the invitation `link` in a browser context of their own (no cookie, no
+ * storage shared), chooses "Join in your browser" and joins as `name`; returns their page
+ * (the join button pressed). `init`: an init script for the context (e.g. keepPeerConnections).
+ */
+export async function joinInBrowser(browser, link, name, { viewport = { width: 900, height: 900 }, init = null } = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  if (init) await context.addInitScript(init);
+  const cust = await context.newPage();
+  cust.on('pageerror', (e) => log(`customer page exception: ${e.message}`));
+  cust.on('console', (m) => { if (m.type() === 'error') log(`customer page error: ${m.text()}`); });
+  await cust.goto(link);
+  await cust.getByRole('link', { name: 'Join in your browser — no download' }).click();
+  await cust.locator('#join-name').fill(name);
+  check(!cust.url().includes('/join/'), `the page left the invitation's address (${cust.url()})`);
+  await cust.locator('#join-button').click();
+  return cust;
+}
+
 export async function inviteAgent(t, { extra = [], screenshot = false, name = 'Dana' } = {}) {
   const { page } = t;
   await page.locator('#invite-customer').click();
