@@ -9,6 +9,7 @@ import { displayable } from '../policy.js';
 import { PROTOCOL_VERSION } from '../peer.js';
 import { SignalingSocket } from '../socket.js';
 import { forgetSeat } from './seat.js';
+import { toAgentBox } from './to_agent.js';
 import { asksTo, question, needsAgent, scopeWords } from './consent.js';
 import { Links } from './links.js';
 import { ShareFeature } from './share.js';
@@ -60,7 +61,9 @@ export class CustomerSession {
         h('strong', { text: 'Support session' }), this.status,
         h('span', { class: 'push-right' }), this.stopAll,
         h('button', { id: 'leave', onclick: () => this.leave() }, 'Leave')),
-      h('p', { class: 'notice', id: 'browser-note', text: 'You joined in your browser. Support can talk and chat with you here, see a screen, window or tab you choose and exchange files with you. Controlling your computer and its folders need the support agent, a program for your computer.' }),
+      h('div', { class: 'notice', id: 'browser-note' },
+        h('p', { text: 'You joined in your browser. Support can talk and chat with you here, see a screen, window or tab you choose and exchange files with you. Controlling your computer and its folders need the support agent, a program for your computer.' }),
+        toAgentBox(this.seat.token, () => { this.toAgent = true; })),
       h('section', {}, h('h2', { text: 'Who is here' }), this.who),
       h('section', {}, h('h2', { text: 'Allowed now' }), this.allowed),
       this.features.map((f) => f.element || null),
@@ -231,8 +234,9 @@ export class CustomerSession {
       await dialog('Permission asked', (close) => h('div', { class: 'question needs-agent', id: `question-${q.request}` },
         h('p', { class: 'asked', text }),
         h('p', { text: `This needs the support agent, a program for your computer: in the browser it cannot be done. Your browser answered “Deny” for you, so nothing is shared.` }),
-        h('p', { text: `To allow it, ask ${q.byName} for a new invitation link, open it and choose “Download the support agent”.` }),
-        h('div', { class: 'row' }, h('button', { class: 'primary', onclick: () => close(true) }, 'OK'))));
+        h('p', { text: `To allow it, continue in the support agent: ${q.byName} asks again there.` }),
+        toAgentBox(this.seat.token, () => { this.toAgent = true; }, 'question-'),
+        h('div', { class: 'row' }, h('button', { onclick: () => close(true) }, 'OK'))));
       return;
     }
     const answer = await dialog('Permission asked', (close) => h('div', { class: 'question', id: `question-${q.request}` },
@@ -317,7 +321,8 @@ export class CustomerSession {
     this.links.closeAll();
     forgetSeat();
     this.socket.close();
-    const said = this.leaving || reason === 'left' ? 'You left the session. Nothing is shared any more.'
+    const said = this.toAgent && reason === 'token_invalid' ? 'You now continue in the support agent. Nothing is shared from this browser any more.'
+      : this.leaving || reason === 'left' ? 'You left the session. Nothing is shared any more.'
       : reason === 'session_ended' ? 'The session has ended. Nothing is shared any more.'
         : reason === 'token_invalid' || reason === 'not_in_session' ? 'This browser is no longer in the session. Ask your support representative for a new invitation.'
           : `The session cannot go on here (${reason}).`;

@@ -5,7 +5,7 @@
 // needs the agent) and the console says so in words; a reload is the same seat with the chat
 // so far; Leave asks, then leaves; and a second customer joins by the code on the code page.
 // What the page does over WebRTC is in browser_peer.mjs.
-import { scenario, signIn, startSession, check, shot, tab, env, WAIT, invite, joinInBrowser } from './lib.mjs';
+import { scenario, signIn, startSession, check, shot, tab, env, WAIT, invite, joinInBrowser, Agent, eventually } from './lib.mjs';
 
 const NEEDS_AGENT = 'Needs the support agent (the customer joined in the browser)';
 
@@ -95,5 +95,26 @@ scenario('browser_join', async (t) => {
   await other.locator('#join-name').fill('Eve');
   await other.locator('#join-button').click();
   await other.locator('#who-is-here li', { hasText: 'Eve (you)' }).waitFor({ timeout: WAIT });
-  await page.locator('#participants li[data-role=customer]', { hasText: 'Eve' }).locator('.tag', { hasText: 'in the browser' }).waitFor({ timeout: WAIT });
+  const eve = page.locator('#participants li[data-role=customer]', { hasText: 'Eve' });
+  await eve.locator('.tag', { hasText: 'in the browser' }).waitFor({ timeout: WAIT });
+  const eveId = await eve.getAttribute('data-id');
+
+  // Eve takes her seat to the support agent (the page's "Continue in the support agent"): the
+  // agent already on her computer joins with the code shown — as the same customer, under her
+  // name; the page says where the session went on.
+  await other.locator('#continue-in-agent').click();
+  const seatCode = (await other.locator('#agent-code').textContent()).trim();
+  check(/^\d{3} \d{3} \d{3}$/.test(seatCode), `a code for an agent already installed (${seatCode})`);
+  check((await other.locator('#agent-download').getAttribute('href')).endsWith('/agent'), 'and the download for this seat');
+  const agent = new Agent(seatCode, [], 'Someone else');
+  t.agents.push(agent);
+  await agent.expect('Connected to support session');
+  await eventually(page, 'Eve now shows in the agent, the same participant',
+    async () => [await eve.getAttribute('data-id'), await eve.locator('.tag', { hasText: 'in the browser' }).count()],
+    ([id, inBrowser]) => id === eveId && inBrowser === 0);
+  check((await page.locator('#participants li[data-role=customer]', { hasText: 'Someone else' }).count()) === 0, 'under her name, not the agent\'s');
+  await other.locator('#session-over', { hasText: 'You now continue in the support agent' }).waitFor({ timeout: WAIT });
+  // Support asks again in the agent: the agent prints the question.
+  await page.locator('#share-screen_view').click();
+  await agent.expect('Alice (support) asks to see your screen');
 });
