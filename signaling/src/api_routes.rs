@@ -97,7 +97,8 @@ api_routes! {
     post "/api/admin/webhooks" => hooks::create, "site admin", COOKIE, "Add a webhook; its signing secret is shown once";
     delete "/api/admin/webhooks/{id}" => hooks::delete, "site admin", COOKIE, "Delete a webhook";
     post "/api/admin/webhooks/{id}/test" => hooks::test, "site admin", COOKIE, "Send a test event (ping) to a webhook";
-    get "/api/sessions" => ses::list, "CSR (admin: all), API token", Some(Scope::ReadSessions), "Sessions, newest first, a page at a time";
+    get "/api/sessions" => ses::list, "CSR (admin: all), API token", Some(Scope::ReadSessions), "Sessions, newest first, a page at a time, narrowed by csr, from, to, session_type, tracking";
+    get "/api/sessions.csv" => ses::export_csv, "CSR (admin: all), API token", Some(Scope::ReadSessions), "The same sessions as CSV (at most 10,000, notes whole)";
     post "/api/sessions" => ses::start, "CSR, API token", Some(Scope::StartSessions), "Start a session (the caller is its host)";
     get "/api/sessions/{id}" => ses::read, "CSR who took part, site admin, API token", Some(Scope::ReadRecords), "A session and a page of its record";
     put "/api/sessions/{id}/notes" => ses::save_notes, "CSR of the session", COOKIE, "Save the session's notes";

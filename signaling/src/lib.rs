@@ -22,6 +22,7 @@ pub mod config;
 mod conn_limit;
 mod console;
 mod csrf;
+mod csv;
 pub mod db;
 mod edge;
 mod error;
