@@ -8,6 +8,8 @@ use common::*;
 use serde_json::json;
 
 async fn start(csr: &mut Http, tracking: &str) -> String {
+    // Sessions started in the same millisecond are listed by id: these start a moment apart.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let (status, body) = csr.post("/api/sessions", json!({"session_type_id": 1, "tracking_code": tracking})).await;
     assert_eq!(status, 200, "{body}");
     body["session_id"].as_str().unwrap().to_owned()
