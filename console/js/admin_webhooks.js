@@ -14,6 +14,17 @@ function state(d) {
   return `given up after ${d.attempts} tries (${d.last_error || d.last_status})`;
 }
 
+/** Waits (up to 15 s) until the newest delivery of webhook `id` has been tried at least once. */
+async function settled(id) {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const hooks = await api('GET', '/api/admin/webhooks');
+    const newest = hooks.find((x) => x.webhook.id === id)?.deliveries[0];
+    if (newest && (newest.delivered_at || newest.attempts > 0)) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** The webhooks card; `again` redraws the admin page. */
 export function webhooksCard(hooks, again) {
   const url = h('input', { id: 'new-webhook-url', type: 'url', required: true, maxlength: 2000, placeholder: 'https://tickets.example.com/hooks/support' });
@@ -27,7 +38,12 @@ export function webhooksCard(hooks, again) {
     hooks.map(({ webhook: w, deliveries }) => h('div', { class: 'webhook', dataset: { webhook: w.id } },
       h('p', {}, h('strong', { text: w.url }), ' ', h('span', { class: 'muted', text: w.events.join(', ') }), ' ',
         h('button', { class: 'small', onclick: async () => {
-          try { await api('POST', `/api/admin/webhooks/${w.id}/test`); toast('Test event sent.'); setTimeout(again, 1500); } catch (e) { showError(e); }
+          try {
+            await api('POST', `/api/admin/webhooks/${w.id}/test`);
+            toast('Test event queued.');
+            await settled(w.id);
+            again();
+          } catch (e) { showError(e); }
         } }, 'Send test'), ' ',
         h('button', { class: 'small danger', onclick: async () => {
           try { await api('DELETE', `/api/admin/webhooks/${w.id}`); again(); } catch (e) { showError(e); }

@@ -1,7 +1,6 @@
 // S8 audio (VoIP with the browser's microphone, mute, who is speaking) and S9 video (the CSR's
 // camera, the customer's camera once they allow it; nothing before a customer has joined).
 import { h } from './dom.js';
-import { inBrowser, NEEDS_AGENT } from './session.js';
 import { describe, showError, toast } from './api.js';
 import { remember, recall } from './restore.js';
 import { sendVideo } from './peer.js';
@@ -50,16 +49,15 @@ export class AvPanel {
     this.checkCamera();
     const c = this.ctx.customer();
     const video = roster.features.video;
-    this.videoButton.disabled = !c || !video || !!this.cam || inBrowser(c);
-    this.videoButton.title = !video ? 'The site administrator has switched video off.' : !c ? 'Video can start only after a customer has joined.' : inBrowser(c) ? NEEDS_AGENT : '';
-    this.camAsk.disabled = !c || !video || !this.ctx.isHost() || inBrowser(c);
-    this.camAsk.title = inBrowser(c) ? NEEDS_AGENT : '';
+    this.videoButton.disabled = !c || !video || !!this.cam;
+    this.videoButton.title = !video ? 'The site administrator has switched video off.' : !c ? 'Video can start only after a customer has joined.' : '';
+    this.camAsk.disabled = !c || !video || !this.ctx.isHost();
     if (!c && !this.cam) this.videoState.textContent = 'Video can start only after a customer has joined.';
     else if (this.videoState.textContent.startsWith('Video can start')) this.videoState.textContent = '';
     // New connections get the microphone too, and a customer who joined later is asked to join
     // the audio conference (S8); the CSR's running video goes to them as well (S9).
     if (this.mic) for (const l of this.ctx.links.values()) if (l.audio && !l.audio.sender.track) l.setMicrophone(this.mic.getAudioTracks()[0]).catch(() => {});
-    if (this.mic) for (const p of this.ctx.customers()) if (p.online && !inBrowser(p) && !this.micAsked.has(p.id)) this.askMicrophone(p.id);
+    if (this.mic) for (const p of this.ctx.customers()) if (p.online && !this.micAsked.has(p.id)) this.askMicrophone(p.id);
     this.offerConference(roster);
     if (this.cam) {
       const track = this.cam.getVideoTracks()[0];
@@ -152,7 +150,7 @@ export class AvPanel {
     // Ask the customers to join with their microphone (S8, S21), for this CSR (each CSR hears
     // a customer under their own grant); later ones when they join.
     this.micAsked = new Set();
-    for (const c of this.ctx.customers()) if (c.online && !inBrowser(c)) await this.askMicrophone(c.id);
+    for (const c of this.ctx.customers()) if (c.online) await this.askMicrophone(c.id);
   }
 
   toggleMute() {
@@ -284,18 +282,19 @@ export class AvPanel {
   }
 
   /** Shows the customer's camera track `id`, or their live video track when that id is unknown. */
-  showCamera(customer, id) {
+  showCamera(customer, id, stream = this.cameraStream) {
+    this.cameraStream = stream;
     this.cameraCustomer = customer;
     this.cameraStale = false;
     // The agent's track ids survive only on transceivers the agent's side created; the console
     // offers them all, so the camera arrives on one of the console's video transceivers, named
     // by the agent's stream id (`agent-<track>`, its answer's msid).
     const r = this.remote.get(`${customer} ${id}`)
-      || [...this.remote.values()].find((e) => e.customer === customer && e.stream && e.stream.id === `agent-${id}` && e.track.readyState === 'live')
+      || [...this.remote.values()].find((e) => e.customer === customer && e.stream && (e.stream.id === `agent-${id}` || e.stream.id === stream) && e.track.readyState === 'live')
       // The agent may carry a new camera track on the section of an earlier one (no new
       // `track` event, the old stream id): any live camera video of this customer, never a share.
       || [...this.remote.values()].reverse().find((e) => e.customer === customer && e.track.kind === 'video' && e.track.readyState === 'live'
-        && !(e.stream && e.stream.id.startsWith('agent-share-')));
+        && !(e.stream && e.stream.id.startsWith('agent-share-')) && !(stream && e.stream && e.stream.id !== stream));
     this.cameraPending = r ? null : customer;
     this.cameraTrack = id;
     if (!r) return;
@@ -306,7 +305,7 @@ export class AvPanel {
   onTrack(customer, ev) {
     this.remote.set(`${customer} ${ev.track.id}`, { customer, track: ev.track, stream: ev.streams[0] });
     // The camera's own track arriving after `media_started` replaces whatever was shown for it.
-    const ours = ev.streams[0] && ev.streams[0].id === `agent-${this.cameraTrack}` && this.cameraCustomer === customer;
+    const ours = ev.streams[0] && (ev.streams[0].id === `agent-${this.cameraTrack}` || ev.streams[0].id === this.cameraStream) && this.cameraCustomer === customer;
     if (ev.track.kind === 'video' && (this.cameraPending === customer || ours)) this.showCamera(customer, this.cameraTrack);
     if (ev.track.kind === 'audio') {
       const stream = new MediaStream([ev.track]);
@@ -320,7 +319,8 @@ export class AvPanel {
 
   onPeer(customer, msg) {
     if (msg.type === 'media_started' && msg.kind === 'camera') {
-      this.showCamera(customer, msg.track);
+      // The customer page names its camera by its stream (msid); the agent by its track.
+      this.showCamera(customer, msg.track, typeof msg.stream === 'string' ? msg.stream : null);
       this.keepCamera(customer);
       this.videoState.textContent = `Showing ${this.ctx.name(customer)}'s camera.`;
     } else if (msg.type === 'media_started' && msg.kind === 'microphone') {

@@ -2,6 +2,7 @@
 import { displayable } from './policy.js';
 import { h, fill, fmtClock } from './dom.js';
 import { showError, toast } from './api.js';
+import { Snippets } from './snippets.js';
 
 export class ChatPanel {
   constructor(ctx) {
@@ -9,12 +10,14 @@ export class ChatPanel {
     this.unread = 0;
     this.log = h('ol', { class: 'chat-log', id: 'chat-log', 'aria-live': 'polite' });
     this.to = h('select', { id: 'chat-to', 'aria-label': 'Send to' });
-    this.text = h('input', { id: 'chat-text', maxlength: 4000, autocomplete: 'off', placeholder: 'Message' });
+    this.text = h('input', { id: 'chat-text', maxlength: 4000, autocomplete: 'off', placeholder: 'Message (type / for a canned one)' });
+    this.snippets = new Snippets(this.text, ctx.account || {});
     this.element = h('div', { class: 'panel chat', id: 'panel-chat' },
       this.log,
+      h('div', { class: 'snippet-anchor' }, this.snippets.list),
       h('form', { class: 'row chat-form', onsubmit: (ev) => { ev.preventDefault(); this.sendMessage(); } },
         h('label', { for: 'chat-to' }, 'Send to'), this.to, this.text,
-        h('button', { type: 'submit', class: 'primary', id: 'chat-send' }, 'Send')));
+        h('button', { type: 'submit', class: 'primary', id: 'chat-send' }, 'Send'), this.snippets.button));
     this.renderTo();
   }
 

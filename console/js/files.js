@@ -4,13 +4,16 @@
 // each mode hidden when the site admin switched it off.
 import { h, fill, fmtBytes, fmtDuration } from './dom.js';
 import { inBrowser, NEEDS_AGENT } from './session.js';
-import { describe, showError } from './api.js';
-import { sha256Hex, WHOLE_HASH_BYTES } from './peer.js';
-import { Sha256 } from './sha256.js';
+import { describe, showError, toast } from './api.js';
+import { sha256Hex, receiveFile } from './peer.js';
 import { isDeceptiveFileName, visibleFileName } from './policy.js';
 
-/** A pull is kept in Blobs of this many bytes while it arrives. */
-const SEGMENT_BYTES = 16 * 1024 * 1024;
+/** Budgets for what a customer's page offers (docs/security.md): the agent's default size limit. */
+const MAX_FILE_BYTES = 4096 * 1024 * 1024;
+const MAX_NAME_CHARS = 255;
+const MAX_CUSTOMER_OFFERS = 20;
+/** Bytes kept from a file channel that came before its transfer was known. */
+const EARLY_BYTES = 1024 * 1024;
 const S12 = 'File transfer is not available while an application is viewed or controlled. Stop application sharing first.';
 
 export class FilesPanel {
@@ -35,6 +38,8 @@ export class FilesPanel {
       h('h3', { text: "Customer's files" }),
       h('p', { class: 'muted', text: "Browse the folder the customer shares and move files either way; the customer allows each transfer." }),
       h('div', { class: 'row' }, this.openButton, this.endButton), this.advState, this.browser);
+    this.advNote = h('p', { class: 'notice needs-agent', id: 'advanced-needs-agent', hidden: true, text: NEEDS_AGENT });
+    this.advanced.insertBefore(this.advNote, this.advanced.children[2]);
     this.list = h('tbody', { id: 'transfers' });
     this.element = h('div', { class: 'panel', id: 'panel-files' }, this.reason, h('div', { class: 'columns' }, this.basic, this.advanced),
       h('h3', { text: 'Transfers' }),
@@ -52,12 +57,15 @@ export class FilesPanel {
     let why = null;
     if (app) why = S12;
     else if (!c) why = 'File transfer becomes available once a customer has joined.';
-    else if (inBrowser(c)) why = NEEDS_AGENT;
     else if (!this.ctx.isHost()) why = 'Only the host CSR transfers files.';
     this.reason.textContent = why || '';
     this.reason.hidden = !why;
     this.element.classList.toggle('greyed', !!why);
     for (const el of this.element.querySelectorAll('section button, section input')) el.disabled = !!why;
+    // A customer in the browser takes offered files and sends their own; their folder needs the agent.
+    const browser = inBrowser(c);
+    this.advNote.hidden = !browser;
+    for (const el of this.advanced.querySelectorAll('button, input')) if (browser) el.disabled = true;
     // Ending an offer stays possible whatever else is greyed: it is what unblocks sharing.
     this.endOfferButton.hidden = !this.ctx.running('basic_file_transfer');
     this.endOfferButton.disabled = !this.ctx.isHost();
@@ -105,7 +113,9 @@ export class FilesPanel {
       h('td', { text: t.state === 'moving' && speed ? `${fmtBytes(speed)}/s` : '' }),
       h('td', { text: t.state === 'moving' && eta !== null ? fmtDuration(eta) : '' }),
       h('td', { class: `state ${t.state}` }, t.stateText || t.state, t.download ? [' ', t.download] : null,
-        t.basic && ['waiting', 'moving'].includes(t.state) ? [' ', h('button', { class: 'small withdraw', onclick: () => this.withdraw(t) }, 'Withdraw')] : null));
+        t.basic && ['waiting', 'moving'].includes(t.state) ? [' ', h('button', { class: 'small withdraw', onclick: () => this.withdraw(t) }, 'Withdraw')] : null,
+        t.fromCustomer && t.state === 'offered' ? [' ', h('button', { class: 'small primary accept', onclick: () => this.acceptOffer(t) }, 'Accept'),
+          ' ', h('button', { class: 'small decline', onclick: () => this.declineOffer(t) }, 'Decline')] : null));
   }
 
   progress(t, done) {
@@ -267,8 +277,11 @@ export class FilesPanel {
       case 'error':
         if (/consent|path|file/.test(msg.code) && !this.browser.hidden) this.advState.textContent = describe(msg);
         return;
+      case 'file_offer':
+        this.customerOffer(customer, msg);
+        return;
       case 'file_accept':
-        if (t) this.sendBytes(t, msg.offset, 'accepted');
+        if (t && t.toCustomer) this.sendBytes(t, msg.offset, 'accepted');
         return;
       case 'file_decline':
         if (t) this.update(t, { permission: 'declined', state: 'failed', stateText: 'the customer did not download it' });
@@ -286,10 +299,43 @@ export class FilesPanel {
         if (t && t.toCustomer && !t.basic && !this.browser.hidden && t.dir === this.path) this.browse(this.path, true);
         return;
       case 'transfer_failed':
-        if (t) this.finish(t, false, describe(msg));
+        if (t && t.customer === customer) this.finish(t, false, describe(msg));
         return;
       default:
     }
+  }
+
+  // ---------- a customer's own files (the customer page, docs/protocol.md) ----------
+
+  /** A file the customer offers from the page: checked against the budgets, then listed to accept. */
+  customerOffer(customer, msg) {
+    const link = this.ctx.link(customer);
+    const refuse = (code, message) => { if (link) link.send({ type: 'transfer_failed', transfer: String(msg.transfer).slice(0, 64), code, message }); };
+    const waiting = [...this.transfers.values()].filter((x) => x.fromCustomer && x.customer === customer && ['offered', 'moving'].includes(x.state));
+    if (typeof msg.transfer !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(msg.transfer) || this.transfers.has(msg.transfer)
+      || typeof msg.name !== 'string' || !msg.name.length || msg.name.length > MAX_NAME_CHARS
+      || !Number.isSafeInteger(msg.size) || msg.size < 0 || typeof msg.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(msg.sha256)) {
+      return refuse('invalid_message', 'The file offer is not understood.');
+    }
+    if (msg.size > MAX_FILE_BYTES) return refuse('file_too_large', `Files up to ${fmtBytes(MAX_FILE_BYTES)} can be sent.`);
+    if (waiting.length >= MAX_CUSTOMER_OFFERS) return refuse('rate_limited', `At most ${MAX_CUSTOMER_OFFERS} files can wait for support at once.`);
+    this.track({ id: msg.transfer, name: msg.name, size: msg.size, sha256: msg.sha256, toCustomer: false, fromCustomer: true, customer, done: 0, parts: [], permission: 'customer sends', state: 'offered', stateText: `offered by ${this.ctx.name(customer)}` });
+    toast(`${this.ctx.who(customer)} offers a file: ${visibleFileName(msg.name)} (Files).`);
+  }
+
+  acceptOffer(t) {
+    const link = this.ctx.link(t.customer);
+    if (!link) return this.finish(t, false, 'not connected');
+    this.update(t, { state: 'moving', stateText: 'receiving', offset: 0, done: 0, began: performance.now() });
+    const early = this.channels.get(t.id);
+    if (early) this.attach(t, early);
+    link.send({ type: 'file_accept', transfer: t.id, offset: 0 });
+  }
+
+  declineOffer(t) {
+    const link = this.ctx.link(t.customer);
+    if (link) link.send({ type: 'file_decline', transfer: t.id });
+    this.finish(t, false, 'declined');
   }
 
   async sendBytes(t, offset, permission) {
@@ -321,11 +367,17 @@ export class FilesPanel {
     const id = ch.label.slice('file:'.length);
     ch.binaryType = 'arraybuffer';
     const t = this.transfers.get(id);
-    if (t && !t.toCustomer) this.attach(t, ch);
+    if (t && t.customer === customer && !t.toCustomer && (!t.fromCustomer || t.state === 'moving')) this.attach(t, ch);
     else {
-      // Keep what arrives until the header is handled.
+      // Keep what arrives until the header is handled; a channel nothing was asked for (more
+      // than one chunk before its transfer is known) is closed.
       const buffered = [];
-      ch.onmessage = (ev) => buffered.push(ev.data);
+      let bytes = 0;
+      ch.onmessage = (ev) => {
+        bytes += ev.data.byteLength || 0;
+        if (bytes > EARLY_BYTES) { ch.close(); this.channels.delete(id); return; }
+        buffered.push(ev.data);
+      };
       ch.buffered = buffered;
       this.channels.set(id, ch);
     }
@@ -333,53 +385,44 @@ export class FilesPanel {
 
   attach(t, ch) {
     t.channel = ch;
-    // Large files are hashed as they arrive (WebCrypto cannot take them whole, and a console on
-    // plain HTTP has no WebCrypto). The bytes are kept as Blob segments, which Chromium may move
-    // out of the page (to disk): the page holds at most one segment, whatever the size.
-    t.hash = t.size > WHOLE_HASH_BYTES || !globalThis.crypto?.subtle ? new Sha256() : null;
-    t.segments = [];
-    t.pending = 0;
-    const take = (data) => {
-      t.parts.push(data);
-      if (t.hash) t.hash.update(data);
-      t.pending += data.byteLength;
-      if (t.pending >= SEGMENT_BYTES) {
-        t.segments.push(new Blob(t.parts));
-        t.parts = [];
-        t.pending = 0;
-      }
-      this.progress(t, t.done + data.byteLength);
-      if (t.done >= t.size) this.verify(t);
-    };
-    for (const d of ch.buffered || []) take(d);
-    ch.onmessage = (ev) => take(ev.data);
-    ch.onclose = () => { if (t.state === 'moving') this.finish(t, false, 'the transfer was cut off'); };
-    if (t.size === 0) this.verify(t);
+    receiveFile(ch, t.size, {
+      buffered: ch.buffered,
+      progress: (n) => this.progress(t, n),
+      cut: () => { if (t.state === 'moving') this.finish(t, false, 'the transfer was cut off'); },
+      done: (got) => this.verify(t, got),
+    });
   }
 
-  async verify(t) {
+  verify(t, { blob, sha256, over }) {
     if (t.state !== 'moving') return;
-    t.state = 'checking';
-    const blob = new Blob([...t.segments, ...t.parts], { type: 'application/octet-stream' });
-    t.parts = [];
-    t.segments = [];
-    const sha = t.hash ? t.hash.hex() : await sha256Hex(blob);
-    if (sha !== t.sha256) {
+    if (over || sha256 !== t.sha256) {
       this.finish(t, false, 'the file arrived damaged (SHA-256 differs); copy it again');
+      this.tellSender(t, false, 'checksum_mismatch', 'The file arrived damaged (SHA-256 differs).');
       return;
     }
     if (isDeceptiveFileName(t.name)) {
       this.finish(t, false, `the name ${visibleFileName(t.name)} hides what the file is; it is not offered for saving`);
+      this.tellSender(t, false, 'path_not_allowed', 'The name hides what the file is; it was not kept.');
       return;
     }
     const a = h('a', { href: URL.createObjectURL(blob), download: t.name, class: 'save-link', text: `Save ${t.name}` });
     t.download = a;
     this.finish(t, true, 'received, SHA-256 checked');
+    this.tellSender(t, true);
+  }
+
+  /** A customer's own offer (from the page) hears how it ended, as the agent says it for the CSR's. */
+  tellSender(t, ok, code, message) {
+    if (!t.fromCustomer) return;
+    const link = this.ctx.link(t.customer);
+    if (!link) return;
+    link.send(ok ? { type: 'transfer_done', transfer: t.id, saved_as: t.name } : { type: 'transfer_failed', transfer: t.id, code, message });
   }
 
   finish(t, ok, text) {
     if (t.state === 'done' || (t.state === 'failed' && !ok)) return;
-    if (!t.basic && t.began) this.ctx.activity(false, 'file_transfer_item', t.customer);
+    if (!t.basic && !t.fromCustomer && t.began) this.ctx.activity(false, 'file_transfer_item', t.customer);
+    if (t.fromCustomer && t.channel && t.channel.readyState === 'open' && !ok) t.channel.close();
     if (t.channel && t.channel.readyState === 'open' && t.toCustomer) t.channel.close();
     this.update(t, { state: ok ? 'done' : 'failed', stateText: text, done: ok ? t.size : t.done });
     if (t.basic) this.stopOfferIfDone();

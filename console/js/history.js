@@ -6,11 +6,26 @@ import { displayable } from './policy.js';
 
 const PAGE = 200;
 
-export async function renderHistory(root) {
+/** The report filters of the form, as a query string (issue 16). */
+function filterQuery(f) {
+  const q = new URLSearchParams();
+  if (f.csr) q.set('csr', f.csr);
+  if (f.tracking) q.set('tracking', f.tracking);
+  if (f.type) q.set('session_type', f.type);
+  // Dates are the CSR's local days: from the start of "from" to the end of "to".
+  if (f.from) q.set('from', String(new Date(`${f.from}T00:00`).getTime()));
+  if (f.to) q.set('to', String(new Date(`${f.to}T00:00`).getTime() + 86_400_000));
+  return q.toString();
+}
+
+export async function renderHistory(root, filters = {}) {
   fill(root, h('p', { class: 'muted', text: 'Loading…' }));
+  const query = filterQuery(filters);
+  const and = query ? `&${query}` : '';
   let list;
+  let types = [];
   try {
-    list = await api('GET', `/api/sessions?limit=${PAGE}`);
+    [list, types] = await Promise.all([api('GET', `/api/sessions?limit=${PAGE}${and}`), api('GET', '/api/session-types').catch(() => [])]);
   } catch (e) {
     return fill(root, h('p', { class: 'error', role: 'alert', text: describe(e) }));
   }
@@ -29,7 +44,7 @@ export async function renderHistory(root) {
     const last = list[list.length - 1];
     more.disabled = true;
     try {
-      const page = await api('GET', `/api/sessions?limit=${PAGE}&before=${encodeURIComponent(`${last.started_at}:${last.id}`)}`);
+      const page = await api('GET', `/api/sessions?limit=${PAGE}&before=${encodeURIComponent(`${last.started_at}:${last.id}`)}${and}`);
       list = list.concat(page);
       body.append(...page.map(row));
       more.hidden = page.length < PAGE;
@@ -39,10 +54,24 @@ export async function renderHistory(root) {
     more.disabled = false;
   } }, 'Show older sessions');
   more.hidden = list.length < PAGE;
-  fill(root, h('section', { class: 'card wide' }, h('h1', { text: 'Session history' }),
+  const field = (id, label, input) => h('label', { for: id }, label, ' ', input);
+  const csr = h('input', { id: 'filter-csr', value: filters.csr || '', maxlength: 128, autocomplete: 'off', placeholder: 'user name' });
+  const tracking = h('input', { id: 'filter-tracking', value: filters.tracking || '', maxlength: 128, autocomplete: 'off' });
+  const type = h('select', { id: 'filter-type' }, h('option', { value: '' }, 'any'),
+    types.map((t) => h('option', { value: String(t.id), selected: String(t.id) === filters.type }, t.name)));
+  const from = h('input', { id: 'filter-from', type: 'date', value: filters.from || '' });
+  const to = h('input', { id: 'filter-to', type: 'date', value: filters.to || '' });
+  const form = h('form', { class: 'row history-filters', id: 'history-filters', onsubmit: (ev) => {
+    ev.preventDefault();
+    renderHistory(root, { csr: csr.value.trim(), tracking: tracking.value.trim(), type: type.value, from: from.value, to: to.value });
+  } }, field('filter-csr', 'CSR', csr), field('filter-tracking', 'Tracking code', tracking), field('filter-type', 'Type', type),
+  field('filter-from', 'From', from), field('filter-to', 'To', to),
+  h('button', { type: 'submit', class: 'primary' }, 'Show'),
+  h('a', { class: 'button', id: 'history-csv', href: `/api/sessions.csv${query ? `?${query}` : ''}`, download: 'sessions.csv' }, 'Export CSV'));
+  fill(root, h('section', { class: 'card wide' }, h('h1', { text: 'Session history' }), form,
     list.length ? [h('table', { class: 'grid', id: 'history' },
       h('thead', {}, h('tr', {}, ['Started', 'Type', 'Tracking code', 'Started by', 'Duration', 'State', 'Notes'].map((t) => h('th', { text: t })))),
-      body), more] : h('p', { class: 'muted', text: 'No sessions yet.' })));
+      body), more] : h('p', { class: 'muted', id: 'history-empty', text: query ? 'No session matches.' : 'No sessions yet.' })));
 }
 
 /** Every entry of the record whose kind starts with `kind`, page after page. */

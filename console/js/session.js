@@ -5,6 +5,7 @@
 import { api, describe, newKey, showError, toast } from './api.js';
 import { h, fill, dialog, copyText, fmtClock } from './dom.js';
 import { AgentLink, PROTOCOL_VERSION } from './peer.js';
+import { SignalingSocket } from './socket.js';
 import { ChatPanel } from './chat.js';
 import { SharePanel } from './sharing.js';
 import { FilesPanel } from './files.js';
@@ -26,7 +27,7 @@ const CAPABILITY_NAMES = {
 };
 export const capabilityName = (c) => CAPABILITY_NAMES[c] || c;
 
-/** Why a tool is off for a customer who joined in the browser (issue 14, phase 1: no WebRTC there). */
+/** Why a tool is off for a customer who joined in the browser (what a browser cannot do). */
 export const NEEDS_AGENT = 'Needs the support agent (the customer joined in the browser)';
 /** Whether a roster entry is a customer in the browser page rather than the agent. */
 export const inBrowser = (p) => !!p && p.client === 'browser';
@@ -44,7 +45,6 @@ export class SessionView {
     this.consents = new Map();
     this.refs = new Map();
     this.closed = false;
-    this.retry = 0;
     this.refusedOpens = 0;
     this.seq = 0;
     this.restored = false; // running activities of this CSR checked after the page (re)loaded
@@ -74,7 +74,6 @@ export class SessionView {
 
   destroy() {
     this.closed = true;
-    clearInterval(this.pinger);
     clearInterval(this.watchdog);
     if (this.keep) {
       this.keep();
@@ -85,7 +84,7 @@ export class SessionView {
     this.links.clear();
     if (this.recording) this.recording.destroy();
     if (this.av) this.av.destroy();
-    if (this.ws) this.ws.close();
+    if (this.socket) this.socket.close();
   }
 
   // ---------- layout ----------
@@ -169,37 +168,26 @@ export class SessionView {
   // ---------- signaling ----------
 
   connect() {
-    const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${proto}://${location.host}/ws`);
-    this.ws = ws;
-    let opened = false;
-    ws.onopen = () => {
-      opened = true;
-      ws.send(JSON.stringify({ type: 'hello', protocol_version: PROTOCOL_VERSION, session: this.id }));
-    };
-    ws.onmessage = (ev) => {
-      let msg;
-      try { msg = JSON.parse(ev.data); } catch { return; }
-      try { this.onServer(msg); } catch (e) { console.error(e); showError(e); }
-    };
-    ws.onclose = (ev) => {
-      clearInterval(this.pinger);
-      if (this.closed) return;
-      this.status.textContent = 'reconnecting…';
-      const fatal = ['session_ended', 'not_in_session', 'unauthenticated', 'protocol_version_mismatch'];
-      if (fatal.includes(ev.reason)) {
+    const fatal = ['session_ended', 'not_in_session', 'unauthenticated', 'protocol_version_mismatch'];
+    this.socket = new SignalingSocket({
+      hello: () => ({ type: 'hello', protocol_version: PROTOCOL_VERSION, session: this.id }),
+      onMessage: (msg) => { try { this.onServer(msg); } catch (e) { console.error(e); showError(e); } },
+      final: fatal,
+      stopped: () => this.closed,
+      onFinal: () => {
         this.closed = true;
         this.status.textContent = 'disconnected';
-        return;
-      }
-      if (!opened && ++this.refusedOpens === 3) {
-        // The browser hides why (signaling refuses another Origin than its public URL with 403).
-        showError({ code: 'unavailable', message: "The live connection to the support server is refused or unreachable. Open the console at the server's public address (the one it printed at start) and check the network; retrying." });
-      }
-      if (opened) this.refusedOpens = 0;
-      const wait = Math.min(10000, 500 * 2 ** this.retry++);
-      setTimeout(() => { if (!this.closed) this.connect(); }, wait);
-    };
+      },
+      onDown: (opened) => {
+        this.status.textContent = 'reconnecting…';
+        if (!opened && ++this.refusedOpens === 3) {
+          // The browser hides why (signaling refuses another Origin than its public URL with 403).
+          showError({ code: 'unavailable', message: "The live connection to the support server is refused or unreachable. Open the console at the server's public address (the one it printed at start) and check the network; retrying." });
+        }
+        if (opened) this.refusedOpens = 0;
+      },
+    });
+    this.socket.connect();
   }
 
   /** Sends a message to signaling; returns its `ref` (errors about it echo the ref). */
@@ -207,11 +195,9 @@ export class SessionView {
     const ref = msg.ref || `m${++this.seq}`;
     // Having left on purpose, late work (a link check, a stop) has nowhere to go: no error.
     if (this.closed) return ref;
-    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
+    if (!this.socket.send({ ...msg, ref })) {
       showError({ code: 'unavailable', message: 'Not connected to the support server right now. Wait for the reconnection and try again.' });
-      return ref;
     }
-    this.ws.send(JSON.stringify({ ...msg, ref }));
     return ref;
   }
 
@@ -220,9 +206,7 @@ export class SessionView {
       case 'welcome':
         this.me = msg.you;
         this.iceServers = msg.ice_servers || [];
-        this.retry = 0;
         this.status.textContent = 'connected';
-        this.pinger = setInterval(() => this.ws.readyState === WebSocket.OPEN && this.ws.send('{"type":"ping"}'), 20000);
         break;
       case 'roster':
         this.onRoster(msg.roster);
@@ -308,11 +292,11 @@ export class SessionView {
     this.renderParticipants();
     this.renderRole();
     if (roster.ended) return this.ended();
-    // One peer connection to each customer's agent; closed when the customer leaves. A customer
-    // in the browser has no agent to connect to (yet): no link.
-    const present = new Set(roster.participants.filter((p) => !inBrowser(p)).map((p) => p.id));
+    // One peer connection to each customer, their agent or their page in the browser (both
+    // answer the same way, peer.js); closed when the customer leaves.
+    const present = new Set(roster.participants.map((p) => p.id));
     for (const p of roster.participants) {
-      if (p.role === 'customer' && p.online && !inBrowser(p) && !this.links.has(p.id)) this.openLink(p.id);
+      if (p.role === 'customer' && p.online && !this.links.has(p.id)) this.openLink(p.id);
     }
     for (const [id, link] of this.links) {
       if (!present.has(id)) {
@@ -372,10 +356,11 @@ export class SessionView {
   /** One state of a customer for the roster: offline, connecting, connected or not responding. */
   customerState(p) {
     if (!p.online) return 'offline';
-    if (inBrowser(p)) return 'in the browser';
     const link = this.links.get(p.id);
-    if (!link || !link.ready) return 'connecting';
-    return link.alive ? 'connected' : 'not responding';
+    const where = inBrowser(p) ? 'in the browser' : '';
+    if (!link || !link.ready) return where || 'connecting';
+    if (!link.alive) return 'not responding';
+    return where ? `${where}, connected` : 'connected';
   }
 
   openLink(customer) {
@@ -715,7 +700,7 @@ export class SessionView {
     if (this.recording) this.recording.finish().catch(showError);
     for (const l of this.links.values()) l.close();
     this.links.clear();
-    if (this.ws) this.ws.close();
+    if (this.socket) this.socket.close();
     toast('The session has ended.');
     location.hash = `#/history/${this.id}`;
   }

@@ -57,8 +57,11 @@ export class SharePanel {
     const host = this.ctx.isHost();
     for (const [cap, m] of Object.entries(MODES)) {
       const b = this.menu.querySelector(`#share-${cap}`);
-      b.disabled = !c || !host || !!this.share || inBrowser(c);
-      b.title = !c ? 'Available once a customer has joined.' : inBrowser(c) ? NEEDS_AGENT : !host ? 'Only the host CSR can do this.' : m.window && !c.primary ? 'Only the primary customer shares an application.' : '';
+      // In the browser the customer shares a screen, a window or a tab through its own picker
+      // (View desktop); control and application sharing need the agent.
+      const agentOnly = inBrowser(c) && cap !== 'screen_view';
+      b.disabled = !c || !host || !!this.share || agentOnly;
+      b.title = !c ? 'Available once a customer has joined.' : agentOnly ? NEEDS_AGENT : !host ? 'Only the host CSR can do this.' : m.window && !c.primary ? 'Only the primary customer shares an application.' : '';
     }
   }
 
@@ -153,6 +156,7 @@ export class SharePanel {
         this.stale = false;
         this.video.hidden = false;
         this.share.track = msg.track;
+        this.share.stream = typeof msg.stream === 'string' ? msg.stream : null; // the customer page's msid
         this.share.width = msg.width;
         this.share.height = msg.height;
         const mode = MODES[this.share.capability];
@@ -280,13 +284,13 @@ export class SharePanel {
     // Only the sharing customer's tracks, newest first.
     const mine = [...this.streams.values()].reverse().filter((e) => e.customer === this.share.customer);
     let entry = this.streams.get(`${this.share.customer} ${this.share.track}`)
-      || mine.find((e) => e.stream.id === `agent-${this.share.track}` && e.track.readyState === 'live');
+      || mine.find((e) => (e.stream.id === `agent-${this.share.track}` || e.stream.id === this.share.stream) && e.track.readyState === 'live');
     if (!entry) {
       // The agent's track id did not survive (older browsers): the customer's live video track.
       entry = mine.find((e) => e.track.readyState === 'live'
-        && !(e.stream.id.startsWith('agent-') && e.stream.id !== `agent-${this.share.track}`));
+        && !(e.stream.id.startsWith('agent-') && e.stream.id !== `agent-${this.share.track}`) && !(this.share.stream && e.stream.id !== this.share.stream));
     }
-    if (entry && this.video.srcObject !== entry.stream) {
+    if (entry && (!this.video.srcObject || this.video.srcObject.getVideoTracks()[0] !== entry.track)) {
       this.video.srcObject = new MediaStream([entry.track]);
       this.video.play().catch(() => {});
     }

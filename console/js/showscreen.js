@@ -5,7 +5,6 @@
 // watching. The browser's own "Stop sharing" ends it for everyone; so does "Stop showing".
 // Signaling records each customer's start and stop (activity `csr_screen_share`).
 import { h } from './dom.js';
-import { inBrowser, NEEDS_AGENT } from './session.js';
 import { describe } from './api.js';
 import { sendVideo } from './peer.js';
 
@@ -31,10 +30,9 @@ export class ShowScreen {
 
   onRoster() {
     const host = this.ctx.isHost();
-    const anyone = this.ctx.customers().some((c) => c.online && !inBrowser(c));
-    const browserOnly = !anyone && this.ctx.customers().some((c) => c.online);
+    const anyone = this.ctx.customers().some((c) => c.online);
     this.startButton.disabled = !anyone || !host || !!this.stream;
-    this.startButton.title = browserOnly ? NEEDS_AGENT : !anyone ? 'Available once a customer has joined.' : !host ? 'Only the host CSR can do this.' : '';
+    this.startButton.title = !anyone ? 'Available once a customer has joined.' : !host ? 'Only the host CSR can do this.' : '';
     if (!this.stream) return;
     for (const [customer, v] of [...this.viewers]) {
       const g = this.ctx.grant(customer, CAPABILITY);
@@ -51,7 +49,7 @@ export class ShowScreen {
     }
     this.render();
     // A customer who joined while the screen is shown is asked too.
-    for (const c of this.ctx.customers().filter((x) => x.online && !inBrowser(x) && !this.asked.has(x.id))) this.ask(c.id);
+    for (const c of this.ctx.customers().filter((x) => x.online && !this.asked.has(x.id))) this.ask(c.id);
     if (!host) this.stop();
   }
 
@@ -74,7 +72,7 @@ export class ShowScreen {
     this.stopButton.hidden = false;
     this.asked.clear();
     this.said.clear();
-    for (const c of this.ctx.customers().filter((x) => x.online && !inBrowser(x))) this.ask(c.id);
+    for (const c of this.ctx.customers().filter((x) => x.online)) this.ask(c.id);
     this.render();
   }
 
@@ -110,7 +108,7 @@ export class ShowScreen {
     this.ctx.onRefusal(ref, (e) => { this.said.set(customer, describe(e)); this.stopFor(customer, null, false); this.render(); });
     const track = this.stream.getVideoTracks()[0];
     // Said before the track is added: the agent knows it as a screen from its first picture.
-    link.send({ type: 'csr_share_started', track: track.id });
+    link.send({ type: 'csr_share_started', track: track.id, stream: this.stream.id });
     const g = this.ctx.grant(customer, CAPABILITY);
     this.viewers.set(customer, { link, sender: sendVideo(link.pc, track, this.stream), seen: !!g && g.state === 'granted' });
     this.said.set(customer, 'sees it');

@@ -1,7 +1,8 @@
 // S14: system information after the customer's grant (and their confirmation in the agent),
 // shown in sections and copyable as text.
 import { h, fill, fmtBytes, fmtDuration, copyText } from './dom.js';
-import { inBrowser, NEEDS_AGENT } from './session.js';
+import { inBrowser } from './session.js';
+import { browserRows } from './browser_report.js';
 import { describe, toast } from './api.js';
 
 export class SystemInfoPanel {
@@ -11,13 +12,16 @@ export class SystemInfoPanel {
     this.body = h('div', { id: 'sysinfo' });
     this.askButton = h('button', { class: 'primary', id: 'sysinfo-request', onclick: () => this.request() }, 'Request system information');
     this.copyButton = h('button', { id: 'sysinfo-copy', hidden: true, onclick: async () => toast((await copyText(this.text)) ? 'Copied as text.' : 'Copy failed.') }, 'Copy as text');
-    this.element = h('div', { class: 'panel', id: 'panel-sysinfo' }, h('div', { class: 'row' }, this.askButton, this.copyButton), this.state, this.body);
+    this.note = h('p', { class: 'notice', id: 'sysinfo-browser-note', hidden: true, text: 'The customer joined in the browser: the report holds what a browser can tell (browser, operating system, screen, language, time zone). Disks, programs and the network need the support agent.' });
+    this.element = h('div', { class: 'panel', id: 'panel-sysinfo' }, h('div', { class: 'row' }, this.askButton, this.copyButton), this.note, this.state, this.body);
   }
 
   onRoster() {
     const c = this.ctx.customer();
-    this.askButton.disabled = !c || !this.ctx.isHost() || inBrowser(c);
-    this.askButton.title = !c ? 'No customer has joined yet.' : inBrowser(c) ? NEEDS_AGENT : this.ctx.isHost() ? '' : 'Only the host CSR can ask.';
+    this.askButton.disabled = !c || !this.ctx.isHost();
+    this.askButton.title = !c ? 'No customer has joined yet.' : this.ctx.isHost() ? '' : 'Only the host CSR can ask.';
+    // In the browser only what a browser can tell: the rest needs the agent.
+    this.note.hidden = !inBrowser(c);
   }
 
   async request() {
@@ -65,7 +69,18 @@ export class SystemInfoPanel {
     }
   }
 
+  showBrowser(customer, r) {
+    const pairs = browserRows(r);
+    fill(this.body, h('section', { class: 'sysinfo-section' }, h('h3', { text: 'What the browser tells' }),
+      h('table', { class: 'kv', id: 'sysinfo-browser' }, pairs.map(([k, v]) => h('tr', {}, h('th', { text: k }), h('td', { text: v }))))),
+    h('p', { class: 'muted', text: 'Disks, programs and the network need the support agent.' }));
+    this.text = pairs.map(([k, v]) => `${k}: ${v}`).join('\n');
+    this.copyButton.hidden = false;
+    this.state.textContent = `Received from ${this.ctx.name(customer)} (in the browser).`;
+  }
+
   show(customer, r) {
+    if (r && r.kind === 'browser') return this.showBrowser(customer, r);
     const rows = (pairs) => h('table', { class: 'kv' }, pairs.filter((p) => p[1] !== undefined && p[1] !== null && p[1] !== '').map(([k, v]) => h('tr', {}, h('th', { text: k }), h('td', { text: String(v) }))));
     const table = (head, list, cells) => list && list.length
       ? h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, head.map((x) => h('th', { text: x })))), h('tbody', {}, list.map((x) => h('tr', {}, cells(x).map((c) => h('td', { text: String(c) }))))))

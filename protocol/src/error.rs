@@ -131,6 +131,8 @@ pub enum ErrorCode {
     TooManyTokens,
     #[error("too_many_webhooks")]
     TooManyWebhooks,
+    #[error("too_many_snippets")]
+    TooManySnippets,
     // --- server ---
     #[error("internal")]
     Internal,
@@ -268,6 +270,7 @@ impl ErrorCode {
             SourceNotFound => "That monitor or window no longer exists. List the sources again.",
             DeviceUnavailable => "The customer's camera or microphone could not be opened.",
             InsufficientScope => "This API token may not do this: it does not have the scope this call needs, or the call takes a signed-in person only.",
+            TooManySnippets => "There are as many canned messages as can be kept (200 of your own, 500 shared). Delete some first.",
             TooManyWebhooks => "There are as many webhooks as a site may have (20). Delete one first.",
             TooManyTokens => "There are as many API tokens as a site may have (100). Revoke one you no longer use first.",
             UnsupportedCodec => "The console's connection offers no codec the agent sends (VP8 video, Opus audio). Use a current browser.",

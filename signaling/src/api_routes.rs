@@ -4,7 +4,10 @@
 //! served.
 
 use crate::state::AppState;
-use crate::{api_accounts as acc, api_mail as mail, api_recordings as rec, api_sessions as ses, api_tokens as tok, api_webhooks as hooks};
+use crate::{
+    api_accounts as acc, api_mail as mail, api_recordings as rec, api_sessions as ses, api_snippets as snip, api_tokens as tok,
+    api_webhooks as hooks,
+};
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::Router;
@@ -73,6 +76,10 @@ api_routes! {
     post "/api/password" => acc::change_password, "CSR", COOKIE, "Change the password";
     get "/api/session-types" => acc::session_types, "CSR, API token", Some(Scope::StartSessions), "The session types";
     get "/api/features" => acc::features, "CSR", COOKIE, "The features in effect";
+    get "/api/snippets" => snip::list, "CSR", COOKIE, "Canned messages: the caller's own, then the shared ones";
+    post "/api/snippets" => snip::create, "CSR (shared: site admin)", COOKIE, "Add a canned message";
+    put "/api/snippets/{id}" => snip::update, "its CSR (shared: site admin)", COOKIE, "Change a canned message";
+    delete "/api/snippets/{id}" => snip::delete, "its CSR (shared: site admin)", COOKIE, "Delete a canned message";
     get "/api/presets" => acc::presets, "CSR", COOKIE, "This CSR's one-click presets";
     post "/api/presets" => acc::create_preset, "CSR", COOKIE, "Add a preset";
     delete "/api/presets/{id}" => acc::delete_preset, "CSR", COOKIE, "Delete a preset";
@@ -90,7 +97,8 @@ api_routes! {
     post "/api/admin/webhooks" => hooks::create, "site admin", COOKIE, "Add a webhook; its signing secret is shown once";
     delete "/api/admin/webhooks/{id}" => hooks::delete, "site admin", COOKIE, "Delete a webhook";
     post "/api/admin/webhooks/{id}/test" => hooks::test, "site admin", COOKIE, "Send a test event (ping) to a webhook";
-    get "/api/sessions" => ses::list, "CSR (admin: all), API token", Some(Scope::ReadSessions), "Sessions, newest first, a page at a time";
+    get "/api/sessions" => ses::list, "CSR (admin: all), API token", Some(Scope::ReadSessions), "Sessions, newest first, a page at a time, narrowed by csr, from, to, session_type, tracking";
+    get "/api/sessions.csv" => ses::export_csv, "CSR (admin: all), API token", Some(Scope::ReadSessions), "The same sessions as CSV (at most 10,000, notes whole)";
     post "/api/sessions" => ses::start, "CSR, API token", Some(Scope::StartSessions), "Start a session (the caller is its host)";
     get "/api/sessions/{id}" => ses::read, "CSR who took part, site admin, API token", Some(Scope::ReadRecords), "A session and a page of its record";
     put "/api/sessions/{id}/notes" => ses::save_notes, "CSR of the session", COOKIE, "Save the session's notes";

@@ -389,24 +389,75 @@ pub struct ListQuery {
     limit: Option<i64>,
     /// `<started_at ms>:<session id>` of the last session of the previous page.
     before: Option<String>,
+    /// Reports (issue 16): only sessions this CSR (user name) took part in …
+    csr: Option<String>,
+    /// … started in [from, to) (ms since the epoch) …
+    from: Option<i64>,
+    to: Option<i64>,
+    /// … of this session type …
+    session_type: Option<i64>,
+    /// … whose tracking code contains this (any case).
+    tracking: Option<String>,
 }
 
 /// Sessions listed at once at most.
 const LIST_MAX: i64 = 500;
+/// Rows of a CSV export at most (about 3 MiB).
+const CSV_MAX: i64 = 10_000;
+/// Longest text filter (user name, tracking code).
+const FILTER_CHARS: usize = 128;
+
+impl ListQuery {
+    /// The filter this query asks for, within what `a` may see.
+    fn filter(&self, a: &Account) -> Result<store::ListFilter, ApiError> {
+        let text = |v: &Option<String>| -> Result<Option<String>, ApiError> {
+            match v.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(t) if t.chars().count() > FILTER_CHARS => Err(ErrorCode::InvalidMessage.into()),
+                Some(t) => Ok(Some(t.to_owned())),
+            }
+        };
+        Ok(store::ListFilter {
+            account: if a.is_admin { None } else { Some(a.id) },
+            csr: text(&self.csr)?,
+            from: self.from,
+            to: self.to,
+            session_type: self.session_type,
+            tracking: text(&self.tracking)?,
+        })
+    }
+
+    fn before(&self) -> Result<Option<(i64, String)>, ApiError> {
+        match self.before.as_deref() {
+            None | Some("") => Ok(None),
+            Some(b) => {
+                let (ms, id) = b.split_once(':').ok_or(ErrorCode::InvalidMessage)?;
+                Ok(Some((ms.parse::<i64>().map_err(|_| ErrorCode::InvalidMessage)?, id.to_owned())))
+            }
+        }
+    }
+}
 
 /// The caller's sessions, newest first; a site admin sees every session. Paged with `limit`
-/// and `before`; read on a read-only connection.
+/// and `before`, narrowed by the report filters; read on a read-only connection.
 pub async fn list(State(st): State<AppState>, Csr(a): Csr, Query(q): Query<ListQuery>) -> ApiResult<Json<Vec<SessionSummary>>> {
-    let filter = if a.is_admin { None } else { Some(a.id) };
+    let filter = q.filter(&a)?;
     let limit = q.limit.unwrap_or(100).clamp(1, LIST_MAX);
-    let before = match q.before.as_deref() {
-        None | Some("") => None,
-        Some(b) => {
-            let (ms, id) = b.split_once(':').ok_or(ErrorCode::InvalidMessage)?;
-            Some((ms.parse::<i64>().map_err(|_| ErrorCode::InvalidMessage)?, id.to_owned()))
-        }
-    };
-    Ok(Json(st.db.read(move |c| store::list(c, filter, before.as_ref().map(|(ms, id)| (*ms, id.as_str())), limit)).await?))
+    let before = q.before()?;
+    Ok(Json(st.db.read(move |c| store::list(c, &filter, before.as_ref().map(|(ms, id)| (*ms, id.as_str())), limit)).await?))
+}
+
+/// The same list as CSV (reports, issue 16): newest first, at most 10,000 rows, notes whole.
+pub async fn export_csv(State(st): State<AppState>, Csr(a): Csr, Query(q): Query<ListQuery>) -> ApiResult<axum::response::Response> {
+    use axum::http::{header, HeaderValue};
+    let filter = q.filter(&a)?;
+    let rows = st.db.read(move |c| store::list_full(c, &filter, None, CSV_MAX)).await?;
+    let mut resp = axum::response::Response::new(axum::body::Body::from(crate::csv::sessions(&rows)));
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"sessions.csv\""));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
 }
 
 #[derive(Deserialize)]

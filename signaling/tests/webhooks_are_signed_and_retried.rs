@@ -89,8 +89,17 @@ async fn session_events_reach_the_webhook_signed_and_a_failed_delivery_is_retrie
     assert_eq!(ended["data"]["tracking_code"], "TICKET-4711");
     assert!(ended["data"]["ended_at"].as_i64().is_some());
 
-    // The admin's log: each delivery with its tries.
-    let (_, hooks) = alice.get("/api/admin/webhooks").await;
+    // The admin's log: each delivery with its tries (the sender notes an answer just after the
+    // receiver has it: read until both show as delivered).
+    let deadline = std::time::Instant::now() + WAIT;
+    let hooks = loop {
+        let (_, hooks) = alice.get("/api/admin/webhooks").await;
+        let delivered = hooks[0]["deliveries"].as_array().unwrap().iter().filter(|d| d["delivered_at"].is_i64()).count();
+        if delivered == 2 || std::time::Instant::now() > deadline {
+            break hooks;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let log = hooks[0]["deliveries"].as_array().unwrap();
     let of = |event: &str| log.iter().find(|d| d["event"] == event).unwrap().clone();
     assert_eq!((of("session.started")["attempts"].as_i64(), of("session.started")["last_status"].as_i64()), (Some(2), Some(200)));

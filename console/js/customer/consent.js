@@ -1,7 +1,7 @@
 // S21 on the customer page: the product's words for each capability (as the agent says them,
-// protocol::Capability::asks_to), and which ones this page can decide. In this phase the page
-// has no WebRTC connection, so everything that reaches into the computer needs the support
-// agent: the page answers those itself ("Deny") and tells the customer why in plain words.
+// protocol::Capability::asks_to), and which ones this page can decide. What reaches into the
+// computer beyond what a browser can do needs the support agent: the page answers those itself
+// ("Deny") and tells the customer why in plain words.
 
 /** What support asks to do, as the agent says it: "Alice (support) asks to see your screen." */
 export const ASKS_TO = {
@@ -18,8 +18,9 @@ export const ASKS_TO = {
   microphone: 'use your microphone',
 };
 
-/** Capabilities only the support agent can carry out (all of them until the page speaks WebRTC). */
-export const NEEDS_AGENT = new Set(Object.keys(ASKS_TO));
+/** Capabilities only the support agent can carry out; the page does the rest (screen, window or
+ * tab through the browser's picker, support's screen, system information, camera, microphone). */
+export const NEEDS_AGENT = new Set(['remote_control', 'application_view', 'application_control', 'advanced_file_transfer', 'file_transfer_item', 'recording']);
 
 export const asksTo = (capability) => ASKS_TO[capability] || capability.replaceAll('_', ' ');
 

@@ -12,7 +12,7 @@ function start() {
   const seat = storedSeat();
   if (seat) {
     dropInvitationFromAddress();
-    return new CustomerSession(app, seat).start();
+    return new CustomerSession(app, seat, true).start();
   }
   const link = invitationInAddress();
   return joinForm(link);

@@ -1,27 +1,39 @@
 // The customer in a support session, in the browser: the signaling WebSocket (hello with the
 // seat's token and `client: "browser"`), Who is here, the questions support asks (S21), what is
-// allowed now with Stop and Stop everything, chat with send-to (S7), and Leave (S19).
+// allowed now with Stop and Stop everything, chat with send-to (S7), and Leave (S19). The
+// connection to each CSR's console and what runs over it (screen, call and video, files,
+// system information) are in links.js and the feature modules.
 // Names and chat are untrusted: shown only as text (dom.js), hidden characters removed.
 import { h, fill, dialog, fmtClock } from '../dom.js';
 import { displayable } from '../policy.js';
+import { PROTOCOL_VERSION } from '../peer.js';
+import { SignalingSocket } from '../socket.js';
 import { forgetSeat } from './seat.js';
+import { toAgentBox } from './to_agent.js';
 import { asksTo, question, needsAgent, scopeWords } from './consent.js';
+import { Links } from './links.js';
+import { ShareFeature } from './share.js';
+import { MediaFeature } from './media.js';
+import { FilesFeature } from './files.js';
+import { SysinfoFeature } from './sysinfo.js';
 
-const PROTOCOL_VERSION = 1;
 /** Close reasons after which reconnecting cannot help. */
 const FINAL = ['session_ended', 'not_in_session', 'token_invalid', 'protocol_version_mismatch', 'invalid_message'];
 
 export class CustomerSession {
-  constructor(root, seat) {
+  /** `rejoined`: this tab held the seat before (a reload): the CSRs' consoles connect afresh. */
+  constructor(root, seat, rejoined = false) {
     this.root = root;
     this.seat = seat;
+    this.rejoined = rejoined;
     this.me = seat.participant_id;
     this.roster = null;
     this.people = new Map(); // id -> {name, role, online}, as of the last roster
     this.asked = new Set(); // requests already answered or shown
-    this.retry = 0;
-    this.seq = 0;
+    this.allowedHere = new Set(); // requests this page allowed (before the roster says so)
+    this.iceServers = [];
     this.closed = false;
+    this.links = new Links(this);
   }
 
   start() {
@@ -32,6 +44,10 @@ export class CustomerSession {
   // ---------- layout ----------
 
   render() {
+    this.share = new ShareFeature(this);
+    this.media = new MediaFeature(this);
+    this.files = new FilesFeature(this);
+    this.features = [this.share, this.media, this.files, new SysinfoFeature(this)];
     this.status = h('span', { class: 'conn muted', id: 'connection-state', role: 'status', text: 'connecting…' });
     this.stopAll = h('button', { id: 'stop-everything', class: 'danger', disabled: true, onclick: () => this.stopEverything() }, 'Stop everything');
     this.who = h('ul', { class: 'who', id: 'who-is-here', 'aria-label': 'Who is here' });
@@ -45,9 +61,12 @@ export class CustomerSession {
         h('strong', { text: 'Support session' }), this.status,
         h('span', { class: 'push-right' }), this.stopAll,
         h('button', { id: 'leave', onclick: () => this.leave() }, 'Leave')),
-      h('p', { class: 'notice', id: 'browser-note', text: 'You joined in your browser. Support can chat with you here. Seeing or controlling your screen, files, the camera and the microphone need the support agent, a program for your computer.' }),
+      h('div', { class: 'notice', id: 'browser-note' },
+        h('p', { text: 'You joined in your browser. Support can talk and chat with you here, see a screen, window or tab you choose and exchange files with you. Controlling your computer and its folders need the support agent, a program for your computer.' }),
+        toAgentBox(this.seat.token, () => { this.toAgent = true; })),
       h('section', {}, h('h2', { text: 'Who is here' }), this.who),
       h('section', {}, h('h2', { text: 'Allowed now' }), this.allowed),
+      this.features.map((f) => f.element || null),
       h('section', { class: 'chat' }, h('h2', { text: 'Chat' }), this.chatLog,
         h('form', { class: 'row chat-form', onsubmit: (ev) => { ev.preventDefault(); this.sendChat(); } },
           h('label', { for: 'chat-to' }, 'Send to'), this.chatTo, this.chatText,
@@ -59,32 +78,22 @@ export class CustomerSession {
   // ---------- signaling ----------
 
   connect() {
-    const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${proto}://${location.host}/ws`);
-    this.ws = ws;
-    ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', protocol_version: PROTOCOL_VERSION, token: this.seat.token, client: 'browser' }));
-    ws.onmessage = (ev) => {
-      let msg;
-      try { msg = JSON.parse(ev.data); } catch { return; }
-      this.onServer(msg);
-    };
-    ws.onclose = (ev) => {
-      clearInterval(this.pinger);
-      if (this.closed || this.ws !== ws) return;
-      if (FINAL.includes(ev.reason)) return this.finish(ev.reason);
-      this.status.textContent = 'reconnecting…';
-      const wait = Math.min(10000, 500 * 2 ** this.retry++);
-      setTimeout(() => { if (!this.closed) this.connect(); }, wait);
-    };
+    this.socket = new SignalingSocket({
+      hello: () => ({ type: 'hello', protocol_version: PROTOCOL_VERSION, token: this.seat.token, client: 'browser' }),
+      onMessage: (msg) => this.onServer(msg),
+      final: FINAL,
+      onFinal: (reason) => this.finish(reason),
+      onDown: () => { this.status.textContent = 'reconnecting…'; },
+      stopped: () => this.closed,
+      refPrefix: 'c',
+    });
+    this.socket.connect();
   }
 
-  send(msg) {
-    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
-      this.line('Not connected to the support server right now. Wait for the reconnection and try again.');
-      return null;
-    }
-    const ref = `c${++this.seq}`;
-    this.ws.send(JSON.stringify({ ...msg, ref }));
+  /** Sends to signaling; `quiet`: no line when not connected (WebRTC signals retry on their own). */
+  send(msg, quiet = false) {
+    const ref = this.socket.send(msg);
+    if (!ref && !quiet) this.line('Not connected to the support server right now. Wait for the reconnection and try again.');
     return ref;
   }
 
@@ -92,12 +101,14 @@ export class CustomerSession {
     switch (msg.type) {
       case 'welcome':
         this.me = msg.you;
-        this.retry = 0;
+        this.iceServers = msg.ice_servers || [];
         this.status.textContent = 'connected';
-        this.pinger = setInterval(() => this.ws.readyState === WebSocket.OPEN && this.ws.send('{"type":"ping"}'), 20000);
         break;
       case 'roster':
         this.onRoster(msg.roster);
+        break;
+      case 'signal':
+        if (typeof msg.from === 'string' && msg.payload && this.people.get(msg.from)?.role === 'csr') this.links.onSignal(msg.from, msg.payload);
         break;
       case 'chat':
         this.chatLog.append(this.chatLine(msg));
@@ -149,13 +160,35 @@ export class CustomerSession {
       }
       for (const [id, p] of before) if (!now.has(id) && id !== this.me) this.line(`${label(p)} left the session.`);
     }
+    const first = !this.roster;
     this.roster = roster;
     this.people = now;
     if (roster.ended) return this.finish('session_ended');
+    // After a reload the consoles still hold a connection to the page that is gone: a bye
+    // makes each offer a new one at once (as a reloaded agent's new connection does).
+    if (first && this.rejoined) {
+      for (const [id, p] of now) if (p.role === 'csr' && p.online) this.send({ type: 'signal', to: id, payload: { kind: 'bye' } }, true);
+    }
+    this.links.onRoster(roster);
     this.renderWho();
     this.renderTo();
     this.renderAllowed();
     this.answerQuestions();
+    for (const f of this.features) if (f.onRoster) f.onRoster(roster);
+  }
+
+  /** This customer's live grant to `csr` for `capability` (what runs here runs only under it). */
+  granted(csr, capability) {
+    // An answer given here counts at once, as in the agent: the CSR's request over the data
+    // channel may come before signaling's roster with the grant.
+    return !!this.roster && this.roster.grants.some((g) => g.customer === this.me && g.csr === csr && g.capability === capability
+      && (g.state === 'granted' || (g.state === 'pending' && this.allowedHere.has(g.request))));
+  }
+
+  /** The customer takes a permission back: what it allowed stops here at once, then signaling hears. */
+  revoke(capability) {
+    for (const f of this.features) if (f.onRevoke) f.onRevoke(capability);
+    this.send({ type: 'consent_revoke', capability });
   }
 
   // ---------- who is here ----------
@@ -201,8 +234,9 @@ export class CustomerSession {
       await dialog('Permission asked', (close) => h('div', { class: 'question needs-agent', id: `question-${q.request}` },
         h('p', { class: 'asked', text }),
         h('p', { text: `This needs the support agent, a program for your computer: in the browser it cannot be done. Your browser answered “Deny” for you, so nothing is shared.` }),
-        h('p', { text: `To allow it, ask ${q.byName} for a new invitation link, open it and choose “Download the support agent”.` }),
-        h('div', { class: 'row' }, h('button', { class: 'primary', onclick: () => close(true) }, 'OK'))));
+        h('p', { text: `To allow it, continue in the support agent: ${q.byName} asks again there.` }),
+        toAgentBox(this.seat.token, () => { this.toAgent = true; }, 'question-'),
+        h('div', { class: 'row' }, h('button', { onclick: () => close(true) }, 'OK'))));
       return;
     }
     const answer = await dialog('Permission asked', (close) => h('div', { class: 'question', id: `question-${q.request}` },
@@ -212,6 +246,7 @@ export class CustomerSession {
         h('button', { onclick: () => close('session') }, 'Allow for this session'),
         h('button', { class: 'danger', onclick: () => close('deny') }, 'Deny'))));
     const granted = answer === 'once' || answer === 'session';
+    if (granted) this.allowedHere.add(q.request);
     this.send(granted ? { type: 'consent_answer', request: q.request, granted, scope: answer } : { type: 'consent_answer', request: q.request, granted: false });
   }
 
@@ -228,12 +263,12 @@ export class CustomerSession {
     const running = (g) => this.roster.running.some((r) => r.customer === this.me && r.by === g.csr && r.activity === g.capability);
     fill(this.allowed, grants.map((g) => {
       const line = `${this.name(g.csr)} may ${asksTo(g.capability)} (${scopeWords(g.scope)}${running(g) ? ', in use now' : ''})`;
-      return h('li', {}, h('button', { class: 'small', title: line, onclick: () => this.send({ type: 'consent_revoke', capability: g.capability }) }, 'Stop'), ' ', line);
+      return h('li', {}, h('button', { class: 'small', title: line, onclick: () => this.revoke(g.capability) }, 'Stop'), ' ', line);
     }));
   }
 
   stopEverything() {
-    for (const c of new Set(this.myGrants().map((g) => g.capability))) this.send({ type: 'consent_revoke', capability: c });
+    for (const c of new Set(this.myGrants().map((g) => g.capability))) this.revoke(c);
   }
 
   // ---------- chat (S7) ----------
@@ -282,10 +317,12 @@ export class CustomerSession {
   finish(reason) {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.pinger);
+    for (const f of this.features) if (f.onRevoke) for (const c of ['screen_view', 'microphone', 'camera', 'csr_screen_share']) f.onRevoke(c);
+    this.links.closeAll();
     forgetSeat();
-    if (this.ws) this.ws.close();
-    const said = this.leaving || reason === 'left' ? 'You left the session. Nothing is shared any more.'
+    this.socket.close();
+    const said = this.toAgent && reason === 'token_invalid' ? 'You now continue in the support agent. Nothing is shared from this browser any more.'
+      : this.leaving || reason === 'left' ? 'You left the session. Nothing is shared any more.'
       : reason === 'session_ended' ? 'The session has ended. Nothing is shared any more.'
         : reason === 'token_invalid' || reason === 'not_in_session' ? 'This browser is no longer in the session. Ask your support representative for a new invitation.'
           : `The session cannot go on here (${reason}).`;

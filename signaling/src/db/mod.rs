@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod sessions;
+pub mod snippets;
 pub mod tokens;
 pub mod webhooks;
 
@@ -176,6 +177,17 @@ CREATE TABLE webhook_deliveries(
   delivered_at INTEGER);
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_at) WHERE next_at IS NOT NULL;
 CREATE INDEX webhook_deliveries_of ON webhook_deliveries(webhook_id, id);
+"#,
+    // Canned messages (issue 16): a CSR's own, and the site's shared ones (account_id NULL).
+    r#"
+CREATE TABLE snippets(
+  id TEXT PRIMARY KEY,
+  account_id INTEGER REFERENCES accounts(id),
+  key TEXT NOT NULL,
+  text TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL);
+CREATE UNIQUE INDEX snippets_key ON snippets(ifnull(account_id, 0), key);
 "#,
 ];
 

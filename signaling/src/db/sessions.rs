@@ -506,13 +506,23 @@ pub const LIST_NOTES_CHARS: usize = 500;
 
 /// Sessions an account took part in (all sessions for `None`, the site admin's view), newest
 /// first, `limit` of them started before `before` (started_at ms, id) when given.
-pub fn list(c: &Connection, account: Option<i64>, before: Option<(i64, &str)>, limit: i64) -> Result<Vec<SessionSummary>, DbError> {
-    let mut st = c.prepare(&format!(
-        "{S_SELECT} WHERE (?1 IS NULL OR EXISTS(SELECT 1 FROM participants p WHERE p.session_id = s.id AND p.account_id = ?1)) AND (?3 IS NULL OR (s.started_at, s.id) < (?3, ?4)) ORDER BY s.started_at DESC, s.id DESC LIMIT ?2"
-    ))?;
-    let (before_ms, before_id) = before.map_or((None, None), |(ms, id)| (Some(ms), Some(id)));
-    let rows: Vec<SessionSummary> = st.query_map(params![account, limit, before_ms, before_id], summary_row)?.collect::<Result<_, _>>()?;
-    Ok(rows
+/// What a history list may be narrowed to (issue 16, reports). Each `None` narrows nothing.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Sessions an account had a seat in (the caller's own unless a site admin).
+    pub account: Option<i64>,
+    /// Sessions a CSR of this user name took part in.
+    pub csr: Option<String>,
+    /// Started at or after / before these times (ms).
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub session_type: Option<i64>,
+    /// Tracking codes containing this, whatever the case.
+    pub tracking: Option<String>,
+}
+
+pub fn list(c: &Connection, filter: &ListFilter, before: Option<(i64, &str)>, limit: i64) -> Result<Vec<SessionSummary>, DbError> {
+    Ok(list_full(c, filter, before, limit)?
         .into_iter()
         .map(|mut s| {
             if s.notes.chars().count() > LIST_NOTES_CHARS {
@@ -521,6 +531,24 @@ pub fn list(c: &Connection, account: Option<i64>, before: Option<(i64, &str)>, l
             s
         })
         .collect())
+}
+
+/// As [`list`], with the notes whole (the CSV export).
+pub fn list_full(c: &Connection, filter: &ListFilter, before: Option<(i64, &str)>, limit: i64) -> Result<Vec<SessionSummary>, DbError> {
+    let mut st = c.prepare(&format!(
+        "{S_SELECT} WHERE (?1 IS NULL OR EXISTS(SELECT 1 FROM participants p WHERE p.session_id = s.id AND p.account_id = ?1)) \
+         AND (?3 IS NULL OR (s.started_at, s.id) < (?3, ?4)) \
+         AND (?5 IS NULL OR EXISTS(SELECT 1 FROM participants p2 JOIN accounts a2 ON a2.id = p2.account_id WHERE p2.session_id = s.id AND a2.username = ?5)) \
+         AND (?6 IS NULL OR s.started_at >= ?6) AND (?7 IS NULL OR s.started_at < ?7) AND (?8 IS NULL OR s.session_type_id = ?8) \
+         AND (?9 IS NULL OR instr(lower(ifnull(s.tracking_code, '')), lower(?9)) > 0) \
+         ORDER BY s.started_at DESC, s.id DESC LIMIT ?2"
+    ))?;
+    let (before_ms, before_id) = before.map_or((None, None), |(ms, id)| (Some(ms), Some(id)));
+    let f = filter;
+    let rows: Vec<SessionSummary> = st
+        .query_map(params![f.account, limit, before_ms, before_id, f.csr, f.from, f.to, f.session_type, f.tracking], summary_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }
 
 /// Whether an account ever had a seat in the session (may read its record).

@@ -39,6 +39,18 @@ export function check(cond, message) {
   if (!cond) throw new Error(`check failed: ${message}`);
 }
 
+/** Waits until `read()` returns a value `ok` accepts; fails with `what` and the last value. */
+export async function eventually(page, what, read, ok, timeout = WAIT) {
+  const deadline = Date.now() + timeout;
+  let seen;
+  for (;;) {
+    seen = await read();
+    if (ok(seen)) return seen;
+    if (Date.now() > deadline) throw new Error(`check failed: ${what} (saw ${JSON.stringify(seen)})`);
+    await page.waitForTimeout(150);
+  }
+}
+
 export function log(...args) {
   console.log(`[${new Date().toISOString().slice(11, 23)}]`, ...args);
 }
@@ -170,6 +182,25 @@ export async function invite(page) {
   const link = await page.locator('#invitation-link').inputValue();
   await page.getByRole('button', { name: 'Done' }).click();
   return { code, link };
+}
+
+/**
+ * The customer opens the invitation `link` in a browser context of their own (no cookie, no
+ * storage shared), chooses "Join in your browser" and joins as `name`; returns their page
+ * (the join button pressed). `init`: an init script for the context (e.g. keepPeerConnections).
+ */
+export async function joinInBrowser(browser, link, name, { viewport = { width: 900, height: 900 }, init = null } = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  if (init) await context.addInitScript(init);
+  const cust = await context.newPage();
+  cust.on('pageerror', (e) => log(`customer page exception: ${e.message}`));
+  cust.on('console', (m) => { if (m.type() === 'error') log(`customer page error: ${m.text()}`); });
+  await cust.goto(link);
+  await cust.getByRole('link', { name: 'Join in your browser — no download' }).click();
+  await cust.locator('#join-name').fill(name);
+  check(!cust.url().includes('/join/'), `the page left the invitation's address (${cust.url()})`);
+  await cust.locator('#join-button').click();
+  return cust;
 }
 
 export async function inviteAgent(t, { extra = [], screenshot = false, name = 'Dana' } = {}) {

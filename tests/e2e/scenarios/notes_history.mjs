@@ -2,7 +2,9 @@
 // from the end dialog, and the history shows the session with its notes and consent log.
 import { createServer } from 'node:http';
 import { createHmac } from 'node:crypto';
-import { scenario, signIn, startSession, inviteAgent, check, shot, tab, env, WAIT } from './lib.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { scenario, signIn, startSession, inviteAgent, check, shot, tab, env, WAIT, download } from './lib.mjs';
 
 scenario('notes_history', async (t) => {
   const { page } = t;
@@ -54,6 +56,19 @@ scenario('notes_history', async (t) => {
   check((await row.textContent()).includes('CASE-0815'), 'the history list shows the tracking code');
   check((await row.textContent()).includes('ended'), 'the history list shows it ended');
   await shot(page, 'history');
+
+  // Issue 16, reports: narrowed by tracking code, and the same list as CSV.
+  await page.locator('#filter-tracking').fill('no-such-case');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.locator('#history-empty', { hasText: 'No session matches.' }).waitFor({ timeout: WAIT });
+  await page.locator('#filter-tracking').fill('case-0815');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await row.waitFor({ timeout: WAIT });
+  const csvFile = join(env.work, 'sessions.csv');
+  await download(page, page.locator('#history-csv'), csvFile);
+  const csv = readFileSync(csvFile, 'utf8').split('\r\n');
+  check(csv[0].startsWith('session_id,session_type,tracking_code'), `the CSV has its header (${csv[0]})`);
+  check(csv.length === 3 && csv[1].startsWith(`${session},`) && csv[1].includes('CASE-0815'), `one line, this session (${csv.join(' / ')})`);
   await page.goto(`${env.base}/#/admin`);
   await page.locator('#admin-accounts tr[data-username=bob]').waitFor({ timeout: WAIT });
   await shot(page, 'admin');

@@ -11,7 +11,7 @@
 // seed (default: from the clock). Each walk prints its seed; a failing one replays with
 // E2E_SEED=<seed> E2E_WALKS=1.
 import { join } from 'node:path';
-import { scenario, signIn, startSession, inviteAgent, check, log, tab, env, makeFile, sha256, WAIT, quadrants, PATTERN, FAKE_MEDIA, videoPixels } from './lib.mjs';
+import { scenario, signIn, startSession, inviteAgent, check, log, tab, env, makeFile, sha256, WAIT, quadrants, PATTERN, FAKE_MEDIA, videoPixels, eventually } from './lib.mjs';
 import { SessionModel, ASKS_TO, ACTIVITY_NAME, isApplication, random } from './walk_model.mjs';
 
 const WALKS = Number(process.env.E2E_WALKS || 6);
@@ -53,17 +53,6 @@ const customerRow = (page, name) =>
 /** Error texts no CSR should ever read: internals, not words. */
 const NOT_WORDS = /Failed to execute|TypeError|ReferenceError|undefined|\[object|activity_not_active|NaN/;
 
-/** Waits until `read()` returns a value `ok` accepts; fails with `what` and the last value. */
-async function eventually(page, what, read, ok, timeout = WAIT) {
-  const deadline = Date.now() + timeout;
-  let seen;
-  for (;;) {
-    seen = await read();
-    if (ok(seen)) return seen;
-    if (Date.now() > deadline) throw new Error(`check failed: ${what} (saw ${JSON.stringify(seen)})`);
-    await page.waitForTimeout(150);
-  }
-}
 
 /** One walk: a fresh console page and agent, `steps` random actions, checks after each. */
 /** A CSR's console in a browser context of its own, every error toast it ever shows kept. */
