@@ -4,7 +4,8 @@
 
 # chromium and coturn: the console's end-to-end tests (tests/e2e), which run Chromium headless
 # through playwright-core (installed by those tests with `npm ci` from tests/e2e/package-lock.json).
-# The agent's window (tests/e2e scenarios/window.mjs): OpenGL under Xvfb (Mesa), a session bus
+# The agent's window (tests/e2e scenarios/window.mjs) draws on the CPU (Mesa's GL packages below are no
+# longer needed by it; left for now). It needs a session bus
 # and the AT-SPI bus with python3-pyatspi to find controls as a screen reader does, and
 # imagemagick + tesseract to read the always-on-top bar from a screenshot. python3-aiosmtpd: the
 # SMTP server on loopback that receives invitation e-mails (tests/support/src/smtp.rs).
