@@ -12,14 +12,6 @@ use common::*;
 use protocol::download::{decode_tail, TAIL_BYTES};
 use serde_json::json;
 
-async fn browser(s: &Server, token: &str) -> Peer {
-    let mut p = Peer::open(s, None).await;
-    p.send(json!({"type": "hello", "protocol_version": 1, "token": token, "client": "browser"})).await;
-    let w = p.recv().await;
-    assert_eq!(w["type"], "welcome", "expected welcome, got {w}");
-    p
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_customer_takes_their_seat_to_the_agent_and_support_asks_again() {
     let dir = tempfile::tempdir().unwrap();
@@ -31,7 +23,7 @@ async fn a_browser_customer_takes_their_seat_to_the_agent_and_support_asks_again
     let mut a = Peer::csr(&server, &alice, &session).await;
     let (code, _) = alice.invite(&session).await;
     let (dana, page_token) = join(&server, json!({"code": code, "name": "Dana"})).await;
-    let mut page = browser(&server, &page_token).await;
+    let mut page = Peer::browser(&server, &page_token).await;
 
     // In the browser Dana allows system information.
     a.send(json!({"type": "consent_request", "request": "r1", "customer": dana, "capability": "system_info"})).await;

@@ -9,14 +9,6 @@ mod common;
 use common::*;
 use serde_json::json;
 
-async fn browser(s: &Server, token: &str) -> Peer {
-    let mut p = Peer::open(s, None).await;
-    p.send(json!({"type": "hello", "protocol_version": 1, "token": token, "client": "browser"})).await;
-    let w = p.recv().await;
-    assert_eq!(w["type"], "welcome", "expected welcome, got {w}");
-    p
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_roster_lists_each_customers_client_and_a_browser_reload_is_the_same_seat() {
     let server = Server::start(&[]).await;
@@ -29,7 +21,7 @@ async fn the_roster_lists_each_customers_client_and_a_browser_reload_is_the_same
     let (code, _) = alice.invite(&session).await;
     let (eve, eve_token) = join(&server, json!({"code": code, "name": "Eve"})).await;
 
-    let mut d = browser(&server, &dana_token).await;
+    let mut d = Peer::browser(&server, &dana_token).await;
     let _e = Peer::customer(&server, &eve_token).await;
     let r = a.roster(|r| r["participants"].as_array().unwrap().iter().filter(|p| p["online"] == true).count() == 3).await;
     assert_eq!(entry(&r, &dana)["client"], "browser", "Dana joined in the browser");
@@ -39,7 +31,7 @@ async fn the_roster_lists_each_customers_client_and_a_browser_reload_is_the_same
     // A reload: the new page says hello with the same token before the old socket is gone.
     a.send(json!({"type": "chat", "text": "before the reload"})).await;
     d.until("chat", |v| v["type"] == "chat").await;
-    let mut d2 = browser(&server, &dana_token).await;
+    let mut d2 = Peer::browser(&server, &dana_token).await;
     let history = d2.until("chat_history", |v| v["type"] == "chat_history").await;
     assert_eq!(history["lines"][0]["text"], "before the reload", "the reloaded page gets the chat so far");
     assert_eq!(d.closed().await, None, "the old socket of the same seat is closed, with no error");

@@ -254,6 +254,14 @@ impl Peer {
         p
     }
 
+    /// A customer connects from the browser page (`client: "browser"`); waits for the welcome.
+    pub async fn browser(s: &Server, token: &str) -> Peer {
+        let mut p = Peer::open(s, None).await;
+        p.send(json!({"type": "hello", "protocol_version": 1, "token": token, "client": "browser"})).await;
+        p.welcome().await;
+        p
+    }
+
     /// A customer connects with the token from `join`; waits for the welcome.
     pub async fn customer(s: &Server, token: &str) -> Peer {
         let mut p = Peer::open(s, None).await;
