@@ -21,5 +21,6 @@ pub mod signaling;
 pub mod sysreport;
 pub mod tracks;
 pub mod transfers;
+pub mod turn_stream;
 pub mod ui;
 pub mod window;
