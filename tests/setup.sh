@@ -4,15 +4,15 @@
 
 # chromium and coturn: the console's end-to-end tests (tests/e2e), which run Chromium headless
 # through playwright-core (installed by those tests with `npm ci` from tests/e2e/package-lock.json).
-# The agent's window (tests/e2e scenarios/window.mjs) draws on the CPU (Mesa's GL packages below are no
-# longer needed by it; left for now). It needs a session bus
+# The agent's window (tests/e2e scenarios/window.mjs) draws on the CPU (no OpenGL). It needs a session bus
 # and the AT-SPI bus with python3-pyatspi to find controls as a screen reader does, and
 # imagemagick + tesseract to read the always-on-top bar from a screenshot. python3-aiosmtpd: the
 # SMTP server on loopback that receives invitation e-mails (tests/support/src/smtp.rs).
 # firefox-esr: the console's scenarios in a second engine (the_console_works_in_firefox.rs).
+# nftables: the firewall of the customer whose network drops UDP (the_agent_reaches_support_over_tls_on_443.rs).
 # python3-venv: the OpenAPI validator from PyPI (signaling/tests/the_api_is_described_by_openapi.rs).
-packages=(python3-venv pkg-config libvpx-dev xvfb xdotool x11-utils ffmpeg libopus-dev libasound2-dev chromium firefox-esr coturn iproute2
-  libgl1-mesa-dri libegl1 dbus-daemon libglib2.0-bin at-spi2-core python3-pyatspi gir1.2-atspi-2.0
+packages=(python3-venv pkg-config libvpx-dev xvfb xdotool x11-utils ffmpeg libopus-dev libasound2-dev chromium firefox-esr coturn iproute2 nftables
+  dbus-daemon libglib2.0-bin at-spi2-core python3-pyatspi gir1.2-atspi-2.0
   imagemagick tesseract-ocr tesseract-ocr-eng python3-aiosmtpd)
 
 install_missing() {

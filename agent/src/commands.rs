@@ -45,7 +45,13 @@ pub struct Hands {
 
 impl Hands {
     pub fn new(opts: Options, link: mpsc::Sender<ClientMessage>, events: mpsc::Sender<AgentEvent>) -> Self {
-        let setup = PeerSetup { ice_servers: vec![], bind_ip: opts.bind_ip, relay_only: opts.relay_only };
+        let ca = std::env::var_os(crate::turn_stream::tls::CA_ENV).map(PathBuf::from);
+        let setup = PeerSetup {
+            ice_servers: vec![],
+            bind_ip: opts.bind_ip,
+            relay_only: opts.relay_only,
+            bridges: crate::turn_stream::bridge::Bridges::new(ca),
+        };
         Self {
             peers: Peers::new(setup),
             shares: Default::default(),

@@ -31,6 +31,8 @@ pub struct PeerSetup {
     pub bind_ip: IpAddr,
     /// Only TURN relay candidates (tests that prove media crosses the TURN server).
     pub relay_only: bool,
+    /// TURN over TCP and TLS, which the crate does not speak, through local bridges.
+    pub bridges: crate::turn_stream::bridge::Bridges,
 }
 
 /// The local address that routes towards `host:port` (no packet is sent), falling back to
@@ -96,7 +98,9 @@ pub async fn build_peer(setup: &PeerSetup, handler: Arc<dyn PeerConnectionEventH
         .with_include_loopback_candidate(setup.bind_ip.is_loopback())
         .build();
     let servers = setup
-        .ice_servers
+        .bridges
+        .rewrite(&setup.ice_servers)
+        .await
         .iter()
         .map(|s| RTCIceServer {
             urls: s.urls.clone(),

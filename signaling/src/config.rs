@@ -70,7 +70,10 @@ pub struct Settings {
     /// STUN server URL handed to peers (repeat or comma-separate for several).
     #[arg(long, env = "SIGNALING_STUN_URLS", value_delimiter = ',', global = true)]
     pub stun_urls: Vec<String>,
-    /// TURN server URL handed to peers, e.g. `turn:turn.example.com:3478?transport=udp`.
+    /// TURN server URLs handed to peers, comma-separated, tried in this order: over UDP
+    /// `turn:turn.example.com:3478?transport=udp`, over TCP `turn:turn.example.com:3478?transport=tcp`,
+    /// over TLS `turns:turn.example.com:443?transport=tcp` (for networks that allow only HTTPS;
+    /// docs/operations.md). The agent and browsers speak all three.
     #[arg(long, env = "SIGNALING_TURN_URLS", value_delimiter = ',', global = true)]
     pub turn_urls: Vec<String>,
     /// Shared secret of the TURN server (coturn `static-auth-secret`). Prefer the environment

@@ -6,7 +6,7 @@
 //! The order of the URLs is kept, so the agent tries them as signaling hands them out.
 
 /// How the bridge reaches a TURN server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transport {
     Tcp,
     Tls,
@@ -14,7 +14,7 @@ pub enum Transport {
 
 /// A TURN server reached over a stream: the bridge connects to `host:port`; for TLS the
 /// certificate must name `host`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StreamTarget {
     pub transport: Transport,
     pub host: String,

@@ -259,7 +259,7 @@ impl Console {
     /// agent's hello on it.
     pub async fn connect(&mut self, customer: &ParticipantId) {
         self.customer = Some(customer.clone());
-        let setup = PeerSetup { ice_servers: vec![], bind_ip: self.bind_ip, relay_only: false };
+        let setup = PeerSetup { ice_servers: vec![], bind_ip: self.bind_ip, relay_only: false, bridges: Default::default() };
         let handler = Arc::new(Handler { to: customer.clone(), out: self.out.clone(), seen: self.seen_tx.clone() });
         let (pc, _) = rtc::build_peer(&setup, handler).await.unwrap();
         *self.peer_tx.lock().await = Some(pc.clone());

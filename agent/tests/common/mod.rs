@@ -195,17 +195,23 @@ pub async fn live_with(agent_args: &[&str], envs: &[(&str, &str)]) -> Live {
 /// [`live_with`] with the console's offers rewritten by `offer_edit` (another stack's wording).
 pub async fn live_offering(agent_args: &[&str], envs: &[(&str, &str)], offer_edit: fn(&str) -> String) -> Live {
     let sig = signaling::Signaling::start(&[]).await;
+    let mut j = joined(sig, agent_args, envs).await;
+    j.alice.offer_edit = offer_edit;
+    j.alice.connect(&j.customer).await;
+    j
+}
+
+/// Alice's session on `sig` with the agent joined and online, before any peer connection.
+pub async fn joined(sig: signaling::Signaling, agent_args: &[&str], envs: &[(&str, &str)]) -> Live {
     let cookie = sig.login("alice").await;
     let started = sig.post(&cookie, "/api/sessions", serde_json::json!({"session_type_id": 1})).await;
     let session = started["session_id"].as_str().unwrap().to_owned();
     let mut alice = console::Console::open(&sig.base, &cookie, &session).await;
-    alice.offer_edit = offer_edit;
     let inv = sig.post(&cookie, &format!("/api/sessions/{session}/invitations"), serde_json::json!({})).await;
     let dirs = tempfile::tempdir().unwrap();
     let mut agent = Agent::join_with(inv["code"].as_str().unwrap(), &sig.base, dirs.path(), agent_args, envs);
     agent.expect("Connected to support session");
     let customer = alice.customer_online().await;
-    alice.connect(&customer).await;
     Live { sig, alice, agent, customer, session, cookie, dirs }
 }
 

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use test_support::signaling::{Launch, SignalingProcess};
+pub use test_support::netns::Firewalled;
 pub use test_support::{netns, AppWindow, Coturn, SmtpOptions, SmtpServer, SmtpTls, Xvfb, PASSWORD};
 
 /// Longest a scenario may run.
@@ -44,6 +45,11 @@ pub struct Needs {
     pub smtp: bool,
     /// The browser the console runs in: Chromium unless told.
     pub browser: Browser,
+    /// The customer's agent behind a firewall that drops UDP and lets TCP through only to 443
+    /// and signaling (a network namespace, [`test_support::netns::Firewalled`]); coturn listens
+    /// on this machine's side of the link over UDP, TCP and TLS on 443, and signaling hands out
+    /// all three in that order. The console stays outside, unrestricted.
+    pub udp_blocked_agent: bool,
 }
 
 /// The browser engine of a scenario.
@@ -63,6 +69,13 @@ pub struct Signaling(SignalingProcess);
 impl Signaling {
     pub fn start(extra: &[String], envs: &[(String, String)]) -> Signaling {
         Signaling::start_in(None, extra, envs)
+    }
+
+    /// Signaling on `ip`, an address of this machine other than loopback.
+    pub fn start_at(ip: &str, extra: &[String], envs: &[(String, String)]) -> Signaling {
+        let exe = std::env::var_os("BENCH_SIGNALING").map(PathBuf::from);
+        let ip = ip.parse().expect("an IP address");
+        Signaling(SignalingProcess::start(Launch { exe, ip, args: extra.to_vec(), envs: envs.to_vec(), ..Launch::default() }))
     }
 
     /// Signaling inside network namespace `netns` (`ip netns exec`), listening on its address
@@ -108,10 +121,15 @@ pub fn run_scenario(name: &str, needs: Needs) {
     ensure_playwright(&e2e);
     let xvfb = needs.xvfb.then(|| Xvfb::with_pattern(1280, 720));
     let _window = needs.app_window.map(|title| xvfb.as_ref().expect("an application window needs xvfb").open_window(title));
-    let turn = needs.turn.then(Coturn::start);
+    let firewall = needs.udp_blocked_agent.then(Firewalled::new);
+    let turn = match &firewall {
+        Some(fw) => Some(Coturn::start_on(&fw.host_ip, Some(443))),
+        None => needs.turn.then(Coturn::start),
+    };
     let mut extra = vec![];
     if let Some(t) = &turn {
-        extra.extend(["--turn-urls".into(), t.url.clone()]);
+        let urls = [Some(&t.url), firewall.as_ref().map(|_| &t.tcp_url), t.tls_url.as_ref()];
+        extra.extend(["--turn-urls".into(), urls.into_iter().flatten().cloned().collect::<Vec<_>>().join(",")]);
     }
     let mut envs: Vec<(String, String)> = vec![];
     if let Some(t) = &turn {
@@ -130,8 +148,31 @@ pub fn run_scenario(name: &str, needs: Needs) {
         envs.push(("SIGNALING_SMTP_URL".into(), m.url()));
         extra.extend(["--smtp-from".into(), "Example Support <support@example.com>".into()]);
     }
-    let sig = Signaling::start(&extra, &envs);
+    let sig = match &firewall {
+        Some(fw) => Signaling::start_at(&fw.host_ip, &extra, &envs),
+        None => Signaling::start(&extra, &envs),
+    };
+    if let Some(fw) = &firewall {
+        fw.block(&[443, sig.port]);
+    }
     let work = tempfile::tempdir().expect("work dir");
+    // The agent inside the firewalled network, trusting coturn's certificate.
+    let agent = match (&firewall, &turn) {
+        (Some(fw), Some(t)) => {
+            let wrapper = work.path().join("agent-behind-firewall");
+            let ca = t.ca.as_ref().expect("coturn's certificate");
+            let script = format!(
+                "#!/bin/sh\nexec ip netns exec {} env SUPPORT_AGENT_CA={} {} \"$@\"\n",
+                fw.name,
+                ca.display(),
+                binary("agent").display()
+            );
+            std::fs::write(&wrapper, script).expect("wrapper written");
+            std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("wrapper made executable");
+            wrapper
+        }
+        _ => binary("agent"),
+    };
     // README's screenshots are refreshed on request only, so a test run leaves the tree clean.
     let shots = if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
         root().join("docs/screenshots")
@@ -143,7 +184,7 @@ pub fn run_scenario(name: &str, needs: Needs) {
     cmd.arg(e2e.join("scenarios").join(format!("{name}.mjs")))
         .current_dir(&e2e)
         .env("E2E_BASE", &sig.base)
-        .env("E2E_AGENT", binary("agent"))
+        .env("E2E_AGENT", &agent)
         .env("E2E_PASSWORD", PASSWORD)
         .env("E2E_WORK", work.path())
         .env("E2E_SCREENSHOTS", &shots)
@@ -159,7 +200,10 @@ pub fn run_scenario(name: &str, needs: Needs) {
         cmd.env("E2E_MAIL", m.folder());
     }
     if let Some(t) = &turn {
-        cmd.env("E2E_RELAY", "1").env("E2E_TURN_LOG", &t.log);
+        if firewall.is_none() {
+            cmd.env("E2E_RELAY", "1");
+        }
+        cmd.env("E2E_TURN_LOG", &t.log);
     }
     let started = Instant::now();
     let mut child = cmd.spawn().expect("node runs (./tests/run.sh installs nodejs)");
@@ -178,6 +222,11 @@ pub fn run_scenario(name: &str, needs: Needs) {
     eprintln!("--- scenario {name} ({:.1} s)\n{stdout}\n{stderr}", started.elapsed().as_secs_f64());
     if !status.success() || !stdout.contains("SCENARIO PASSED") {
         panic!("scenario {name} failed ({status}).\n--- signaling log:\n{}", tail(&sig.log(), 60));
+    }
+    if let Some(fw) = &firewall {
+        let dropped = fw.udp_dropped();
+        eprintln!("the firewall dropped {dropped} UDP packets of the customer's computer");
+        assert!(dropped > 0, "the agent never tried UDP: the test proves nothing about the firewall");
     }
     drop(turn);
     drop(smtp);

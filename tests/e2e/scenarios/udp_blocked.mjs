@@ -1,0 +1,65 @@
+// Issue 15: a customer whose network drops every UDP packet and lets TCP out only to 443 (and to
+// the support site) still gets help. Signaling hands out coturn over UDP, TCP and TLS on 443 in
+// that order; the agent's UDP and TCP 3478 attempts die at the firewall and it reaches the
+// console through coturn's TLS listener. The CSR views the desktop, controls it, chats both ways
+// and sends a file, as in any session.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { scenario, signIn, startSession, inviteAgent, check, tab, viewScreen, pointer, makeFile, sha256, log, env, WAIT } from './lib.mjs';
+
+scenario('udp_blocked', async (t) => {
+  const { page } = t;
+  await signIn(page);
+  await startSession(page);
+  const agent = await inviteAgent(t);
+
+  await viewScreen(page, agent);
+  log('the console shows the customer\'s screen through TURN over TLS');
+  const turn = readFileSync(env.turnLog, 'utf8');
+  check(/TLS/.test(turn), `coturn served a TLS client (log:\n${turn.slice(-2000)})`);
+  check(/ALLOCATE processed, success/.test(turn), 'coturn allocated a relay');
+  check(/CREATE_PERMISSION processed, success|CHANNEL_BIND processed, success/.test(turn), 'coturn relayed between the peers');
+
+  // Control: the view becomes a control surface; a click lands on the customer's screen.
+  await page.locator('#share-remote_control').click();
+  await agent.expect('asks to see and control your screen');
+  agent.type('y');
+  await page.locator('#share-surface.control').waitFor({ timeout: WAIT });
+  await page.waitForFunction(() => document.getElementById('share-video').videoWidth > 0, null, { timeout: WAIT });
+  const box = await page.evaluate(() => {
+    const v = document.getElementById('share-video');
+    const r = v.getBoundingClientRect();
+    const s = Math.min(r.width / v.videoWidth, r.height / v.videoHeight);
+    const w = v.videoWidth * s;
+    const h = v.videoHeight * s;
+    return { x: r.left + (r.width - w) / 2, y: r.top + (r.height - h) / 2, w, h };
+  });
+  await page.mouse.click(box.x + box.w * 0.25, box.y + box.h * 0.75);
+  const deadline = Date.now() + WAIT;
+  let p = pointer();
+  while (Date.now() < deadline && (Math.abs(p.x - 320) > 8 || Math.abs(p.y - 540) > 8)) {
+    await page.waitForTimeout(100);
+    p = pointer();
+  }
+  check(Math.abs(p.x - 320) <= 8 && Math.abs(p.y - 540) <= 8, `the customer's pointer is at (320, 540) (it is at ${p.x}, ${p.y})`);
+  log('a click in the console moved the customer\'s pointer');
+
+  // Chat both ways.
+  await tab(page, 'chat');
+  await page.locator('#chat-text').fill('Can you see the printer dialog?');
+  await page.locator('#chat-send').click();
+  await agent.expect('[chat] Alice → everyone: Can you see the printer dialog?');
+  agent.type('chat Yes, it says offline.');
+  await page.locator('#chat-log li', { hasText: 'Yes, it says offline.' }).waitFor({ timeout: WAIT });
+
+  // A file to the customer, whole.
+  await tab(page, 'files');
+  const driver = join(env.work, 'printer-driver.deb');
+  const sum = makeFile(driver, 2 * 1024 * 1024 + 11);
+  await page.locator('#offer-files').setInputFiles(driver);
+  await agent.expect('offers file 1: printer-driver.deb');
+  agent.type('y');
+  await page.locator('#transfers tr', { hasText: 'printer-driver.deb' }).locator('.state.done').waitFor({ timeout: WAIT });
+  check(sha256(join(agent.downloads, 'printer-driver.deb')) === sum, 'the file arrived with the same SHA-256');
+  log('chat and a file went through the relay');
+});
