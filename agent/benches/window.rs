@@ -2,12 +2,13 @@
 //!
 //!     cargo bench -p agent --bench window
 //!
-//! Starts signaling, a 1280×720 Xvfb (Mesa's llvmpipe renders the window's OpenGL), a session
+//! Starts signaling, a 1280×720 Xvfb (the window draws on the CPU: no OpenGL), a session
 //! with an invitation and the Rust test console, then the release agent in its window joining
 //! that invitation (`agent join CODE --window`, as the download's window does). Prints the time
 //! from the start of the process to the window showing it joined (its title names the site),
 //! and the agent's CPU and memory while idle in the joined window, with where that memory is
-//! (by mapping, from /proc/PID/smaps). `AGENT_WINDOW_BIN=target/agent-release/agent` measures
+//! (by mapping, from /proc/PID/smaps; what OpenGL would map is reported apart, to show it stays
+//! near zero). `AGENT_WINDOW_BIN=target/agent-release/agent` measures
 //! the downloadable build (scripts/agent-release.sh) instead of the release build.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -110,3 +110,17 @@ fn an_oversized_track_name_is_refused() {
     assert_eq!(shown(&p, ALICE), None);
     assert_eq!(errors(&mut p, ALICE), vec![ErrorCode::InvalidMessage]);
 }
+
+#[test]
+fn a_connection_that_ends_while_the_screen_is_shown_tells_the_customer_and_ends_an_allow_once() {
+    let mut p = Pair::new();
+    p.ask(ALICE, Capability::CsrScreenShare).unwrap();
+    assert!(p.answer(Answer::Once));
+    started(&mut p, ALICE, "t-1");
+    run(&mut p, ALICE);
+    p.feed(agent_core::agent::Input::PeerGone { csr: id(ALICE) });
+    p.deliver_all();
+    assert_eq!(shown(&p, ALICE), None);
+    assert!(p.shown_text().iter().any(|t| t.contains("Alice stopped showing their screen.")), "{:?}", p.shown_text());
+    assert_eq!(p.scope_of(ALICE, Capability::CsrScreenShare), None, "the once-grant ended with the activity");
+}

@@ -103,7 +103,7 @@ async fn run(socket: Arc<UdpSocket>, target: StreamTarget, tls: Option<Arc<rustl
         let Ok((n, from)) = socket.recv_from(&mut buf).await else { return };
         let datagram = &buf[..n];
         if let Err(e) = outgoing_padding(datagram) {
-            tracing::debug!(code = e.code(), "datagram not sent to the TURN stream");
+            tracing::debug!(code = e.code(), len = n, head = ?&datagram[..n.min(8)], "datagram not sent to the TURN stream");
             continue;
         }
         streams.retain(|_, tx| !tx.is_closed());

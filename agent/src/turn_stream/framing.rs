@@ -81,7 +81,8 @@ fn padded(len: usize) -> usize {
 /// Checks a datagram from the crate and returns the padding to write after it on the stream.
 pub fn outgoing_padding(datagram: &[u8]) -> Result<usize, FrameError> {
     match frame_len(datagram)? {
-        Some((len, on_stream)) if len == datagram.len() => Ok(on_stream - len),
+        // ChannelData may come padded already (RFC 8656 §12.5 allows it over UDP; the crate does).
+        Some((len, on_stream)) if (len..=on_stream).contains(&datagram.len()) => Ok(on_stream - datagram.len()),
         // A datagram whose length field disagrees with its size would desynchronise the stream.
         Some((len, _)) => Err(FrameError::TooLarge(len.max(datagram.len()))),
         None => Err(FrameError::Garbage(datagram.first().copied().unwrap_or(0))),
@@ -173,6 +174,16 @@ mod tests {
             out.push(f);
         }
         out
+    }
+
+    #[test]
+    fn channel_data_the_crate_already_padded_goes_on_the_stream_as_it_is() {
+        let mut padded = channel_data(155);
+        padded.push(0);
+        assert_eq!(outgoing_padding(&padded), Ok(0));
+        assert_eq!(outgoing_padding(&channel_data(155)), Ok(1));
+        padded.extend_from_slice(&[0; 4]);
+        assert!(outgoing_padding(&padded).is_err(), "more than the padding desynchronises the stream");
     }
 
     #[test]

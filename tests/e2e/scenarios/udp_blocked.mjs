@@ -20,7 +20,9 @@ scenario('udp_blocked', async (t) => {
   check(/ALLOCATE processed, success/.test(turn), 'coturn allocated a relay');
   check(/CREATE_PERMISSION processed, success|CHANNEL_BIND processed, success/.test(turn), 'coturn relayed between the peers');
 
-  // Control: the view becomes a control surface; a click lands on the customer's screen.
+  // Control: the view ends, control starts; a click lands on the customer's screen.
+  await page.locator('#share-stop').click();
+  await page.locator('#share-remote_control:enabled').waitFor({ timeout: WAIT });
   await page.locator('#share-remote_control').click();
   await agent.expect('asks to see and control your screen');
   agent.type('y');

@@ -158,7 +158,8 @@ impl Agent {
             Input::PeerGone { csr } => {
                 self.media.peer_gone(&csr, &mut self.out);
                 self.files.peer_gone(&csr, &mut self.out);
-                self.screens.peer_gone(&csr, &mut self.out);
+                let ctx = ctx!(self);
+                self.screens.peer_gone(&ctx, &csr, &mut self.out);
             }
             Input::FileChannel { csr, transfer } => self.files.channel(&csr, transfer, &mut self.out),
             Input::Customer(a) => self.on_customer(a),
@@ -232,11 +233,15 @@ impl Agent {
             .filter(|p| p.role == Role::Csr && !roster.participants.iter().any(|n| n.id == p.id))
             .map(|p| p.id.clone())
             .collect();
+        // Told by the name they had (the new roster no longer lists them).
+        let ctx = ctx!(self);
+        for csr in &gone {
+            self.screens.peer_gone(&ctx, csr, &mut self.out);
+        }
         self.roster = Some(roster);
         for csr in gone {
             self.media.peer_gone(&csr, &mut self.out);
             self.files.peer_gone(&csr, &mut self.out);
-            self.screens.peer_gone(&csr, &mut self.out);
             self.gate_do(GateInput::Withdrawn { csr: csr.clone(), capability: None });
             self.out.push_back(Command::ClosePeer { csr });
         }

@@ -77,17 +77,16 @@ impl ShownScreens {
         }
     }
 
-    /// The CSR's connection or seat is gone: nothing more of theirs is shown.
-    pub(super) fn peer_gone(&mut self, csr: &ParticipantId, out: &mut VecDeque<Command>) {
-        if self.screens.remove(csr).is_some() {
-            show(out, csr, None, false);
-        }
+    /// The CSR's connection or seat is gone: nothing more of theirs is shown, and the customer
+    /// is told as for the CSR's own stop (an "allow once" ends with it).
+    pub(super) fn peer_gone(&mut self, ctx: &Ctx<'_>, csr: &ParticipantId, out: &mut VecDeque<Command>) {
+        self.stop(ctx, csr, out);
     }
 
+    /// The session ended: everything is hidden, without a line for each.
     pub(super) fn stop_all(&mut self, out: &mut VecDeque<Command>) {
-        let csrs: Vec<ParticipantId> = self.screens.keys().cloned().collect();
-        for csr in csrs {
-            self.peer_gone(&csr, out);
+        for csr in std::mem::take(&mut self.screens).into_keys() {
+            show(out, &csr, None, false);
         }
     }
 
