@@ -6,6 +6,11 @@ import { h, fill, fmtBytes, fmtDuration } from './dom.js';
 import { inBrowser, NEEDS_AGENT } from './session.js';
 import { describe, showError, toast } from './api.js';
 import { sha256Hex, receiveFile } from './peer.js';
+import { openSaveStream } from './save_stream.js';
+
+/** Files from this size on are saved to disk as they arrive (a Blob this large cannot be
+ * handed to a download: Chromium cancels it); smaller ones get a Save link once checked. */
+export const STREAM_SAVE_BYTES = 256 * 1024 * 1024;
 import { isDeceptiveFileName, visibleFileName } from './policy.js';
 
 /** Budgets for what a customer's page offers (docs/security.md): the agent's default size limit. */
@@ -355,6 +360,8 @@ export class FilesPanel {
     Object.assign(t, { name: header.name, size: header.size, sha256: header.sha256 });
     const link = this.ctx.link(t.customer);
     if (!link) return;
+    // A large file goes to disk as it arrives; a deceptive name is never saved (checked at the end).
+    if (t.size >= STREAM_SAVE_BYTES && !isDeceptiveFileName(t.name)) t.saving = openSaveStream(t.name, t.size);
     this.ctx.activity(true, 'file_transfer_item', t.customer);
     this.update(t, { permission: 'granted', state: 'moving', stateText: 'receiving', offset: 0, done: 0, began: performance.now() });
     const early = this.channels.get(t.id);
@@ -383,18 +390,44 @@ export class FilesPanel {
     }
   }
 
-  attach(t, ch) {
+  async attach(t, ch) {
     t.channel = ch;
+    let buffered = ch.buffered || [];
+    if (t.saving) {
+      // What arrives while the save stream opens is kept, then handed to it in order.
+      const early = [...buffered];
+      ch.onmessage = (ev) => early.push(ev.data);
+      t.sink = await t.saving;
+      buffered = early;
+    }
     receiveFile(ch, t.size, {
-      buffered: ch.buffered,
+      buffered,
+      sink: t.sink,
       progress: (n) => this.progress(t, n),
-      cut: () => { if (t.state === 'moving') this.finish(t, false, 'the transfer was cut off'); },
+      cut: () => {
+        if (t.sink) t.sink.abort('the transfer was cut off');
+        if (t.state === 'moving') this.finish(t, false, 'the transfer was cut off');
+      },
       done: (got) => this.verify(t, got),
     });
   }
 
   verify(t, { blob, sha256, over }) {
     if (t.state !== 'moving') return;
+    if (t.sink) {
+      // Already on disk as it arrived: the browser keeps it only if it is whole.
+      if (over || sha256 !== t.sha256) {
+        t.sink.abort('SHA-256 differs');
+        this.finish(t, false, 'the file arrived damaged (SHA-256 differs); the browser discarded it; copy it again');
+      } else if (t.sink.cancelled) {
+        this.finish(t, false, 'the download was cancelled in the browser');
+      } else {
+        t.sink.close();
+        this.finish(t, true, 'saved to your downloads as it arrived, SHA-256 checked');
+      }
+      this.tellSender(t, !over && sha256 === t.sha256, 'checksum_mismatch', 'The file arrived damaged (SHA-256 differs).');
+      return;
+    }
     if (over || sha256 !== t.sha256) {
       this.finish(t, false, 'the file arrived damaged (SHA-256 differs); copy it again');
       this.tellSender(t, false, 'checksum_mismatch', 'The file arrived damaged (SHA-256 differs).');

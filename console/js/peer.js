@@ -384,10 +384,12 @@ export async function sha256Hex(blob) {
  * WebCrypto); the bytes are kept as Blob segments, which Chromium may move out of the page (to
  * disk): the page holds at most one segment, whatever the size. More bytes than announced
  * are the sender's error: `done` gets what was announced only after the channel says so.
+ * With `sink` (a save stream, save_stream.js) every chunk is hashed, then handed to it and not
+ * kept: `done` gets no blob.
  */
-export function receiveFile(ch, size, { progress, done, cut, buffered = [] }) {
+export function receiveFile(ch, size, { progress, done, cut, buffered = [], sink = null }) {
   ch.binaryType = 'arraybuffer';
-  const hash = size > WHOLE_HASH_BYTES || !globalThis.crypto?.subtle ? new Sha256() : null;
+  const hash = sink || size > WHOLE_HASH_BYTES || !globalThis.crypto?.subtle ? new Sha256() : null;
   let parts = [];
   const segments = [];
   let pending = 0;
@@ -395,6 +397,10 @@ export function receiveFile(ch, size, { progress, done, cut, buffered = [] }) {
   let finished = false;
   const finish = async () => {
     finished = true;
+    if (sink) {
+      done({ blob: null, sha256: hash.hex(), over: got > size });
+      return;
+    }
     const blob = new Blob([...segments, ...parts], { type: 'application/octet-stream' });
     parts = [];
     done({ blob, sha256: hash ? hash.hex() : await sha256Hex(blob), over: got > size });
@@ -403,15 +409,21 @@ export function receiveFile(ch, size, { progress, done, cut, buffered = [] }) {
     if (finished || !(data instanceof ArrayBuffer)) return;
     got += data.byteLength;
     if (got > size) { finish(); return; }
-    parts.push(data);
     if (hash) hash.update(data);
+    progress(got);
+    if (sink) {
+      // Handed on (and given away): the page keeps nothing of a file saved as it arrives.
+      sink.write(data);
+      if (got >= size) finish();
+      return;
+    }
+    parts.push(data);
     pending += data.byteLength;
     if (pending >= SEGMENT_BYTES) {
       segments.push(new Blob(parts));
       parts = [];
       pending = 0;
     }
-    progress(got);
     if (got >= size) finish();
   };
   for (const d of buffered) take(d);

@@ -18,10 +18,11 @@ include!(concat!(env!("OUT_DIR"), "/console_assets.rs"));
 
 /// Scripts, styles, fonts and images only from this origin; connections (fetch, WebSocket)
 /// only to it; media from the camera, the microphone and WebRTC (blob:/mediastream); no
-/// framing, no plugins, no inline code anywhere.
+/// framing by others, no plugins, no inline code anywhere. The one worker and frame (both this
+/// origin's) save a large received file to disk as it arrives (`save-sw.js`).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
      media-src 'self' blob: mediastream:; connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; \
-     form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+     form-action 'self'; frame-ancestors 'none'; object-src 'none'; worker-src 'self'; frame-src 'self'";
 
 /// The console page.
 pub async fn index(headers: HeaderMap) -> Response {
