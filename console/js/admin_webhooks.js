@@ -4,7 +4,7 @@
 import { api, showError, toast } from './api.js';
 import { h, dialog, fmtClock } from './dom.js';
 
-const EVENTS = { 'session.started': 'a session starts', 'session.ended': 'a session ends (with its notes)' };
+const EVENTS = { 'session.started': 'a session starts', 'session.ended': 'a session ends (with its notes)', 'session.rated': 'a customer rates a session (1–5, with a comment)' };
 
 const when = (ms) => (ms ? `${new Date(ms).toLocaleDateString()} ${fmtClock(ms)}` : '');
 

@@ -12,6 +12,7 @@ function filterQuery(f) {
   if (f.csr) q.set('csr', f.csr);
   if (f.tracking) q.set('tracking', f.tracking);
   if (f.type) q.set('session_type', f.type);
+  if (f.minRating) q.set('min_rating', f.minRating);
   // Dates are the CSR's local days: from the start of "from" to the end of "to".
   if (f.from) q.set('from', String(new Date(`${f.from}T00:00`).getTime()));
   if (f.to) q.set('to', String(new Date(`${f.to}T00:00`).getTime() + 86_400_000));
@@ -37,6 +38,7 @@ export async function renderHistory(root, filters = {}) {
     h('td', { text: s.started_by }),
     h('td', { text: fmtDuration((s.ended_at || now) - s.started_at) }),
     h('td', {}, s.ended_at ? 'ended' : h('a', { href: `#/session/${s.id}` }, 'live: open')),
+    h('td', { class: 'rating-cell', title: s.feedback || '', text: s.rating == null ? '' : `★ ${s.rating}` }),
     h('td', { class: 'notes-cell', text: s.notes.length > 80 ? `${s.notes.slice(0, 80)}…` : s.notes }));
   const body = h('tbody', {}, list.map(row));
   // Older sessions a page at a time, after the last one shown.
@@ -61,16 +63,18 @@ export async function renderHistory(root, filters = {}) {
     types.map((t) => h('option', { value: String(t.id), selected: String(t.id) === filters.type }, t.name)));
   const from = h('input', { id: 'filter-from', type: 'date', value: filters.from || '' });
   const to = h('input', { id: 'filter-to', type: 'date', value: filters.to || '' });
+  const minRating = h('select', { id: 'filter-rating' }, h('option', { value: '' }, 'any'),
+    [1, 2, 3, 4, 5].map((n) => h('option', { value: String(n), selected: String(n) === filters.minRating }, n === 5 ? '★ 5' : `★ ${n} or more`)));
   const form = h('form', { class: 'row history-filters', id: 'history-filters', onsubmit: (ev) => {
     ev.preventDefault();
-    renderHistory(root, { csr: csr.value.trim(), tracking: tracking.value.trim(), type: type.value, from: from.value, to: to.value });
+    renderHistory(root, { csr: csr.value.trim(), tracking: tracking.value.trim(), type: type.value, from: from.value, to: to.value, minRating: minRating.value });
   } }, field('filter-csr', 'CSR', csr), field('filter-tracking', 'Tracking code', tracking), field('filter-type', 'Type', type),
-  field('filter-from', 'From', from), field('filter-to', 'To', to),
+  field('filter-from', 'From', from), field('filter-to', 'To', to), field('filter-rating', 'Rating', minRating),
   h('button', { type: 'submit', class: 'primary' }, 'Show'),
   h('a', { class: 'button', id: 'history-csv', href: `/api/sessions.csv${query ? `?${query}` : ''}`, download: 'sessions.csv' }, 'Export CSV'));
   fill(root, h('section', { class: 'card wide' }, h('h1', { text: 'Session history' }), form,
     list.length ? [h('table', { class: 'grid', id: 'history' },
-      h('thead', {}, h('tr', {}, ['Started', 'Type', 'Tracking code', 'Started by', 'Duration', 'State', 'Notes'].map((t) => h('th', { text: t })))),
+      h('thead', {}, h('tr', {}, ['Started', 'Type', 'Tracking code', 'Started by', 'Duration', 'State', 'Rating', 'Notes'].map((t) => h('th', { text: t })))),
       body), more] : h('p', { class: 'muted', id: 'history-empty', text: query ? 'No session matches.' : 'No sessions yet.' })));
 }
 
@@ -155,7 +159,8 @@ export async function renderHistoryDetail(root, id) {
       h('tr', {}, h('th', { text: 'Session' }), h('td', { text: s.id })),
       h('tr', {}, h('th', { text: 'Started' }), h('td', { text: `${fmtTime(s.started_at)} by ${s.started_by}` })),
       h('tr', {}, h('th', { text: 'Ended' }), h('td', { id: 'history-ended', text: s.ended_at ? fmtTime(s.ended_at) : 'still live' })),
-      h('tr', {}, h('th', { text: 'Duration' }), h('td', { text: fmtDuration((s.ended_at || Date.now()) - s.started_at) }))),
+      h('tr', {}, h('th', { text: 'Duration' }), h('td', { text: fmtDuration((s.ended_at || Date.now()) - s.started_at) })),
+      h('tr', {}, h('th', { text: 'Rating' }), h('td', { id: 'history-rating', text: s.rating == null ? (s.ended_at ? 'not rated' : '') : `★ ${s.rating} of 5${s.feedback ? ` — “${s.feedback}”` : ''}` }))),
     s.ended_at ? null : h('p', {}, h('a', { href: `#/session/${s.id}`, class: 'button' }, 'Open the live session')),
     h('h2', { text: 'Participants' }),
     h('ul', { id: 'history-participants' }, d.participants.map((p) => h('li', { text: `${displayable(p.name)} (${p.role === 'csr' ? 'CSR' : 'customer'}), joined ${fmtTime(p.joined_at)}${p.left_at ? `, left ${fmtTime(p.left_at)}` : ''}` }))),

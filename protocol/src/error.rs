@@ -129,6 +129,10 @@ pub enum ErrorCode {
     InsufficientScope,
     #[error("too_many_tokens")]
     TooManyTokens,
+    /// Issue 16: the satisfaction survey of this seat is answered already, expired (24 h after
+    /// the end), or there is none (the customer left before the end).
+    #[error("survey_closed")]
+    SurveyClosed,
     #[error("too_many_webhooks")]
     TooManyWebhooks,
     #[error("too_many_snippets")]
@@ -273,6 +277,7 @@ impl ErrorCode {
             TooManySnippets => "There are as many canned messages as can be kept (200 of your own, 500 shared). Delete some first.",
             TooManyWebhooks => "There are as many webhooks as a site may have (20). Delete one first.",
             TooManyTokens => "There are as many API tokens as a site may have (100). Revoke one you no longer use first.",
+            SurveyClosed => "This session's survey is closed: it was answered already or has expired.",
             UnsupportedCodec => "The console's connection offers no codec the agent sends (VP8 video, Opus audio). Use a current browser.",
             Internal => "Something went wrong on the server. The session goes on; try again.",
             Unavailable => "The server is busy or shutting down. Try again shortly.",

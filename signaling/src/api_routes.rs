@@ -97,7 +97,7 @@ api_routes! {
     post "/api/admin/webhooks" => hooks::create, "site admin", COOKIE, "Add a webhook; its signing secret is shown once";
     delete "/api/admin/webhooks/{id}" => hooks::delete, "site admin", COOKIE, "Delete a webhook";
     post "/api/admin/webhooks/{id}/test" => hooks::test, "site admin", COOKIE, "Send a test event (ping) to a webhook";
-    get "/api/sessions" => ses::list, "CSR (admin: all), API token", Some(Scope::ReadSessions), "Sessions, newest first, a page at a time, narrowed by csr, from, to, session_type, tracking";
+    get "/api/sessions" => ses::list, "CSR (admin: all), API token", Some(Scope::ReadSessions), "Sessions, newest first, a page at a time, narrowed by csr, from, to, session_type, tracking, min_rating, max_rating";
     get "/api/sessions.csv" => ses::export_csv, "CSR (admin: all), API token", Some(Scope::ReadSessions), "The same sessions as CSV (at most 10,000, notes whole)";
     post "/api/sessions" => ses::start, "CSR, API token", Some(Scope::StartSessions), "Start a session (the caller is its host)";
     get "/api/sessions/{id}" => ses::read, "CSR who took part, site admin, API token", Some(Scope::ReadRecords), "A session and a page of its record";
@@ -111,6 +111,7 @@ api_routes! {
     post "/api/sessions/{id}/csrs/{participant}/email" => mail::email_csr_invitation, "host", COOKIE, "E-mail an invited CSR";
     post "/api/join" => ses::join, "customer (rate-limited)", ANYONE, "Redeem an invitation: a seat and its token";
     post "/api/seat/agent" => ses::seat_agent, "customer in the browser", ANYONE, "An invitation taking this seat to the support agent";
+    post "/api/survey" => crate::api_survey::answer, "customer, with their seat's token, after the end", ANYONE, "Answer the satisfaction survey: a rating 1-5 and a comment, once, within 24 hours";
     post "/api/sessions/{id}/recordings" => rec::upload [layer DefaultBodyLimit::disable()], "CSR with the customer's recording grant", COOKIE, "Upload a recording (WebM)";
     get "/api/sessions/{id}/recordings/{rec}" => rec::download, "CSR who took part, site admin, API token", Some(Scope::ReadRecords), "A recording (WebM), ranges allowed";
     get "/api/sessions/{id}/recordings/{rec}/chat" => rec::download_chat, "CSR who took part, site admin, API token", Some(Scope::ReadRecords), "The chat kept beside a recording";

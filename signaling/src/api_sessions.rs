@@ -396,8 +396,11 @@ pub struct ListQuery {
     to: Option<i64>,
     /// … of this session type …
     session_type: Option<i64>,
-    /// … whose tracking code contains this (any case).
+    /// … whose tracking code contains this (any case) …
     tracking: Option<String>,
+    /// … rated (the customers' mean) at least / at most this (1–5).
+    min_rating: Option<f64>,
+    max_rating: Option<f64>,
 }
 
 /// Sessions listed at once at most.
@@ -424,6 +427,8 @@ impl ListQuery {
             to: self.to,
             session_type: self.session_type,
             tracking: text(&self.tracking)?,
+            min_rating: self.min_rating,
+            max_rating: self.max_rating,
         })
     }
 

@@ -55,7 +55,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         MailAddressRefused => StatusCode::UNPROCESSABLE_ENTITY,
         MailServerUnreachable | MailServerRefused => StatusCode::BAD_GATEWAY,
         MailServerTimeout => StatusCode::GATEWAY_TIMEOUT,
-        InvitationExpired | InvitationRevoked | InvitationUsed | SessionEnded => StatusCode::GONE,
+        InvitationExpired | InvitationRevoked | InvitationUsed | SessionEnded | SurveyClosed => StatusCode::GONE,
         RateLimited | TooManyFailedSignIns | SignInSlowed | TooManyEmails | SessionEmailsUsedUp => StatusCode::TOO_MANY_REQUESTS,
         NotWebm => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         SessionRecordingsFull | RecordingsStorageFull => StatusCode::INSUFFICIENT_STORAGE,

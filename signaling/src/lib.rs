@@ -10,6 +10,7 @@ mod api_recordings;
 mod api_routes;
 mod api_sessions;
 mod api_snippets;
+mod api_survey;
 mod api_tokens;
 mod api_webhooks;
 pub mod app;

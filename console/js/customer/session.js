@@ -10,6 +10,7 @@ import { PROTOCOL_VERSION } from '../peer.js';
 import { SignalingSocket } from '../socket.js';
 import { forgetSeat } from './seat.js';
 import { toAgentBox } from './to_agent.js';
+import { surveyBox } from './survey.js';
 import { asksTo, question, needsAgent, scopeWords } from './consent.js';
 import { Links } from './links.js';
 import { ShareFeature } from './share.js';
@@ -326,9 +327,12 @@ export class CustomerSession {
       : reason === 'session_ended' ? 'The session has ended. Nothing is shared any more.'
         : reason === 'token_invalid' || reason === 'not_in_session' ? 'This browser is no longer in the session. Ask your support representative for a new invitation.'
           : `The session cannot go on here (${reason}).`;
+    // Issue 16: support ended it, so the customer is asked how it went (once, optional).
+    const survey = reason === 'session_ended' && !this.leaving && !this.toAgent ? surveyBox(this.seat.token) : null;
     fill(this.root, h('div', { class: 'customer-join', id: 'session-over' },
       h('h1', { text: 'Support session over' }),
       h('p', { role: 'status', text: said }),
+      survey,
       h('p', { class: 'muted', text: 'You can close this page.' })));
   }
 }

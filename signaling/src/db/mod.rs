@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod sessions;
 pub mod snippets;
+pub mod surveys;
 pub mod tokens;
 pub mod webhooks;
 
@@ -188,6 +189,19 @@ CREATE TABLE snippets(
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL);
 CREATE UNIQUE INDEX snippets_key ON snippets(ifnull(account_id, 0), key);
+"#,
+    // Issue 16: the satisfaction survey. At the end each customer still seated gets one; their
+    // seat's token (no longer good for anything else) answers it once, within 24 hours.
+    r#"
+CREATE TABLE surveys(
+  session_id TEXT NOT NULL REFERENCES sessions(id),
+  participant_id TEXT NOT NULL,
+  token_hash TEXT UNIQUE,
+  expires_at INTEGER NOT NULL,
+  rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+  comment TEXT NOT NULL DEFAULT '',
+  answered_at INTEGER,
+  PRIMARY KEY(session_id, participant_id));
 "#,
 ];
 

@@ -136,7 +136,7 @@ pub fn record_size(c: &Connection, session: &str) -> Result<u64, DbError> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-fn append(c: &Connection, session: &str, at: i64, kind: &str, actor: Option<&str>, detail: &serde_json::Value) -> Result<(), DbError> {
+pub(super) fn append(c: &Connection, session: &str, at: i64, kind: &str, actor: Option<&str>, detail: &serde_json::Value) -> Result<(), DbError> {
     c.execute(
         "INSERT INTO record(session_id, at_ms, kind, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![session, at, kind, actor, detail.to_string()],
@@ -180,6 +180,7 @@ pub fn save(c: &mut Connection, session: &str, state: &Session, entries: &[Recor
         }
         if e.kind == "ended" {
             tx.execute("UPDATE sessions SET ended_at = ?2 WHERE id = ?1", params![session, e.at_ms])?;
+            super::surveys::open(&tx, session, e.at_ms)?;
             tx.execute("UPDATE participants SET token_hash = NULL WHERE session_id = ?1", [session])?;
             tx.execute(
                 "UPDATE invitations SET revoked_at = ?2 WHERE session_id = ?1 AND used_at IS NULL AND revoked_at IS NULL",
@@ -481,9 +482,17 @@ pub struct SessionSummary {
     pub started_at: i64,
     pub ended_at: Option<i64>,
     pub notes: String,
+    /// The customers' satisfaction rating (1–5; the mean, to one decimal, when several
+    /// answered), `None` until one answers the survey.
+    pub rating: Option<f64>,
+    /// What they wrote with it (several joined by " / ").
+    pub feedback: String,
 }
 
-const S_SELECT: &str = "SELECT s.id, t.name, s.tracking_code, a.username, s.started_at, s.ended_at, s.notes FROM sessions s JOIN session_types t ON t.id = s.session_type_id JOIN accounts a ON a.id = s.started_by";
+const S_SELECT: &str = "SELECT s.id, t.name, s.tracking_code, a.username, s.started_at, s.ended_at, s.notes, \
+     (SELECT round(avg(v.rating), 1) FROM surveys v WHERE v.session_id = s.id AND v.rating IS NOT NULL), \
+     (SELECT ifnull(group_concat(v.comment, ' / '), '') FROM surveys v WHERE v.session_id = s.id AND v.comment <> '') \
+     FROM sessions s JOIN session_types t ON t.id = s.session_type_id JOIN accounts a ON a.id = s.started_by";
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionSummary> {
     Ok(SessionSummary {
@@ -494,6 +503,8 @@ fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionSummary> {
         started_at: r.get(4)?,
         ended_at: r.get(5)?,
         notes: r.get(6)?,
+        rating: r.get(7)?,
+        feedback: r.get(8)?,
     })
 }
 
@@ -519,6 +530,10 @@ pub struct ListFilter {
     pub session_type: Option<i64>,
     /// Tracking codes containing this, whatever the case.
     pub tracking: Option<String>,
+    /// Rated (the customers' mean) at least / at most this; unrated sessions are left out
+    /// when either is given.
+    pub min_rating: Option<f64>,
+    pub max_rating: Option<f64>,
 }
 
 pub fn list(c: &Connection, filter: &ListFilter, before: Option<(i64, &str)>, limit: i64) -> Result<Vec<SessionSummary>, DbError> {
@@ -541,12 +556,17 @@ pub fn list_full(c: &Connection, filter: &ListFilter, before: Option<(i64, &str)
          AND (?5 IS NULL OR EXISTS(SELECT 1 FROM participants p2 JOIN accounts a2 ON a2.id = p2.account_id WHERE p2.session_id = s.id AND a2.username = ?5)) \
          AND (?6 IS NULL OR s.started_at >= ?6) AND (?7 IS NULL OR s.started_at < ?7) AND (?8 IS NULL OR s.session_type_id = ?8) \
          AND (?9 IS NULL OR instr(lower(ifnull(s.tracking_code, '')), lower(?9)) > 0) \
+         AND (?10 IS NULL OR (SELECT avg(v.rating) FROM surveys v WHERE v.session_id = s.id) >= ?10) \
+         AND (?11 IS NULL OR (SELECT avg(v.rating) FROM surveys v WHERE v.session_id = s.id) <= ?11) \
          ORDER BY s.started_at DESC, s.id DESC LIMIT ?2"
     ))?;
     let (before_ms, before_id) = before.map_or((None, None), |(ms, id)| (Some(ms), Some(id)));
     let f = filter;
     let rows: Vec<SessionSummary> = st
-        .query_map(params![f.account, limit, before_ms, before_id, f.csr, f.from, f.to, f.session_type, f.tracking], summary_row)?
+        .query_map(
+            params![f.account, limit, before_ms, before_id, f.csr, f.from, f.to, f.session_type, f.tracking, f.min_rating, f.max_rating],
+            summary_row,
+        )?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }

@@ -294,9 +294,15 @@ impl Peer {
 
     /// The next text message, or None when the connection closes.
     pub async fn next(&mut self) -> Option<Value> {
+        self.next_within(WAIT).await
+    }
+
+    /// [`Peer::next`] waiting up to `within` (a test that loads the machine on purpose).
+    pub async fn next_within(&mut self, within: Duration) -> Option<Value> {
         loop {
-            let m =
-                tokio::time::timeout(WAIT, self.ws.next()).await.unwrap_or_else(|_| panic!("{}: nothing received in {WAIT:?}", self.id));
+            let m = tokio::time::timeout(within, self.ws.next())
+                .await
+                .unwrap_or_else(|_| panic!("{}: nothing received in {within:?}", self.id));
             match m {
                 Some(Ok(Message::Text(t))) => return Some(serde_json::from_str(t.as_str()).unwrap()),
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
