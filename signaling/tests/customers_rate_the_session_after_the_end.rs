@@ -106,15 +106,8 @@ async fn a_customer_rates_the_ended_session_and_the_rating_reaches_history_csv_a
     let (status, made) = alice.post("/api/admin/tokens", json!({"name": "ticket system", "scopes": ["read_sessions"]})).await;
     assert_eq!(status, 200, "{made}");
     let secret = made["secret"].as_str().unwrap();
-    let api: Value = reqwest::Client::new()
-        .get(format!("{}/api/sessions", s.base()))
-        .bearer_auth(secret)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api: Value =
+        reqwest::Client::new().get(format!("{}/api/sessions", s.base())).bearer_auth(secret).send().await.unwrap().json().await.unwrap();
     assert_eq!(api[0]["rating"].as_f64(), Some(4.0));
 
     // The webhook.

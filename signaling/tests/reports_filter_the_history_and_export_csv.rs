@@ -63,7 +63,10 @@ async fn the_history_is_narrowed_by_csr_date_type_and_tracking_code_and_exported
     let (status, text) = csv(&mut bob, "").await;
     assert_eq!(status, 200);
     let mut lines = text.split("\r\n");
-    assert_eq!(lines.next(), Some("session_id,session_type,tracking_code,started_by,started_at,ended_at,duration_seconds,notes,rating,feedback"));
+    assert_eq!(
+        lines.next(),
+        Some("session_id,session_type,tracking_code,started_by,started_at,ended_at,duration_seconds,notes,rating,feedback")
+    );
     assert!(text.contains(&format!("{b2},Support,\"'=HYPERLINK(\"\"http://evil\"\",\"\"click\"\")\",bob,")), "{text}");
     assert!(text.contains(&format!("{b1},Support,TICKET-100,bob,")), "{text}");
     assert!(text.contains("\"Printer fixed, \"\"really\"\", twice\nsecond line\""), "{text}");

@@ -9,12 +9,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Where Linux distributions keep the CA bundle (Debian/Ubuntu, Fedora/RHEL, openSUSE, Alpine/Arch).
-const SYSTEM_BUNDLES: &[&str] = &[
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/ca-bundle.pem",
-    "/etc/ssl/cert.pem",
-];
+const SYSTEM_BUNDLES: &[&str] =
+    &["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem"];
 
 /// The environment variable naming a PEM file of extra CAs.
 pub const CA_ENV: &str = "SUPPORT_AGENT_CA";

@@ -50,10 +50,7 @@ pub fn route(url: &str) -> Result<Route, UrlError> {
         return Ok(Route::Direct);
     };
     let (authority, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let transport = query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("transport="))
-        .map(str::to_ascii_lowercase);
+    let transport = query.split('&').find_map(|kv| kv.strip_prefix("transport=")).map(str::to_ascii_lowercase);
     let transport = match (secure, transport.as_deref()) {
         (false, None | Some("udp")) => return Ok(Route::Direct),
         (false, Some("tcp")) => Transport::Tcp,

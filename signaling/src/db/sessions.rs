@@ -136,7 +136,14 @@ pub fn record_size(c: &Connection, session: &str) -> Result<u64, DbError> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-pub(super) fn append(c: &Connection, session: &str, at: i64, kind: &str, actor: Option<&str>, detail: &serde_json::Value) -> Result<(), DbError> {
+pub(super) fn append(
+    c: &Connection,
+    session: &str,
+    at: i64,
+    kind: &str,
+    actor: Option<&str>,
+    detail: &serde_json::Value,
+) -> Result<(), DbError> {
     c.execute(
         "INSERT INTO record(session_id, at_ms, kind, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![session, at, kind, actor, detail.to_string()],

@@ -11,8 +11,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use test_support::signaling::{Launch, SignalingProcess};
 pub use test_support::netns::Firewalled;
+use test_support::signaling::{Launch, SignalingProcess};
 pub use test_support::{netns, AppWindow, Coturn, SmtpOptions, SmtpServer, SmtpTls, Xvfb, PASSWORD};
 
 /// Longest a scenario may run.
