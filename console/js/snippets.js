@@ -22,7 +22,10 @@ export class Snippets {
     input.setAttribute('aria-autocomplete', 'list');
     input.addEventListener('input', () => this.update());
     input.addEventListener('keydown', (ev) => this.onKey(ev));
-    input.addEventListener('blur', () => setTimeout(() => this.close(), 150));
+    // Focus back in the box shows the list again for the "/key" it holds; leaving the box closes
+    // it (a little later, so a click on a choice lands first), unless the box has focus again.
+    input.addEventListener('focus', () => this.update());
+    input.addEventListener('blur', () => setTimeout(() => { if (document.activeElement !== input) this.close(); }, 150));
     this.button = h('button', { type: 'button', class: 'small', id: 'manage-snippets', onclick: () => this.manage() }, 'Canned messages');
     this.load();
   }
