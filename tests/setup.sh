@@ -9,9 +9,9 @@
 # imagemagick + tesseract to read the always-on-top bar from a screenshot. python3-aiosmtpd: the
 # SMTP server on loopback that receives invitation e-mails (tests/support/src/smtp.rs).
 # firefox-esr: the console's scenarios in a second engine (the_console_works_in_firefox.rs).
-# nftables: the firewall of the customer whose network drops UDP (the_agent_reaches_support_over_tls_on_443.rs).
+# nftables, procps (sysctl): the firewall of the customer whose network drops UDP (the_agent_reaches_support_over_tls_on_443.rs).
 # python3-venv: the OpenAPI validator from PyPI (signaling/tests/the_api_is_described_by_openapi.rs).
-packages=(python3-venv pkg-config libvpx-dev xvfb xdotool x11-utils ffmpeg libopus-dev libasound2-dev chromium firefox-esr coturn iproute2 nftables
+packages=(python3-venv pkg-config libvpx-dev xvfb xdotool x11-utils ffmpeg libopus-dev libasound2-dev chromium firefox-esr coturn iproute2 nftables procps
   dbus-daemon libglib2.0-bin at-spi2-core python3-pyatspi gir1.2-atspi-2.0
   imagemagick tesseract-ocr tesseract-ocr-eng python3-aiosmtpd)
 

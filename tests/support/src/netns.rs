@@ -48,6 +48,11 @@ pub struct Firewalled {
     inside_if: String,
 }
 
+fn sysctl(ns: Option<&str>, setting: &str) {
+    let out = command(ns, "sysctl").args(["-q", "-w", setting]).output().unwrap_or_else(|e| panic!("sysctl: {e}"));
+    assert!(out.status.success(), "sysctl -w {setting}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 fn ip(args: &[&str]) {
     let out = Command::new("ip").args(args).output().unwrap_or_else(|e| panic!("ip (iproute2): {e}"));
     assert!(out.status.success(), "ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
@@ -67,12 +72,30 @@ impl Firewalled {
         let fw = Firewalled { name: name.clone(), host_ip: host_ip.clone(), inside_ip: inside_ip.clone(), host_if, inside_if };
         ip(&["link", "add", &fw.host_if, "type", "veth", "peer", "name", &fw.inside_if]);
         ip(&["link", "set", &fw.inside_if, "netns", &name]);
+        // No IPv6 on the link: its addresses would appear a second after the link comes up
+        // (duplicate address detection), and a browser started meanwhile sees the network change
+        // and drops what it was loading (net::ERR_NETWORK_CHANGED).
+        sysctl(None, &format!("net.ipv6.conf.{}.disable_ipv6=1", fw.host_if));
+        sysctl(Some(&name), &format!("net.ipv6.conf.{}.disable_ipv6=1", fw.inside_if));
         ip(&["addr", "add", &format!("{host_ip}/30"), "dev", &fw.host_if]);
         ip(&["link", "set", &fw.host_if, "up"]);
         ip(&["-n", &name, "addr", "add", &format!("{inside_ip}/30"), "dev", &fw.inside_if]);
         ip(&["-n", &name, "link", "set", &fw.inside_if, "up"]);
         ip(&["-n", &name, "link", "set", "lo", "up"]);
         ip(&["-n", &name, "route", "add", "default", "via", &host_ip]);
+        // Settled before anything uses it: both ends up with their carrier.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let up = |ns: Option<&str>, dev: &str| {
+            let out = command(ns, "ip")
+                .args(["-o", "link", "show", "dev", dev])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+            out.is_ok_and(|l| l.contains("LOWER_UP"))
+        };
+        while !(up(None, &fw.host_if) && up(Some(&name), &fw.inside_if)) {
+            assert!(std::time::Instant::now() < deadline, "the veth link {} did not come up", fw.host_if);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         fw
     }
 
