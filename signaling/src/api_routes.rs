@@ -5,8 +5,8 @@
 
 use crate::state::AppState;
 use crate::{
-    api_accounts as acc, api_mail as mail, api_recordings as rec, api_sessions as ses, api_snippets as snip, api_tokens as tok,
-    api_webhooks as hooks,
+    api_accounts as acc, api_mail as mail, api_recordings as rec, api_sessions as ses, api_snippets as snip, api_teams as teams,
+    api_tokens as tok, api_webhooks as hooks,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
@@ -90,6 +90,11 @@ api_routes! {
     post "/api/admin/session-types" => acc::create_session_type, "site admin", COOKIE, "Add a session type";
     patch "/api/admin/session-types/{id}" => acc::update_session_type, "site admin", COOKIE, "Change a session type";
     put "/api/admin/features" => acc::set_features, "site admin", COOKIE, "Switch features on or off";
+    get "/api/admin/teams" => teams::list, "site admin", COOKIE, "The teams with their members and session types";
+    post "/api/admin/teams" => teams::create, "site admin", COOKIE, "Add a team (its slug names its queue page /help/<slug>)";
+    patch "/api/admin/teams/{id}" => teams::update, "site admin", COOKIE, "Rename a team or change its slug";
+    put "/api/admin/teams/{id}/members/{account}" => teams::set_member, "site admin", COOKIE, "Put an account in a team as lead or csr";
+    delete "/api/admin/teams/{id}/members/{account}" => teams::remove_member, "site admin", COOKIE, "Take an account out of a team";
     get "/api/admin/tokens" => tok::list, "site admin", COOKIE, "The API tokens (never their secrets)";
     post "/api/admin/tokens" => tok::create, "site admin", COOKIE, "Create an API token; its secret is shown once";
     delete "/api/admin/tokens/{id}" => tok::revoke, "site admin", COOKIE, "Revoke an API token";

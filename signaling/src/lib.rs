@@ -11,6 +11,7 @@ mod api_routes;
 mod api_sessions;
 mod api_snippets;
 mod api_survey;
+mod api_teams;
 mod api_tokens;
 mod api_webhooks;
 pub mod app;

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod sessions;
 pub mod snippets;
 pub mod surveys;
+pub mod teams;
 pub mod tokens;
 pub mod webhooks;
 
@@ -202,6 +203,23 @@ CREATE TABLE surveys(
   comment TEXT NOT NULL DEFAULT '',
   answered_at INTEGER,
   PRIMARY KEY(session_id, participant_id));
+"#,
+    // Teams (issue 16): accounts belong to teams as lead or CSR; a session type may belong to a
+    // team (the type its queue's sessions start with). `team_id` has no REFERENCES clause so a
+    // test can still fake the version-1 layout by dropping it; `teams::set_type_team` checks it.
+    r#"
+CREATE TABLE teams(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  slug TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL);
+CREATE TABLE team_members(
+  team_id INTEGER NOT NULL REFERENCES teams(id),
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  role TEXT NOT NULL CHECK (role IN ('lead', 'csr')),
+  PRIMARY KEY(team_id, account_id));
+CREATE INDEX team_members_account ON team_members(account_id);
+ALTER TABLE session_types ADD COLUMN team_id INTEGER;
 "#,
 ];
 
