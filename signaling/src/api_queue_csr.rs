@@ -26,7 +26,9 @@ pub async fn list(State(st): State<AppState>, Csr(a): Csr) -> ApiResult<Json<Val
     let (aid, now) = (a.id, st.clock.now_ms());
     let (mine, waiting, available, busy) = st
         .db
-        .call(move |c| Ok((teams::of_account(c, aid)?, store::waiting_for(c, aid, now)?, store::is_available(c, aid)?, store::busy(c, aid)?)))
+        .call(move |c| {
+            Ok((teams::of_account(c, aid)?, store::waiting_for(c, aid, now)?, store::is_available(c, aid)?, store::busy(c, aid)?))
+        })
         .await?;
     let base = &st.config.public_url;
     let teams: Vec<Value> = mine
@@ -72,11 +74,8 @@ pub async fn take_one(State(st): State<AppState>, Csr(a): Csr, ApiPath(id): ApiP
 
 async fn take(st: &AppState, a: &Account, entry: Option<String>) -> ApiResult<Json<Value>> {
     let (aid, max, now) = (a.id, i64::from(st.config.max_sessions_per_csr), st.clock.now_ms());
-    let claimed = st
-        .db
-        .call(move |c| store::claim(c, aid, entry.as_deref(), max, now))
-        .await?
-        .inspect_err(|code| st.metrics.refused(*code))?;
+    let claimed =
+        st.db.call(move |c| store::claim(c, aid, entry.as_deref(), max, now)).await?.inspect_err(|code| st.metrics.refused(*code))?;
     let id = claimed.id.clone();
     let started = async {
         let type_id = claimed.session_type_id.ok_or(ErrorCode::NotFound)?;

@@ -5,8 +5,8 @@
 
 use crate::state::AppState;
 use crate::{
-    api_accounts as acc, api_mail as mail, api_queue as queue, api_queue_csr as csrq, api_recordings as rec, api_sessions as ses, api_snippets as snip, api_teams as teams,
-    api_tokens as tok, api_webhooks as hooks,
+    api_accounts as acc, api_mail as mail, api_queue as queue, api_queue_csr as csrq, api_recordings as rec, api_sessions as ses,
+    api_snippets as snip, api_teams as teams, api_tokens as tok, api_webhooks as hooks,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;

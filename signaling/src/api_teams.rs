@@ -123,7 +123,11 @@ pub async fn set_member(
     Ok(Json(json!({"team_id": id, "account_id": account, "role": b.role})))
 }
 
-pub async fn remove_member(State(st): State<AppState>, Admin(_): Admin, ApiPath((id, account)): ApiPath<(i64, i64)>) -> ApiResult<Json<Value>> {
+pub async fn remove_member(
+    State(st): State<AppState>,
+    Admin(_): Admin,
+    ApiPath((id, account)): ApiPath<(i64, i64)>,
+) -> ApiResult<Json<Value>> {
     if !st.db.call(move |c| teams::remove_member(c, id, account)).await? {
         return Err(ErrorCode::NotFound.into());
     }

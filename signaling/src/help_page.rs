@@ -23,7 +23,11 @@ pub async fn page(State(st): State<AppState>, Path(slug): Path<String>) -> Respo
         Ok(None) => missing(),
         Err(_) => respond(
             StatusCode::SERVICE_UNAVAILABLE,
-            &format!("<h1>Please try again</h1><p>{}</p><p>Error code: <code>{}</code></p>", ErrorCode::Unavailable.message(), ErrorCode::Unavailable),
+            &format!(
+                "<h1>Please try again</h1><p>{}</p><p>Error code: <code>{}</code></p>",
+                ErrorCode::Unavailable.message(),
+                ErrorCode::Unavailable
+            ),
         ),
     }
 }
@@ -31,7 +35,10 @@ pub async fn page(State(st): State<AppState>, Path(slug): Path<String>) -> Respo
 fn missing() -> Response {
     respond(
         StatusCode::NOT_FOUND,
-        &format!("<h1>No such support team</h1><p>This address names no support team. Check the link.</p><p>Error code: <code>{}</code></p>", ErrorCode::NotFound),
+        &format!(
+            "<h1>No such support team</h1><p>This address names no support team. Check the link.</p><p>Error code: <code>{}</code></p>",
+            ErrorCode::NotFound
+        ),
     )
 }
 

@@ -19,7 +19,8 @@ async fn fields_and_bodies_are_bounded() {
     let mut alice = s.login("alice").await;
     let slug = team(&mut alice, "Printers", &[]).await;
     let mut page = s.http();
-    let asked = |name: Value, description: Value, email: Value| json!({"team": slug, "name": name, "description": description, "email": email});
+    let asked =
+        |name: Value, description: Value, email: Value| json!({"team": slug, "name": name, "description": description, "email": email});
     let cases = [
         (asked(json!("a".repeat(65)), json!("help"), Value::Null), (413, Some("message_too_large"))),
         (asked(json!("Dana"), json!("a".repeat(501)), Value::Null), (413, Some("message_too_large"))),

@@ -19,7 +19,8 @@ async fn the_site_admin_makes_teams_with_leads_and_csrs_and_gives_them_session_t
 
     let (status, body) = alice.post("/api/admin/teams", json!({"name": "printers & scanners"})).await;
     assert_eq!((status, body["code"].as_str()), (409, Some("already_exists")), "names are unique, whatever the case");
-    for bad in [json!({"name": ""}), json!({"name": "x".repeat(81)}), json!({"name": "Ok", "slug": "Not A Slug"}), json!({"name": "日本"})] {
+    for bad in [json!({"name": ""}), json!({"name": "x".repeat(81)}), json!({"name": "Ok", "slug": "Not A Slug"}), json!({"name": "日本"})]
+    {
         let (status, body) = alice.post("/api/admin/teams", bad.clone()).await;
         assert_eq!((status, body["code"].as_str()), (400, Some("invalid_message")), "{bad}");
     }

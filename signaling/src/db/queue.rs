@@ -62,12 +62,20 @@ pub fn expire(c: &Connection, now: i64) -> Result<usize, DbError> {
 }
 
 /// Puts a customer in `team`'s queue with `ticket`; the place's id, or `queue_full`.
-pub fn join(c: &mut Connection, team: i64, req: &Request, addr: &str, ticket: &str, now: i64) -> Result<Result<String, ErrorCode>, DbError> {
+pub fn join(
+    c: &mut Connection,
+    team: i64,
+    req: &Request,
+    addr: &str,
+    ticket: &str,
+    now: i64,
+) -> Result<Result<String, ErrorCode>, DbError> {
     let tx = c.transaction()?;
     expire(&tx, now)?;
     let count = |sql: &str, p: &dyn rusqlite::ToSql| -> Result<i64, DbError> { Ok(tx.query_row(sql, [p], |r| r.get(0))?) };
     if count("SELECT count(*) FROM queue_entries WHERE state = 'waiting' AND team_id = ?1", &team)? >= rules::MAX_WAITING_PER_TEAM
-        || count("SELECT count(*) FROM queue_entries WHERE state = 'waiting' AND client_addr = ?1", &addr)? >= rules::MAX_WAITING_PER_ADDRESS
+        || count("SELECT count(*) FROM queue_entries WHERE state = 'waiting' AND client_addr = ?1", &addr)?
+            >= rules::MAX_WAITING_PER_ADDRESS
     {
         return Ok(Err(ErrorCode::QueueFull));
     }
@@ -108,23 +116,22 @@ struct Entry {
 }
 
 fn by_ticket(c: &Connection, ticket: &str) -> Result<Option<Entry>, DbError> {
-    Ok(c
-        .query_row(
-            "SELECT id, team_id, name, state, taken_by, session_id, invitation_id FROM queue_entries WHERE ticket_hash = ?1",
-            [secrets::hash_secret(ticket)],
-            |r| {
-                Ok(Entry {
-                    id: r.get(0)?,
-                    team_id: r.get(1)?,
-                    name: r.get(2)?,
-                    state: r.get(3)?,
-                    taken_by: r.get(4)?,
-                    session_id: r.get(5)?,
-                    invitation_id: r.get(6)?,
-                })
-            },
-        )
-        .optional()?)
+    Ok(c.query_row(
+        "SELECT id, team_id, name, state, taken_by, session_id, invitation_id FROM queue_entries WHERE ticket_hash = ?1",
+        [secrets::hash_secret(ticket)],
+        |r| {
+            Ok(Entry {
+                id: r.get(0)?,
+                team_id: r.get(1)?,
+                name: r.get(2)?,
+                state: r.get(3)?,
+                taken_by: r.get(4)?,
+                session_id: r.get(5)?,
+                invitation_id: r.get(6)?,
+            })
+        },
+    )
+    .optional()?)
 }
 
 /// The waiting page asks for news with its ticket: keeps the place (it is not closed), and
@@ -138,10 +145,7 @@ pub fn poll(c: &mut Connection, ticket: &str, now: i64, ttl_ms: i64) -> Result<R
     let polled = match (e.state.as_str(), &e.session_id, e.taken_by) {
         ("waiting", _, _) => {
             // Written at most every 10 s: the grace is minutes.
-            tx.execute(
-                "UPDATE queue_entries SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2 - 10000",
-                params![e.id, now],
-            )?;
+            tx.execute("UPDATE queue_entries SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2 - 10000", params![e.id, now])?;
             // In the order they asked (rowid: the order of insertion, whatever the clock did).
             let (place, waiting): (i64, i64) = tx.query_row(
                 "SELECT count(*) FILTER (WHERE rowid <= (SELECT rowid FROM queue_entries WHERE id = ?2)), count(*) FROM queue_entries \
@@ -156,8 +160,10 @@ pub fn poll(c: &mut Connection, ticket: &str, now: i64, ttl_ms: i64) -> Result<R
         ("taken", Some(session), Some(csr)) => {
             let live = sessions::summary(&tx, session)?.is_some_and(|s| s.ended_at.is_none());
             if let Some(inv) = &e.invitation_id {
-                let used: bool =
-                    tx.query_row("SELECT used_at IS NOT NULL FROM invitations WHERE id = ?1", [inv], |r| r.get(0)).optional()?.unwrap_or(true);
+                let used: bool = tx
+                    .query_row("SELECT used_at IS NOT NULL FROM invitations WHERE id = ?1", [inv], |r| r.get(0))
+                    .optional()?
+                    .unwrap_or(true);
                 if used {
                     return Ok(Err(ErrorCode::NotInQueue));
                 }
@@ -268,7 +274,13 @@ pub fn busy(c: &Connection, account: i64) -> Result<i64, DbError> {
 /// `account` takes customer `entry` (`None`: the one waiting longest in their teams). Exactly
 /// one of several CSRs taking the same customer gets them (the others: `already_taken`); a CSR
 /// set to away gets `csr_away`, one in `max_sessions` live sessions `too_many_sessions`.
-pub fn claim(c: &mut Connection, account: i64, entry: Option<&str>, max_sessions: i64, now: i64) -> Result<Result<Claimed, ErrorCode>, DbError> {
+pub fn claim(
+    c: &mut Connection,
+    account: i64,
+    entry: Option<&str>,
+    max_sessions: i64,
+    now: i64,
+) -> Result<Result<Claimed, ErrorCode>, DbError> {
     let tx = c.transaction()?;
     expire(&tx, now)?;
     if !is_available(&tx, account)? {
@@ -291,9 +303,10 @@ pub fn claim(c: &mut Connection, account: i64, entry: Option<&str>, max_sessions
         Some((_, state)) if state != "waiting" => return Ok(Err(ErrorCode::NotInQueue)),
         Some((id, _)) => id,
     };
-    tx.execute("UPDATE queue_entries SET state = 'taken', taken_by = ?2, ended_at = ?3 WHERE id = ?1 AND state = 'waiting'", params![
-        id, account, now
-    ])?;
+    tx.execute(
+        "UPDATE queue_entries SET state = 'taken', taken_by = ?2, ended_at = ?3 WHERE id = ?1 AND state = 'waiting'",
+        params![id, account, now],
+    )?;
     let claimed = tx.query_row(
         "SELECT q.id, q.team_id, t.name, q.name, q.joined_at FROM queue_entries q JOIN teams t ON t.id = q.team_id WHERE q.id = ?1",
         [&id],

@@ -135,11 +135,10 @@ pub fn rename(c: &mut Connection, id: i64, name: Option<&str>, slug: Option<&str
     let tx = c.transaction()?;
     let Some(old) = team(&tx, id)? else { return Ok(Err(Refused::NotFound)) };
     let (name, slug) = (name.unwrap_or(&old.name), slug.unwrap_or(&old.slug));
-    let taken: bool = tx.query_row(
-        "SELECT EXISTS(SELECT 1 FROM teams WHERE (name = ?1 OR slug = ?2) AND id != ?3)",
-        params![name, slug, id],
-        |r| r.get(0),
-    )?;
+    let taken: bool =
+        tx.query_row("SELECT EXISTS(SELECT 1 FROM teams WHERE (name = ?1 OR slug = ?2) AND id != ?3)", params![name, slug, id], |r| {
+            r.get(0)
+        })?;
     if taken {
         return Ok(Err(Refused::Taken));
     }
