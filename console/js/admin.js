@@ -1,8 +1,9 @@
-// Site admin pages: CSR accounts, session types, feature switches (S11), API tokens, webhooks.
+// Site admin pages: CSR accounts, teams, session types, feature switches (S11), API tokens, webhooks.
 import { api, describe, showError, toast } from './api.js';
 import { h, fill, dialog } from './dom.js';
 import { tokensCard } from './admin_tokens.js';
 import { webhooksCard } from './admin_webhooks.js';
+import { teamsCard, teamSelect } from './admin_teams.js';
 
 const FEATURES = { basic_file_transfer: 'Basic file transfer (offer files)', advanced_file_transfer: 'Advanced file transfer (both ways)', recording: 'Recording', video: 'Video' };
 
@@ -14,9 +15,10 @@ export async function renderAdmin(root, me) {
   let features;
   let tokens;
   let hooks;
+  let teams;
   try {
-    [accounts, types, features, tokens, hooks] = await Promise.all([api('GET', '/api/admin/accounts'), api('GET', '/api/session-types'),
-      api('GET', '/api/features'), api('GET', '/api/admin/tokens'), api('GET', '/api/admin/webhooks')]);
+    [accounts, types, features, tokens, hooks, teams] = await Promise.all([api('GET', '/api/admin/accounts'), api('GET', '/api/session-types'),
+      api('GET', '/api/features'), api('GET', '/api/admin/tokens'), api('GET', '/api/admin/webhooks'), api('GET', '/api/admin/teams')]);
   } catch (e) {
     return fill(root, h('p', { class: 'error', role: 'alert', text: describe(e) }));
   }
@@ -57,8 +59,9 @@ export async function renderAdmin(root, me) {
   const typeTracking = h('input', { id: 'new-type-tracking', type: 'checkbox' });
   const typesCard = h('section', { class: 'card', id: 'admin-session-types' }, h('h2', { text: 'Session types' }),
     h('table', { class: 'grid' },
-      h('thead', {}, h('tr', {}, ['Name', 'Tracking code', ''].map((t) => h('th', { text: t })))),
+      h('thead', {}, h('tr', {}, ['Name', 'Tracking code', 'Team', ''].map((t) => h('th', { text: t })))),
       h('tbody', {}, types.map((t) => h('tr', {}, h('td', { text: t.name }), h('td', { text: t.tracking_required ? 'required' : 'optional' }),
+        h('td', {}, teamSelect(t, teams, again)),
         h('td', {}, h('button', { class: 'small', onclick: act(() => api('PATCH', `/api/admin/session-types/${t.id}`, { tracking_required: !t.tracking_required })) }, t.tracking_required ? 'Make optional' : 'Require')))))),
     h('form', { class: 'row', onsubmit: (ev) => { ev.preventDefault(); act(() => api('POST', '/api/admin/session-types', { name: typeName.value.trim(), tracking_required: typeTracking.checked }))(); } },
       h('label', { for: 'new-type-name' }, 'Name'), typeName, h('label', {}, typeTracking, ' tracking code required'), h('button', { type: 'submit', class: 'primary' }, 'Add session type')));
@@ -75,6 +78,6 @@ export async function renderAdmin(root, me) {
       try { await api('PUT', '/api/admin/features', body); toast('Feature switches saved.'); again(); } catch (e) { showError(e); }
     } }, 'Save switches'));
 
-  fill(root, h('h1', { text: 'Site administration' }), accountsCard, h('div', { class: 'columns' }, typesCard, featuresCard),
+  fill(root, h('h1', { text: 'Site administration' }), accountsCard, teamsCard(teams, accounts, types, again), h('div', { class: 'columns' }, typesCard, featuresCard),
     tokensCard(tokens, accounts, me, again), webhooksCard(hooks, again));
 }

@@ -9,6 +9,7 @@ import { renderHistory, renderHistoryDetail } from './history.js';
 import { renderAdmin } from './admin.js';
 import { SessionView } from './session.js';
 import { sessionOpened, startNotices, stopNotices } from './notices.js';
+import { queuePanel } from './queue_panel.js';
 
 const app = document.getElementById('app');
 const nav = document.getElementById('nav');
@@ -140,7 +141,8 @@ function changePassword(first) {
   cur.focus();
 }
 
-/** S3, S4: start with a session type (and a tracking code when needed) or a one-click preset. */
+/** S3, S4: start with a session type (and a tracking code when needed) or a one-click preset;
+ * or take a customer from the support queue (issue 16). */
 async function startPage() {
   const err = errorLine();
   fill(app, h('p', { class: 'muted', text: 'Loading…' }));
@@ -208,7 +210,7 @@ async function startPage() {
   }) : h('li', { class: 'muted', text: 'No presets yet. Save one from the form.' }));
   fill(app,
     h('div', { class: 'columns' }, form, h('section', { class: 'card' }, h('h2', { text: 'One-click start' }), presetList)),
-    err);
+    err, queuePanel());
 }
 
 async function savePreset(types, typeId, tracking, err) {

@@ -202,6 +202,30 @@ pub enum ErrorCode {
     /// The mail server refused to send (sign-in, sender or message refused).
     #[error("mail_server_refused")]
     MailServerRefused,
+    // --- issue 16: teams and the support queue ---
+    /// The site has as many teams as it can keep.
+    #[error("too_many_teams")]
+    TooManyTeams,
+    /// The team's queue holds as many waiting customers as it can, or this address has as
+    /// many places in queues as it may.
+    #[error("queue_full")]
+    QueueFull,
+    /// The ticket names no customer waiting in a queue: they left, waited too long without the
+    /// page open, or were already seated in a session.
+    #[error("not_in_queue")]
+    NotInQueue,
+    /// Another CSR took this customer first.
+    #[error("already_taken")]
+    AlreadyTaken,
+    /// The CSR is in as many live sessions as a CSR may take from the queue.
+    #[error("too_many_sessions")]
+    TooManySessions,
+    /// The CSR is set to away: they take no customers from the queue.
+    #[error("csr_away")]
+    CsrAway,
+    /// The waiting customer has written as many messages as the queue keeps.
+    #[error("queue_messages_used_up")]
+    QueueMessagesUsedUp,
 }
 
 impl ErrorCode {
@@ -318,6 +342,17 @@ impl ErrorCode {
             MailServerTimeout => "The mail server did not answer in time. Try again, or copy the link instead.",
             MailAddressRefused => "The mail server refused the address. Check it and try again.",
             MailServerRefused => "The mail server refused to send the message. Ask the site administrator to check the mail settings.",
+            TooManyTeams => "There are as many teams as this site keeps (200). Rename or reuse one instead.",
+            QueueFull => "The support queue is full at the moment. Please try again in a few minutes.",
+            NotInQueue => {
+                "You are no longer in the support queue: you left it, the page was closed for too long, or you were already taken into a session. Ask for help again."
+            }
+            AlreadyTaken => "Another support representative has already taken this customer. Take the next one.",
+            TooManySessions => {
+                "You are in as many sessions as you may take from the queue. End one before taking the next customer."
+            }
+            CsrAway => "You are set to away. Set yourself available to take customers from the queue.",
+            QueueMessagesUsedUp => "You have written as many messages as can be sent while waiting. Support will see them when they take you.",
         }
     }
 
@@ -339,6 +374,7 @@ impl ErrorCode {
                 | ErrorCode::TooManyEmails
                 | ErrorCode::MailServerUnreachable
                 | ErrorCode::MailServerTimeout
+                | ErrorCode::QueueFull
         )
     }
 }

@@ -264,7 +264,10 @@ pub async fn create_session_type(
 
 #[derive(Deserialize)]
 pub struct SessionTypeChange {
-    tracking_required: bool,
+    tracking_required: Option<bool>,
+    /// The team the type belongs to (issue 16); `null` for none, absent to keep it.
+    #[serde(default, deserialize_with = "crate::api_teams::present")]
+    team_id: Option<Option<i64>>,
 }
 
 pub async fn update_session_type(
@@ -273,8 +276,19 @@ pub async fn update_session_type(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<SessionTypeChange>,
 ) -> ApiResult<Json<SessionType>> {
-    let t = st.db.call(move |c| accounts::update_session_type(c, id, b.tracking_required)).await?;
-    Ok(Json(t.ok_or(ErrorCode::NotFound)?))
+    let t = st
+        .db
+        .call(move |c| {
+            let Some(old) = accounts::session_type(c, id)? else { return Ok(Err(ErrorCode::NotFound)) };
+            if let Some(team) = b.team_id {
+                if crate::db::teams::set_type_team(c, id, team)?.is_err() {
+                    return Ok(Err(ErrorCode::NotFound));
+                }
+            }
+            Ok(accounts::update_session_type(c, id, b.tracking_required.unwrap_or(old.tracking_required))?.ok_or(ErrorCode::NotFound))
+        })
+        .await?;
+    Ok(Json(t?))
 }
 
 /// The features in force, what the deployment allows, and the admin's switches.

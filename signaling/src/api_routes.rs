@@ -5,8 +5,8 @@
 
 use crate::state::AppState;
 use crate::{
-    api_accounts as acc, api_mail as mail, api_recordings as rec, api_sessions as ses, api_snippets as snip, api_tokens as tok,
-    api_webhooks as hooks,
+    api_accounts as acc, api_mail as mail, api_queue as queue, api_queue_csr as csrq, api_recordings as rec, api_sessions as ses,
+    api_snippets as snip, api_teams as teams, api_tokens as tok, api_webhooks as hooks,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
@@ -66,6 +66,8 @@ macro_rules! api_routes {
 }
 
 const ANYONE: Option<Scope> = None;
+/// Bodies of the queue's customer routes: a name, 500 characters and an address fit well.
+const QUEUE_BODY: usize = 8 * 1024;
 const COOKIE: Option<Scope> = None;
 
 api_routes! {
@@ -90,6 +92,11 @@ api_routes! {
     post "/api/admin/session-types" => acc::create_session_type, "site admin", COOKIE, "Add a session type";
     patch "/api/admin/session-types/{id}" => acc::update_session_type, "site admin", COOKIE, "Change a session type";
     put "/api/admin/features" => acc::set_features, "site admin", COOKIE, "Switch features on or off";
+    get "/api/admin/teams" => teams::list, "site admin", COOKIE, "The teams with their members and session types";
+    post "/api/admin/teams" => teams::create, "site admin", COOKIE, "Add a team (its slug names its queue page /help/<slug>)";
+    patch "/api/admin/teams/{id}" => teams::update, "site admin", COOKIE, "Rename a team or change its slug";
+    put "/api/admin/teams/{id}/members/{account}" => teams::set_member, "site admin", COOKIE, "Put an account in a team as lead or csr";
+    delete "/api/admin/teams/{id}/members/{account}" => teams::remove_member, "site admin", COOKIE, "Take an account out of a team";
     get "/api/admin/tokens" => tok::list, "site admin", COOKIE, "The API tokens (never their secrets)";
     post "/api/admin/tokens" => tok::create, "site admin", COOKIE, "Create an API token; its secret is shown once";
     delete "/api/admin/tokens/{id}" => tok::revoke, "site admin", COOKIE, "Revoke an API token";
@@ -116,6 +123,14 @@ api_routes! {
     get "/api/sessions/{id}/recordings/{rec}" => rec::download, "CSR who took part, site admin, API token", Some(Scope::ReadRecords), "A recording (WebM), ranges allowed";
     get "/api/sessions/{id}/recordings/{rec}/chat" => rec::download_chat, "CSR who took part, site admin, API token", Some(Scope::ReadRecords), "The chat kept beside a recording";
     post "/api/sessions/{id}/recordings/{rec}/chat" => rec::upload_chat [layer DefaultBodyLimit::max(rec::CHAT_LIMIT)], "CSR of the session", COOKIE, "Keep the chat said while recording";
+    post "/api/waiting" => queue::ask [layer DefaultBodyLimit::max(QUEUE_BODY)], "customer (rate-limited)", ANYONE, "Ask a team for help: join its queue; answers a ticket";
+    post "/api/waiting/news" => queue::news [layer DefaultBodyLimit::max(QUEUE_BODY)], "customer with a ticket", ANYONE, "Place, estimate and messages while waiting; the invitation once taken";
+    post "/api/waiting/leave" => queue::leave [layer DefaultBodyLimit::max(QUEUE_BODY)], "customer with a ticket", ANYONE, "Leave the queue";
+    post "/api/waiting/messages" => queue::write [layer DefaultBodyLimit::max(QUEUE_BODY)], "customer with a ticket", ANYONE, "Write a short message to the team while waiting";
+    get "/api/queue" => csrq::list, "CSR", COOKIE, "The customers waiting in the caller's teams, and whether the caller is available";
+    put "/api/queue/availability" => csrq::set_availability, "CSR", COOKIE, "Set the caller available or away";
+    post "/api/queue/next" => csrq::take_next, "CSR", COOKIE, "Take the customer who has waited longest: starts a session with them";
+    post "/api/queue/{id}/take" => csrq::take_one, "CSR", COOKIE, "Take this customer: starts a session with them";
     get "/api/openapi.json" => crate::openapi::document, "anyone", ANYONE, "This API, described (OpenAPI 3.1)";
 }
 

@@ -33,8 +33,8 @@ pub struct StartSession {
 
 #[derive(Serialize)]
 pub struct Started {
-    session_id: SessionId,
-    participant_id: ParticipantId,
+    pub session_id: SessionId,
+    pub participant_id: ParticipantId,
 }
 
 /// S4: start with a session type (and a tracking code when the type needs one), or S3 with a
@@ -67,6 +67,13 @@ async fn start_new(st: &AppState, a: &Account, b: StartSession) -> ApiResult<Val
     if tracking.as_ref().is_some_and(|t| t.chars().count() > 128) {
         return Err(ErrorCode::InvalidMessage.into());
     }
+    let started = open_session(st, a, type_id, tracking).await?;
+    Ok(serde_json::to_value(started).map_err(|_| ErrorCode::Internal)?)
+}
+
+/// Starts a session of type `type_id` with `a` as its host (S1): stored, then its task spawned.
+pub(crate) async fn open_session(st: &AppState, a: &Account, type_id: i64, tracking: Option<String>) -> ApiResult<Started> {
+    let account_id = a.id;
     let stype = st.db.call(move |c| accounts::session_type(c, type_id)).await?.ok_or(ErrorCode::NotFound)?;
     if stype.tracking_required && tracking.is_none() {
         return Err(ErrorCode::TrackingCodeRequired.into());
@@ -85,7 +92,7 @@ async fn start_new(st: &AppState, a: &Account, b: StartSession) -> ApiResult<Val
         .await?;
     st.hub.spawn(session_id.clone(), rules);
     tracing::info!(session = %session_id, csr = %a.username, "session started");
-    Ok(serde_json::to_value(Started { session_id, participant_id: host }).map_err(|_| ErrorCode::Internal)?)
+    Ok(Started { session_id, participant_id: host })
 }
 
 /// The caller's seat in a session, or why they have none.

@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .route("/join", get(console::customer_page))
         .route("/join/{token}", get(crate::join_page::join_page))
         .route("/join/{token}/agent", get(crate::agent_download::download))
+        .route("/help/{slug}", get(crate::help_page::page))
         .route("/ws", get(ws::upgrade))
         .fallback(crate::error::no_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -71,6 +72,7 @@ pub fn prepare(config: Config, clock: Clock) -> Result<AppState, StartError> {
         mailer,
         mail_budget: Default::default(),
         webhooks: Default::default(),
+        queue: Default::default(),
     }))
 }
 

@@ -103,6 +103,10 @@ pub struct Settings {
     /// together; the proxies of --trusted-proxies are exempt) [default: 256].
     #[arg(long, env = "SIGNALING_CONNECTIONS_PER_ADDRESS", global = true)]
     pub connections_per_address: Option<usize>,
+    /// Live sessions a CSR may be in and still take a customer from the support queue
+    /// (beyond it, taking answers `too_many_sessions`) [default: 3].
+    #[arg(long, env = "SIGNALING_MAX_SESSIONS_PER_CSR", global = true)]
+    pub max_sessions_per_csr: Option<u32>,
     /// Addresses or networks (CIDR, comma-separated) of the operator's reverse proxies: only
     /// from these is `X-Forwarded-For` believed for the client's address [default: none].
     #[arg(long, env = "SIGNALING_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
@@ -177,6 +181,7 @@ struct FileSettings {
     max_session_recordings_mib: Option<u64>,
     max_recordings_mib: Option<u64>,
     connections_per_address: Option<usize>,
+    max_sessions_per_csr: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
@@ -215,6 +220,8 @@ pub struct Config {
     pub max_recordings_bytes: u64,
     /// Open TCP connections per client address.
     pub connections_per_address: usize,
+    /// Live sessions a CSR may be in and still take from the queue.
+    pub max_sessions_per_csr: u32,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
     /// Certificate chain and key for built-in TLS.
@@ -324,6 +331,7 @@ impl Settings {
             max_session_recordings_bytes: mib(self.max_session_recordings_mib.or(file.max_session_recordings_mib).unwrap_or(4096)),
             max_recordings_bytes: mib(self.max_recordings_mib.or(file.max_recordings_mib).unwrap_or(51_200)),
             connections_per_address: self.connections_per_address.or(file.connections_per_address).unwrap_or(256).max(1),
+            max_sessions_per_csr: self.max_sessions_per_csr.or(file.max_sessions_per_csr).unwrap_or(3).max(1),
             trusted_proxies: TrustedProxies(
                 pick(&self.trusted_proxies, file.trusted_proxies)
                     .iter()

@@ -55,12 +55,14 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         MailAddressRefused => StatusCode::UNPROCESSABLE_ENTITY,
         MailServerUnreachable | MailServerRefused => StatusCode::BAD_GATEWAY,
         MailServerTimeout => StatusCode::GATEWAY_TIMEOUT,
-        InvitationExpired | InvitationRevoked | InvitationUsed | SessionEnded | SurveyClosed => StatusCode::GONE,
-        RateLimited | TooManyFailedSignIns | SignInSlowed | TooManyEmails | SessionEmailsUsedUp => StatusCode::TOO_MANY_REQUESTS,
+        InvitationExpired | InvitationRevoked | InvitationUsed | SessionEnded | SurveyClosed | NotInQueue => StatusCode::GONE,
+        RateLimited | TooManyFailedSignIns | SignInSlowed | TooManyEmails | SessionEmailsUsedUp | QueueMessagesUsedUp => {
+            StatusCode::TOO_MANY_REQUESTS
+        }
         NotWebm => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         SessionRecordingsFull | RecordingsStorageFull => StatusCode::INSUFFICIENT_STORAGE,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        Unavailable | SlowConsumer | SignInBusy => StatusCode::SERVICE_UNAVAILABLE,
+        Unavailable | SlowConsumer | SignInBusy | QueueFull => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::CONFLICT,
     }
 }

@@ -39,6 +39,8 @@ pub struct App {
     pub mail_budget: crate::api_mail::MailBudget,
     /// Wakes the webhook sender (`webhooks.rs`).
     pub webhooks: crate::webhooks::Outbox,
+    /// The support queue's rate limits, and which CSRs are at their console (`api_queue`).
+    pub queue: crate::api_queue::QueueBudget,
 }
 
 /// Guessing limits and bounded work; docs/security.md turns these numbers into guesses per day.

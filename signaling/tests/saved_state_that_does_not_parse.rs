@@ -97,7 +97,8 @@ async fn sessions_saved_before_versions_were_stored_resume_as_version_1() {
     let c = rusqlite::Connection::open(dir.join("signaling.db")).unwrap();
     c.execute_batch(
         "ALTER TABLE sessions DROP COLUMN state_version; ALTER TABLE sessions DROP COLUMN state_error; \
-         ALTER TABLE sessions DROP COLUMN state_error_at; ALTER TABLE invitations DROP COLUMN moves_seat; DROP TABLE api_tokens; DROP TABLE webhook_deliveries; DROP TABLE webhooks; DROP TABLE snippets; DROP TABLE surveys; PRAGMA user_version = 1;",
+         ALTER TABLE sessions DROP COLUMN state_error_at; ALTER TABLE invitations DROP COLUMN moves_seat; DROP TABLE api_tokens; DROP TABLE webhook_deliveries; DROP TABLE webhooks; DROP TABLE snippets; DROP TABLE surveys; DROP TABLE queue_messages; DROP TABLE queue_entries; DROP TABLE csr_availability; DROP TABLE team_members; DROP TABLE teams; \
+         ALTER TABLE session_types DROP COLUMN team_id; PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(c);

@@ -140,21 +140,23 @@ pub struct SessionType {
     pub id: i64,
     pub name: String,
     pub tracking_required: bool,
+    /// The team it belongs to (issue 16), if any.
+    #[serde(default)]
+    pub team_id: Option<i64>,
+}
+
+fn session_type_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionType> {
+    Ok(SessionType { id: r.get(0)?, name: r.get(1)?, tracking_required: r.get(2)?, team_id: r.get(3)? })
 }
 
 pub fn session_types(c: &Connection) -> Result<Vec<SessionType>, DbError> {
-    let mut st = c.prepare("SELECT id, name, tracking_required FROM session_types ORDER BY name")?;
-    let rows = st
-        .query_map([], |r| Ok(SessionType { id: r.get(0)?, name: r.get(1)?, tracking_required: r.get(2)? }))?
-        .collect::<Result<_, _>>()?;
+    let mut st = c.prepare("SELECT id, name, tracking_required, team_id FROM session_types ORDER BY name")?;
+    let rows = st.query_map([], session_type_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 pub fn session_type(c: &Connection, id: i64) -> Result<Option<SessionType>, DbError> {
-    Ok(c.query_row("SELECT id, name, tracking_required FROM session_types WHERE id = ?1", [id], |r| {
-        Ok(SessionType { id: r.get(0)?, name: r.get(1)?, tracking_required: r.get(2)? })
-    })
-    .optional()?)
+    Ok(c.query_row("SELECT id, name, tracking_required, team_id FROM session_types WHERE id = ?1", [id], session_type_row).optional()?)
 }
 
 /// Creates a session type; `None` when the name is taken.

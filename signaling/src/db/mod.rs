@@ -5,9 +5,11 @@
 //! answers `/healthz`, so a big read never waits behind writes nor makes them wait.
 
 pub mod accounts;
+pub mod queue;
 pub mod sessions;
 pub mod snippets;
 pub mod surveys;
+pub mod teams;
 pub mod tokens;
 pub mod webhooks;
 
@@ -202,6 +204,55 @@ CREATE TABLE surveys(
   comment TEXT NOT NULL DEFAULT '',
   answered_at INTEGER,
   PRIMARY KEY(session_id, participant_id));
+"#,
+    // Teams (issue 16): accounts belong to teams as lead or CSR; a session type may belong to a
+    // team (the type its queue's sessions start with). `team_id` has no REFERENCES clause so a
+    // test can still fake the version-1 layout by dropping it; `teams::set_type_team` checks it.
+    r#"
+CREATE TABLE teams(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  slug TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL);
+CREATE TABLE team_members(
+  team_id INTEGER NOT NULL REFERENCES teams(id),
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  role TEXT NOT NULL CHECK (role IN ('lead', 'csr')),
+  PRIMARY KEY(team_id, account_id));
+CREATE INDEX team_members_account ON team_members(account_id);
+ALTER TABLE session_types ADD COLUMN team_id INTEGER;
+"#,
+    // The support queue (issue 16, rule S3): customers waiting for a team, with what they
+    // wrote while waiting; who took each and into which session. Kept so the queue survives a
+    // restart. A CSR's available/away switch.
+    r#"
+CREATE TABLE queue_entries(
+  id TEXT PRIMARY KEY,
+  team_id INTEGER NOT NULL REFERENCES teams(id),
+  ticket_hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  email TEXT,
+  client_addr TEXT NOT NULL,
+  joined_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('waiting', 'taken', 'left', 'expired')),
+  ended_at INTEGER,
+  taken_by INTEGER REFERENCES accounts(id),
+  session_id TEXT REFERENCES sessions(id),
+  invitation_id TEXT REFERENCES invitations(id));
+CREATE INDEX queue_waiting ON queue_entries(team_id) WHERE state = 'waiting';
+CREATE INDEX queue_taken ON queue_entries(team_id, ended_at) WHERE state = 'taken';
+CREATE TABLE queue_messages(
+  id INTEGER PRIMARY KEY,
+  entry_id TEXT NOT NULL REFERENCES queue_entries(id),
+  at_ms INTEGER NOT NULL,
+  text TEXT NOT NULL);
+CREATE INDEX queue_messages_entry ON queue_messages(entry_id, id);
+CREATE TABLE csr_availability(
+  account_id INTEGER PRIMARY KEY REFERENCES accounts(id),
+  available INTEGER NOT NULL,
+  changed_at INTEGER NOT NULL);
 "#,
 ];
 

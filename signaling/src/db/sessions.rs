@@ -136,7 +136,7 @@ pub fn record_size(c: &Connection, session: &str) -> Result<u64, DbError> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-pub(super) fn append(
+pub(crate) fn append(
     c: &Connection,
     session: &str,
     at: i64,

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod edge;
+pub mod queue;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -140,6 +141,11 @@ impl Http {
     /// A client without a login for the service at `base`.
     pub fn at(base: String) -> Http {
         Http { base, cookie: None, bearer: None, client: reqwest::Client::new() }
+    }
+
+    /// A client without a login for the service at `base`, from loopback address `ip`.
+    pub fn at_from(base: String, ip: std::net::IpAddr) -> Http {
+        Http { base, cookie: None, bearer: None, client: client_from(ip) }
     }
 
     async fn send(&mut self, req: reqwest::RequestBuilder) -> (u16, Value) {
