@@ -69,9 +69,13 @@ impl Peers {
             SignalPayload::Offer { sdp } => self.answer_offer(from, sdp, link, events).await,
             SignalPayload::Ice { candidate } => match self.map.get(from) {
                 Some(p) => {
+                    tracing::debug!(csr = %from, candidate = %candidate.candidate, "remote candidate");
                     p.pc.add_ice_candidate(rtc::candidate_in(candidate)).await.map(|_| Negotiated::Nothing).map_err(|e| e.to_string())
                 }
-                None => Ok(Negotiated::Nothing),
+                None => {
+                    tracing::debug!(csr = %from, candidate = %candidate.candidate, "remote candidate before any offer: dropped");
+                    Ok(Negotiated::Nothing)
+                }
             },
             SignalPayload::Bye => {
                 self.close(from, false).await;

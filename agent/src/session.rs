@@ -157,6 +157,7 @@ impl<U: CustomerUi> Session<U> {
     async fn peer(&mut self, csr: ParticipantId, event: PeerEvent) -> Option<Input> {
         match event {
             PeerEvent::Candidate(mut candidate) => {
+                tracing::debug!(csr = %csr, candidate = %candidate.candidate, "local candidate");
                 // The crate names no section (`sdpMid` ""); every section is bundled on the
                 // first, so the candidate belongs to the first section's mid.
                 if candidate.sdp_mid.as_deref().is_none_or(str::is_empty) {

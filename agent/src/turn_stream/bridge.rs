@@ -11,7 +11,7 @@
 //! closed; at most [`QUEUED_DATAGRAMS`] datagrams wait for a stream (then they are dropped, as UDP
 //! would); the deframer bounds what one stream may buffer.
 
-use super::framing::{outgoing_padding, Deframer};
+use super::framing::{outgoing_padding, Deframer, Retransmissions};
 use super::url::{local_url, route, Route, StreamTarget, Transport};
 use protocol::signal::IceServer;
 use std::collections::HashMap;
@@ -156,7 +156,10 @@ async fn stream(
     })
     .await;
     let conn = match connected {
-        Ok(Ok(conn)) => conn,
+        Ok(Ok(conn)) => {
+            tracing::debug!(host = %target.host, port = target.port, ?peer, "TURN stream connected");
+            conn
+        }
         Ok(Err(e)) => {
             tracing::warn!(host = %target.host, port = target.port, error = %e, code = "turn_bridge_connect_failed", "TURN stream");
             return;
@@ -189,6 +192,7 @@ enum PumpError {
 async fn pump(conn: Box<dyn Stream>, socket: Arc<UdpSocket>, peer: SocketAddr, mut rx: mpsc::Receiver<Vec<u8>>) -> Result<(), PumpError> {
     let (mut read, mut write) = tokio::io::split(conn);
     let mut deframer = Deframer::new();
+    let mut retransmissions = Retransmissions::new();
     let mut buf = vec![0u8; 16 * 1024];
     let mut out = Vec::with_capacity(super::framing::MAX_FRAME + 3);
     loop {
@@ -196,14 +200,19 @@ async fn pump(conn: Box<dyn Stream>, socket: Arc<UdpSocket>, peer: SocketAddr, m
             datagram = rx.recv() => {
                 let Some(datagram) = datagram else { return Ok(()) };
                 out.clear();
-                out.extend_from_slice(&datagram);
-                out.resize(datagram.len() + outgoing_padding(&datagram)?, 0);
-                // Whatever else is already waiting goes in the same write.
-                while let Ok(more) = rx.try_recv() {
-                    let pad = outgoing_padding(&more)?;
-                    out.extend_from_slice(&more);
-                    out.resize(out.len() + pad, 0);
+                // Whatever else is already waiting goes in the same write; a request the crate
+                // sent again (it thinks it speaks UDP) is sent once.
+                for d in std::iter::once(datagram).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
+                    if retransmissions.first_time(&d) {
+                        let pad = outgoing_padding(&d)?;
+                        out.extend_from_slice(&d);
+                        out.resize(out.len() + pad, 0);
+                    }
                 }
+                if out.is_empty() {
+                    continue;
+                }
+                tracing::trace!(bytes = out.len(), "to the TURN server");
                 write.write_all(&out).await?;
                 write.flush().await?;
             }
@@ -213,6 +222,7 @@ async fn pump(conn: Box<dyn Stream>, socket: Arc<UdpSocket>, peer: SocketAddr, m
                     return Ok(());
                 }
                 deframer.feed(&buf[..n])?;
+                tracing::trace!(bytes = n, "from the TURN server");
                 while let Some(frame) = deframer.next_frame()? {
                     socket.send_to(&frame, peer).await?;
                 }

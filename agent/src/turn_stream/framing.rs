@@ -142,6 +142,47 @@ impl Deframer {
     }
 }
 
+/// Requests remembered to recognise a retransmission.
+const REMEMBERED_REQUESTS: usize = 128;
+
+/// Drops the crate's retransmissions of STUN requests on a stream (RFC 8656 §12.5: over TCP the
+/// client does not retransmit). The crate's TURN client thinks it speaks UDP and sends a request
+/// again when the answer is slow, e.g. while the TLS handshake is still under way; over a
+/// stream the copies would reach the server as new requests and a second Allocate is refused
+/// (437 Allocation Mismatch), which fails the relay. Indications and ChannelData always pass.
+#[derive(Debug, Default)]
+pub struct Retransmissions {
+    sent: std::collections::VecDeque<[u8; 12]>,
+}
+
+impl Retransmissions {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether `datagram` goes on the stream: false for a request already sent.
+    pub fn first_time(&mut self, datagram: &[u8]) -> bool {
+        if datagram.len() < STUN_HEADER || datagram[0] & 0xC0 != 0 {
+            return true;
+        }
+        // The class bits of the message type (RFC 8489 §5): 0b00 is a request.
+        let class = (u16::from_be_bytes([datagram[0], datagram[1]]) & 0x0110) >> 4;
+        if class != 0 {
+            return true;
+        }
+        let mut id = [0u8; 12];
+        id.copy_from_slice(&datagram[8..STUN_HEADER]);
+        if self.sent.contains(&id) {
+            return false;
+        }
+        if self.sent.len() == REMEMBERED_REQUESTS {
+            self.sent.pop_front();
+        }
+        self.sent.push_back(id);
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +215,33 @@ mod tests {
             out.push(f);
         }
         out
+    }
+
+    #[test]
+    fn a_retransmitted_request_is_not_sent_again_but_indications_and_channel_data_are() {
+        let mut r = Retransmissions::new();
+        let allocate = stun(8);
+        assert!(r.first_time(&allocate));
+        assert!(!r.first_time(&allocate), "the same transaction again is a retransmission");
+        let mut other = stun(8);
+        other[8] ^= 1;
+        assert!(r.first_time(&other), "another transaction is new");
+        let mut indication = stun(8);
+        indication[1] = 0x16; // Send indication: class 0b01
+        assert!(r.first_time(&indication) && r.first_time(&indication));
+        let data = channel_data(10);
+        assert!(r.first_time(&data) && r.first_time(&data));
+    }
+
+    #[test]
+    fn the_memory_of_sent_requests_is_bounded() {
+        let mut r = Retransmissions::new();
+        for i in 0..(REMEMBERED_REQUESTS + 10) {
+            let mut m = stun(0);
+            m[8..12].copy_from_slice(&u32::try_from(i).unwrap().to_be_bytes());
+            assert!(r.first_time(&m));
+        }
+        assert_eq!(r.sent.len(), REMEMBERED_REQUESTS);
     }
 
     #[test]
