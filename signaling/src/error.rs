@@ -69,7 +69,14 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (status_of(self.0), Json(WireError::from(self.0))).into_response()
+        let status = status_of(self.0);
+        let mut resp = (status, Json(WireError::from(self.0))).into_response();
+        // A body refused for its size was not read to its end, so this connection cannot carry
+        // another request: say so, or a client reuses it and its next request is cut off.
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            resp.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+        }
+        resp
     }
 }
 
