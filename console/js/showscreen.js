@@ -107,10 +107,20 @@ export class ShowScreen {
     const ref = this.ctx.activity(true, CAPABILITY, customer);
     this.ctx.onRefusal(ref, (e) => { this.said.set(customer, describe(e)); this.stopFor(customer, null, false); this.render(); });
     const track = this.stream.getVideoTracks()[0];
+    const g = this.ctx.grant(customer, CAPABILITY);
+    // Known as a viewer before anything is said or sent, so that "Stop showing" always reaches
+    // the agent and signaling, whatever fails below.
+    const viewer = { link, sender: null, seen: !!g && g.state === 'granted' };
+    this.viewers.set(customer, viewer);
     // Said before the track is added: the agent knows it as a screen from its first picture.
     link.send({ type: 'csr_share_started', track: track.id, stream: this.stream.id });
-    const g = this.ctx.grant(customer, CAPABILITY);
-    this.viewers.set(customer, { link, sender: sendVideo(link.pc, track, this.stream), seen: !!g && g.state === 'granted' });
+    try {
+      viewer.sender = sendVideo(link.pc, track, this.stream);
+    } catch (e) {
+      this.said.set(customer, describe(e));
+      this.stopFor(customer, null);
+      return this.render();
+    }
     this.said.set(customer, 'sees it');
     this.render();
   }
@@ -120,7 +130,7 @@ export class ShowScreen {
     const v = this.viewers.get(customer);
     if (!v) return;
     this.viewers.delete(customer);
-    if (v.link.pc) {
+    if (v.link.pc && v.sender) {
       try { v.link.pc.removeTrack(v.sender); } catch { /* the connection is gone */ }
     }
     v.link.send({ type: 'csr_share_stopped' });
