@@ -12,12 +12,7 @@ use serde_json::json;
 #[tokio::test]
 async fn customers_wait_in_order_see_their_place_and_leave() {
     let s = InProcess::start(|_| {}).await;
-    let mut alice = s.login("alice").await;
-    let printers = team(&mut alice, "Printers", &[("bob", "csr")]).await;
-    let billing = team(&mut alice, "Billing", &[("carol", "csr")]).await;
-    let mut bob = s.login("bob").await;
-    let mut carol = s.login("carol").await;
-    let mut page = s.http();
+    let TwoTeams { printers, billing, mut bob, mut carol, mut page } = two_teams(&s).await;
 
     let dana = ask(&mut page, &printers, "Dana", "The printer jams").await;
     s.advance(1);
@@ -35,7 +30,7 @@ async fn customers_wait_in_order_see_their_place_and_leave() {
 
     assert_eq!(waiting_names(&mut bob).await, ["Dana", "Erik", "Fay"], "routing by team, longest waiting first");
     assert_eq!(waiting_names(&mut carol).await, ["Gus"]);
-    assert!(waiting_names(&mut alice).await.is_empty(), "a site admin in no team sees no queue");
+    assert!(waiting_names(&mut s.login("alice").await).await.is_empty(), "a site admin in no team sees no queue");
     let (_, body) = news(&mut page, &erik).await;
     assert_eq!(body["available"], true, "bob's console asked just now");
 

@@ -49,12 +49,7 @@ async fn two_csrs_taking_the_same_customer_at_once_one_gets_them() {
 #[tokio::test]
 async fn a_csr_takes_nobody_while_away_or_at_their_limit_or_from_other_teams() {
     let s = InProcess::start(|c| c.max_sessions_per_csr = Some(2)).await;
-    let mut alice = s.login("alice").await;
-    let printers = team(&mut alice, "Printers", &[("bob", "csr")]).await;
-    let billing = team(&mut alice, "Billing", &[("carol", "csr")]).await;
-    let mut bob = s.login("bob").await;
-    let mut carol = s.login("carol").await;
-    let mut page = s.http();
+    let TwoTeams { printers, billing, mut bob, mut carol, mut page } = two_teams(&s).await;
 
     let (status, body) = bob.post("/api/queue/next", json!({})).await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "nobody waits");

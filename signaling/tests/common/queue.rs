@@ -42,3 +42,20 @@ pub async fn waiting_names(csr: &mut Http) -> Vec<String> {
     assert_eq!(status, 200, "{body}");
     body["waiting"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap().to_owned()).collect()
 }
+
+/// Two teams and their CSRs, signed in: Printers (Bob) and Billing (Carol), and a customer's page.
+pub struct TwoTeams {
+    pub printers: String,
+    pub billing: String,
+    pub bob: Http,
+    pub carol: Http,
+    pub page: Http,
+}
+
+/// [`TwoTeams`] on `s`, made by the site admin Alice.
+pub async fn two_teams(s: &super::InProcess) -> TwoTeams {
+    let mut alice = s.login("alice").await;
+    let printers = team(&mut alice, "Printers", &[("bob", "csr")]).await;
+    let billing = team(&mut alice, "Billing", &[("carol", "csr")]).await;
+    TwoTeams { printers, billing, bob: s.login("bob").await, carol: s.login("carol").await, page: s.http() }
+}

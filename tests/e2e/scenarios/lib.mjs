@@ -5,7 +5,8 @@
 // BiDi (playwright's `moz-firefox` channel: the stock browser, no patched build).
 import { chromium, firefox } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import readline from 'node:readline';
@@ -405,4 +406,55 @@ export async function allowCamera(page, agent) {
   await agent.expect('Alice (support) asks to turn on your camera');
   agent.type('y');
   await page.locator('#video-state', { hasText: "Showing Dana's camera." }).waitFor({ timeout: WAIT });
+}
+
+/**
+ * A webhook receiver on loopback (issue 16): `url` to register, `received` deliveries
+ * ({headers, body}) in order, `event(i, secret)` the i-th delivery's event once its signature
+ * (`webhook-signature: t=…,v1=hex HMAC-SHA256 of "t.body"`) is checked, `close()`.
+ */
+export async function webhookReceiver() {
+  const received = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => { received.push({ headers: req.headers, body }); res.end('ok'); });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hook`,
+    received,
+    event(i, secret) {
+      const { headers, body } = received[i];
+      const [stamp, v1] = headers['webhook-signature'].split(',');
+      const want = createHmac('sha256', secret).update(`${stamp.slice(2)}.${body}`).digest('hex');
+      check(v1 === `v1=${want}`, 'the signature verifies with the webhook\'s secret');
+      return JSON.parse(body);
+    },
+    close: () => server.close(),
+  };
+}
+
+/**
+ * In control mode, clicks the console's view of the customer's 1280×720 screen at a quarter
+ * across and three quarters down, and waits until the customer's pointer is at (320, 540).
+ */
+export async function clickAndSeeThePointerMove(page) {
+  await page.waitForFunction(() => document.getElementById('share-video').videoWidth > 0, null, { timeout: WAIT });
+  const box = await page.evaluate(() => {
+    const v = document.getElementById('share-video');
+    const r = v.getBoundingClientRect();
+    const s = Math.min(r.width / v.videoWidth, r.height / v.videoHeight);
+    const w = v.videoWidth * s;
+    const h = v.videoHeight * s;
+    return { x: r.left + (r.width - w) / 2, y: r.top + (r.height - h) / 2, w, h };
+  });
+  await page.mouse.click(box.x + box.w * 0.25, box.y + box.h * 0.75);
+  const deadline = Date.now() + WAIT;
+  let p = pointer();
+  while (Date.now() < deadline && (Math.abs(p.x - 320) > 8 || Math.abs(p.y - 540) > 8)) {
+    await page.waitForTimeout(100);
+    p = pointer();
+  }
+  check(Math.abs(p.x - 320) <= 8 && Math.abs(p.y - 540) <= 8, `the customer's pointer is at (320, 540) of 1280×720 (it is at ${p.x}, ${p.y})`);
 }

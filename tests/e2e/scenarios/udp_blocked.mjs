@@ -5,7 +5,7 @@
 // and sends a file, as in any session.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scenario, signIn, startSession, inviteAgent, check, tab, viewScreen, pointer, makeFile, sha256, log, env, WAIT } from './lib.mjs';
+import { scenario, signIn, startSession, inviteAgent, check, tab, viewScreen, clickAndSeeThePointerMove, makeFile, sha256, log, env, WAIT } from './lib.mjs';
 
 scenario('udp_blocked', async (t) => {
   const { page } = t;
@@ -27,23 +27,7 @@ scenario('udp_blocked', async (t) => {
   await agent.expect('asks to see and control your screen');
   agent.type('y');
   await page.locator('#share-surface.control').waitFor({ timeout: WAIT });
-  await page.waitForFunction(() => document.getElementById('share-video').videoWidth > 0, null, { timeout: WAIT });
-  const box = await page.evaluate(() => {
-    const v = document.getElementById('share-video');
-    const r = v.getBoundingClientRect();
-    const s = Math.min(r.width / v.videoWidth, r.height / v.videoHeight);
-    const w = v.videoWidth * s;
-    const h = v.videoHeight * s;
-    return { x: r.left + (r.width - w) / 2, y: r.top + (r.height - h) / 2, w, h };
-  });
-  await page.mouse.click(box.x + box.w * 0.25, box.y + box.h * 0.75);
-  const deadline = Date.now() + WAIT;
-  let p = pointer();
-  while (Date.now() < deadline && (Math.abs(p.x - 320) > 8 || Math.abs(p.y - 540) > 8)) {
-    await page.waitForTimeout(100);
-    p = pointer();
-  }
-  check(Math.abs(p.x - 320) <= 8 && Math.abs(p.y - 540) <= 8, `the customer's pointer is at (320, 540) (it is at ${p.x}, ${p.y})`);
+  await clickAndSeeThePointerMove(page);
   log('a click in the console moved the customer\'s pointer');
 
   // Chat both ways.
