@@ -4,7 +4,8 @@
 import { api, showError, toast } from './api.js';
 import { h, dialog, fmtClock } from './dom.js';
 
-const EVENTS = { 'session.started': 'a session starts', 'session.ended': 'a session ends (with its notes)', 'session.rated': 'a customer rates a session (1–5, with a comment)' };
+const EVENTS = { 'session.started': 'a session starts', 'session.ended': 'a session ends (with its notes)', 'session.rated': 'a customer rates a session (1–5, with a comment)',
+  'queue.joined': 'a customer asks a team for help', 'queue.taken': 'a CSR takes a waiting customer', 'queue.left': 'a waiting customer gives up (or stops answering)' };
 
 const when = (ms) => (ms ? `${new Date(ms).toLocaleDateString()} ${fmtClock(ms)}` : '');
 

@@ -12,6 +12,7 @@ function filterQuery(f) {
   if (f.csr) q.set('csr', f.csr);
   if (f.tracking) q.set('tracking', f.tracking);
   if (f.type) q.set('session_type', f.type);
+  if (f.team) q.set('team', f.team);
   if (f.minRating) q.set('min_rating', f.minRating);
   // Dates are the CSR's local days: from the start of "from" to the end of "to".
   if (f.from) q.set('from', String(new Date(`${f.from}T00:00`).getTime()));
@@ -25,8 +26,10 @@ export async function renderHistory(root, filters = {}) {
   const and = query ? `&${query}` : '';
   let list;
   let types = [];
+  let teams = [];
   try {
-    [list, types] = await Promise.all([api('GET', `/api/sessions?limit=${PAGE}${and}`), api('GET', '/api/session-types').catch(() => [])]);
+    [list, types, teams] = await Promise.all([api('GET', `/api/sessions?limit=${PAGE}${and}`), api('GET', '/api/session-types').catch(() => []),
+      api('GET', '/api/reports/teams').catch(() => [])]);
   } catch (e) {
     return fill(root, h('p', { class: 'error', role: 'alert', text: describe(e) }));
   }
@@ -34,6 +37,7 @@ export async function renderHistory(root, filters = {}) {
   const row = (s) => h('tr', { dataset: { session: s.id } },
     h('td', {}, h('a', { href: `#/history/${s.id}` }, fmtTime(s.started_at))),
     h('td', { text: s.session_type }),
+    h('td', { class: 'team-cell', text: s.team || '' }),
     h('td', { text: s.tracking_code || '' }),
     h('td', { text: s.started_by }),
     h('td', { text: fmtDuration((s.ended_at || now) - s.started_at) }),
@@ -61,20 +65,22 @@ export async function renderHistory(root, filters = {}) {
   const tracking = h('input', { id: 'filter-tracking', value: filters.tracking || '', maxlength: 128, autocomplete: 'off' });
   const type = h('select', { id: 'filter-type' }, h('option', { value: '' }, 'any'),
     types.map((t) => h('option', { value: String(t.id), selected: String(t.id) === filters.type }, t.name)));
+  const team = h('select', { id: 'filter-team' }, h('option', { value: '' }, 'any'),
+    teams.map((t) => h('option', { value: String(t.team_id), selected: String(t.team_id) === String(filters.team || '') }, displayable(t.team))));
   const from = h('input', { id: 'filter-from', type: 'date', value: filters.from || '' });
   const to = h('input', { id: 'filter-to', type: 'date', value: filters.to || '' });
   const minRating = h('select', { id: 'filter-rating' }, h('option', { value: '' }, 'any'),
     [1, 2, 3, 4, 5].map((n) => h('option', { value: String(n), selected: String(n) === filters.minRating }, n === 5 ? '★ 5' : `★ ${n} or more`)));
   const form = h('form', { class: 'row history-filters', id: 'history-filters', onsubmit: (ev) => {
     ev.preventDefault();
-    renderHistory(root, { csr: csr.value.trim(), tracking: tracking.value.trim(), type: type.value, from: from.value, to: to.value, minRating: minRating.value });
-  } }, field('filter-csr', 'CSR', csr), field('filter-tracking', 'Tracking code', tracking), field('filter-type', 'Type', type),
+    renderHistory(root, { csr: csr.value.trim(), tracking: tracking.value.trim(), type: type.value, team: team.value, from: from.value, to: to.value, minRating: minRating.value });
+  } }, field('filter-csr', 'CSR', csr), field('filter-tracking', 'Tracking code', tracking), field('filter-type', 'Type', type), field('filter-team', 'Team', team),
   field('filter-from', 'From', from), field('filter-to', 'To', to), field('filter-rating', 'Rating', minRating),
   h('button', { type: 'submit', class: 'primary' }, 'Show'),
   h('a', { class: 'button', id: 'history-csv', href: `/api/sessions.csv${query ? `?${query}` : ''}`, download: 'sessions.csv' }, 'Export CSV'));
   fill(root, h('section', { class: 'card wide' }, h('h1', { text: 'Session history' }), form,
     list.length ? [h('table', { class: 'grid', id: 'history' },
-      h('thead', {}, h('tr', {}, ['Started', 'Type', 'Tracking code', 'Started by', 'Duration', 'State', 'Rating', 'Notes'].map((t) => h('th', { text: t })))),
+      h('thead', {}, h('tr', {}, ['Started', 'Type', 'Team', 'Tracking code', 'Started by', 'Duration', 'State', 'Rating', 'Notes'].map((t) => h('th', { text: t })))),
       body), more] : h('p', { class: 'muted', id: 'history-empty', text: query ? 'No session matches.' : 'No sessions yet.' })));
 }
 

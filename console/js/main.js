@@ -1,7 +1,8 @@
 // Entry point: who is signed in, and which view the address shows.
 //   #/                 start a session (S3, S4)
 //   #/session/<id>     the session view
-//   #/history[/<id>]   past sessions (S22)
+//   #/history[/<id>]   past sessions (S22); #/history?team=<id> one team's
+//   #/team             the team lead's view: live sessions, observe, team figures (issue 16)
 //   #/admin            site admin pages
 import { api, describe, newKey, showError } from './api.js';
 import { h, fill, dialog } from './dom.js';
@@ -10,11 +11,22 @@ import { renderAdmin } from './admin.js';
 import { SessionView } from './session.js';
 import { sessionOpened, startNotices, stopNotices } from './notices.js';
 import { queuePanel } from './queue_panel.js';
+import { renderTeam } from './team_view.js';
 
 const app = document.getElementById('app');
 const nav = document.getElementById('nav');
 let me = null;
 let current = null;
+// Each route shows its view in a container of its own: a view still loading when the address
+// changes fills its own container, now out of the page, instead of the new view.
+let routeGen = 0;
+
+/** A fresh container for the view of this route. */
+function freshView() {
+  const root = h('div', { class: 'view' });
+  fill(app, root);
+  return root;
+}
 
 async function boot() {
   try {
@@ -32,6 +44,7 @@ function renderNav() {
     nav,
     h('a', { href: '#/' }, 'Start'),
     h('a', { href: '#/history' }, 'History'),
+    me.is_admin || (me.leads && me.leads.length) ? h('a', { href: '#/team', id: 'nav-team' }, 'Team') : null,
     me.is_admin ? h('a', { href: '#/admin' }, 'Admin') : null,
     h('span', { class: 'who', text: me.display_name }),
     h('button', { class: 'link', id: 'sign-out', onclick: signOut }, 'Sign out'),
@@ -51,22 +64,26 @@ async function signOut() {
 }
 
 function route() {
+  routeGen += 1;
   if (current && current.destroy) current.destroy();
   current = null;
   renderNav();
   if (!me) return signIn();
   if (me.must_change_password) return changePassword(true);
   startNotices();
-  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
+  const parts = path.split('/').filter(Boolean);
   switch (parts[0]) {
     case 'session':
       sessionOpened(parts[1]);
-      current = new SessionView(app, parts[1], me);
+      current = new SessionView(freshView(), parts[1], me);
       return current.start();
     case 'history':
-      return parts[1] ? renderHistoryDetail(app, parts[1]) : renderHistory(app);
+      return parts[1] ? renderHistoryDetail(freshView(), parts[1]) : renderHistory(freshView(), { team: new URLSearchParams(query || '').get('team') || '' });
+    case 'team':
+      return renderTeam(freshView());
     case 'admin':
-      return renderAdmin(app, me);
+      return renderAdmin(freshView(), me);
     case 'password':
       return changePassword(false);
     default:
@@ -94,6 +111,8 @@ function signIn() {
       setError(err, null);
       try {
         me = await api('POST', '/api/login', { username: user.value.trim(), password: pass.value });
+        // The full account (with the teams it leads) as /api/me tells it.
+        me = await api('GET', '/api/me').catch(() => me);
         route();
       } catch (e) {
         setError(err, e);
@@ -145,15 +164,17 @@ function changePassword(first) {
  * or take a customer from the support queue (issue 16). */
 async function startPage() {
   const err = errorLine();
+  const gen = routeGen;
   fill(app, h('p', { class: 'muted', text: 'Loading…' }));
   let types = [];
   let presets = [];
   try {
     [types, presets] = await Promise.all([api('GET', '/api/session-types'), api('GET', '/api/presets')]);
   } catch (e) {
-    fill(app, h('p', { class: 'error', text: describe(e) }));
+    if (gen === routeGen) fill(app, h('p', { class: 'error', text: describe(e) }));
     return;
   }
+  if (gen !== routeGen) return; // the address changed meanwhile
   const typeSel = h('select', { id: 'session-type' }, types.map((t) => h('option', { value: String(t.id) }, t.name + (t.tracking_required ? ' (tracking code required)' : ''))));
   const tracking = h('input', { id: 'tracking-code', maxlength: 128, placeholder: 'e.g. CASE-4711' });
   const needTracking = () => {

@@ -110,6 +110,7 @@ export class SessionView {
     this.endButton = h('button', { class: 'danger', id: 'end-session', onclick: () => this.endDialog() }, 'End session');
     this.leaveButton = h('button', { id: 'leave-session', onclick: () => this.leave() }, 'Leave');
     this.inviteCsrButton = h('button', { id: 'invite-csr', onclick: () => this.inviteCsr() }, 'Invite CSR');
+    this.takeOverButton = h('button', { id: 'take-over', class: 'primary', hidden: true, onclick: () => this.takeOver() }, 'Take over');
     const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Session' },
       h('div', { class: 'title' },
         h('strong', { text: s.session_type }),
@@ -119,6 +120,7 @@ export class SessionView {
       this.inviteCsrButton,
       this.tabs,
       h('button', { id: 'notes-toggle', class: 'push-right', onclick: () => this.toggleNotes(true) }, 'Notes'),
+      this.takeOverButton,
       this.endButton,
       this.leaveButton);
     fill(this.root, h('div', { class: 'session' },
@@ -523,7 +525,7 @@ export class SessionView {
         // An offline customer cannot share: making them primary would only demote the live one.
         actions.push(h('button', { class: 'small', disabled: !p.online, title: p.online ? '' : 'Offline', onclick: () => this.send({ type: 'promote', customer: p.id }) }, 'Make primary'));
       }
-      if (host && p.role === 'csr' && p.id !== this.me) {
+      if (host && p.role === 'csr' && p.id !== this.me && !p.observer) {
         actions.push(h('button', { class: 'small', disabled: !p.online, title: p.online ? '' : 'Offline', onclick: () => this.transferControl(p.id) }, 'Give control'));
       }
       return h('li', { class: `participant ${p.online ? 'online' : 'offline'}`, dataset: { id: p.id, role: p.role } },
@@ -532,6 +534,7 @@ export class SessionView {
         h('span', { class: 'tags' },
           h('span', { class: 'tag', text: p.role === 'csr' ? 'CSR' : 'customer' }),
           p.host ? h('span', { class: 'tag host', text: 'host' }) : null,
+          p.observer ? h('span', { class: 'tag observer', text: 'observing' }) : null,
           p.role === 'customer' ? h('span', { class: 'tag', text: p.primary ? 'primary' : 'secondary' }) : null,
           p.role === 'customer' ? this.stateTag(p) : (p.online ? null : h('span', { class: 'tag off', text: 'offline' })),
           this.av && this.av.speaking(p.id) ? h('span', { class: 'tag speaking', text: 'speaking' }) : null),
@@ -555,9 +558,29 @@ export class SessionView {
     this.leaveButton.disabled = host;
     this.leaveButton.title = host ? 'The host cannot leave: transfer control to another CSR or end the session.' : '';
     this.inviteCsrButton.disabled = !host;
+    const observing = this.observing();
+    this.takeOverButton.hidden = !observing;
     this.banner.hidden = host;
-    if (!host) this.banner.textContent = `${this.who(this.roster.host)} holds control of this session. You can chat, take notes and leave; the host's tools come back if control is transferred to you.`;
-    this.root.querySelector('.session').classList.toggle('non-host', !host);
+    if (observing) this.banner.textContent = `You observe this session; the customer is told. You see who takes part, what runs and the chat, and you can chat. ${this.who(this.roster.host)} holds control: take over to get the host's tools (the customer is asked again for what the host was allowed).`;
+    else if (!host) this.banner.textContent = `${this.who(this.roster.host)} holds control of this session. You can chat, take notes and leave; the host's tools come back if control is transferred to you.`;
+    const session = this.root.querySelector('.session');
+    session.classList.toggle('non-host', !host);
+    session.classList.toggle('observer', observing);
+    if (observing && this.active !== 'chat') this.show('chat');
+  }
+
+  /** Issue 16: whether this console is a team lead observing the session. */
+  observing() {
+    const mine = this.roster && this.roster.participants.find((p) => p.id === this.me);
+    return !!(mine && mine.observer);
+  }
+
+  /** Issue 16: the observing team lead takes control; the former host's activities stop and the customer is asked to carry them on. */
+  async takeOver() {
+    const ok = await dialog('Take over this session?', (close) => h('form', { method: 'dialog', onsubmit: (ev) => { ev.preventDefault(); close(true); } },
+      h('p', { text: `You become the host; ${this.who(this.roster.host)} stays in the session without control. What they ran stops, and the customer is asked whether you may carry it on.` }),
+      h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', id: 'take-over-confirm' }, 'Take over'), h('button', { type: 'button', onclick: () => close(false) }, 'Cancel'))));
+    if (ok) this.send({ type: 'take_over' });
   }
 
   // ---------- toolbar actions ----------

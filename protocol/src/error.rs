@@ -137,6 +137,10 @@ pub enum ErrorCode {
     TooManyWebhooks,
     #[error("too_many_snippets")]
     TooManySnippets,
+    /// Issue 16: a team lead who observes runs nothing and asks for nothing until they take the
+    /// session over; nor can control be handed to them.
+    #[error("observing")]
+    Observing,
     // --- server ---
     #[error("internal")]
     Internal,
@@ -298,6 +302,7 @@ impl ErrorCode {
             SourceNotFound => "That monitor or window no longer exists. List the sources again.",
             DeviceUnavailable => "The customer's camera or microphone could not be opened.",
             InsufficientScope => "This API token may not do this: it does not have the scope this call needs, or the call takes a signed-in person only.",
+            Observing => "An observer watches the session and chats; take the session over to do more (and control cannot be handed to an observer).",
             TooManySnippets => "There are as many canned messages as can be kept (200 of your own, 500 shared). Delete some first.",
             TooManyWebhooks => "There are as many webhooks as a site may have (20). Delete one first.",
             TooManyTokens => "There are as many API tokens as a site may have (100). Revoke one you no longer use first.",

@@ -29,6 +29,10 @@ pub struct Member {
     pub online: bool,
     /// Join order, used to choose the next primary customer.
     pub seq: u64,
+    /// A team lead watching (issue 16): sees the session and chats, runs nothing and asks for
+    /// nothing until they take the session over. Customers are shown who observes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub observer: bool,
 }
 
 /// The state of one customer's consent to one capability for one CSR.
@@ -105,6 +109,15 @@ pub enum Input {
         name: String,
         role: Role,
     },
+    /// A team lead joins to observe (issue 16): a CSR seat that runs nothing.
+    Observe {
+        id: ParticipantId,
+        name: String,
+    },
+    /// The observing team lead takes control from the host (S18 as if the host handed it over).
+    TakeOver {
+        by: ParticipantId,
+    },
     Presence {
         id: ParticipantId,
         online: bool,
@@ -165,6 +178,8 @@ pub enum Event {
     Joined {
         id: ParticipantId,
         role: Role,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        observer: bool,
     },
     Left {
         id: ParticipantId,
@@ -281,7 +296,7 @@ type Outcome = Result<Vec<Event>, ErrorCode>;
 impl Session {
     /// A CSR starts a session on demand and holds control (S1, S4).
     pub fn start(host: ParticipantId, host_name: String, features: SiteFeatures) -> Self {
-        let member = Member { id: host.clone(), name: host_name, role: Role::Csr, online: false, seq: 0 };
+        let member = Member { id: host.clone(), name: host_name, role: Role::Csr, online: false, seq: 0, observer: false };
         Self { features, members: vec![member], host, primary: None, grants: vec![], running: vec![], ended: false, next_seq: 1 }
     }
 
@@ -336,7 +351,9 @@ impl Session {
     pub fn handle(&mut self, input: Input) -> Outcome {
         self.live()?;
         match input {
-            Input::Join { id, name, role } => self.join(id, name, role),
+            Input::Join { id, name, role } => self.join(id, name, role, false),
+            Input::Observe { id, name } => self.join(id, name, Role::Csr, true),
+            Input::TakeOver { by } => self.take_over(&by),
             Input::Presence { id, online } => self.presence(&id, online),
             Input::Leave { id } => self.leave(&id),
             Input::Promote { by, customer } => self.promote(&by, &customer),
@@ -390,14 +407,14 @@ impl Session {
         policy::blocked_by(self.running.iter().map(|r| r.activity), wanted).map_or(Ok(()), Err)
     }
 
-    fn join(&mut self, id: ParticipantId, name: String, role: Role) -> Outcome {
+    fn join(&mut self, id: ParticipantId, name: String, role: Role, observer: bool) -> Outcome {
         if self.member(&id).is_some() {
             return Err(ErrorCode::AlreadyExists);
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.members.push(Member { id: id.clone(), name, role, online: false, seq });
-        let mut events = vec![Event::Joined { id: id.clone(), role }];
+        self.members.push(Member { id: id.clone(), name, role, online: false, seq, observer });
+        let mut events = vec![Event::Joined { id: id.clone(), role, observer }];
         if role == Role::Customer && self.primary.is_none() {
             self.primary = Some(id.clone());
             events.push(Event::PrimaryChanged { from: None, to: Some(id) });
@@ -463,9 +480,29 @@ impl Session {
         if to == &self.host {
             return Err(ErrorCode::AlreadyHost);
         }
+        if target.observer {
+            return Err(ErrorCode::Observing);
+        }
         if !target.online {
             return Err(ErrorCode::ParticipantOffline);
         }
+        Ok(self.hand_over(to))
+    }
+
+    /// Issue 16: an observing team lead takes control; from then on they are the host and no
+    /// longer an observer, and everything goes as at a hand-over (S18, S21): the former host's
+    /// grants end, and each customer is asked once whether the lead may carry them on.
+    fn take_over(&mut self, by: &ParticipantId) -> Outcome {
+        let m = self.members.iter_mut().find(|m| &m.id == by).ok_or(ErrorCode::NotInSession)?;
+        if !m.observer {
+            return Err(ErrorCode::Forbidden);
+        }
+        m.observer = false;
+        Ok(self.hand_over(by))
+    }
+
+    /// Control passes to `to`, a CSR of the session who is not the host.
+    fn hand_over(&mut self, to: &ParticipantId) -> Vec<Event> {
         let from = std::mem::replace(&mut self.host, to.clone());
         let mut events = vec![Event::HostChanged { from: from.clone(), to: to.clone() }];
         events.extend(self.stop_where(|r| r.by == from && r.activity.consent().is_some(), StopReason::HostChanged));
@@ -503,7 +540,7 @@ impl Session {
             }
             events.push(Event::CarryOverRequested { request, customer, from: from.clone(), to: to.clone(), capabilities });
         }
-        Ok(events)
+        events
     }
 
     /// S10, S21: only the host asks; the customer answers.
@@ -627,8 +664,12 @@ impl Session {
     }
 
     fn start_activity(&mut self, by: &ParticipantId, activity: Activity, customer: Option<ParticipantId>) -> Outcome {
-        if self.require_member(by)?.role != Role::Csr {
+        let m = self.require_member(by)?;
+        if m.role != Role::Csr {
             return Err(ErrorCode::NotACsr);
+        }
+        if m.observer {
+            return Err(ErrorCode::Observing);
         }
         if !self.features.allows(activity) {
             return Err(ErrorCode::FeatureDisabled);
@@ -795,6 +836,7 @@ impl Session {
                 online: m.online,
                 host: m.id == self.host,
                 primary: self.primary.as_ref() == Some(&m.id),
+                observer: m.observer,
                 client: None,
             })
             .collect();
@@ -814,9 +856,15 @@ impl Session {
     pub fn invariant_violation(&self) -> Option<String> {
         if !self.ended {
             match self.member(&self.host) {
-                Some(m) if m.role == Role::Csr => {}
-                _ => return Some("the host is not a CSR in the session".into()),
+                Some(m) if m.role == Role::Csr && !m.observer => {}
+                _ => return Some("the host is not a CSR in the session, or only observes".into()),
             }
+        }
+        if self.members.iter().any(|m| m.observer && m.role != Role::Csr) {
+            return Some("a customer observes".into());
+        }
+        if let Some(r) = self.running.iter().find(|r| self.member(&r.by).is_some_and(|m| m.observer)) {
+            return Some(format!("an observer runs {:?}", r.activity));
         }
         let customers: Vec<_> = self.members.iter().filter(|m| m.role == Role::Customer).collect();
         match (&self.primary, customers.is_empty()) {

@@ -142,7 +142,7 @@ fn s1_nobody_joins_a_session_that_has_ended() {
 #[test]
 fn s5_first_customer_to_join_becomes_primary_later_ones_secondary() {
     let mut s = session(0);
-    let joined = |c: &str| Event::Joined { id: id(c), role: Role::Customer };
+    let joined = |c: &str| Event::Joined { id: id(c), role: Role::Customer, observer: false };
     let primary = Event::PrimaryChanged { from: None, to: Some(id("cust1")) };
     assert_eq!(ok(&mut s, join("cust1", Role::Customer)), vec![joined("cust1"), primary]);
     assert_eq!(ok(&mut s, join("cust2", Role::Customer)), vec![joined("cust2")]);
@@ -782,4 +782,50 @@ fn s21_only_a_customer_offers_and_only_their_own_camera_or_microphone() {
     refused(&mut s, offering("cust1", HOST, ScreenView, "o2"), ErrorCode::InvalidMessage);
     refused(&mut s, offering("cust1", "cust1", Camera, "o3"), ErrorCode::UnknownParticipant);
     ok(&mut s, offering("cust1", HOST, Microphone, "o4"));
+}
+
+// --- issue 16: a team lead observes and takes over ---
+
+const LEAD: &str = "lead";
+
+/// `session_with_helper(1)` plus a connected team lead `lead` who observes.
+fn observed_session() -> Session {
+    let mut s = session_with_helper(1);
+    let events = ok(&mut s, Input::Observe { id: id(LEAD), name: "Lee".into() });
+    assert_eq!(events, vec![Event::Joined { id: id(LEAD), role: Role::Csr, observer: true }]);
+    ok(&mut s, Input::Presence { id: id(LEAD), online: true });
+    s
+}
+
+#[test]
+fn an_observer_is_shown_as_such_and_chats_but_runs_and_asks_for_nothing() {
+    let mut s = observed_session();
+    let lee = s.roster(&SessionId("s".into())).participants.into_iter().find(|p| p.id == id(LEAD)).unwrap();
+    assert!(lee.observer && !lee.host);
+    s.check_chat(&id(LEAD), &[id("cust1")]).unwrap();
+    refused(&mut s, asked_by(LEAD, "cust1", ScreenView, "r1"), ErrorCode::NotHost);
+    refused(&mut s, starting(LEAD, Activity::AudioConference, None), ErrorCode::Observing);
+    refused(&mut s, starting(LEAD, Activity::CsrVideo, None), ErrorCode::Observing);
+    refused(&mut s, promote(LEAD, "cust1"), ErrorCode::NotHost);
+    refused(&mut s, end(LEAD), ErrorCode::NotHost);
+    refused(&mut s, transfer(HOST, LEAD), ErrorCode::Observing);
+}
+
+#[test]
+fn only_an_observer_takes_over_and_then_the_customer_is_asked_to_carry_on() {
+    let mut s = observed_session();
+    refused(&mut s, Input::TakeOver { by: id(HELPER) }, ErrorCode::Forbidden);
+    refused(&mut s, Input::TakeOver { by: id(HOST) }, ErrorCode::Forbidden);
+    refused(&mut s, Input::TakeOver { by: id("nobody") }, ErrorCode::NotInSession);
+    grant(&mut s, "cust1", RemoteControl);
+    ok(&mut s, using(HOST, RemoteControl, "cust1"));
+    let events = ok(&mut s, Input::TakeOver { by: id(LEAD) });
+    assert_eq!(events[0], Event::HostChanged { from: id(HOST), to: id(LEAD) });
+    assert!(events.contains(&stopped(RemoteControl, "cust1", StopReason::HostChanged)));
+    assert!(matches!(events.last(), Some(Event::CarryOverRequested { to, .. }) if to == &id(LEAD)));
+    assert_eq!(s.host(), &id(LEAD));
+    assert!(!s.member(&id(LEAD)).unwrap().observer, "the lead who took over acts as host");
+    // The former host stays a CSR and may leave; the lead may end the session.
+    ok(&mut s, leave(HOST));
+    ok(&mut s, end(LEAD));
 }

@@ -54,6 +54,8 @@ pub enum ClientMessage {
     Promote { customer: ParticipantId },
     /// Host hands control to another CSR (S18).
     TransferControl { to: ParticipantId },
+    /// An observing team lead takes control of the session (issue 16).
+    TakeOver,
     /// Chat (S7): `to` empty means everyone.
     Chat {
         #[serde(default)]
@@ -72,7 +74,7 @@ pub enum ClientMessage {
 }
 
 /// The wire names of [`ClientMessage`] variants, to tell an unknown type from a bad one.
-pub const CLIENT_TYPES: [&str; 14] = [
+pub const CLIENT_TYPES: [&str; 15] = [
     "hello",
     "signal",
     "consent_request",
@@ -83,6 +85,7 @@ pub const CLIENT_TYPES: [&str; 14] = [
     "activity_stop",
     "promote",
     "transfer_control",
+    "take_over",
     "chat",
     "leave",
     "end",
@@ -162,6 +165,9 @@ pub struct RosterEntry {
     pub online: bool,
     pub host: bool,
     pub primary: bool,
+    /// A team lead who observes (issue 16): customers are told, and see it beside the name.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub observer: bool,
     /// A customer's client as of their last connection (signaling fills it in); absent for CSRs
     /// and for customers not connected since signaling started.
     #[serde(default, skip_serializing_if = "Option::is_none")]

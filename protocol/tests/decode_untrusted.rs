@@ -347,6 +347,7 @@ fn wire_name(msg: &ClientMessage) -> &'static str {
         ActivityStop { .. } => "activity_stop",
         Promote { .. } => "promote",
         TransferControl { .. } => "transfer_control",
+        TakeOver => "take_over",
         Chat { .. } => "chat",
         Leave => "leave",
         End { .. } => "end",
@@ -368,6 +369,7 @@ fn one_of_each_client_message() -> Vec<ClientMessage> {
         ActivityStop { activity: Activity::BasicFileTransfer, customer: None },
         Promote { customer: id("c2") },
         TransferControl { to: id("csr2") },
+        TakeOver,
         Chat { to: vec![id("c1")], text: "hello".into() },
         Leave,
         End { notes: Some("done".into()) },
@@ -459,7 +461,7 @@ fn oversize_text_is_refused_before_parsing() {
 fn one_of_each_event() -> Vec<Event> {
     let (c, r) = (Capability::Camera, RequestId::from("r1"));
     vec![
-        Event::Joined { id: id("c1"), role: Role::Customer },
+        Event::Joined { id: id("c1"), role: Role::Customer, observer: false },
         Event::Left { id: id("c1") },
         Event::PresenceChanged { id: id("c1"), online: true },
         Event::HostChanged { from: id("h"), to: id("csr2") },

@@ -109,6 +109,8 @@ fn input() -> impl Strategy<Value = Input> {
         3 => anyone().prop_map(|id| Input::Leave { id }),
         4 => (csr(), customer()).prop_map(|(by, customer)| Input::Promote { by, customer }),
         4 => (csr(), csr()).prop_map(|(by, to)| Input::TransferControl { by, to }),
+        1 => csr().prop_map(|id| Input::Observe { name: id.to_string(), id }),
+        2 => csr().prop_map(|by| Input::TakeOver { by }),
         12 => (csr(), customer(), capability(), request()).prop_map(|(by, customer, capability, request)| {
             Input::RequestConsent { by, customer, capability, request }
         }),
@@ -400,6 +402,13 @@ fn check_accepted(before: &Session, s: &Session, input: &Input) -> Result<(), Te
         Input::TransferControl { by, .. } => {
             prop_assert!(s.grants().iter().all(|g| &g.csr != by), "a grant stayed with the former host");
             prop_assert!(s.running().iter().all(|r| &r.by != by || r.activity.consent().is_none()), "the former host still runs something");
+        }
+        // Issue 16: the observer who took over is the host and acts as one; the former host's
+        // grants end as at a hand-over.
+        Input::TakeOver { by } => {
+            let former = before.host();
+            prop_assert!(s.host() == by && s.member(by).is_some_and(|m| !m.observer));
+            prop_assert!(s.grants().iter().all(|g| &g.csr != former), "a grant stayed with the former host");
         }
         // S19: a participant who left is gone, with its grants and whatever it ran.
         Input::Leave { id } => {

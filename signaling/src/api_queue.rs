@@ -94,6 +94,7 @@ pub async fn ask(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b):
     let ticket = secrets::token();
     let (t2, addr, now) = (ticket.clone(), ip.to_string(), st.clock.now_ms());
     let id = st.db.call(move |c| store::join(c, team.id, &req, &addr, &t2, now)).await?.inspect_err(|code| st.metrics.refused(*code))?;
+    st.webhooks.wake();
     tracing::info!(team = %team.slug, entry = %id, "a customer asked for help");
     Ok(Json(json!({"ticket": ticket, "team": team.name, "poll_ms": rules::POLL_MS})))
 }
@@ -152,6 +153,7 @@ pub async fn leave(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b
     if !st.db.call(move |c| store::leave(c, &b.ticket, now)).await? {
         return Err(ErrorCode::NotInQueue.into());
     }
+    st.webhooks.wake();
     Ok(Json(json!({"left": true})))
 }
 

@@ -94,6 +94,7 @@ async fn take(st: &AppState, a: &Account, entry: Option<String>) -> ApiResult<Js
     };
     let (sid, now) = (started.session_id.0.clone(), st.clock.now_ms());
     st.db.call(move |c| store::seat_in(c, &id, &sid, now)).await?;
+    st.webhooks.wake();
     tracing::info!(session = %started.session_id, entry = %claimed.id, csr = %a.username, "a customer was taken from the queue");
     Ok(Json(json!({
         "session_id": started.session_id, "participant_id": started.participant_id,

@@ -188,7 +188,7 @@ pub async fn download_chat(
         return Err(ErrorCode::NotFound.into());
     }
     let (sid, aid, admin) = (session.clone(), a.id, a.is_admin);
-    if !admin && !st.db.call(move |c| store::took_part(c, &sid, aid)).await? {
+    if !admin && !st.db.call(move |c| crate::db::team_view::may_read(c, &sid, aid)).await? {
         return Err(ErrorCode::NotInSession.into());
     }
     let dir = folder(&st, &session);
@@ -314,7 +314,7 @@ pub async fn download(
         return Err(ErrorCode::NotFound.into());
     }
     let (sid, aid, admin) = (session.clone(), a.id, a.is_admin);
-    if !admin && !st.db.call(move |c| store::took_part(c, &sid, aid)).await? {
+    if !admin && !st.db.call(move |c| crate::db::team_view::may_read(c, &sid, aid)).await? {
         return Err(ErrorCode::NotInSession.into());
     }
     let path = folder(&st, &session).join(format!("{rec}.webm"));

@@ -6,7 +6,7 @@
 use crate::state::AppState;
 use crate::{
     api_accounts as acc, api_mail as mail, api_queue as queue, api_queue_csr as csrq, api_recordings as rec, api_sessions as ses,
-    api_snippets as snip, api_teams as teams, api_tokens as tok, api_webhooks as hooks,
+    api_snippets as snip, api_team as lead, api_teams as teams, api_tokens as tok, api_webhooks as hooks,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
@@ -104,7 +104,7 @@ api_routes! {
     post "/api/admin/webhooks" => hooks::create, "site admin", COOKIE, "Add a webhook; its signing secret is shown once";
     delete "/api/admin/webhooks/{id}" => hooks::delete, "site admin", COOKIE, "Delete a webhook";
     post "/api/admin/webhooks/{id}/test" => hooks::test, "site admin", COOKIE, "Send a test event (ping) to a webhook";
-    get "/api/sessions" => ses::list, "CSR (admin: all), API token", Some(Scope::ReadSessions), "Sessions, newest first, a page at a time, narrowed by csr, from, to, session_type, tracking, min_rating, max_rating";
+    get "/api/sessions" => ses::list, "CSR (admin: all), API token", Some(Scope::ReadSessions), "Sessions, newest first, a page at a time, narrowed by csr, team, from, to, session_type, tracking, min_rating, max_rating";
     get "/api/sessions.csv" => ses::export_csv, "CSR (admin: all), API token", Some(Scope::ReadSessions), "The same sessions as CSV (at most 10,000, notes whole)";
     post "/api/sessions" => ses::start, "CSR, API token", Some(Scope::StartSessions), "Start a session (the caller is its host)";
     get "/api/sessions/{id}" => ses::read, "CSR who took part, site admin, API token", Some(Scope::ReadRecords), "A session and a page of its record";
@@ -113,6 +113,9 @@ api_routes! {
     post "/api/sessions/{id}/invitations" => ses::invite_customer, "CSR of the session, API token", Some(Scope::StartSessions), "Invite a customer: a code and a link";
     delete "/api/sessions/{id}/invitations/{inv}" => ses::revoke_invitation, "CSR of the session", COOKIE, "Withdraw an invitation";
     post "/api/sessions/{id}/csrs" => ses::invite_csr, "host", COOKIE, "Invite another CSR";
+    post "/api/sessions/{id}/observe" => lead::observe, "team lead of the session's team, site admin", COOKIE, "Join a live session as an observer; the customer is told";
+    get "/api/team/sessions" => lead::live, "team lead (site admin: all)", COOKIE, "The live sessions of the teams the caller leads, with their people";
+    get "/api/reports/teams" => lead::figures, "CSR (their teams; site admin: all), API token", Some(Scope::ReadSessions), "Per-team figures in [from, to): sessions, mean length, taken from the queue and mean wait, gave up, ratings";
     get "/api/mail" => mail::status, "CSR", COOKIE, "Whether invitations can be e-mailed";
     post "/api/sessions/{id}/invitations/{inv}/email" => mail::email_invitation, "CSR of the session", COOKIE, "E-mail an invitation to a customer";
     post "/api/sessions/{id}/csrs/{participant}/email" => mail::email_csr_invitation, "host", COOKIE, "E-mail an invited CSR";

@@ -190,7 +190,7 @@ pub async fn invite_csr(
         return Err(ErrorCode::NotHost.into());
     }
     let pid = ParticipantId(secrets::id("csr"));
-    add_participant(&st, &sid, &pid, Role::Csr, Some(other.id), &other.display_name).await?;
+    add_participant(&st, &sid, &pid, Role::Csr, Some(other.id), &other.display_name, false).await?;
     // The invited CSR's console shows it at once, wherever it is (notices.rs).
     let s = session.clone();
     if let Some(summary) = st.db.call(move |c| store::summary(c, &s)).await? {
@@ -207,13 +207,14 @@ pub async fn invite_csr(
 }
 
 /// Stores a participant and seats them in the live session; undone if the rules refuse.
-async fn add_participant(
+pub(crate) async fn add_participant(
     st: &AppState,
     sid: &SessionId,
     pid: &ParticipantId,
     role: Role,
     account: Option<i64>,
     name: &str,
+    observer: bool,
 ) -> Result<(), ApiError> {
     let (s, p, n, now) = (sid.0.clone(), pid.0.clone(), name.to_owned(), st.clock.now_ms());
     if role == Role::Csr {
@@ -224,7 +225,8 @@ async fn add_participant(
             })
             .await?;
     }
-    let joined = st.hub.ask(sid, |reply| Command::Join { id: pid.clone(), name: name.to_owned(), role, reply }).await.and_then(|r| r);
+    let joined =
+        st.hub.ask(sid, |reply| Command::Join { id: pid.clone(), name: name.to_owned(), role, observer, reply }).await.and_then(|r| r);
     if let Err(code) = joined {
         let p = pid.0.clone();
         st.db.call(move |c| store::remove_participant(c, &p)).await?;
@@ -297,7 +299,7 @@ pub async fn join(State(st): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b)
     }
     match redeemed {
         store::Redeemed::Joined(session) => {
-            add_participant(&st, &SessionId(session.clone()), &ParticipantId(pid.clone()), Role::Customer, None, &name).await?;
+            add_participant(&st, &SessionId(session.clone()), &ParticipantId(pid.clone()), Role::Customer, None, &name, false).await?;
             tracing::info!(session = %session, participant = %pid, "customer joined");
             Ok(Json(Joined { session_id: session, participant_id: pid, token }))
         }
@@ -401,8 +403,9 @@ pub struct ListQuery {
     /// … started in [from, to) (ms since the epoch) …
     from: Option<i64>,
     to: Option<i64>,
-    /// … of this session type …
+    /// … of this session type, or of this team's types …
     session_type: Option<i64>,
+    team: Option<i64>,
     /// … whose tracking code contains this (any case) …
     tracking: Option<String>,
     /// … rated (the customers' mean) at least / at most this (1–5).
@@ -429,6 +432,7 @@ impl ListQuery {
         };
         Ok(store::ListFilter {
             account: if a.is_admin { None } else { Some(a.id) },
+            team: self.team,
             csr: text(&self.csr)?,
             from: self.from,
             to: self.to,
@@ -506,7 +510,7 @@ pub async fn read(
         .db
         .read(move |c| {
             let Some(summary) = store::summary(c, &sid)? else { return Ok(Err(ErrorCode::NotFound)) };
-            if !admin && !store::took_part(c, &sid, aid)? {
+            if !admin && !crate::db::team_view::may_read(c, &sid, aid)? {
                 return Ok(Err(ErrorCode::NotInSession));
             }
             let page = store::record_page(c, &sid, after, limit, RECORD_PAGE_BYTES, kind.as_deref())?;

@@ -6,8 +6,9 @@ use crate::db::sessions::SessionSummary;
 
 /// The header and one line per session; times in UTC (ISO 8601), duration in whole seconds.
 pub fn sessions(rows: &[SessionSummary]) -> String {
-    let mut out =
-        String::from("session_id,session_type,tracking_code,started_by,started_at,ended_at,duration_seconds,notes,rating,feedback\r\n");
+    let mut out = String::from(
+        "session_id,session_type,tracking_code,started_by,started_at,ended_at,duration_seconds,notes,rating,feedback,team\r\n",
+    );
     for s in rows {
         let duration = s.ended_at.map(|e| ((e - s.started_at).max(0) / 1000).to_string()).unwrap_or_default();
         let cells = [
@@ -21,6 +22,7 @@ pub fn sessions(rows: &[SessionSummary]) -> String {
             s.notes.clone(),
             s.rating.map(|r| r.to_string()).unwrap_or_default(),
             s.feedback.clone(),
+            s.team.clone().unwrap_or_default(),
         ];
         let line: Vec<String> = cells.iter().map(|c| cell(c)).collect();
         out.push_str(&line.join(","));

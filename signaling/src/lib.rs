@@ -13,6 +13,7 @@ mod api_routes;
 mod api_sessions;
 mod api_snippets;
 mod api_survey;
+mod api_team;
 mod api_teams;
 mod api_tokens;
 mod api_webhooks;

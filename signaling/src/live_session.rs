@@ -53,6 +53,8 @@ pub enum Command {
         id: ParticipantId,
         name: String,
         role: Role,
+        /// A team lead who joins to observe (issue 16).
+        observer: bool,
         reply: oneshot::Sender<Result<(), ErrorCode>>,
     },
     End {
@@ -197,8 +199,9 @@ impl LiveSession {
                     self.send(&participant, &ServerMessage::error(code, r#ref));
                 }
             }
-            Command::Join { id, name, role, reply } => {
-                let r = self.apply(Input::Join { id: id.clone(), name, role }, &id).await.map_err(ErrorCode::from);
+            Command::Join { id, name, role, observer, reply } => {
+                let input = if observer { Input::Observe { id: id.clone(), name } } else { Input::Join { id: id.clone(), name, role } };
+                let r = self.apply(input, &id).await.map_err(ErrorCode::from);
                 let _ = reply.send(r);
             }
             Command::End { by, notes, reply } => {
@@ -386,6 +389,7 @@ impl LiveSession {
             ClientMessage::ActivityStop { activity, customer } => Input::Stop { by: from.clone(), activity, customer },
             ClientMessage::Promote { customer } => Input::Promote { by: from.clone(), customer },
             ClientMessage::TransferControl { to } => Input::TransferControl { by: from.clone(), to },
+            ClientMessage::TakeOver => Input::TakeOver { by: from.clone() },
             ClientMessage::Leave => Input::Leave { id: from.clone() },
         };
         Ok(self.apply(input, &from).await?)
@@ -542,6 +546,8 @@ fn starts_something(input: &Input) -> bool {
     matches!(
         input,
         Input::Join { .. }
+            | Input::Observe { .. }
+            | Input::TakeOver { .. }
             | Input::Promote { .. }
             | Input::TransferControl { .. }
             | Input::RequestConsent { .. }

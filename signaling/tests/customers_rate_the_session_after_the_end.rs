@@ -98,9 +98,9 @@ async fn a_customer_rates_the_ended_session_and_the_rating_reaches_history_csv_a
         .await
         .unwrap();
     let header = csv.lines().next().unwrap();
-    assert!(header.ends_with(",rating,feedback"), "{header}");
+    assert!(header.ends_with(",rating,feedback,team"), "{header}");
     let line = csv.lines().find(|l| l.starts_with(&session)).unwrap();
-    assert!(line.ends_with(",4,\"Quick and kind, =1+1\""), "{line}");
+    assert!(line.ends_with(",4,\"Quick and kind, =1+1\","), "{line}: rated, and of no team");
 
     // The API with a token.
     let (status, made) = alice.post("/api/admin/tokens", json!({"name": "ticket system", "scopes": ["read_sessions"]})).await;

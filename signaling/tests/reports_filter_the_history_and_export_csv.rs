@@ -65,7 +65,7 @@ async fn the_history_is_narrowed_by_csr_date_type_and_tracking_code_and_exported
     let mut lines = text.split("\r\n");
     assert_eq!(
         lines.next(),
-        Some("session_id,session_type,tracking_code,started_by,started_at,ended_at,duration_seconds,notes,rating,feedback")
+        Some("session_id,session_type,tracking_code,started_by,started_at,ended_at,duration_seconds,notes,rating,feedback,team")
     );
     assert!(text.contains(&format!("{b2},Support,\"'=HYPERLINK(\"\"http://evil\"\",\"\"click\"\")\",bob,")), "{text}");
     assert!(text.contains(&format!("{b1},Support,TICKET-100,bob,")), "{text}");

@@ -145,3 +145,54 @@ async fn only_site_admins_manage_webhooks_and_bad_ones_are_refused() {
     let (status, _) = alice.post(&format!("/api/admin/webhooks/{id}/test"), json!({})).await;
     assert_eq!(status, 404, "a deleted webhook gets nothing more");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_events_reach_the_webhook_when_a_customer_asks_is_taken_leaves_or_stops_answering() {
+    let s = InProcess::start(|_| {}).await;
+    let (url, mut got) = receiver(vec![]).await;
+    let mut alice = s.login("alice").await;
+    let events = json!(["queue.joined", "queue.taken", "queue.left"]);
+    let (status, made) = alice.post("/api/admin/webhooks", json!({"url": url, "events": events})).await;
+    assert_eq!(status, 200, "{made}");
+    let secret = made["secret"].as_str().unwrap().to_owned();
+    let slug = common::queue::team(&mut alice, "Printers", &[("bob", "csr")]).await;
+    let mut page = s.http();
+
+    // Dana asks, keeps her page open 20 s, and Bob takes her.
+    let dana = common::queue::ask(&mut page, &slug, "Dana", "The printer jams").await;
+    let joined = next(&mut got, &secret).await;
+    assert_eq!(joined["type"], "queue.joined");
+    assert_eq!((joined["data"]["team"].as_str(), joined["data"]["name"].as_str()), (Some("Printers"), Some("Dana")));
+    assert_eq!(joined["data"]["description"], "The printer jams");
+    s.clock.advance(Duration::from_secs(20));
+    common::queue::news(&mut page, &dana).await;
+    let mut bob = s.login("bob").await;
+    let (status, taken) = bob.post("/api/queue/next", json!({})).await;
+    assert_eq!(status, 200, "{taken}");
+    let event = next(&mut got, &secret).await;
+    assert_eq!(event["type"], "queue.taken");
+    assert_eq!((event["data"]["taken_by"].as_str(), event["data"]["session_id"].as_str()), (Some("bob"), taken["session_id"].as_str()));
+    assert_eq!((event["data"]["name"].as_str(), event["data"]["waited_ms"].as_i64()), (Some("Dana"), Some(20_000)));
+
+    // Eve gives up; Finn's page stops asking and his place is given up after the grace time.
+    let eve = common::queue::ask(&mut page, &slug, "Eve", "Scanner").await;
+    assert_eq!(next(&mut got, &secret).await["data"]["name"], "Eve");
+    let (status, _) = page.post("/api/waiting/leave", json!({"ticket": eve})).await;
+    assert_eq!(status, 200);
+    let left = next(&mut got, &secret).await;
+    assert_eq!(
+        (left["type"].as_str(), left["data"]["name"].as_str(), left["data"]["reason"].as_str()),
+        (Some("queue.left"), Some("Eve"), Some("left"))
+    );
+    common::queue::ask(&mut page, &slug, "Finn", "Fax").await;
+    assert_eq!(next(&mut got, &secret).await["data"]["name"], "Finn");
+    s.clock.advance(Duration::from_secs(121));
+    let (status, _) = bob.get("/api/queue").await;
+    assert_eq!(status, 200);
+    let expired = next(&mut got, &secret).await;
+    assert_eq!(
+        (expired["type"].as_str(), expired["data"]["name"].as_str(), expired["data"]["reason"].as_str()),
+        (Some("queue.left"), Some("Finn"), Some("expired"))
+    );
+    assert_eq!(expired["data"]["waited_ms"], 121_000);
+}

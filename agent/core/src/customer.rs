@@ -102,6 +102,19 @@ pub struct Person {
     pub role: Role,
     pub online: bool,
     pub you: bool,
+    /// A team lead who observes the session (issue 16): the customer is told.
+    pub observer: bool,
+}
+
+impl Person {
+    /// What the customer is told this person is: "support", "support, observing", "customer".
+    pub fn kind(&self) -> &'static str {
+        match (self.role, self.observer) {
+            (Role::Csr, true) => "support, observing",
+            (Role::Csr, false) => "support",
+            _ => "customer",
+        }
+    }
 }
 
 /// What the customer decided.

@@ -144,14 +144,7 @@ impl<W: Write + Send> CustomerUi for TerminalUi<W> {
                 let list: Vec<String> = people
                     .iter()
                     .filter(|p| !p.you)
-                    .map(|p| {
-                        format!(
-                            "{} ({}{})",
-                            p.name,
-                            if p.role == protocol::rules::Role::Csr { "support" } else { "customer" },
-                            if p.online { "" } else { ", away" }
-                        )
-                    })
+                    .map(|p| format!("{} ({}{})", p.name, p.kind(), if p.online { "" } else { ", away" }))
                     .collect();
                 self.people = people;
                 self.say(&format!("In this session: {}", if list.is_empty() { "only you".into() } else { list.join(", ") }));
@@ -259,7 +252,7 @@ mod tests {
     use protocol::rules::Role;
 
     fn person(id: &str, name: &str) -> Person {
-        Person { id: id.into(), name: name.into(), role: Role::Csr, online: true, you: false }
+        Person { id: id.into(), name: name.into(), role: Role::Csr, online: true, you: false, observer: false }
     }
 
     fn to(a: Option<CustomerAction>) -> Option<(String, String)> {

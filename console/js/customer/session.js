@@ -151,12 +151,12 @@ export class CustomerSession {
 
   onRoster(roster) {
     const before = this.people;
-    const now = new Map(roster.participants.map((p) => [p.id, { name: displayable(p.name), role: p.role, online: p.online }]));
+    const now = new Map(roster.participants.map((p) => [p.id, { name: displayable(p.name), role: p.role, online: p.online, observer: !!p.observer }]));
     if (this.roster) {
       for (const [id, p] of now) {
         if (id === this.me) continue;
         const was = before.get(id);
-        if (!was) this.line(`${label(p)} joined the session.`);
+        if (!was) this.line(p.observer ? `${label(p)} joined to observe: they see this session and its chat.` : `${label(p)} joined the session.`);
         else if (was.online !== p.online) this.line(`${label(p)} ${p.online ? 'is back' : 'is away'}.`);
       }
       for (const [id, p] of before) if (!now.has(id) && id !== this.me) this.line(`${label(p)} left the session.`);
@@ -339,5 +339,5 @@ export class CustomerSession {
 
 /** "Alice (support)", "Eve (customer)". */
 function label(p) {
-  return `${p.name} (${p.role === 'csr' ? 'support' : 'customer'})`;
+  return `${p.name} (${p.role === 'csr' ? (p.observer ? 'support, observing' : 'support') : 'customer'})`;
 }

@@ -9,6 +9,7 @@ pub mod queue;
 pub mod sessions;
 pub mod snippets;
 pub mod surveys;
+pub mod team_view;
 pub mod teams;
 pub mod tokens;
 pub mod webhooks;

@@ -55,10 +55,33 @@ pub struct Claimed {
 
 /// Gives up the places whose page stopped asking (closed) or that waited too long.
 pub fn expire(c: &Connection, now: i64) -> Result<usize, DbError> {
-    Ok(c.execute(
-        "UPDATE queue_entries SET state = 'expired', ended_at = ?1 WHERE state = 'waiting' AND (last_seen_at < ?2 OR joined_at < ?3)",
-        params![now, now - rules::GRACE_MS, now - rules::MAX_WAIT_MS],
-    )?)
+    let mut st = c.prepare_cached(
+        "UPDATE queue_entries SET state = 'expired', ended_at = ?1 WHERE state = 'waiting' AND (last_seen_at < ?2 OR joined_at < ?3) \
+         RETURNING id",
+    )?;
+    let gone: Vec<String> =
+        st.query_map(params![now, now - rules::GRACE_MS, now - rules::MAX_WAIT_MS], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for id in &gone {
+        queue_event(c, "queue.left", id, now, json!({"reason": "expired"}))?;
+    }
+    Ok(gone.len())
+}
+
+/// Queues webhook `event` about queue entry `entry` (issue 16): the team, the customer's name
+/// and the wait so far, with `extra`. In the caller's transaction, so it is sent exactly when
+/// the change is kept.
+fn queue_event(c: &Connection, event: &str, entry: &str, now: i64, extra: serde_json::Value) -> Result<(), DbError> {
+    let (team, name, description, joined_at): (String, String, String, i64) = c.query_row(
+        "SELECT t.name, q.name, q.description, q.joined_at FROM queue_entries q JOIN teams t ON t.id = q.team_id WHERE q.id = ?1",
+        [entry],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let mut data = json!({"entry": entry, "team": team, "name": name, "description": description, "joined_at": joined_at, "waited_ms": now - joined_at});
+    if let (Some(d), serde_json::Value::Object(more)) = (data.as_object_mut(), extra) {
+        d.extend(more);
+    }
+    super::webhooks::enqueue(c, event, data, now, None)?;
+    Ok(())
 }
 
 /// Puts a customer in `team`'s queue with `ticket`; the place's id, or `queue_full`.
@@ -85,6 +108,7 @@ pub fn join(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 'waiting')",
         params![id, team, secrets::hash_secret(ticket), req.name, req.description, req.email, addr, now],
     )?;
+    queue_event(&tx, "queue.joined", &id, now, json!({}))?;
     tx.commit()?;
     Ok(Ok(id))
 }
@@ -183,11 +207,20 @@ pub fn poll(c: &mut Connection, ticket: &str, now: i64, ttl_ms: i64) -> Result<R
 }
 
 /// The customer leaves the queue; false when they were not waiting.
-pub fn leave(c: &Connection, ticket: &str, now: i64) -> Result<bool, DbError> {
-    Ok(c.execute(
-        "UPDATE queue_entries SET state = 'left', ended_at = ?2 WHERE ticket_hash = ?1 AND state = 'waiting'",
-        params![secrets::hash_secret(ticket), now],
-    )? > 0)
+pub fn leave(c: &mut Connection, ticket: &str, now: i64) -> Result<bool, DbError> {
+    let tx = c.transaction()?;
+    let left: Option<String> = tx
+        .query_row(
+            "UPDATE queue_entries SET state = 'left', ended_at = ?2 WHERE ticket_hash = ?1 AND state = 'waiting' RETURNING id",
+            params![secrets::hash_secret(ticket), now],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = &left {
+        queue_event(&tx, "queue.left", id, now, json!({"reason": "left"}))?;
+    }
+    tx.commit()?;
+    Ok(left.is_some())
 }
 
 /// A message from a waiting customer to the team; the place's id, for the rate limit.
@@ -212,8 +245,10 @@ pub fn waiting_id(c: &Connection, ticket: &str) -> Result<Option<String>, DbErro
 }
 
 /// The customers waiting in `account`'s teams, longest waiting first.
-pub fn waiting_for(c: &Connection, account: i64, now: i64) -> Result<Vec<Waiting>, DbError> {
-    expire(c, now)?;
+pub fn waiting_for(c: &mut Connection, account: i64, now: i64) -> Result<Vec<Waiting>, DbError> {
+    let tx = c.transaction()?;
+    expire(&tx, now)?;
+    tx.commit()?;
     let mut st = c.prepare(
         "SELECT q.id, q.team_id, t.name, q.name, q.description, q.email, q.joined_at FROM queue_entries q \
          JOIN teams t ON t.id = q.team_id JOIN team_members m ON m.team_id = q.team_id AND m.account_id = ?1 \
@@ -343,6 +378,10 @@ pub fn seat_in(c: &mut Connection, entry: &str, session: &str, now: i64) -> Resu
         "waited_ms": now - joined_at, "messages": messages(&tx, entry)?,
     });
     sessions::append(&tx, session, now, "queue_taken", None, &detail)?;
+    let by: Option<String> = tx
+        .query_row("SELECT a.username FROM queue_entries q JOIN accounts a ON a.id = q.taken_by WHERE q.id = ?1", [entry], |r| r.get(0))
+        .optional()?;
+    queue_event(&tx, "queue.taken", entry, now, json!({"session_id": session, "taken_by": by}))?;
     tx.commit()?;
     Ok(())
 }

@@ -494,11 +494,14 @@ pub struct SessionSummary {
     pub rating: Option<f64>,
     /// What they wrote with it (several joined by " / ").
     pub feedback: String,
+    /// The team of its session type, if any.
+    pub team: Option<String>,
 }
 
 const S_SELECT: &str = "SELECT s.id, t.name, s.tracking_code, a.username, s.started_at, s.ended_at, s.notes, \
      (SELECT round(avg(v.rating), 1) FROM surveys v WHERE v.session_id = s.id AND v.rating IS NOT NULL), \
-     (SELECT ifnull(group_concat(v.comment, ' / '), '') FROM surveys v WHERE v.session_id = s.id AND v.comment <> '') \
+     (SELECT ifnull(group_concat(v.comment, ' / '), '') FROM surveys v WHERE v.session_id = s.id AND v.comment <> ''), \
+     (SELECT tm.name FROM teams tm WHERE tm.id = t.team_id) \
      FROM sessions s JOIN session_types t ON t.id = s.session_type_id JOIN accounts a ON a.id = s.started_by";
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionSummary> {
@@ -512,6 +515,7 @@ fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionSummary> {
         notes: r.get(6)?,
         rating: r.get(7)?,
         feedback: r.get(8)?,
+        team: r.get(9)?,
     })
 }
 
@@ -527,8 +531,11 @@ pub const LIST_NOTES_CHARS: usize = 500;
 /// What a history list may be narrowed to (issue 16, reports). Each `None` narrows nothing.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
-    /// Sessions an account had a seat in (the caller's own unless a site admin).
+    /// Sessions an account had a seat in, or of a team it leads (the caller's own unless a
+    /// site admin).
     pub account: Option<i64>,
+    /// Sessions of this team's session types.
+    pub team: Option<i64>,
     /// Sessions a CSR of this user name took part in.
     pub csr: Option<String>,
     /// Started at or after / before these times (ms).
@@ -558,7 +565,9 @@ pub fn list(c: &Connection, filter: &ListFilter, before: Option<(i64, &str)>, li
 /// As [`list`], with the notes whole (the CSV export).
 pub fn list_full(c: &Connection, filter: &ListFilter, before: Option<(i64, &str)>, limit: i64) -> Result<Vec<SessionSummary>, DbError> {
     let mut st = c.prepare(&format!(
-        "{S_SELECT} WHERE (?1 IS NULL OR EXISTS(SELECT 1 FROM participants p WHERE p.session_id = s.id AND p.account_id = ?1)) \
+        "{S_SELECT} WHERE (?1 IS NULL OR EXISTS(SELECT 1 FROM participants p WHERE p.session_id = s.id AND p.account_id = ?1) \
+            OR EXISTS(SELECT 1 FROM team_members m WHERE m.team_id = t.team_id AND m.account_id = ?1 AND m.role = 'lead')) \
+         AND (?12 IS NULL OR t.team_id = ?12) \
          AND (?3 IS NULL OR (s.started_at, s.id) < (?3, ?4)) \
          AND (?5 IS NULL OR EXISTS(SELECT 1 FROM participants p2 JOIN accounts a2 ON a2.id = p2.account_id WHERE p2.session_id = s.id AND a2.username = ?5)) \
          AND (?6 IS NULL OR s.started_at >= ?6) AND (?7 IS NULL OR s.started_at < ?7) AND (?8 IS NULL OR s.session_type_id = ?8) \
@@ -571,7 +580,20 @@ pub fn list_full(c: &Connection, filter: &ListFilter, before: Option<(i64, &str)
     let f = filter;
     let rows: Vec<SessionSummary> = st
         .query_map(
-            params![f.account, limit, before_ms, before_id, f.csr, f.from, f.to, f.session_type, f.tracking, f.min_rating, f.max_rating],
+            params![
+                f.account,
+                limit,
+                before_ms,
+                before_id,
+                f.csr,
+                f.from,
+                f.to,
+                f.session_type,
+                f.tracking,
+                f.min_rating,
+                f.max_rating,
+                f.team
+            ],
             summary_row,
         )?
         .collect::<Result<_, _>>()?;

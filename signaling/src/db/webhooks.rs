@@ -13,7 +13,7 @@ pub const MAX_WEBHOOKS: i64 = 20;
 /// Deliveries kept per webhook for the log (older delivered or given-up ones are deleted).
 pub const KEPT_DELIVERIES: i64 = 200;
 /// What a webhook can be told.
-pub const EVENTS: [&str; 3] = ["session.started", "session.ended", "session.rated"];
+pub const EVENTS: [&str; 6] = ["session.started", "session.ended", "session.rated", "queue.joined", "queue.taken", "queue.left"];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Webhook {

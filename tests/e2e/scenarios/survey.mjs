@@ -53,7 +53,7 @@ scenario('survey', async (t) => {
 
   // The CSV export and the API with a token.
   const csv = await page.evaluate(async () => (await fetch('/api/sessions.csv', { credentials: 'same-origin' })).text());
-  check(csv.split('\r\n')[0].endsWith(',rating,feedback'), `the CSV has the rating columns (${csv.split('\r\n')[0]})`);
+  check(csv.split('\r\n')[0].endsWith(',rating,feedback,team'), `the CSV has the rating columns (${csv.split('\r\n')[0]})`);
   check(csv.includes(',4,Quick and kind.'), `the CSV carries the rating (${csv})`);
   const api = await (await fetch(`${env.base}/api/sessions`, { headers: { authorization: `Bearer ${token.secret}` } })).json();
   const row = api.find((s) => s.id === id);

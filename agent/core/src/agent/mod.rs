@@ -256,6 +256,7 @@ impl Agent {
                     role: p.role,
                     online: p.online,
                     you: p.id == self.me,
+                    observer: p.observer,
                 })
                 .collect();
             self.show(Notice::People(list));

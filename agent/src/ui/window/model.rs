@@ -8,7 +8,6 @@ use crate::join::Invitation;
 use crate::ui::{size, Answer, CustomerAction, GrantView, Hint, Notice, Person};
 use agent_core::customer::TransferView;
 use protocol::policy::GrantScope;
-use protocol::rules::Role;
 use protocol::{Capability, ParticipantId, RequestId};
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -308,10 +307,11 @@ impl Model {
 
     /// A clear line for each person who joined, left, went away or came back.
     fn people_changed(&mut self, now: Vec<Person>) {
-        let label = |p: &Person| format!("{} ({})", p.name, role_name(p.role));
+        let label = |p: &Person| format!("{} ({})", p.name, p.kind());
         let mut said = vec![];
         for p in now.iter().filter(|p| !p.you) {
             match self.people.iter().find(|o| o.id == p.id) {
+                None if p.observer => said.push(format!("{} joined to observe: they see this session and its chat.", label(p))),
                 None => said.push(format!("{} joined.", label(p))),
                 Some(o) if o.online && !p.online => said.push(format!("{} is away.", label(p))),
                 Some(o) if !o.online && p.online => said.push(format!("{} is back.", label(p))),
@@ -429,7 +429,7 @@ impl Model {
 
     /// Who chat can go to: everyone else in the session.
     pub fn chat_targets(&self) -> Vec<(ParticipantId, String)> {
-        self.people.iter().filter(|p| !p.you).map(|p| (p.id.clone(), format!("{} ({})", p.name, role_name(p.role)))).collect()
+        self.people.iter().filter(|p| !p.you).map(|p| (p.id.clone(), format!("{} ({})", p.name, p.kind()))).collect()
     }
 
     /// The window's close button (or Leave): asks first while in a session. True when the
@@ -468,13 +468,6 @@ fn pressed(hint: Hint) -> &'static str {
         Hint::Revoke | Hint::RevokeCamera => "Stop it under “Allowed now” at any moment.",
         Hint::RevokeRecording => "Stop it on the bar or under “Allowed now”.",
         Hint::ShareCamera => "To share your camera back, press “Share my camera”.",
-    }
-}
-
-pub fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Csr => "support",
-        _ => "customer",
     }
 }
 

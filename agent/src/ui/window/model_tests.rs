@@ -1,8 +1,9 @@
 use super::*;
 use crate::ui::GrantView;
+use protocol::rules::Role;
 
 fn person(id: &str, name: &str, role: Role, you: bool) -> Person {
-    Person { id: id.into(), name: name.into(), role, online: true, you }
+    Person { id: id.into(), name: name.into(), role, online: true, you, observer: false }
 }
 
 fn in_session() -> Model {
@@ -88,6 +89,19 @@ fn people_joining_leaving_going_away_and_taking_over_each_get_a_clear_line() {
             "Alice (support) left."
         ]
     );
+}
+
+#[test]
+fn a_team_lead_who_joins_to_observe_is_announced_and_listed_as_observing() {
+    let mut m = in_session();
+    let me = person("me", "Dana", Role::Customer, true);
+    let alice = person("a", "Alice", Role::Csr, false);
+    m.apply(ToWindow::Notice(Notice::People(vec![me.clone(), alice.clone()])));
+    let lee = Person { observer: true, ..person("l", "Lee", Role::Csr, false) };
+    m.apply(ToWindow::Notice(Notice::People(vec![me, alice, lee])));
+    let last = m.lines.iter().rev().find(|l| l.kind == LineKind::People).map(|l| l.text.clone());
+    assert_eq!(last.as_deref(), Some("Lee (support, observing) joined to observe: they see this session and its chat."));
+    assert!(m.chat_targets().iter().any(|(_, label)| label == "Lee (support, observing)"));
 }
 
 #[test]

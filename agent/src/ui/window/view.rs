@@ -2,7 +2,7 @@
 //! decided here: every button calls a model method. Untrusted text (names, chat, file names) is
 //! shown as plain labels, never as markup or links.
 
-use super::model::{role_name, Line, LineKind, Model, Out, Phase, Question};
+use super::model::{Line, LineKind, Model, Out, Phase, Question};
 use crate::ui::Answer;
 use egui::{self, Color32, RichText};
 use protocol::ParticipantId;
@@ -112,7 +112,7 @@ fn session(ui: &mut egui::Ui, m: &mut Model, tex: &Textures<'_>, outs: &mut Vec<
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
             section(ui, "Who is here");
             for p in &m.people {
-                let who = if p.you { format!("{} (you)", p.name) } else { format!("{} ({})", p.name, role_name(p.role)) };
+                let who = if p.you { format!("{} (you)", p.name) } else { format!("{} ({})", p.name, p.kind()) };
                 ui.label(if p.online { who } else { format!("{who} — away") });
             }
             section(ui, "Allowed now");
