@@ -18,6 +18,7 @@ pub mod rtc;
 pub mod session;
 pub mod sharing;
 pub mod signaling;
+pub mod survey;
 pub mod sysreport;
 pub mod tracks;
 pub mod transfers;

@@ -87,15 +87,25 @@ pub async fn drive(mut outs: mpsc::UnboundedReceiver<Out>, to_window: Sender<ToW
         }
     };
     opts.bind_ip = crate::rtc::route_ip_to_server(&server);
-    let (link_tx, events_tx, events_rx) = crate::events::connect(server, seat.token.clone());
+    let (link_tx, events_tx, events_rx) = crate::events::connect(server.clone(), seat.token.clone());
     let input = events_tx.clone();
+    let (token, answers, wake) = (seat.token.clone(), to_window.clone(), ctx.clone());
     tokio::spawn(async move {
+        let mut session_over = false;
         while let Some(out) = outs.recv().await {
-            if let Out::Act(a) = out {
-                if input.send(AgentEvent::Ui(UiInput::Action(a))).await.is_err() {
-                    return;
+            match out {
+                // Once the session ended (the window stays for the survey) nothing takes them.
+                Out::Act(a) => session_over = session_over || input.send(AgentEvent::Ui(UiInput::Action(a))).await.is_err(),
+                Out::Survey { rating, comment } => {
+                    let answer = crate::survey::answer(&server, &token, rating, &comment).await;
+                    let _ = answers.send(ToWindow::SurveyAnswered(answer));
+                    wake.request_repaint();
                 }
+                _ => {}
             }
+        }
+        if session_over {
+            return;
         }
         // The window closed without leaving (it was killed): leave now.
         let _ = input.send(AgentEvent::Ui(UiInput::Closed)).await;

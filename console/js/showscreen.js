@@ -41,7 +41,11 @@ export class ShowScreen {
       // means the customer closed it.
       if (granted) v.seen = true;
       const online = this.ctx.customers().some((c) => c.id === customer && c.online);
-      if ((v.seen && !granted) || !online) this.stopFor(customer, online ? 'closed your screen' : 'left', false);
+      // A customer who closed it: signaling stopped it with the grant. One gone offline (a
+      // reconnecting agent) still has it running there: this console stops sending, so it
+      // says so, or signaling would keep it running for a picture nobody sends (seed 661479).
+      const gone = !online && !!this.ctx.participant(customer);
+      if ((v.seen && !granted) || !online) this.stopFor(customer, online ? 'closed your screen' : 'left', gone);
     }
     // Someone who left is no longer spoken of, unless they were watching (then: "left").
     for (const customer of [...this.said.keys()]) {

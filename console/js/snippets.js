@@ -1,10 +1,11 @@
 // Canned messages in the chat box (issue 16): typing "/" and a key offers the CSR's own and the
 // site's shared snippets; Enter or Tab puts the chosen one in the box, to read over and send.
-// "Canned messages" manages them (own ones; shared ones for site admins).
+// "Canned messages" manages them (own ones; a team's for its leads; shared ones for site admins).
 import { api, showError } from './api.js';
 import { h, fill, dialog } from './dom.js';
 
 const MAX_SHOWN = 8;
+const RELOAD_MS = 2_000;
 
 export class Snippets {
   /**
@@ -31,6 +32,7 @@ export class Snippets {
   }
 
   async load() {
+    this.loadedAt = Date.now();
     try {
       this.all = await api('GET', '/api/snippets');
     } catch (e) {
@@ -47,6 +49,9 @@ export class Snippets {
   update() {
     const key = this.typedKey();
     if (key === null) return this.close();
+    // A "/" starts a choice: the list is read again (a lead may have added the team's since),
+    // at most every 2 s; what is known shows meanwhile.
+    if (key === '' && Date.now() - (this.loadedAt || 0) > RELOAD_MS) this.load().then(() => { if (this.typedKey() !== null) this.update(); });
     const starts = this.all.filter((s) => s.key.startsWith(key));
     const contains = key ? this.all.filter((s) => !s.key.startsWith(key) && s.key.includes(key)) : [];
     this.matches = [...starts, ...contains].slice(0, MAX_SHOWN);
@@ -64,7 +69,7 @@ export class Snippets {
     fill(this.list, this.matches.map((s, i) => h('li', {
       id: `snippet-${s.id}`, role: 'option', 'aria-selected': String(i === this.chosen), class: i === this.chosen ? 'chosen' : '',
       onmousedown: (ev) => { ev.preventDefault(); this.chosen = i; this.take(); },
-    }, h('strong', { text: `/${s.key}` }), s.shared ? h('span', { class: 'tag', text: 'shared' }) : null, ' ', h('span', { class: 'text', text: s.text }))));
+    }, h('strong', { text: `/${s.key}` }), s.shared ? h('span', { class: 'tag', text: 'shared' }) : null, s.team ? h('span', { class: 'tag', text: s.team }) : null, ' ', h('span', { class: 'text', text: s.text }))));
     this.list.hidden = false;
     this.input.setAttribute('aria-activedescendant', `snippet-${this.matches[this.chosen].id}`);
   }
@@ -104,11 +109,17 @@ export class Snippets {
     await this.load();
     const key = h('input', { id: 'snippet-key', required: true, maxlength: 32, pattern: '[a-zA-Z0-9_\\-]+', autocomplete: 'off', placeholder: 'printer' });
     const text = h('textarea', { id: 'snippet-text', required: true, maxlength: 4000, rows: 3 });
-    const shared = h('input', { type: 'checkbox', id: 'snippet-shared' });
+    // Whose a new one is: the CSR's own, a team's they lead, or (site admins) everyone's.
+    const leads = this.account.leads || [];
+    const owner = h('select', { id: 'snippet-owner' },
+      h('option', { value: 'own' }, 'Only me'),
+      leads.map((t) => h('option', { value: `team:${t.id}` }, `Team ${t.name}`)),
+      this.account.is_admin ? h('option', { value: 'shared' }, 'Every CSR (shared)') : null);
+    const mayDelete = (s) => (s.shared ? this.account.is_admin : s.team_id ? this.account.is_admin || leads.some((t) => t.id === s.team_id) : true);
     const rows = h('tbody');
     const draw = () => fill(rows, this.all.map((s) => h('tr', { dataset: { key: s.key } },
-      h('td', { text: `/${s.key}` }), h('td', { text: s.text }), h('td', { text: s.shared ? 'shared' : 'yours' }),
-      h('td', {}, !s.shared || this.account.is_admin ? h('button', { class: 'small danger', type: 'button', onclick: async () => {
+      h('td', { text: `/${s.key}` }), h('td', { text: s.text }), h('td', { text: s.shared ? 'shared' : s.team ? `team ${s.team}` : 'yours' }),
+      h('td', {}, mayDelete(s) ? h('button', { class: 'small danger', type: 'button', onclick: async () => {
         try { await api('DELETE', `/api/snippets/${s.id}`); await this.load(); draw(); } catch (e) { showError(e); }
       } }, 'Delete') : null))));
     draw();
@@ -118,14 +129,17 @@ export class Snippets {
       h('form', { class: 'column', onsubmit: async (ev) => {
         ev.preventDefault();
         try {
-          await api('POST', '/api/snippets', { key: key.value.trim(), text: text.value, shared: shared.checked });
+          const body = { key: key.value.trim(), text: text.value };
+          if (owner.value === 'shared') body.shared = true;
+          else if (owner.value.startsWith('team:')) body.team_id = Number(owner.value.slice(5));
+          await api('POST', '/api/snippets', body);
           key.value = '';
           text.value = '';
           await this.load();
           draw();
         } catch (e) { showError(e); }
       } }, h('label', { for: 'snippet-key' }, 'Key'), key, h('label', { for: 'snippet-text' }, 'Text'), text,
-      this.account.is_admin ? h('label', { for: 'snippet-shared' }, shared, ' shared with every CSR') : null,
+      leads.length || this.account.is_admin ? [h('label', { for: 'snippet-owner' }, 'For'), owner] : null,
       h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', id: 'snippet-add' }, 'Add'),
         h('button', { type: 'button', id: 'snippets-close', onclick: () => close(true) }, 'Close')))));
   }

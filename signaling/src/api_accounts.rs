@@ -76,7 +76,8 @@ pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> ApiResult
 pub async fn me(State(st): State<AppState>, AnyCsr(a): AnyCsr) -> ApiResult<Json<Value>> {
     let aid = a.id;
     let teams = st.db.read(move |c| crate::db::teams::of_account(c, aid)).await?;
-    let leads: Vec<&str> = teams.iter().filter(|(_, r)| *r == crate::db::teams::TeamRole::Lead).map(|(t, _)| t.name.as_str()).collect();
+    let leads: Vec<Value> =
+        teams.iter().filter(|(_, r)| *r == crate::db::teams::TeamRole::Lead).map(|(t, _)| json!({"id": t.id, "name": t.name})).collect();
     let mut v = serde_json::to_value(&a).map_err(|_| ApiError(ErrorCode::Internal))?;
     // The teams the account leads: the console then shows the team lead's view (issue 16).
     v["leads"] = json!(leads);

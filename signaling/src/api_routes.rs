@@ -78,10 +78,10 @@ api_routes! {
     post "/api/password" => acc::change_password, "CSR", COOKIE, "Change the password";
     get "/api/session-types" => acc::session_types, "CSR, API token", Some(Scope::StartSessions), "The session types";
     get "/api/features" => acc::features, "CSR", COOKIE, "The features in effect";
-    get "/api/snippets" => snip::list, "CSR", COOKIE, "Canned messages: the caller's own, then the shared ones";
-    post "/api/snippets" => snip::create, "CSR (shared: site admin)", COOKIE, "Add a canned message";
-    put "/api/snippets/{id}" => snip::update, "its CSR (shared: site admin)", COOKIE, "Change a canned message";
-    delete "/api/snippets/{id}" => snip::delete, "its CSR (shared: site admin)", COOKIE, "Delete a canned message";
+    get "/api/snippets" => snip::list, "CSR", COOKIE, "Canned messages: the caller's own, then their teams', then the shared ones";
+    post "/api/snippets" => snip::create, "CSR (a team's: its lead; shared: site admin)", COOKIE, "Add a canned message";
+    put "/api/snippets/{id}" => snip::update, "its CSR (a team's: its lead; shared: site admin)", COOKIE, "Change a canned message";
+    delete "/api/snippets/{id}" => snip::delete, "its CSR (a team's: its lead; shared: site admin)", COOKIE, "Delete a canned message";
     get "/api/presets" => acc::presets, "CSR", COOKIE, "This CSR's one-click presets";
     post "/api/presets" => acc::create_preset, "CSR", COOKIE, "Add a preset";
     delete "/api/presets/{id}" => acc::delete_preset, "CSR", COOKIE, "Delete a preset";

@@ -1,8 +1,8 @@
-//! Canned messages (issue 16): each CSR keeps their own; site admins keep the shared ones.
-//! The console offers them in the chat box by key.
+//! Canned messages (issue 16): each CSR keeps their own; a team's leads keep the team's; site
+//! admins keep the shared ones. The console offers them in the chat box by key.
 
 use crate::auth::Csr;
-use crate::db::snippets::{self as store, Refused, Snippet};
+use crate::db::snippets::{self as store, Owner, Refused, Snippet};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::state::AppState;
 use axum::extract::State;
@@ -25,8 +25,11 @@ pub async fn list(State(st): State<AppState>, Csr(a): Csr) -> ApiResult<Json<Vec
 pub struct NewSnippet {
     key: String,
     text: String,
+    /// The site's (site admins only) …
     #[serde(default)]
     shared: bool,
+    /// … or this team's (its leads and site admins).
+    team_id: Option<i64>,
 }
 
 /// The key and text checked, or `invalid_message`.
@@ -52,22 +55,47 @@ fn refused(r: Refused) -> ApiError {
 
 pub async fn create(State(st): State<AppState>, Csr(a): Csr, ApiJson(b): ApiJson<NewSnippet>) -> ApiResult<Json<Snippet>> {
     let (key, text) = checked(&b.key, &b.text)?;
-    if b.shared && !a.is_admin {
-        return Err(ErrorCode::Forbidden.into());
-    }
-    let (owner, now) = ((!b.shared).then_some(a.id), st.clock.now_ms());
+    let owner = match (b.shared, b.team_id) {
+        (true, Some(_)) => return Err(ErrorCode::InvalidMessage.into()),
+        (true, None) => Owner::Site,
+        (false, Some(t)) => Owner::Team(t),
+        (false, None) => Owner::Account(a.id),
+    };
+    may_keep(&st, &a, owner).await?;
+    let now = st.clock.now_ms();
     st.db.call(move |c| store::create(c, owner, &key, &text, now)).await?.map(Json).map_err(refused)
 }
 
-/// The caller may change `id`: their own, or a shared one when a site admin.
+/// Whether the caller keeps `owner`'s snippets: their own; a team's as its lead or a site
+/// admin; the site's as a site admin.
+async fn may_keep(st: &AppState, a: &crate::db::accounts::Account, owner: Owner) -> ApiResult<()> {
+    let ok = match owner {
+        Owner::Account(o) => o == a.id,
+        Owner::Site => a.is_admin,
+        Owner::Team(t) => {
+            let aid = a.id;
+            let (lead, exists) =
+                st.db.call(move |c| Ok((crate::db::team_view::leads_team(c, t, aid)?, crate::db::teams::team(c, t)?.is_some()))).await?;
+            if !exists {
+                return Err(ErrorCode::NotFound.into());
+            }
+            lead || a.is_admin
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ErrorCode::Forbidden.into())
+    }
+}
+
+/// The caller may change `id`: as [`may_keep`]; someone else's own is as good as none.
 async fn may_change(st: &AppState, a: &crate::db::accounts::Account, id: &str) -> ApiResult<()> {
     let id = id.to_owned();
     match st.db.call(move |c| store::owner(c, &id)).await? {
-        Some(Some(owner)) if owner == a.id => Ok(()),
-        Some(None) if a.is_admin => Ok(()),
-        Some(None) => Err(ErrorCode::Forbidden.into()),
-        // Someone else's is as good as none.
-        _ => Err(ErrorCode::NotFound.into()),
+        Some(Owner::Account(o)) if o != a.id => Err(ErrorCode::NotFound.into()),
+        Some(owner) => may_keep(st, a, owner).await,
+        None => Err(ErrorCode::NotFound.into()),
     }
 }
 

@@ -74,3 +74,49 @@ async fn snippets_are_bounded_in_key_text_and_number() {
     let (status, body) = bob.post("/api/snippets", json!({"key": "one-more", "text": "x"})).await;
     assert_eq!((status, body["code"].as_str()), (409, Some("too_many_snippets")), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teams_snippets_are_kept_by_its_leads_and_offered_to_its_members_only() {
+    let server = Server::start(&[]).await;
+    let mut alice = server.login("alice").await; // site admin
+    common::queue::team(&mut alice, "Printers", &[("bob", "csr"), ("carol", "lead")]).await;
+    let (_, teams) = alice.get("/api/admin/teams").await;
+    let team = teams[0]["id"].as_i64().unwrap();
+    let mut bob = server.login("bob").await;
+    let mut carol = server.login("carol").await;
+
+    // Carol, the lead, keeps the team's; Bob, a CSR of the team, may not.
+    let (status, made) =
+        carol.post("/api/snippets", json!({"key": "jam", "text": "Open tray 2 and pull the sheet.", "team_id": team})).await;
+    assert_eq!(status, 200, "{made}");
+    assert_eq!((made["team"].as_str(), made["shared"].as_bool()), (Some("Printers"), Some(false)));
+    let (status, body) = bob.post("/api/snippets", json!({"key": "jam2", "text": "x", "team_id": team})).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+    let (status, body) = carol.post("/api/snippets", json!({"key": "x", "text": "x", "team_id": 999})).await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+    let (status, body) = carol.post("/api/snippets", json!({"key": "jam", "text": "again", "team_id": team})).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("already_exists")), "a key is the team's once");
+    // The same key may be someone's own too.
+    let (status, _) = bob.post("/api/snippets", json!({"key": "jam", "text": "My own words."})).await;
+    assert_eq!(status, 200);
+
+    // Bob sees his own first, then the team's; Alice (in no team) does not see the team's.
+    let (_, list) = bob.get("/api/snippets").await;
+    let seen: Vec<(String, Option<String>)> =
+        list.as_array().unwrap().iter().map(|s| (s["text"].as_str().unwrap().to_owned(), s["team"].as_str().map(str::to_owned))).collect();
+    assert_eq!(seen, vec![("My own words.".to_owned(), None), ("Open tray 2 and pull the sheet.".to_owned(), Some("Printers".to_owned()))]);
+    let (_, list) = alice.get("/api/snippets").await;
+    assert!(list.as_array().unwrap().is_empty(), "{list}");
+
+    // Only a lead (or a site admin) changes or deletes it.
+    let id = made["id"].as_str().unwrap();
+    let (status, _) = bob.put(&format!("/api/snippets/{id}"), json!({"key": "jam", "text": "changed"})).await;
+    assert_eq!(status, 403);
+    let (status, _) =
+        carol.put(&format!("/api/snippets/{id}"), json!({"key": "jam", "text": "Open tray 2, pull the sheet, close it."})).await;
+    assert_eq!(status, 200);
+    let (status, _) = bob.delete(&format!("/api/snippets/{id}")).await;
+    assert_eq!(status, 403);
+    let (status, _) = alice.delete(&format!("/api/snippets/{id}")).await;
+    assert_eq!(status, 200, "a site admin may delete any team's");
+}

@@ -39,6 +39,9 @@ pub enum Notice {
     Problem(String),
     /// The session is over for this customer.
     Ended(String),
+    /// Support ended the session with this customer seated (issue 16): they may rate the help,
+    /// once, within a day (`POST /api/survey` with the seat's token).
+    SurveyOffered,
 }
 
 /// How the customer can act on what they were told.

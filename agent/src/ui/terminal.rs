@@ -186,6 +186,8 @@ impl<W: Write + Send> CustomerUi for TerminalUi<W> {
             Notice::Told { text, hint } => self.say(&format!("{text} {}", typed(hint))),
             Notice::Problem(text) => self.say(&format!("Problem: {text}")),
             Notice::Ended(text) => self.say(&text),
+            // The terminal ends with the session: the survey is answered in the window or the page.
+            Notice::SurveyOffered => {}
         }
     }
 

@@ -255,6 +255,13 @@ CREATE TABLE csr_availability(
   available INTEGER NOT NULL,
   changed_at INTEGER NOT NULL);
 "#,
+    // Issue 16: a team's canned messages, kept by its leads (account_id NULL, team_id set); a
+    // key is unique per CSR, per team and among the site's.
+    r#"
+ALTER TABLE snippets ADD COLUMN team_id INTEGER REFERENCES teams(id);
+DROP INDEX snippets_key;
+CREATE UNIQUE INDEX snippets_key ON snippets(ifnull(account_id, 0), ifnull(team_id, 0), key);
+"#,
 ];
 
 impl Db {

@@ -153,3 +153,12 @@ pub fn figures(c: &Connection, account: Option<i64>, from: Option<i64>, to: Opti
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// Whether `account` leads team `team`.
+pub fn leads_team(c: &Connection, team: i64, account: i64) -> Result<bool, DbError> {
+    Ok(c.query_row(
+        "SELECT EXISTS(SELECT 1 FROM team_members WHERE team_id = ?1 AND account_id = ?2 AND role = 'lead')",
+        params![team, account],
+        |r| r.get(0),
+    )?)
+}

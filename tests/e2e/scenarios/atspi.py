@@ -89,7 +89,7 @@ def main():
     if cmd == "click":
         name = args[0]
         button = until(
-            lambda: next((n for n in nodes() if role_of(n) == "push button" and name_of(n) == name and enabled(n)), None),
+            lambda: next((n for n in nodes() if role_of(n) in ("push button", "toggle button") and name_of(n) == name and enabled(n)), None),
             f"an enabled button {name!r}",
         )
         button.queryAction().doAction(0)

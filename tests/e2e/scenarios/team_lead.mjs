@@ -71,6 +71,19 @@ scenario('team_lead', async (t) => {
   await leePage.locator('#chat-send').click();
   await dana.locator('#chat-log li', { hasText: 'Hello Dana, I am Bob\'s team lead.' }).waitFor({ timeout: WAIT });
 
+  // Lee keeps a canned message for the team; Bob finds it in his chat box.
+  await leePage.locator('#manage-snippets').click();
+  await leePage.locator('#snippet-owner').selectOption({ label: 'Team Printers' });
+  await leePage.locator('#snippet-key').fill('tray');
+  await leePage.locator('#snippet-text').fill('Open tray 2 and take out the jammed sheet.');
+  await leePage.locator('#snippet-add').click();
+  await leePage.locator('.snippets-manager tr[data-key=tray]', { hasText: 'team Printers' }).waitFor({ timeout: WAIT });
+  await leePage.locator('#snippets-close').click();
+  await tab(bobPage, 'chat');
+  await bobPage.locator('#chat-text').pressSequentially('/tr');
+  await bobPage.locator('#snippet-list [role=option]', { hasText: '/tray' }).locator('.tag', { hasText: 'Printers' }).waitFor({ timeout: WAIT });
+  await bobPage.locator('#chat-text').fill('');
+
   // Lee takes over.
   await leePage.locator('#take-over').click();
   await leePage.locator('#take-over-confirm').click();

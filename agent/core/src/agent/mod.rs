@@ -305,7 +305,11 @@ impl Agent {
                     }
                 }
             }
-            Event::Ended { .. } => self.finish(farewell(ErrorCode::SessionEnded)),
+            Event::Ended { .. } => {
+                // Before the farewell: the session's driver stops at `Finish`.
+                self.show(Notice::SurveyOffered);
+                self.finish(farewell(ErrorCode::SessionEnded));
+            }
             _ => {}
         }
     }

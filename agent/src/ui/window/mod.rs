@@ -13,6 +13,7 @@ pub mod bridge;
 pub mod model;
 pub mod picture;
 pub mod shell;
+pub mod survey;
 pub mod transfer_row;
 mod view;
 

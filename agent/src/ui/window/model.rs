@@ -37,6 +37,8 @@ pub enum ToWindow {
     },
     /// The newest picture of the customer's own camera while it is sent; `None` once it stops.
     OwnCamera(Option<Picture>),
+    /// How posting the satisfaction survey went (issue 16).
+    SurveyAnswered(super::survey::SurveyAnswer),
 }
 
 /// What the window asks of the session side.
@@ -46,6 +48,8 @@ pub enum Out {
     Join { server: String, invitation: Invitation, name: String },
     /// A decision of the customer, for the session task.
     Act(CustomerAction),
+    /// The satisfaction survey's answer, to post with the seat's token (issue 16).
+    Survey { rating: u8, comment: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +153,8 @@ pub struct Model {
     pub confirm_leave: bool,
     /// The customer asked to leave: the window closes once the session says it ended.
     leaving: bool,
+    /// The satisfaction survey, once support ended the session (issue 16).
+    pub survey: super::survey::Survey,
 }
 
 impl Model {
@@ -173,6 +179,7 @@ impl Model {
             own_camera: None,
             transfers: TransferList::default(),
             confirm_leave: false,
+            survey: super::survey::Survey::None,
             leaving: false,
         }
     }
@@ -261,7 +268,13 @@ impl Model {
             ToWindow::ScreenGone(csr) => self.screens.retain(|(c, _)| *c != csr),
             ToWindow::Transfer { view, at } => self.transfers.apply(view, at),
             ToWindow::OwnCamera(p) => self.own_camera = p.filter(|_| self.phase == Phase::InSession),
+            ToWindow::SurveyAnswered(answer) => self.survey.answered(answer),
         }
+    }
+
+    /// "Send" under the survey: what to post, once a rating is chosen.
+    pub fn send_survey(&mut self) -> Option<Out> {
+        self.survey.send().map(|(rating, comment)| Out::Survey { rating, comment })
     }
 
     fn notice(&mut self, n: Notice) {
@@ -292,6 +305,7 @@ impl Model {
             Notice::Info(text) if text.contains("has taken over") => self.line(LineKind::People, text),
             Notice::Info(text) => self.line(LineKind::Info, text),
             Notice::Problem(text) => self.line(LineKind::Problem, text),
+            Notice::SurveyOffered => self.survey.offered(),
             Notice::Ended(text) => {
                 self.line(LineKind::Info, text.clone());
                 self.phase = Phase::Ended(text);

@@ -373,3 +373,22 @@ fn the_customers_own_camera_shows_while_it_is_sent_and_goes_when_it_stops() {
     m.apply(ToWindow::Notice(Notice::Ended("The session has ended.".into())));
     assert_eq!(m.own_camera, None, "nothing is sent once the session is over");
 }
+
+#[test]
+fn when_support_ends_the_session_the_window_asks_for_a_rating_and_a_customer_who_left_is_not_asked() {
+    use super::super::survey::{Survey, SurveyAnswer};
+    let mut m = in_session();
+    m.apply(ToWindow::Notice(Notice::SurveyOffered));
+    m.apply(ToWindow::Notice(Notice::Ended("The support session has ended.".into())));
+    assert!(matches!(m.phase, Phase::Ended(_)));
+    assert!(matches!(m.survey, Survey::Asking { rating: None, .. }));
+    assert_eq!(m.send_survey(), None, "a rating first");
+    m.survey.choose(5);
+    assert!(matches!(m.send_survey(), Some(Out::Survey { rating: 5, .. })));
+    m.apply(ToWindow::SurveyAnswered(SurveyAnswer::Thanks));
+    assert_eq!(m.survey, Survey::Thanks);
+
+    let mut left = in_session();
+    left.apply(ToWindow::Notice(Notice::Ended("You left the session. Nothing is shared any more.".into())));
+    assert_eq!(left.survey, Survey::None);
+}

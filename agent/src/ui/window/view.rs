@@ -32,6 +32,7 @@ pub fn draw(ui: &mut egui::Ui, m: &mut Model, t: &Textures<'_>) -> Vec<Out> {
             egui::CentralPanel::default().show(ui, |ui| {
                 ui.heading("The support session is over");
                 ui.label(text);
+                survey(ui, m, &mut outs);
                 lines(ui, m, |_| true);
                 if ui.button("Close").clicked() {
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
@@ -40,6 +41,56 @@ pub fn draw(ui: &mut egui::Ui, m: &mut Model, t: &Textures<'_>) -> Vec<Out> {
         }
     }
     outs
+}
+
+/// Issue 16: "How was the help you got?" — five buttons, a comment, Send (as in the browser page).
+fn survey(ui: &mut egui::Ui, m: &mut Model, outs: &mut Vec<Out>) {
+    use super::survey::{Survey, MAX_COMMENT, WORDS};
+    match &mut m.survey {
+        Survey::None => return,
+        Survey::Thanks => {
+            ui.label("Thank you for your answer.");
+            return;
+        }
+        Survey::Closed(text) => {
+            ui.label(text.as_str());
+            return;
+        }
+        Survey::Sending { .. } => {
+            ui.label("Sending…");
+            return;
+        }
+        Survey::Asking { rating, comment, problem } => {
+            ui.add_space(8.0);
+            ui.label(RichText::new("How was the help you got?").strong());
+            ui.horizontal(|ui| {
+                for (i, word) in WORDS.iter().enumerate() {
+                    let n = i as u8 + 1;
+                    let on = rating.is_some_and(|r| n <= r);
+                    // Digits: the window's font has no star glyph. Chosen ones are highlighted.
+                    let b = ui.add(egui::Button::new(format!(" {n} ")).selected(on));
+                    let b = b.on_hover_text(format!("{n} of 5: {word}"));
+                    b.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, format!("{n} of 5: {word}")));
+                    if b.clicked() {
+                        *rating = Some(n);
+                    }
+                }
+            });
+            if let Some(r) = *rating {
+                ui.label(format!("{r} of 5: {}", WORDS[usize::from(r) - 1]));
+            }
+            let l = ui.label("Anything you would like to add (optional)");
+            ui.add(egui::TextEdit::multiline(comment).char_limit(MAX_COMMENT).desired_rows(3)).labelled_by(l.id);
+            if let Some(p) = problem {
+                ui.label(RichText::new(p.as_str()).color(ui.visuals().error_fg_color));
+            }
+        }
+    }
+    let ready = matches!(m.survey, Survey::Asking { rating: Some(_), .. });
+    if ui.add_enabled(ready, egui::Button::new("Send")).clicked() {
+        outs.extend(m.send_survey());
+    }
+    ui.add_space(8.0);
 }
 
 fn join_screen(ui: &mut egui::Ui, m: &mut Model, outs: &mut Vec<Out>) {
