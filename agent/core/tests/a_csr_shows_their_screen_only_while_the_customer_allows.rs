@@ -102,6 +102,22 @@ fn signaling_stopping_the_activity_hides_the_screen() {
 }
 
 #[test]
+fn signaling_stopping_an_allowed_once_screen_before_the_csrs_own_stop_arrives_says_the_csr_stopped() {
+    // Seed 661479: the console's stop reached signaling first; its "allow once" grant ended in the
+    // same batch, and the data channel's stop came too late (a renegotiation ran).
+    let mut p = Pair::new();
+    p.ask(ALICE, Capability::CsrScreenShare).unwrap();
+    assert!(p.answer(Answer::Once));
+    started(&mut p, ALICE, "t-1");
+    run(&mut p, ALICE);
+    p.signal(rules::Input::Stop { by: id(ALICE), activity: SHOW, customer: Some(id(DANA)) }).unwrap();
+    p.deliver_all();
+    assert_eq!(shown(&p, ALICE), None);
+    assert!(p.shown_text().iter().any(|t| t.contains("Alice stopped showing their screen.")), "{:?}", p.shown_text());
+    assert_eq!(p.scope_of(ALICE, Capability::CsrScreenShare), None, "the once-grant ended with the activity");
+}
+
+#[test]
 fn an_oversized_track_name_is_refused() {
     let mut p = Pair::new();
     p.ask(ALICE, Capability::CsrScreenShare).unwrap();

@@ -281,6 +281,13 @@ impl Agent {
                 self.gate_do(GateInput::Withdrawn { csr: from, capability: None });
             }
             Event::ConsentEnded { customer, capability, csr } if customer == self.me => {
+                // Signaling ended the grant to show a screen (the CSR's stop ended an "allow
+                // once", or a hand-over): the CSR stopped showing, said so even when this comes
+                // before the console's own stop on the data channel (seed 661479).
+                if capability == Capability::CsrScreenShare {
+                    let ctx = ctx!(self);
+                    self.screens.peer_gone(&ctx, &csr, &mut self.out);
+                }
                 self.gate_do(GateInput::Withdrawn { csr, capability: Some(capability) });
             }
             Event::ActivityStarted { activity: Activity::Capability(Capability::Recording), customer: Some(customer), by }
