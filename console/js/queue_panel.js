@@ -4,7 +4,8 @@
 // with the CSR as host and the customer is seated in it from their waiting page; the console
 // opens the session. The panel asks every 3 s while it is on the page (that also tells
 // customers someone is at their console). Customers' words are shown as text only.
-import { api, describe } from './api.js';
+import { api } from './api.js';
+import { LivePanel } from './live_panel.js';
 import { h, fill, fmtDuration, fmtClock } from './dom.js';
 
 const EVERY_MS = 3000;
@@ -16,11 +17,11 @@ export function queuePanel() {
   return panel.el;
 }
 
-class QueuePanel {
+class QueuePanel extends LivePanel {
   constructor() {
+    super(EVERY_MS);
     this.shown = '';
     this.data = null;
-    this.at = 0;
     this.busy = false;
     this.toggle = h('button', { class: 'availability', id: 'queue-availability', 'aria-pressed': 'true', onclick: () => this.setAvailable(!this.data?.available) }, 'Available');
     this.next = h('button', { class: 'primary', id: 'queue-take-next', onclick: () => this.take(null) }, 'Take next');
@@ -31,32 +32,12 @@ class QueuePanel {
     this.el = h('section', { class: 'card wide queue-panel', id: 'queue-panel', 'aria-label': 'Queue' },
       h('div', { class: 'queue-head' }, h('h2', { text: 'Queue' }), this.count, this.toggle, this.next),
       this.teams, this.problem, this.rows);
-    this.ticker = setInterval(() => this.tick(), 1000);
   }
 
-  alive() {
-    if (this.el.isConnected || !this.at) return true;
-    clearInterval(this.ticker);
-    clearTimeout(this.timer);
-    return false;
-  }
-
-  say(err) {
-    this.problem.textContent = err ? describe(err) : '';
-    this.problem.hidden = !err;
-  }
-
-  async poll() {
-    clearTimeout(this.timer);
-    try {
-      this.data = await api('GET', '/api/queue');
-      this.at = Date.now();
-      this.render();
-    } catch (e) {
-      this.at = this.at || Date.now();
-      this.say(e);
-    }
-    if (this.alive()) this.timer = setTimeout(() => this.poll(), EVERY_MS);
+  async fetch() {
+    this.data = await api('GET', '/api/queue');
+    this.at = Date.now(); // the waits count up from this answer
+    this.render();
   }
 
   render() {

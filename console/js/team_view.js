@@ -3,9 +3,10 @@
 // for again every 3 s; "Observe" joins one as an observer (the customer is told) and opens it.
 // Below, each team's figures over a period: sessions, their length, the wait in the queue,
 // customers who gave up waiting, and the rating. Names are shown as text only.
-import { api, describe } from './api.js';
+import { api } from './api.js';
 import { h, fill, fmtDuration, fmtTime } from './dom.js';
 import { displayable } from './policy.js';
+import { LivePanel } from './live_panel.js';
 
 const EVERY_MS = 3000;
 const DAY = 86_400_000;
@@ -19,8 +20,9 @@ export function renderTeam(root) {
   view.figures();
 }
 
-class TeamView {
+class TeamView extends LivePanel {
   constructor() {
+    super(EVERY_MS);
     this.rows = h('tbody', { id: 'team-live-rows' });
     this.empty = h('p', { class: 'muted', id: 'team-live-empty', hidden: true, text: 'No session of your teams is live.' });
     this.problem = h('p', { class: 'error', role: 'alert', hidden: true });
@@ -42,31 +44,12 @@ class TeamView {
           h('thead', {}, h('tr', {}, ['Team', 'Sessions', 'Ended', 'Mean length', 'Taken from the queue', 'Mean wait', 'Gave up waiting', 'Ratings', 'Mean rating']
             .map((t) => h('th', { text: t })))),
           this.figuresBody)));
-    this.ticker = setInterval(() => this.tick(), 1000);
   }
 
-  alive() {
-    if (this.el.isConnected) return true;
-    clearInterval(this.ticker);
-    clearTimeout(this.timer);
-    return false;
-  }
-
-  say(err) {
-    this.problem.textContent = err ? describe(err) : '';
-    this.problem.hidden = !err;
-  }
-
-  async poll() {
-    clearTimeout(this.timer);
-    try {
-      this.live = await api('GET', '/api/team/sessions');
-      this.say(null);
-      this.render();
-    } catch (e) {
-      this.say(e);
-    }
-    if (this.alive()) this.timer = setTimeout(() => this.poll(), EVERY_MS);
+  async fetch() {
+    this.live = await api('GET', '/api/team/sessions');
+    this.say(null);
+    this.render();
   }
 
   render() {
