@@ -501,7 +501,7 @@ pub struct SessionSummary {
 const S_SELECT: &str = "SELECT s.id, t.name, s.tracking_code, a.username, s.started_at, s.ended_at, s.notes, \
      (SELECT round(avg(v.rating), 1) FROM surveys v WHERE v.session_id = s.id AND v.rating IS NOT NULL), \
      (SELECT ifnull(group_concat(v.comment, ' / '), '') FROM surveys v WHERE v.session_id = s.id AND v.comment <> ''), \
-     (SELECT tm.name FROM teams tm WHERE tm.id = t.team_id) \
+     (SELECT tm.name FROM teams tm WHERE tm.id = coalesce(t.team_id, (SELECT q0.team_id FROM queue_entries q0 WHERE q0.session_id = s.id LIMIT 1))) \
      FROM sessions s JOIN session_types t ON t.id = s.session_type_id JOIN accounts a ON a.id = s.started_by";
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionSummary> {
@@ -564,10 +564,11 @@ pub fn list(c: &Connection, filter: &ListFilter, before: Option<(i64, &str)>, li
 
 /// As [`list`], with the notes whole (the CSV export).
 pub fn list_full(c: &Connection, filter: &ListFilter, before: Option<(i64, &str)>, limit: i64) -> Result<Vec<SessionSummary>, DbError> {
+    let team = super::team_view::SESSION_TEAM;
     let mut st = c.prepare(&format!(
         "{S_SELECT} WHERE (?1 IS NULL OR EXISTS(SELECT 1 FROM participants p WHERE p.session_id = s.id AND p.account_id = ?1) \
-            OR EXISTS(SELECT 1 FROM team_members m WHERE m.team_id = t.team_id AND m.account_id = ?1 AND m.role = 'lead')) \
-         AND (?12 IS NULL OR t.team_id = ?12) \
+            OR EXISTS(SELECT 1 FROM team_members m WHERE m.team_id = {team} AND m.account_id = ?1 AND m.role = 'lead')) \
+         AND (?12 IS NULL OR {team} = ?12) \
          AND (?3 IS NULL OR (s.started_at, s.id) < (?3, ?4)) \
          AND (?5 IS NULL OR EXISTS(SELECT 1 FROM participants p2 JOIN accounts a2 ON a2.id = p2.account_id WHERE p2.session_id = s.id AND a2.username = ?5)) \
          AND (?6 IS NULL OR s.started_at >= ?6) AND (?7 IS NULL OR s.started_at < ?7) AND (?8 IS NULL OR s.session_type_id = ?8) \

@@ -1,17 +1,24 @@
 //! What a team lead sees (issue 16): the live sessions of the teams they lead, the right to
 //! read those sessions' records, and each team's figures for reports. A session belongs to the
-//! team its session type belongs to.
+//! team its session type belongs to, else to the team whose queue it was taken from.
 
 use super::DbError;
 use protocol::rules::Session;
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
-/// Whether `account` leads the team whose session type `session` was started with.
+/// The team of session `s` (an alias in the query), as SQL: its session type's, else the team
+/// whose queue it was taken from; NULL for neither.
+pub const SESSION_TEAM: &str = "coalesce((SELECT st0.team_id FROM session_types st0 WHERE st0.id = s.session_type_id), \
+     (SELECT q0.team_id FROM queue_entries q0 WHERE q0.session_id = s.id LIMIT 1))";
+
+/// Whether `account` leads the team session `session` belongs to.
 pub fn leads(c: &Connection, session: &str, account: i64) -> Result<bool, DbError> {
     Ok(c.query_row(
-        "SELECT EXISTS(SELECT 1 FROM sessions s JOIN session_types t ON t.id = s.session_type_id \
-         JOIN team_members m ON m.team_id = t.team_id WHERE s.id = ?1 AND m.account_id = ?2 AND m.role = 'lead')",
+        &format!(
+            "SELECT EXISTS(SELECT 1 FROM sessions s JOIN team_members m ON m.team_id = {SESSION_TEAM} \
+             WHERE s.id = ?1 AND m.account_id = ?2 AND m.role = 'lead')"
+        ),
         params![session, account],
         |r| r.get(0),
     )?)
@@ -57,14 +64,14 @@ pub const MAX_LIVE: i64 = 500;
 /// The live sessions of the teams `account` leads, or of every team for `None` (the site
 /// admin), oldest first. A session whose state cannot be read is left out (and reported).
 pub fn live(c: &Connection, account: Option<i64>, viewer: i64) -> Result<Vec<LiveSession>, DbError> {
-    let mut st = c.prepare(
+    let mut st = c.prepare(&format!(
         "SELECT s.id, tm.name, t.name, s.tracking_code, s.started_at, s.state, \
          EXISTS(SELECT 1 FROM participants p WHERE p.session_id = s.id AND p.account_id = ?2 AND p.left_at IS NULL) \
-         FROM sessions s JOIN session_types t ON t.id = s.session_type_id LEFT JOIN teams tm ON tm.id = t.team_id \
+         FROM sessions s JOIN session_types t ON t.id = s.session_type_id LEFT JOIN teams tm ON tm.id = {SESSION_TEAM} \
          WHERE s.ended_at IS NULL AND s.state_error IS NULL \
          AND (?1 IS NULL OR EXISTS(SELECT 1 FROM team_members m WHERE m.team_id = tm.id AND m.account_id = ?1 AND m.role = 'lead')) \
-         ORDER BY s.started_at, s.id LIMIT ?3",
-    )?;
+         ORDER BY s.started_at, s.id LIMIT ?3"
+    ))?;
     let rows = st.query_map(params![account, viewer, MAX_LIVE], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -120,8 +127,8 @@ pub struct TeamFigures {
 /// The figures of the teams `account` belongs to (every team for `None`), for sessions
 /// started and customers who asked in [from, to) (ms; `None`: unbounded), by team name.
 pub fn figures(c: &Connection, account: Option<i64>, from: Option<i64>, to: Option<i64>) -> Result<Vec<TeamFigures>, DbError> {
-    let in_team = "FROM sessions s JOIN session_types st ON st.id = s.session_type_id \
-                   WHERE st.team_id = t.id AND (?2 IS NULL OR s.started_at >= ?2) AND (?3 IS NULL OR s.started_at < ?3)";
+    let in_team =
+        format!("FROM sessions s WHERE {SESSION_TEAM} = t.id AND (?2 IS NULL OR s.started_at >= ?2) AND (?3 IS NULL OR s.started_at < ?3)");
     let queued = "FROM queue_entries q WHERE q.team_id = t.id AND (?2 IS NULL OR q.joined_at >= ?2) AND (?3 IS NULL OR q.joined_at < ?3)";
     let sql = format!(
         "SELECT t.id, t.name, \

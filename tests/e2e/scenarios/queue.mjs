@@ -88,4 +88,23 @@ scenario('queue', async (t) => {
   await page.goto(`${env.base}/#/`);
   await panel.locator('#queue-empty').waitFor({ timeout: WAIT });
   await panel.locator('#queue-sessions', { hasText: 'In 1 of at most 3 sessions' }).waitFor({ timeout: WAIT });
+
+  // The CSR ends it; Dana rates the help in her page; the history and the team's figures show it.
+  const session = await page.evaluate(async () => (await (await fetch('/api/sessions?limit=1', { credentials: 'same-origin' })).json())[0].id);
+  await page.goto(`${env.base}/#/session/${session}`);
+  await page.locator('#end-session').click();
+  await page.locator('#end-notes').fill('Tray 2 roller cleaned.');
+  await page.locator('#confirm-end').click();
+  await cust.locator('#survey').waitFor({ timeout: WAIT });
+  await cust.getByRole('button', { name: '5 of 5: excellent' }).click();
+  await cust.locator('#survey-comment').fill('Taken within a minute.');
+  await cust.locator('#survey-send').click();
+  await cust.locator('#survey-thanks').waitFor({ timeout: WAIT });
+  await page.goto(`${env.base}/#/history`);
+  await page.reload();
+  await page.locator(`#history tr[data-session="${session}"] .rating-cell`, { hasText: '★ 5' }).waitFor({ timeout: WAIT });
+  const figures = await page.evaluate(async () => (await fetch('/api/reports/teams', { credentials: 'same-origin' })).json());
+  const printers = figures.find((f) => f.team === 'Printers');
+  check(printers && printers.taken_from_queue === 1 && printers.ratings === 1 && printers.mean_rating === 5 && printers.mean_wait_ms > 0,
+    `the team's figures count the customer taken from the queue and the rating (${JSON.stringify(printers)})`);
 });
