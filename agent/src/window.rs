@@ -91,11 +91,12 @@ pub async fn drive(mut outs: mpsc::UnboundedReceiver<Out>, to_window: Sender<ToW
     let input = events_tx.clone();
     let (token, answers, wake) = (seat.token.clone(), to_window.clone(), ctx.clone());
     tokio::spawn(async move {
-        let mut session_over = false;
         while let Some(out) = outs.recv().await {
             match out {
                 // Once the session ended (the window stays for the survey) nothing takes them.
-                Out::Act(a) => session_over = session_over || input.send(AgentEvent::Ui(UiInput::Action(a))).await.is_err(),
+                Out::Act(a) => {
+                    let _ = input.send(AgentEvent::Ui(UiInput::Action(a))).await;
+                }
                 Out::Survey { rating, comment } => {
                     let answer = crate::survey::answer(&server, &token, rating, &comment).await;
                     let _ = answers.send(ToWindow::SurveyAnswered(answer));
@@ -104,10 +105,8 @@ pub async fn drive(mut outs: mpsc::UnboundedReceiver<Out>, to_window: Sender<ToW
                 _ => {}
             }
         }
-        if session_over {
-            return;
-        }
-        // The window closed without leaving (it was killed): leave now.
+        // The window closed without leaving (it was killed): leave now (nothing hears it once the
+        // session is over).
         let _ = input.send(AgentEvent::Ui(UiInput::Closed)).await;
     });
     let ui = WindowUi::new(to_window, ctx);

@@ -19,7 +19,6 @@ let me = null;
 let current = null;
 // Each route shows its view in a container of its own: a view still loading when the address
 // changes fills its own container, now out of the page, instead of the new view.
-let routeGen = 0;
 
 /** A fresh container for the view of this route. */
 function freshView() {
@@ -64,7 +63,6 @@ async function signOut() {
 }
 
 function route() {
-  routeGen += 1;
   if (current && current.destroy) current.destroy();
   current = null;
   renderNav();
@@ -87,7 +85,7 @@ function route() {
     case 'password':
       return changePassword(false);
     default:
-      return startPage();
+      return startPage(freshView());
   }
 }
 
@@ -162,19 +160,17 @@ function changePassword(first) {
 
 /** S3, S4: start with a session type (and a tracking code when needed) or a one-click preset;
  * or take a customer from the support queue (issue 16). */
-async function startPage() {
+async function startPage(root) {
   const err = errorLine();
-  const gen = routeGen;
-  fill(app, h('p', { class: 'muted', text: 'Loading…' }));
+  fill(root, h('p', { class: 'muted', text: 'Loading…' }));
   let types = [];
   let presets = [];
   try {
     [types, presets] = await Promise.all([api('GET', '/api/session-types'), api('GET', '/api/presets')]);
   } catch (e) {
-    if (gen === routeGen) fill(app, h('p', { class: 'error', text: describe(e) }));
+    fill(root, h('p', { class: 'error', text: describe(e) }));
     return;
   }
-  if (gen !== routeGen) return; // the address changed meanwhile
   const typeSel = h('select', { id: 'session-type' }, types.map((t) => h('option', { value: String(t.id) }, t.name + (t.tracking_required ? ' (tracking code required)' : ''))));
   const tracking = h('input', { id: 'tracking-code', maxlength: 128, placeholder: 'e.g. CASE-4711' });
   const needTracking = () => {
@@ -218,7 +214,7 @@ async function startPage() {
     h('label', { for: 'tracking-code' }, 'Tracking code'), tracking,
     h('div', { class: 'row' },
       h('button', { type: 'submit', class: 'primary start-button', id: 'start-session' }, 'Start session'),
-      h('button', { type: 'button', onclick: () => savePreset(types, typeSel.value, tracking.value, err) }, 'Save as one-click preset…')),
+      h('button', { type: 'button', onclick: () => savePreset(root, types, typeSel.value, tracking.value, err) }, 'Save as one-click preset…')),
   );
   const presetList = h('ul', { class: 'presets' }, presets.length ? presets.map((p) => {
     const t = types.find((x) => x.id === p.session_type_id);
@@ -226,15 +222,15 @@ async function startPage() {
       h('button', { class: 'primary start-button', onclick: () => startWith({ preset_id: p.id }, `preset:${p.id}`) }, `Start “${p.name}”`),
       h('span', { class: 'muted', text: ` ${t ? t.name : ''}${p.tracking_code ? ' · ' + p.tracking_code : ''} ` }),
       h('button', { class: 'link', onclick: async () => {
-        try { await api('DELETE', `/api/presets/${p.id}`); startPage(); } catch (e) { setError(err, e); }
+        try { await api('DELETE', `/api/presets/${p.id}`); startPage(root); } catch (e) { setError(err, e); }
       } }, 'Delete'));
   }) : h('li', { class: 'muted', text: 'No presets yet. Save one from the form.' }));
-  fill(app,
+  fill(root,
     h('div', { class: 'columns' }, form, h('section', { class: 'card' }, h('h2', { text: 'One-click start' }), presetList)),
     err, queuePanel());
 }
 
-async function savePreset(types, typeId, tracking, err) {
+async function savePreset(root, types, typeId, tracking, err) {
   const name = await dialog('Save as one-click preset', (close) => {
     const input = h('input', { id: 'preset-name', required: true, maxlength: 80, placeholder: 'e.g. Billing call' });
     return h('form', { method: 'dialog', onsubmit: (ev) => { ev.preventDefault(); close(input.value.trim()); } },
@@ -246,7 +242,7 @@ async function savePreset(types, typeId, tracking, err) {
     const body = { name, session_type_id: Number(typeId) };
     if (tracking.trim()) body.tracking_code = tracking.trim();
     await api('POST', '/api/presets', body);
-    startPage();
+    startPage(root);
   } catch (e) {
     setError(err, e);
   }

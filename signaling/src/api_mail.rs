@@ -77,7 +77,7 @@ pub async fn email_invitation(
         return Err(ErrorCode::EmailNotSetUp.into());
     }
     let key = idempotency::key_of(&headers)?;
-    let me = seat(&st, &session, &a).await?;
+    let me = crate::api_sessions::acting_seat(&st, &session, &a).await?;
     let to = mail_text::check_address(&b.to)?;
     let token = b.link.trim().rsplit('/').next().unwrap_or_default().to_owned();
     if token.is_empty() || token.len() > 64 || !token.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') {

@@ -101,6 +101,18 @@ pub(crate) async fn seat(st: &AppState, session: &str, a: &Account) -> Result<Pa
     st.db.call(move |c| store::csr_participant(c, &sid, aid)).await?.ok_or(ApiError(ErrorCode::NotInSession))
 }
 
+/// [`seat`] of a CSR who may act in the session: a team lead who observes invites nobody
+/// (`observing`, issue 16).
+pub(crate) async fn acting_seat(st: &AppState, session: &str, a: &Account) -> Result<ParticipantRow, ApiError> {
+    let me = seat(st, session, a).await?;
+    let id = ParticipantId(me.id.clone());
+    // A session that is not live says so further on, as before.
+    if st.hub.ask(&SessionId(session.to_owned()), |reply| Command::IsObserver { id, reply }).await.unwrap_or(false) {
+        return Err(ErrorCode::Observing.into());
+    }
+    Ok(me)
+}
+
 #[derive(Serialize)]
 pub struct InvitationOut {
     id: String,
@@ -119,7 +131,7 @@ pub async fn invite_customer(
     ApiPath(session): ApiPath<String>,
 ) -> ApiResult<Json<Value>> {
     let key = idempotency::key_of(&headers)?;
-    seat(&st, &session, &a).await?;
+    acting_seat(&st, &session, &a).await?;
     let (account, now) = (a.id, st.clock.now_ms());
     let st2 = st.clone();
     // One key space per session: the same key in another session is another invitation.
@@ -154,7 +166,7 @@ pub async fn revoke_invitation(
     Csr(a): Csr,
     ApiPath((session, inv)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    seat(&st, &session, &a).await?;
+    acting_seat(&st, &session, &a).await?;
     let sid = session.clone();
     let (inv2, now) = (inv.clone(), st.clock.now_ms());
     if !st.db.call(move |c| store::revoke_invitation(c, &sid, &inv2, now)).await? {

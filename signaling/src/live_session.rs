@@ -66,6 +66,11 @@ pub enum Command {
         id: ParticipantId,
         reply: oneshot::Sender<bool>,
     },
+    /// Whether the participant is a team lead who observes (issue 16).
+    IsObserver {
+        id: ParticipantId,
+        reply: oneshot::Sender<bool>,
+    },
     Shutdown,
     /// Whether the customer's `recording` grant to this CSR is live (S16, S21).
     MayRecord {
@@ -209,6 +214,9 @@ impl LiveSession {
             }
             Command::IsHost { id, reply } => {
                 let _ = reply.send(self.rules.host() == &id);
+            }
+            Command::IsObserver { id, reply } => {
+                let _ = reply.send(self.rules.member(&id).is_some_and(|m| m.observer));
             }
             Command::Shutdown => {
                 for (_, c) in self.conns.drain() {

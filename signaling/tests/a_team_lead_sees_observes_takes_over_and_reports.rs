@@ -86,6 +86,8 @@ async fn a_team_lead_sees_observes_takes_over_and_finds_the_session_in_the_teams
     assert_eq!(carol_ws.error().await, "not_host");
     bob_ws.send(json!({"type": "transfer_control", "to": lead})).await;
     assert_eq!(bob_ws.error().await, "observing");
+    let (status, body) = carol.post(&format!("/api/sessions/{session}/invitations"), json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("observing")), "an observer invites nobody");
     bob_ws.send(json!({"type": "take_over"})).await;
     assert_eq!(bob_ws.error().await, "forbidden", "only an observer takes over");
 
@@ -93,6 +95,8 @@ async fn a_team_lead_sees_observes_takes_over_and_finds_the_session_in_the_teams
     carol_ws.send(json!({"type": "take_over"})).await;
     let roster = dana.roster(|r| r["host"] == lead.as_str()).await;
     assert_eq!(entry(&roster, &lead)["observer"], Value::Null, "the lead who took over acts as host");
+    let (status, _) = carol.post(&format!("/api/sessions/{session}/invitations"), json!({})).await;
+    assert_eq!(status, 200, "the host invites");
     carol_ws.send(json!({"type": "end", "notes": "Paper tray replaced."})).await;
     dana.until("ended", |v| v["type"] == "event" && v["event"] == "ended").await;
     let (status, body) = page.post("/api/survey", json!({"token": dana_token, "rating": 5, "comment": "Great"})).await;

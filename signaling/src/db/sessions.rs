@@ -498,11 +498,14 @@ pub struct SessionSummary {
     pub team: Option<String>,
 }
 
-const S_SELECT: &str = "SELECT s.id, t.name, s.tracking_code, a.username, s.started_at, s.ended_at, s.notes, \
+const S_SELECT: &str = concat!(
+    "SELECT s.id, t.name, s.tracking_code, a.username, s.started_at, s.ended_at, s.notes, \
      (SELECT round(avg(v.rating), 1) FROM surveys v WHERE v.session_id = s.id AND v.rating IS NOT NULL), \
      (SELECT ifnull(group_concat(v.comment, ' / '), '') FROM surveys v WHERE v.session_id = s.id AND v.comment <> ''), \
-     (SELECT tm.name FROM teams tm WHERE tm.id = coalesce(t.team_id, (SELECT q0.team_id FROM queue_entries q0 WHERE q0.session_id = s.id LIMIT 1))) \
-     FROM sessions s JOIN session_types t ON t.id = s.session_type_id JOIN accounts a ON a.id = s.started_by";
+     (SELECT tm.name FROM teams tm WHERE tm.id = ",
+    crate::session_team_sql!(),
+    ") FROM sessions s JOIN session_types t ON t.id = s.session_type_id JOIN accounts a ON a.id = s.started_by"
+);
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionSummary> {
     Ok(SessionSummary {

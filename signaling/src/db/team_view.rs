@@ -8,9 +8,15 @@ use rusqlite::{params, Connection};
 use serde::Serialize;
 
 /// The team of session `s` (an alias in the query), as SQL: its session type's, else the team
-/// whose queue it was taken from; NULL for neither.
-pub const SESSION_TEAM: &str = "coalesce((SELECT st0.team_id FROM session_types st0 WHERE st0.id = s.session_type_id), \
-     (SELECT q0.team_id FROM queue_entries q0 WHERE q0.session_id = s.id LIMIT 1))";
+/// whose queue it was taken from; NULL for neither. A macro, so `S_SELECT` can `concat!` it.
+#[macro_export]
+macro_rules! session_team_sql {
+    () => {
+        "coalesce((SELECT st0.team_id FROM session_types st0 WHERE st0.id = s.session_type_id), \
+         (SELECT q0.team_id FROM queue_entries q0 WHERE q0.session_id = s.id LIMIT 1))"
+    };
+}
+pub const SESSION_TEAM: &str = session_team_sql!();
 
 /// Whether `account` leads the team session `session` belongs to.
 pub fn leads(c: &Connection, session: &str, account: i64) -> Result<bool, DbError> {
